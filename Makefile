@@ -1,0 +1,37 @@
+# The two commands of the README's quick start, each self-contained on a fresh machine
+# with Python 3.11: `make report` and `make test`. Both create .venv/ on first use and
+# install the package with the pinned versions in constraints.txt.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: report test bench check clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+## Render report.qmd to HTML, PDF and Word in _output/ from the bundled data.
+report: $(STAMP)
+	$(BIN)/sbm-stats render report.qmd --to html,pdf,docx --out _output/
+
+## Run the whole test suite (unit tests, doctests, fixture renders, notebooks).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Validate data/ against data/datapackage.json.
+check: $(STAMP)
+	$(BIN)/sbm-stats data check
+
+## Benchmarks against the peers named in the issues (installs the bench extra).
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf _output .pytest_cache .hypothesis

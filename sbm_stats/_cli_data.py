@@ -1,0 +1,25 @@
+"""``sbm-stats data ...``: check the data package."""
+
+from __future__ import annotations
+
+import argparse
+
+from .data import check_data
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    data = sub.add_parser("data", help="work with the data package in data/")
+    data_sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
+    check = data_sub.add_parser(
+        "check",
+        help="validate every table of the data package and print a summary",
+        description="Validate every table against data/datapackage.json; exit 1 if any problem is found.",
+    )
+    check.add_argument("--data-dir", help="the data folder (default: the bundled data/)")
+    check.set_defaults(func=_check)
+
+
+def _check(args: argparse.Namespace) -> int:
+    report = check_data(args.data_dir)
+    print(report)
+    return 0 if report.ok else 1

@@ -1,0 +1,285 @@
+"""Load and validate the project's data package (``data/``).
+
+Every table is described in ``data/datapackage.json`` (a Frictionless Tabular Data
+Package): its columns, types, units, allowed values, primary key, foreign keys and
+sources. The loaders here read that descriptor, validate the file against it and
+return a typed DataFrame; every problem in a file is reported at once.
+
+Where the data lives, in order of precedence: the ``data_dir`` argument, the
+environment variable ``SBM_STATS_DATA``, the copy bundled in an installed wheel, the
+``data/`` folder of a source checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._tables import check_foreign_key, read_table
+from .errors import DataValidationError, Problem
+
+__all__ = [
+    "default_data_dir",
+    "load_datapackage",
+    "load_table",
+    "load_sources",
+    "load_municipalities",
+    "load_published_figures",
+    "load_sample_2014",
+    "load_housing_solutions",
+    "load_vulnerability_factors",
+    "check_data",
+    "DataCheckReport",
+    "TABLES",
+]
+
+#: The tables of the data package, in the order they are checked.
+TABLES = (
+    "sources",
+    "municipalities",
+    "published_figures",
+    "sample_2014",
+    "housing_solutions",
+    "vulnerability_factors",
+)
+
+#: Sweden has had 290 municipalities since 2003; the 2013/2014 frame is that set.
+N_MUNICIPALITIES = 290
+
+
+def default_data_dir() -> Path:
+    """The folder the loaders read when no ``data_dir`` is given."""
+    env = os.environ.get("SBM_STATS_DATA")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    bundled = here / "_bundled_data"
+    if (bundled / "datapackage.json").exists():
+        return bundled
+    return here.parent / "data"
+
+
+def _resolve(data_dir: str | Path | None) -> Path:
+    path = Path(data_dir) if data_dir is not None else default_data_dir()
+    if not (path / "datapackage.json").exists():
+        raise DataValidationError(
+            [Problem(str(path), None, None, None, "a data folder with a datapackage.json descriptor")],
+            summary="data folder not found",
+        )
+    return path
+
+
+def load_datapackage(data_dir: str | Path | None = None) -> dict[str, Any]:
+    """The parsed ``datapackage.json`` descriptor."""
+    path = _resolve(data_dir) / "datapackage.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataValidationError([Problem(str(path), None, None, None, f"valid UTF-8 JSON ({exc})")]) from None
+
+
+def _resource(package: dict, name: str) -> dict:
+    for res in package["resources"]:
+        if res["name"] == name:
+            return res
+    known = ", ".join(r["name"] for r in package["resources"])
+    raise ValueError(f"table ({name!r}) must be one of: {known}")
+
+
+def load_table(
+    name: str,
+    *,
+    data_dir: str | Path | None = None,
+    path: str | Path | None = None,
+) -> pd.DataFrame:
+    """Load one table of the data package, validated against its schema.
+
+    Parameters
+    ----------
+    name : str
+        A table name from :data:`TABLES`.
+    data_dir : str or Path, optional
+        The data folder (see the module docstring for the default).
+    path : str or Path, optional
+        Read this file instead of the package's own (to validate a user's version of
+        a table); foreign keys are still checked against the package's other tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Typed columns; ``attrs['source_file']`` names the file read.
+
+    Raises
+    ------
+    DataValidationError
+        With every problem found, including foreign keys that point nowhere.
+    """
+    folder = _resolve(data_dir)
+    package = load_datapackage(folder)
+    res = _resource(package, name)
+    file = Path(path) if path is not None else folder / res["path"]
+    display = str(file) if path is not None else f"data/{res['path']}"
+    frame = read_table(file, res["schema"], display_name=display, row_checks=_ROW_CHECKS.get(name, ()))
+    problems = []
+    for fk in res["schema"].get("foreignKeys", []):
+        ref = fk["reference"]
+        target = load_table(ref["resource"], data_dir=folder)
+        problems += check_foreign_key(
+            frame, fk["fields"], target[ref["fields"]],
+            file=display, what=f"a {ref['fields']} that exists in {ref['resource']}",
+        )
+    problems += [p for check in _CROSS_CHECKS.get(name, ()) for p in check(frame, display, folder)]
+    if problems:
+        raise DataValidationError(problems, summary=f"{display}: {len(problems)} problem(s)")
+    frame.attrs["source_file"] = display
+    frame.attrs["synthetic"] = False
+    return frame
+
+
+def load_sources(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Every source that a row of the data package cites (``sources.csv``)."""
+    return load_table("sources", data_dir=data_dir)
+
+
+def load_municipalities(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Sweden's 290 municipalities with code, county and population 2012-2014.
+
+    Examples
+    --------
+    >>> m = load_municipalities()
+    >>> len(m), int(m["population_2013"].sum())
+    (290, 9644864)
+    """
+    return load_table("municipalities", data_dir=data_dir)
+
+
+def load_published_figures(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """One row per quantitative statement of the publication, plus external figures.
+
+    Examples
+    --------
+    >>> f = load_published_figures().set_index("figure_id")
+    >>> int(f.loc["res.forced_moves", "count"]), int(f.loc["res.forced_moves", "base"])
+    (16, 29)
+    """
+    return load_table("published_figures", data_dir=data_dir)
+
+
+def load_sample_2014(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The 30 municipalities asked in 2014 and whether each was interviewed."""
+    return load_table("sample_2014", data_dir=data_dir)
+
+
+def load_housing_solutions(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The housing solutions named in the interviews, by category."""
+    return load_table("housing_solutions", data_dir=data_dir)
+
+
+def load_vulnerability_factors(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The publication's Tabell 1: levels and vulnerability factors."""
+    return load_table("vulnerability_factors", data_dir=data_dir)
+
+
+@dataclass(frozen=True)
+class DataCheckReport:
+    """What :func:`check_data` found: rows per table, sources cited, and problems."""
+
+    data_dir: str
+    rows: dict[str, int]
+    sources_cited: int
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per table: name and number of rows."""
+        return pd.DataFrame({"table": list(self.rows), "rows": list(self.rows.values())})
+
+    def __str__(self) -> str:
+        lines = [f"data package: {self.data_dir}"]
+        lines += [f"  {name:<24}{n:>5} rows" for name, n in self.rows.items()]
+        lines.append(f"  sources cited: {self.sources_cited}")
+        if self.problems:
+            lines.append(f"{len(self.problems)} problem(s):")
+            lines += [f"  - {p}" for p in self.problems]
+        else:
+            lines.append("all tables valid")
+        return "\n".join(lines)
+
+
+def check_data(data_dir: str | Path | None = None) -> DataCheckReport:
+    """Validate every table of the data package and collect all problems.
+
+    Returns a report rather than raising, so that a caller (``sbm-stats data
+    check``) can show every table's state; ``report.ok`` is False when any table has
+    a problem.
+    """
+    folder = _resolve(data_dir)
+    rows: dict[str, int] = {}
+    problems: list[Problem] = []
+    cited: set[str] = set()
+    for name in TABLES:
+        try:
+            frame = load_table(name, data_dir=folder)
+        except DataValidationError as exc:
+            problems += exc.problems
+            rows[name] = 0
+            continue
+        rows[name] = len(frame)
+        if "source_id" in frame and name != "sources":
+            cited |= set(frame["source_id"].dropna())
+    return DataCheckReport(str(folder), rows, len(cited), tuple(problems))
+
+
+# ----------------------------------------------------------------- checks across columns
+
+
+def _published_checks(frame: pd.DataFrame, file: str) -> list[Problem]:
+    out = []
+    for line, row in frame.iterrows():
+        count, base, value, verbal = row["count"], row["base"], row["value"], row["verbal"]
+        if pd.notna(count) and pd.notna(base) and count > base:
+            out.append(Problem(file, line, "count", int(count), f"a count no larger than its base ({int(base)})"))
+        if pd.notna(count) and pd.notna(value):
+            out.append(Problem(file, line, "value", value, "either a count (with its base) or a value, not both"))
+        if pd.isna(count) and pd.isna(value) and pd.isna(verbal):
+            out.append(Problem(file, line, "count", None, "a count, a value or a verbal quantity"))
+        if row["figure_id"].startswith("ext.") != (row["section"] == "Externa källor"):
+            out.append(
+                Problem(file, line, "section", row["section"],
+                        "'Externa källor' for ext.* rows and a section of the publication otherwise")
+            )
+    return out
+
+
+def _municipality_count(frame: pd.DataFrame, file: str) -> list[Problem]:
+    if len(frame) != N_MUNICIPALITIES:
+        return [Problem(file, None, None, len(frame), f"{N_MUNICIPALITIES} municipalities (one row each)")]
+    return []
+
+
+def _sample_names(frame: pd.DataFrame, file: str, folder: Path) -> list[Problem]:
+    names = load_table("municipalities", data_dir=folder).set_index("municipality_code")["municipality_name"]
+    out = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        code = row.municipality_code
+        if code in names.index and names[code] != row.municipality_name:
+            out.append(Problem(file, i + 2, "municipality_name", row.municipality_name,
+                               f"the name of {code} in municipalities ({names[code]!r})"))
+    return out
+
+
+_ROW_CHECKS = {
+    "published_figures": (_published_checks,),
+    "municipalities": (_municipality_count,),
+}
+_CROSS_CHECKS = {
+    "sample_2014": (_sample_names,),
+}

@@ -1,0 +1,19 @@
+"""Shared fixtures. No test writes outside its own tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return ROOT / "data"
