@@ -340,10 +340,20 @@ _PANDERA_WORDS = {
 
 def _problems_from_pandera(cases: pd.DataFrame, name: str) -> list[Problem]:
     out = []
+    first_line: dict[tuple[str, Any], int] = {}
+    cases = cases.sort_values("index", kind="stable")
     for case in cases.itertuples(index=False):
         value = None if pd.isna(case.failure_case) else case.failure_case
+        value = value.item() if hasattr(value, "item") else value  # numpy scalar -> Python
         line = None if pd.isna(case.index) else int(case.index)
         expected = _PANDERA_WORDS.get(case.check, str(case.check))
+        if case.check == "field_uniqueness":
+            # pandera names every copy; name the first once and point the others at it
+            key = (case.column, value)
+            if key not in first_line:
+                first_line[key] = line
+                continue
+            expected = f"a value that is unique in this column (the same as line {first_line[key]})"
         out.append(Problem(name, line, case.column, value, expected))
     return sorted(out, key=lambda p: (p.line or 0, p.column or ""))
 

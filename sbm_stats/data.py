@@ -235,7 +235,8 @@ def check_data(data_dir: str | Path | None = None) -> DataCheckReport:
         rows[name] = len(frame)
         if "source_id" in frame and name != "sources":
             cited |= set(frame["source_id"].dropna())
-    return DataCheckReport(str(folder), rows, len(cited), tuple(problems))
+    # a table whose foreign key fails repeats the referenced table's problems: list each once
+    return DataCheckReport(str(folder), rows, len(cited), tuple(dict.fromkeys(problems)))
 
 
 # ----------------------------------------------------------------- checks across columns

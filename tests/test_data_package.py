@@ -1,0 +1,297 @@
+"""The data package: the bundled tables load, and every kind of bad file gives one clear error.
+
+The bad files are made from the bundled ones by one documented mutation each, in
+tmp_path, so that each case differs from a valid file in exactly one place.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sbm_stats
+from sbm_stats import DataValidationError, load_table
+from sbm_stats.cli import main
+from sbm_stats.data import TABLES, check_data
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def _write(path: Path, rows: list[list[str]]) -> None:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _set(rows, line: int, column: str, value: str):
+    """Set the cell at a file line (header = line 1) and column name."""
+    rows[line - 1][rows[0].index(column)] = value
+    return rows
+
+
+def _line_of(rows, column: str, value: str) -> int:
+    return [r[rows[0].index(column)] for r in rows].index(value) + 1
+
+
+# ------------------------------------------------------------------------ good data
+
+
+def test_every_table_loads_with_typed_columns(data_dir):
+    for name in TABLES:
+        frame = load_table(name, data_dir=data_dir)
+        assert len(frame) > 0, name
+        assert frame.attrs["synthetic"] is False
+    m = sbm_stats.load_municipalities(data_dir)
+    assert m["municipality_code"].dtype == pd.StringDtype()
+    assert str(m["population_2013"].dtype) == "Int64"
+
+
+def test_municipalities_match_scb_national_totals(data_dir):
+    m = sbm_stats.load_municipalities(data_dir)
+    assert len(m) == 290
+    assert m["municipality_code"].is_unique
+    # SCB Statistiknyhet 2014:40: Sweden's population 31 December 2013 was 9 644 864.
+    assert int(m["population_2013"].sum()) == 9_644_864
+    # Codes keep their leading zero (Upplands Väsby is 0114 in SCB's code list).
+    assert m.set_index("municipality_name").loc["Upplands Väsby", "municipality_code"] == "0114"
+
+
+def test_sample_2014_is_the_published_one(data_dir):
+    s = sbm_stats.load_sample_2014(data_dir)
+    # Metod / Urval av kommuner: 4 fixed + 26 named = 30 asked; Bjuv declined (footnote 3).
+    assert len(s) == 30
+    assert set(s.loc[s.publication_group == "fixed_large", "municipality_name"]) == {
+        "Stockholm", "Göteborg", "Malmö", "Helsingborg"}
+    assert list(s.loc[~s.interviewed.astype(bool), "municipality_name"]) == ["Bjuv"]
+    named = ("Ale Bjuv Borlänge Ekerö Enköping Finspång Gullspång Håbo Kiruna Klippan Kumla Lerum "
+             "Lessebo Ljungby Norrköping Nynäshamn Olofström Oskarshamn Oxelösund Perstorp Södertälje "
+             "Tanum Vallentuna Västervik Ängelholm Örebro").split()
+    assert sorted(s.loc[s.publication_group == "other_selected", "municipality_name"]) == sorted(named)
+
+
+def test_lists_have_the_publications_items(data_dir):
+    h = sbm_stats.load_housing_solutions(data_dir)
+    # Resultat / Olika boendelösningar: the three bullet lists have 5, 13 and 6 items.
+    assert h.groupby("category").size().to_dict() == {
+        "akutboende": 5, "overgangsboende": 13, "langsiktigt_boende": 6}
+    t = sbm_stats.load_vulnerability_factors(data_dir)
+    # Tabell 1 has four levels in this order.
+    assert list(t.drop_duplicates("level").sort_values("level_position").level) == [
+        "strukturell", "institutionell", "relationell", "individuell"]
+
+
+def test_every_source_cited_exists_and_every_table_is_described(data_dir):
+    package = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r["name"] for r in package["resources"]} >= set(TABLES)
+    for res in package["resources"]:
+        assert (data_dir / res["path"]).exists()
+        for f in res["schema"]["fields"]:
+            assert f.get("description") is not None, (res["name"], f["name"])
+    report = check_data(data_dir)
+    assert report.ok, str(report)
+    # every source listed is cited, by a row or by a column's "sources" in the descriptor
+    cited_by_fields = {s for res in package["resources"] for f in res["schema"]["fields"]
+                       for s in f.get("sources", [])}
+    cited_by_rows = {s for name in TABLES if name != "sources"
+                     for s in load_table(name, data_dir=data_dir).get("source_id", [])}
+    assert set(sbm_stats.load_sources(data_dir).source_id) == cited_by_fields | cited_by_rows
+
+
+# ------------------------------------------------------------------------ bad files
+
+
+def _case_missing_column(tmp):
+    rows = _rows(tmp / "published_figures.csv")
+    i = rows[0].index("unit")
+    return "published_figures", [r[:i] + r[i + 1:] for r in rows], (1, "unit", "missing")
+
+
+def _case_unknown_column(tmp):
+    rows = _rows(tmp / "sources.csv")
+    rows = [r + ["x"] for r in rows]
+    rows[0][-1] = "extra"
+    return "sources", rows, (1, "extra", "unknown column")
+
+
+def _case_duplicated_code(tmp):
+    rows = _rows(tmp / "municipalities.csv")
+    _set(rows, 3, "municipality_code", rows[1][0])
+    return "municipalities", rows, (3, "municipality_code", "same as line 2")
+
+
+def _case_unknown_code(tmp):
+    rows = _rows(tmp / "sample_2014.csv")
+    _set(rows, 2, "municipality_code", "9999")
+    return "sample_2014", rows, (2, "municipality_code", "exists in municipalities")
+
+
+def _case_count_above_base(tmp):
+    rows = _rows(tmp / "published_figures.csv")
+    line = _line_of(rows, "figure_id", "res.forced_moves")
+    _set(rows, line, "count", "30")
+    return "published_figures", rows, (line, "count", "no larger than its base (29)")
+
+
+def _case_negative_count(tmp):
+    rows = _rows(tmp / "published_figures.csv")
+    line = _line_of(rows, "figure_id", "res.forced_moves")
+    _set(rows, line, "count", "-1")
+    return "published_figures", rows, (line, "count", "at least 0")
+
+
+def _case_fractional_count(tmp):
+    rows = _rows(tmp / "published_figures.csv")
+    line = _line_of(rows, "figure_id", "res.forced_moves")
+    _set(rows, line, "count", "16.5")
+    return "published_figures", rows, (line, "count", "fractional")
+
+
+def _case_decimal_comma(tmp):
+    rows = _rows(tmp / "published_figures.csv")
+    line = _line_of(rows, "figure_id", "bme.growth_pct")
+    _set(rows, line, "value", "45,4")
+    return "published_figures", rows, (line, "value", "decimal comma")
+
+
+def _case_thousands_separator(tmp):
+    rows = _rows(tmp / "published_figures.csv")
+    line = _line_of(rows, "figure_id", "bme.flats_2013")
+    _set(rows, line, "value", "16 386")
+    return "published_figures", rows, (line, "value", "thousands separators")
+
+
+def _case_unit_not_allowed(tmp):
+    rows = _rows(tmp / "published_figures.csv")
+    line = _line_of(rows, "figure_id", "bme.flats_2013")
+    _set(rows, line, "unit", "lägenheter")
+    return "published_figures", rows, (line, "unit", "one of")
+
+
+def _case_code_pattern(tmp):
+    rows = _rows(tmp / "municipalities.csv")
+    _set(rows, 2, "municipality_code", "114")
+    return "municipalities", rows, (2, "municipality_code", "pattern")
+
+
+def _case_missing_required(tmp):
+    rows = _rows(tmp / "vulnerability_factors.csv")
+    _set(rows, 4, "factor_sv", "")
+    return "vulnerability_factors", rows, (4, "factor_sv", "required")
+
+
+CASES = {
+    "missing column": _case_missing_column,
+    "unknown column": _case_unknown_column,
+    "duplicated code": _case_duplicated_code,
+    "unknown municipality code": _case_unknown_code,
+    "count above its base": _case_count_above_base,
+    "negative count": _case_negative_count,
+    "fractional count": _case_fractional_count,
+    "Swedish decimal comma": _case_decimal_comma,
+    "thousands separator": _case_thousands_separator,
+    "value outside the allowed units": _case_unit_not_allowed,
+    "code not four digits": _case_code_pattern,
+    "required value missing": _case_missing_required,
+}
+
+
+@pytest.fixture
+def data_copy(tmp_path, data_dir) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(data_dir, target)
+    return target
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_file_gives_one_clear_error(case, data_copy):
+    table, rows, (line, column, words) = CASES[case](data_copy)
+    bad = data_copy / f"bad_{table}.csv"
+    _write(bad, rows)
+    with pytest.raises(DataValidationError) as info:
+        load_table(table, data_dir=data_copy, path=bad)
+    problems = info.value.problems
+    assert len(problems) == 1, [str(p) for p in problems]
+    p = problems[0]
+    assert (p.file, p.line, p.column) == (str(bad), line, column)
+    assert words in p.expected
+    assert str(bad) in str(info.value) and words in str(info.value)
+
+
+def test_wrong_encoding_names_the_line(data_copy):
+    text = (data_copy / "municipalities.csv").read_text(encoding="utf-8")
+    bad = data_copy / "latin1.csv"
+    bad.write_bytes(text.encode("latin-1"))  # as a Windows export would save it
+    first_non_ascii = next(i for i, ln in enumerate(text.splitlines(), 1) if not ln.isascii())
+    with pytest.raises(DataValidationError) as info:
+        load_table("municipalities", data_dir=data_copy, path=bad)
+    (p,) = info.value.problems
+    assert p.line == first_non_ascii and "UTF-8" in p.expected
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [(b"", "empty"), (b"\n  \n", "empty"), (None, "header only"), (b"a;b;c\n1;2;3\n", "semicolons")],
+    ids=["empty", "blank lines", "header only", "semicolon-separated"],
+)
+def test_file_level_problems(content, words, data_copy):
+    bad = data_copy / "bad.csv"
+    if content is None:
+        content = (data_copy / "housing_solutions.csv").read_bytes().splitlines(keepends=True)[0]
+    bad.write_bytes(content)
+    with pytest.raises(DataValidationError) as info:
+        load_table("housing_solutions", data_dir=data_copy, path=bad)
+    (p,) = info.value.problems
+    assert words in p.expected and p.file == str(bad)
+
+
+def test_missing_file_and_unknown_table(data_copy):
+    with pytest.raises(DataValidationError, match="no such file"):
+        load_table("sources", data_dir=data_copy, path=data_copy / "nope.csv")
+    with pytest.raises(ValueError, match=r"table \('nope'\) must be one of: sources, "):
+        load_table("nope", data_dir=data_copy)
+
+
+def test_all_problems_are_collected_at_once(data_copy):
+    rows = _rows(data_copy / "published_figures.csv")
+    _set(rows, 2, "count", "-3")
+    _set(rows, 5, "unit", "bananas")
+    _set(rows, 7, "period", "1914-19")
+    _write(data_copy / "published_figures.csv", rows)
+    with pytest.raises(DataValidationError) as info:
+        load_table("published_figures", data_dir=data_copy)
+    assert [(p.line, p.column) for p in info.value.problems] == [(2, "count"), (5, "unit"), (7, "period")]
+
+
+def test_cli_data_check_fails_with_the_problem(data_copy, capsys):
+    rows = _rows(data_copy / "municipalities.csv")
+    _set(rows, 10, "population_2013", "-5")
+    _write(data_copy / "municipalities.csv", rows)
+    assert main(["data", "check", "--data-dir", str(data_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "data/municipalities.csv, line 10, column 'population_2013': value -5" in out
+    # tables that refer to municipalities fail too, and say why
+    assert "sample_2014" in out
+
+
+def test_excel_input_is_validated_like_csv(data_copy):
+    import openpyxl
+    rows = _rows(data_copy / "housing_solutions.csv")
+    _set(rows, 3, "position", "two")
+    book = openpyxl.Workbook()
+    for r in rows:
+        book.active.append(r)
+    path = data_copy / "housing.xlsx"
+    book.save(path)
+    with pytest.raises(DataValidationError) as info:
+        load_table("housing_solutions", data_dir=data_copy, path=path)
+    (p,) = info.value.problems
+    assert (p.line, p.column, p.value) == (3, "position", "two")
