@@ -33,6 +33,7 @@ __all__ = [
     "load_sample_2014",
     "load_housing_solutions",
     "load_vulnerability_factors",
+    "load_verbal_quantities",
     "check_data",
     "DataCheckReport",
     "TABLES",
@@ -46,6 +47,7 @@ TABLES = (
     "sample_2014",
     "housing_solutions",
     "vulnerability_factors",
+    "verbal_quantities",
 )
 
 #: Sweden has had 290 municipalities since 2003; the 2013/2014 frame is that set.
@@ -185,6 +187,11 @@ def load_vulnerability_factors(data_dir: str | Path | None = None) -> pd.DataFra
     return load_table("vulnerability_factors", data_dir=data_dir)
 
 
+def load_verbal_quantities(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The Swedish verbal quantities ('drygt hälften', 'nio av tio') and their numeric ranges."""
+    return load_table("verbal_quantities", data_dir=data_dir)
+
+
 @dataclass(frozen=True)
 class DataCheckReport:
     """What :func:`check_data` found: rows per table, sources cited, and problems."""
@@ -260,6 +267,18 @@ def _published_checks(frame: pd.DataFrame, file: str) -> list[Problem]:
     return out
 
 
+def _verbal_checks(frame: pd.DataFrame, file: str) -> list[Problem]:
+    out = []
+    for line, row in frame.iterrows():
+        if row["kind"] == "share" and (pd.isna(row["low"]) or pd.isna(row["high"]) or row["high"] > 1):
+            out.append(Problem(file, line, "high", row["high"], "both bounds, within [0, 1], for a share"))
+        elif row["kind"] == "share" and row["low"] > row["high"]:
+            out.append(Problem(file, line, "low", row["low"], f"a lower bound no larger than high ({row['high']})"))
+        if row["kind"] == "count_min" and pd.isna(row["low"]):
+            out.append(Problem(file, line, "low", None, "a lower bound for a count_min term"))
+    return out
+
+
 def _municipality_count(frame: pd.DataFrame, file: str) -> list[Problem]:
     if len(frame) != N_MUNICIPALITIES:
         return [Problem(file, None, None, len(frame), f"{N_MUNICIPALITIES} municipalities (one row each)")]
@@ -280,6 +299,7 @@ def _sample_names(frame: pd.DataFrame, file: str, folder: Path) -> list[Problem]
 _ROW_CHECKS = {
     "published_figures": (_published_checks,),
     "municipalities": (_municipality_count,),
+    "verbal_quantities": (_verbal_checks,),
 }
 _CROSS_CHECKS = {
     "sample_2014": (_sample_names,),
