@@ -1,0 +1,158 @@
+"""The report's figures, drawn by code with fixed sizes, fonts and colours.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot, so
+that nothing is drawn twice in a notebook and no global state is touched. Axis labels
+use Swedish number format (decimal comma, space between thousands). A figure drawn
+from synthetic data says so in its title.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .formatting import fmt_num  # noqa: E402
+
+__all__ = ["STYLE", "housing_ladder", "bme_national", "situation3", "forest", "inclusion_by_population"]
+
+#: rcParams applied to every figure: fonts shipped with matplotlib, no hash salt, no dates.
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "sbm-stats",
+    "figure.dpi": 150,
+}
+BLUE, GREY, RED, GREEN = "#1f4e79", "#8c8c8c", "#a4282a", "#3b7d3a"
+_SV_INT = FuncFormatter(lambda x, _: fmt_num(x, decimals=0).replace("\u2212", "−"))
+_SV_PCT = FuncFormatter(lambda x, _: fmt_num(x * 100, decimals=0) + "\u00a0%")
+
+
+def _styled(func):
+    """Build the figure inside ``rc_context(STYLE)``: text and axes take their style when
+    created, so the caller's rcParams are neither used nor changed."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(width: float = 6.5, height: float = 3.2) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+@_styled
+def housing_ladder() -> Figure:
+    """Figur 1: a housing ladder from emergency housing up to an own contract."""
+    steps = ["Akutboende,\nhärbärge", "Inackorderingshem,\nkategoriboende", "Träningslägenhet",
+             "Socialt kontrakt", "Eget kontrakt"]
+    fig = _figure(6.5, 3.0)
+    ax = fig.add_subplot()
+    for i, label in enumerate(steps):
+        top = i == len(steps) - 1
+        ax.bar(i, i + 1, width=0.98, color=GREEN if top else BLUE, alpha=0.35 + 0.13 * i, edgecolor="white")
+        ax.text(i, i + 1.08, label, ha="center", va="bottom", fontsize=8)
+    ax.annotate("Steg mot ett eget kontrakt", xy=(len(steps) - 0.5, -0.35), xytext=(-0.5, -0.35),
+                va="center", fontsize=8, color=GREY,
+                arrowprops={"arrowstyle": "->", "color": GREY, "lw": 1})
+    ax.set_xlim(-0.6, len(steps) - 0.4)
+    ax.set_ylim(-0.7, len(steps) + 1.0)
+    ax.axis("off")
+    return fig
+
+
+@_styled
+def bme_national(municipalities, flats, sources) -> Figure:
+    """Boverket's figures for 2008 and 2013: municipalities and flats, each source a bar."""
+    fig = _figure(6.5, 3.0)
+    left, right = fig.subplots(1, 2)
+    periods = list(municipalities.period)
+    bars = left.bar(periods, municipalities["count"].astype(float), color=BLUE, width=0.6)
+    left.bar_label(bars, labels=[fmt_num(v) for v in municipalities["count"].astype(float)], fontsize=8)
+    left.set_title("Kommuner med sekundär bostadsmarknad", fontsize=9)
+    left.yaxis.set_major_formatter(_SV_INT)
+    colours = {"socstyr_2015": BLUE, "boverket_2014_36_summary": GREY}
+    labels = {"socstyr_2015": "Publikationen (Boverket 2014:36)",
+              "boverket_2014_36_summary": "Boverkets sammanfattning (avrundat)"}
+    flats = flats.sort_values(["period", "source_id"], ascending=[True, False])
+    xs, width = [], 0.38
+    for i, (period, group) in enumerate(flats.groupby("period", sort=True)):
+        for j, (_, row) in enumerate(group.iterrows()):
+            x = i + (j - (len(group) - 1) / 2) * width
+            b = right.bar(x, float(row["value"]), width=width * 0.95, color=colours[row.source_id],
+                          label=labels[row.source_id])
+            right.bar_label(b, labels=[fmt_num(float(row["value"]))], fontsize=7)
+        xs.append((i, period))
+    right.set_xticks([i for i, _ in xs], [p for _, p in xs])
+    right.set_title("Andrahandslägenheter", fontsize=9)
+    right.yaxis.set_major_formatter(_SV_INT)
+    handles, names = right.get_legend_handles_labels()
+    unique = dict(zip(names, handles))
+    right.legend(unique.values(), unique.keys(), fontsize=7, loc="upper left", frameon=False)
+    right.set_ylim(0, float(flats["value"].max()) * 1.3)
+    left.set_ylim(0, float(municipalities["count"].max()) * 1.2)
+    return fig
+
+
+@_styled
+def situation3(figures) -> Figure:
+    """Socialstyrelsen's counts of persons in situation 3."""
+    fig = _figure(4.5, 2.8)
+    ax = fig.add_subplot()
+    values = figures["value"].astype(float)
+    bars = ax.bar(list(figures.period), values, color=BLUE, width=0.5)
+    ax.bar_label(bars, labels=[fmt_num(v) for v in values], fontsize=8)
+    ax.set_ylabel("Personer")
+    ax.yaxis.set_major_formatter(_SV_INT)
+    ax.set_ylim(0, float(values.max()) * 1.2)
+    return fig
+
+
+@_styled
+def forest(labels, estimate, low, high, *, title: str = "") -> Figure:
+    """Proportions with their intervals, one row per question, top to bottom."""
+    n = len(labels)
+    fig = _figure(6.5, 0.9 + 0.26 * n)
+    ax = fig.add_subplot()
+    ys = list(range(n))[::-1]
+    ax.hlines(ys, low, high, color=BLUE, lw=1.6)
+    ax.plot(estimate, ys, "o", color=BLUE, ms=4)
+    ax.set_yticks(ys, labels, fontsize=7.5)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(_SV_PCT)
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_axisbelow(True)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return fig
+
+
+@_styled
+def inclusion_by_population(population, probability, *, synthetic: bool, highlight=None) -> Figure:
+    """Inclusion probability against population (log scale)."""
+    fig = _figure(6.5, 3.2)
+    ax = fig.add_subplot()
+    ax.scatter(population, probability, s=9, color=BLUE, alpha=0.7, linewidths=0)
+    if highlight is not None:
+        ax.scatter(population[highlight], probability[highlight], s=16, facecolors="none",
+                   edgecolors=RED, linewidths=0.8, label="Tillfrågade 2014")
+        ax.legend(fontsize=7, frameon=False, loc="center right")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(_SV_INT)
+    ax.set_xlabel("Folkmängd 31 december 2013 (logaritmisk skala)")
+    ax.set_ylabel("Inklusionssannolikhet")
+    ax.set_ylim(-0.03, 1.05)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_num(x, decimals=1)))
+    if synthetic:
+        ax.set_title("SYNTETISKA DATA – inte verkliga uppgifter", fontsize=9, color=RED)
+    return fig

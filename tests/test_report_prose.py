@@ -1,0 +1,81 @@
+"""report.qmd holds no hand-typed number: every digit in its prose is a date, a year, a
+reference number or a list marker; all figures come inline from sbm_stats."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+# What may stand as digits in the prose, each with why.
+ALLOWED = [
+    (r"^\s*\d+\.\s", "a numbered list marker"),
+    (r"\[\d+(?:[–-]\d+)?(?:,\s*\d+(?:[–-]\d+)?)*\]", "a reference number such as [14] or [4–6]"),
+    (r"\(\d{4}:\d+\)", "a statute number such as (2001:453)"),
+    (r"\d+ kap\. \d+ §", "a statute chapter and section"),
+    (r"S\d{4}/\d+/[A-Z]+", "a government file number"),
+    (r"Dnr [\d -/]+\d", "an authority's file number"),
+    (r"(?:rapport|Rapport) \d{4}:\d+", "a report number such as 2014:36"),
+    (r"\b\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) \d{4}\b", "a date"),
+    (r"\b(?:19[5-9]\d|20[0-3]\d)(?:–(?:19[5-9]\d|20[0-3]\d))?(?:-talet)?\b", "a year or a span of years"),
+    (r"\b[Ss]ituation \d\b", "the name of a situation in the homelessness definition"),
+    (r"\bunder 18 år\b", "the age limit that defines a child in BME's question"),
+    (r"\b(?:Tabell|Figur) 1\b", "the name of the publication's own table or figure"),
+]
+
+
+def prose_of(text: str) -> list[tuple[int, str]]:
+    """The report's prose lines with their line numbers: no front matter, no code, no
+    inline code, no attributes or cross-references."""
+    lines = text.splitlines()
+    out, in_code, in_yaml = [], False, False
+    for i, line in enumerate(lines, 1):
+        if i == 1 and line.strip() == "---":
+            in_yaml = True
+            continue
+        if in_yaml:
+            in_yaml = line.strip() != "---"
+            continue
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        line = re.sub(r"`\{python\}[^`]*`", "", line)
+        line = re.sub(r"`[^`]*`", "", line)
+        line = re.sub(r"\{[#.][^}]*\}", "", line)
+        line = re.sub(r"@(?:sec|fig|tbl)-[\w-]+", "", line)
+        out.append((i, line))
+    return out
+
+
+def stray_digits(text: str) -> list[str]:
+    found = []
+    for i, line in prose_of(text):
+        for pattern, _ in ALLOWED:
+            line = re.sub(pattern, " ", line)
+        if re.search(r"\d", line):
+            found.append(f"line {i}: {line.strip()}")
+    return found
+
+
+def test_report_prose_has_no_literal_numbers(repo_root):
+    text = (repo_root / "report.qmd").read_text(encoding="utf-8")
+    assert stray_digits(text) == []
+
+
+@pytest.mark.parametrize(
+    "prose, caught",
+    [
+        ("Av de 29 kommunerna hade 16 haft flyttningar.", True),
+        ("Ökningen var 45 procent.", True),
+        ("Sedan 2008 och fram till 2014 [4–6].", False),
+        ("Redovisades den 1 september 2007 [3].", False),
+        ("Socialtjänstlagen (2001:453), 3 kap. 1 § SoL.", False),
+        ("Tal inline: `{python} R.n(\"res.forced_moves\")` kommuner.", False),
+        ("Cirka 5 000 barn.", True),
+    ],
+)
+def test_the_scan_itself(prose, caught):
+    """The scan catches a typed number and lets dates and references through."""
+    assert bool(stray_digits("---\ntitle: x\n---\n" + prose)) is caught
