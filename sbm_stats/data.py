@@ -34,6 +34,7 @@ __all__ = [
     "load_housing_solutions",
     "load_vulnerability_factors",
     "load_verbal_quantities",
+    "load_wave_measures",
     "check_data",
     "DataCheckReport",
     "TABLES",
@@ -48,6 +49,7 @@ TABLES = (
     "housing_solutions",
     "vulnerability_factors",
     "verbal_quantities",
+    "wave_measures",
 )
 
 #: Sweden has had 290 municipalities since 2003; the 2013/2014 frame is that set.
@@ -187,6 +189,11 @@ def load_vulnerability_factors(data_dir: str | Path | None = None) -> pd.DataFra
     return load_table("vulnerability_factors", data_dir=data_dir)
 
 
+def load_wave_measures(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Which figure stands for each measure in the waves 2008, 2011 and 2014, or why none does."""
+    return load_table("wave_measures", data_dir=data_dir)
+
+
 def load_verbal_quantities(data_dir: str | Path | None = None) -> pd.DataFrame:
     """The Swedish verbal quantities ('drygt hälften', 'nio av tio') and their numeric ranges."""
     return load_table("verbal_quantities", data_dir=data_dir)
@@ -279,6 +286,15 @@ def _verbal_checks(frame: pd.DataFrame, file: str) -> list[Problem]:
     return out
 
 
+def _wave_checks(frame: pd.DataFrame, file: str) -> list[Problem]:
+    out = []
+    for line, row in frame.iterrows():
+        if pd.isna(row["figure_id"]) == pd.isna(row["missing_reason"]):
+            out.append(Problem(file, line, "missing_reason", row["missing_reason"],
+                               "a reason exactly when figure_id is empty"))
+    return out
+
+
 def _municipality_count(frame: pd.DataFrame, file: str) -> list[Problem]:
     if len(frame) != N_MUNICIPALITIES:
         return [Problem(file, None, None, len(frame), f"{N_MUNICIPALITIES} municipalities (one row each)")]
@@ -300,6 +316,7 @@ _ROW_CHECKS = {
     "published_figures": (_published_checks,),
     "municipalities": (_municipality_count,),
     "verbal_quantities": (_verbal_checks,),
+    "wave_measures": (_wave_checks,),
 }
 _CROSS_CHECKS = {
     "sample_2014": (_sample_names,),
