@@ -1,0 +1,583 @@
+"""A design applied to a frame: the plan, the extremes rule, exact and Monte Carlo probabilities.
+
+Everything here is private; :mod:`._select`, :mod:`._probabilities` and
+:mod:`._published` build the public results from it.
+
+Exact inclusion probabilities (``exact_probabilities``)
+---------------------------------------------------------
+Certainty and extremes stages that come before every random stage are deterministic
+given the frame: their municipalities have probability 1 (the set is called ``D``),
+and so does every municipality a certainty stage names.
+
+The random stages are then handled through *atoms*: municipalities outside ``D``
+that belong to exactly the same random lists. Within an atom municipalities are
+exchangeable, so each has probability ``E[number drawn from the atom] / atom size``.
+
+* ``random_numbers: per_stage``: each random stage is a simple random sample of what
+  its list has left, independent of the others given that. The distribution of "how
+  many of each atom are still unselected" is carried from stage to stage exactly
+  (a multivariate hypergeometric step per stage, with Python integers for the
+  binomial coefficients). This is exact for any overlap between lists and for
+  ``exclude_selected`` true or false. It is given up only if the number of
+  distinct states would exceed :data:`MAX_STATES` (not the case for the 2014 design:
+  a few dozen states).
+* ``random_numbers: shared``: the stages are coordinated through the one number per
+  municipality, and the atoms' counts no longer follow hypergeometric steps. Exact
+  values are given where they are simple: a municipality in ``D`` (1), in no random
+  list (0), or in exactly one random list whose draw is a simple random sample of a
+  fixed set, i.e. no earlier random list overlaps it or it does not exclude earlier
+  selections (``size / list size``). Everyone else gets Monte Carlo only.
+* A certainty or extremes stage after a random stage makes ``D`` random: exact values
+  are then given only for the municipalities certainty stages name.
+
+Monte Carlo (``simulate``)
+--------------------------
+Replicates the whole design ``R`` times in blocks, vectorised over replicates: for a
+random stage a ``(block, list size)`` matrix of uniforms from a
+``numpy.random.Generator``, municipalities already selected set to infinity when the
+stage excludes them, and the ``size`` smallest taken by repeated ``argmin`` (with
+``shared`` one ``(block, 290)`` matrix serves every stage). The Monte Carlo draws are
+not the permanent random numbers of a real draw; they simulate the same design (iid
+uniform numbers) so that its probabilities can be estimated; tests check the
+permanent numbers behave so too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data import load_municipalities
+from ..errors import DesignError
+from ._design import CertaintyStage, Design, ExtremesStage, RandomStage
+from ._format import sv_decimal, sv_int
+from ._frame import check_frame
+
+#: Above this many distinct states the exact per-stage computation is given up.
+MAX_STATES = 200_000
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class _Pick:
+    variable: str
+    label: str
+    measure: str
+    order: np.ndarray  # unit indices, best first (value descending, ties by code)
+    values: list  # Fraction or int per position of ``order``
+    shown: list[str]  # the value in Swedish words per position
+
+
+@dataclass
+class _Step:
+    stage: Any
+    index: int
+    idx: np.ndarray | None = None  # certainty codes / random list (unit indices)
+    eligible: np.ndarray | None = None  # bool per unit
+    picks: list[_Pick] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    design: Design
+    frame: pd.DataFrame
+    codes: np.ndarray
+    names: np.ndarray
+    steps: list[_Step]
+    first_random: int
+    synthetic: bool
+    source: str
+
+    @property
+    def n(self) -> int:
+        return len(self.codes)
+
+
+def compile_plan(frame: pd.DataFrame, design: Design) -> Plan:
+    """Check ``frame`` against the design and turn the stages into index arrays.
+
+    Raises
+    ------
+    DataValidationError
+        The frame does not fit the design's schema.
+    DesignError
+        A certainty code not in the frame, or a draw that cannot be carried out (see
+        :func:`check_feasible`).
+    """
+    if not isinstance(design, Design):
+        raise TypeError(f"design must be a Design (from load_design), not {type(design).__name__}")
+    clean = check_frame(frame, design.frame_schema)
+    codes = clean["municipality_code"].to_numpy(dtype=object)
+    names_all = load_municipalities().set_index("municipality_code")["municipality_name"]
+    names = np.array([names_all[c] for c in codes], dtype=object)
+    position = {c: i for i, c in enumerate(codes)}
+    steps: list[_Step] = []
+    first_random = len(design.stages)
+    for k, stage in enumerate(design.stages):
+        step = _Step(stage=stage, index=k)
+        if isinstance(stage, CertaintyStage):
+            missing = [c for c in stage.codes if c not in position]
+            if missing:
+                raise DesignError(
+                    f"{design.path}: stage {stage.id!r} names municipality code(s) {', '.join(missing)}, "
+                    f"which the frame ({clean.attrs.get('source_file')}) does not hold"
+                )
+            step.idx = np.array([position[c] for c in stage.codes], dtype=np.int64)
+        elif isinstance(stage, ExtremesStage):
+            eligible = stage.eligible.evaluate(clean) if stage.eligible is not None else np.ones(len(codes), bool)
+            step.eligible = eligible
+            step.picks = [_rank(clean, codes, eligible, stage, v.column, v.label, m) for v, m in stage.picks]
+        else:
+            first_random = min(first_random, k)
+            step.eligible = stage.eligible.evaluate(clean)
+            step.idx = np.flatnonzero(step.eligible)
+        steps.append(step)
+    plan = Plan(
+        design=design, frame=clean, codes=codes, names=names, steps=steps, first_random=first_random,
+        synthetic=bool(clean.attrs.get("synthetic", False)), source=str(clean.attrs.get("source_file", "<frame>")),
+    )
+    check_feasible(plan)
+    return plan
+
+
+def _rank(frame, codes, eligible, stage: ExtremesStage, column: str, label: str, measure: str) -> _Pick:
+    counts = frame[column].to_numpy()
+    idx = np.flatnonzero(eligible)
+    if measure == "count":
+        values = {i: int(counts[i]) for i in idx}
+    else:
+        pop = frame[stage.population].to_numpy()
+        values = {i: Fraction(int(counts[i]), int(pop[i])) for i in idx}
+    order = sorted(idx, key=lambda i: (-values[i], codes[i]))
+    if measure == "count":
+        shown = [sv_int(values[i]) for i in order]
+    else:
+        shown = [sv_decimal(float(values[i] * stage.per), stage.decimals) for i in order]
+    return _Pick(column, label, measure, np.array(order, dtype=np.int64), [values[i] for i in order], shown)
+
+
+def pick_phrase(stage: ExtremesStage, pick: _Pick) -> str:
+    """The Swedish words for a pick: 'högst antal X' or 'högst antal X per 10 000 invånare'."""
+    if pick.measure == "count":
+        return f"högst antal {pick.label}"
+    return f"högst antal {pick.label} per {sv_int(stage.per)} invånare"
+
+
+# ----------------------------------------------------------------------- extremes, one draw
+
+
+@dataclass
+class ExtremeOutcome:
+    pick: _Pick
+    chosen: int | None  # unit index, None when skipped
+    rank: int | None  # 1-based rank of the chosen unit in the ranking
+    passed: list[int]  # units ranked above the chosen one that were already selected
+
+
+def run_extremes(plan: Plan, step: _Step, selected: np.ndarray) -> list[ExtremeOutcome]:
+    """Carry out an extremes stage on one draw; ``selected`` is updated in place."""
+    stage: ExtremesStage = step.stage
+    out = []
+    for pick in step.picks:
+        if len(pick.order) == 0:
+            raise DesignError(
+                f"{plan.design.path}: stage {stage.id!r}: no municipality meets its eligible condition "
+                f"{stage.eligible.text if stage.eligible else ''!r}"
+            )
+        if stage.already_selected == "skip":
+            position = 0
+            _check_tie(plan, stage, pick, position, selected)
+            unit = int(pick.order[0])
+            if selected[unit]:
+                out.append(ExtremeOutcome(pick, None, None, [unit]))
+                continue
+        else:
+            free = np.flatnonzero(~selected[pick.order])
+            if len(free) == 0:
+                raise DesignError(
+                    f"{plan.design.path}: stage {stage.id!r}: every municipality it may choose for "
+                    f"{pick.variable} ({pick.measure}) is already selected; nothing is left to take as 'next'"
+                )
+            position = int(free[0])
+            _check_tie(plan, stage, pick, position, selected)
+            unit = int(pick.order[position])
+        selected[unit] = True
+        out.append(ExtremeOutcome(pick, unit, position + 1, [int(u) for u in pick.order[:position]]))
+    return out
+
+
+def _check_tie(plan: Plan, stage: ExtremesStage, pick: _Pick, position: int, selected: np.ndarray) -> None:
+    if stage.ties != "error":
+        return
+    value = pick.values[position]
+    tied = [
+        int(pick.order[j]) for j in range(len(pick.order))
+        if j != position and pick.values[j] == value and (stage.already_selected == "skip" or not selected[pick.order[j]])
+    ]
+    if tied:
+        who = ", ".join(f"{plan.codes[u]} {plan.names[u]}" for u in [int(pick.order[position]), *tied])
+        raise DesignError(
+            f"{plan.design.path}: stage {stage.id!r}, {pick.variable} ({pick.measure}): "
+            f"{who} share the value {pick.shown[position]} at the rank where one is taken; the design says "
+            "ties: error. Decide by hand, or set ties: lowest_code."
+        )
+
+
+def deterministic_prefix(plan: Plan) -> tuple[np.ndarray, np.ndarray, dict[int, list[ExtremeOutcome]]]:
+    """Run the stages before the first random one. Returns (selected, stage index per unit or -1, outcomes)."""
+    selected = np.zeros(plan.n, dtype=bool)
+    stage_of = np.full(plan.n, -1, dtype=np.int64)
+    outcomes: dict[int, list[ExtremeOutcome]] = {}
+    for step in plan.steps[: plan.first_random]:
+        if isinstance(step.stage, CertaintyStage):
+            new = step.idx[~selected[step.idx]]
+            selected[new] = True
+            stage_of[new] = step.index
+        else:
+            before = selected.copy()
+            outcomes[step.index] = run_extremes(plan, step, selected)
+            stage_of[selected & ~before] = step.index
+    return selected, stage_of, outcomes
+
+
+# ------------------------------------------------------------------ exact probabilities
+
+
+@dataclass
+class Exact:
+    pi: np.ndarray  # per unit, NaN where not exact
+    by_stage: np.ndarray  # (n_steps, n) probability of being selected in that stage, NaN where not exact
+    method: np.ndarray  # per unit, a word on how pi was obtained
+    note: str  # what is not exact and why ("" when everything is)
+
+
+def _atoms(plan: Plan, D: np.ndarray, random_steps: list[_Step]):
+    sig = np.stack([s.eligible for s in random_steps], axis=0) if random_steps else np.zeros((0, plan.n), bool)
+    atoms: dict[tuple[bool, ...], list[int]] = defaultdict(list)
+    for i in range(plan.n):
+        if not D[i] and sig[:, i].any():
+            atoms[tuple(bool(x) for x in sig[:, i])].append(i)
+    return list(atoms.items())
+
+
+def _compositions(counts: list[int], n: int):
+    """Every x with sum n and 0 <= x_j <= counts_j."""
+    if not counts:
+        if n == 0:
+            yield ()
+        return
+    rest = sum(counts[1:])
+    for x in range(max(0, n - rest), min(counts[0], n) + 1):
+        for tail in _compositions(counts[1:], n - x):
+            yield (x, *tail)
+
+
+class _TooMany(Exception):
+    pass
+
+
+def _walk_states(plan: Plan, D: np.ndarray, with_probabilities: bool):
+    """Carry the atom counts through the random stages (per_stage semantics).
+
+    Returns (atoms, expected draws per stage and atom, shortfalls) where a shortfall is
+    (stage position, smallest pool seen). Raises _TooMany past MAX_STATES.
+    """
+    random_steps = [s for s in plan.steps if isinstance(s.stage, RandomStage)]
+    atoms = _atoms(plan, D, random_steps)
+    sizes = [len(units) for _, units in atoms]
+    expected = np.zeros((len(random_steps), len(atoms)))
+    shortfalls: list[tuple[int, int]] = []
+    # atoms still needed after stage t (for merging states that no longer differ)
+    needed_after = [
+        [any(sig[u] for u in range(t + 1, len(random_steps))) for sig, _ in atoms] for t in range(len(random_steps))
+    ]
+    states: dict[tuple[int, ...], float] = {tuple(sizes): 1.0}
+    for t, step in enumerate(random_steps):
+        stage: RandomStage = step.stage
+        cats = [k for k, (sig, _) in enumerate(atoms) if sig[t]]
+        in_d = int((step.eligible & D).sum())
+        new_states: dict[tuple[int, ...], Any] = defaultdict(float)
+        last = t == len(random_steps) - 1
+        smallest = None
+        for state, p in states.items():
+            counts = [state[k] for k in cats]
+            if not stage.exclude_selected:
+                counts.append(sum(sizes[k] - state[k] for k in cats) + in_d)
+            pool = sum(counts)
+            if pool < stage.size:
+                smallest = pool if smallest is None else min(smallest, pool)
+                continue
+            if with_probabilities:
+                for j, k in enumerate(cats):
+                    expected[t, k] += p * stage.size * counts[j] / pool
+            if last:
+                continue
+            total = math.comb(pool, stage.size)
+            for x in _compositions(counts, stage.size):
+                nxt = list(state)
+                for j, k in enumerate(cats):
+                    nxt[k] -= x[j]
+                for k in range(len(atoms)):
+                    if not needed_after[t][k]:
+                        nxt[k] = 0
+                if with_probabilities:
+                    w = 1
+                    for c, xj in zip(counts, x):
+                        w *= math.comb(c, xj)
+                    new_states[tuple(nxt)] += p * (w / total)
+                else:
+                    new_states[tuple(nxt)] = 1.0
+            if len(new_states) > MAX_STATES:
+                raise _TooMany
+        if smallest is not None:
+            shortfalls.append((t, smallest))
+        if not last:
+            states = dict(new_states)
+    return atoms, random_steps, expected, shortfalls
+
+
+def check_feasible(plan: Plan) -> None:
+    """Raise DesignError if some random stage can, for some seed, find fewer than ``size`` to draw.
+
+    With the random stages after every other stage the set of reachable situations is
+    enumerated exactly (the same for ``per_stage`` and ``shared`` numbers: any
+    combination of draws one allows, the other allows too); otherwise, or past
+    :data:`MAX_STATES`, a bound is used: each earlier stage is assumed to take as many
+    of the stage's list as it can.
+    """
+    random_steps = [s for s in plan.steps if isinstance(s.stage, RandomStage)]
+    if not random_steps:
+        return
+    D, _, _ = deterministic_prefix(plan)
+    if _later_nonrandom(plan):
+        _bound_check(plan, random_steps, D)
+        return
+    try:
+        _, steps, _, shortfalls = _walk_states(plan, D, with_probabilities=False)
+    except _TooMany:
+        _bound_check(plan, random_steps, D)
+        return
+    if shortfalls:
+        t, smallest = shortfalls[0]
+        raise DesignError(_shortfall_message(plan, steps[t], D, smallest))
+
+
+def _later_nonrandom(plan: Plan) -> bool:
+    return any(not isinstance(s.stage, RandomStage) for s in plan.steps[plan.first_random:])
+
+
+def _bound_check(plan: Plan, random_steps: list[_Step], D: np.ndarray) -> None:
+    for step in random_steps:
+        stage: RandomStage = step.stage
+        listed = step.eligible & ~D if stage.exclude_selected else step.eligible
+        pool = int(listed.sum())
+        if stage.exclude_selected:
+            for s in plan.steps[plan.first_random : step.index]:
+                if isinstance(s.stage, RandomStage):
+                    most, overlap = s.stage.size, int((s.eligible & listed).sum())
+                elif isinstance(s.stage, ExtremesStage):
+                    most, overlap = len(s.picks), int((s.eligible & listed).sum())
+                else:
+                    most, overlap = len(s.idx), int(listed[s.idx].sum())
+                pool -= min(most, overlap)
+        if pool < stage.size:
+            raise DesignError(_shortfall_message(plan, step, D, max(pool, 0)))
+
+
+def _shortfall_message(plan: Plan, step: _Step, D: np.ndarray, smallest: int) -> str:
+    stage: RandomStage = step.stage
+    listed = int(step.eligible.sum())
+    taken = int((step.eligible & D).sum())
+    head = (
+        f"{plan.design.path}: stage {stage.id!r} draws size {stage.size}, but only {listed} municipalities "
+        f"of the frame meet its condition {stage.eligible.text!r}"
+    )
+    if stage.exclude_selected and taken:
+        head += f", {taken} of them already selected by the stages before the random ones"
+    if smallest < listed - (taken if stage.exclude_selected else 0):
+        head += f"; after the earlier random draws as few as {smallest} can be left"
+    return head + (
+        f". A draw larger than its eligible list cannot be carried out: make size at most {smallest}, "
+        "widen the condition, put the stage earlier, or set exclude_selected: false."
+    )
+
+
+def exact_probabilities(plan: Plan) -> Exact:
+    """Exact inclusion probabilities where the design allows them (see the module docs)."""
+    n_steps = len(plan.steps)
+    pi = np.full(plan.n, np.nan)
+    by_stage = np.full((n_steps, plan.n), np.nan)
+    method = np.full(plan.n, "monte_carlo_only", dtype=object)
+    if _later_nonrandom(plan):
+        for step in plan.steps:
+            if isinstance(step.stage, CertaintyStage):
+                pi[step.idx] = 1.0
+                method[step.idx] = "certainty"
+        return Exact(pi, by_stage, method,
+                     "a certainty or extremes stage follows a random stage, so which municipalities it "
+                     "takes is random: exact values only for those certainty stages name")
+    D, stage_of, _ = deterministic_prefix(plan)
+    pi[D] = 1.0
+    for i in np.flatnonzero(D):
+        kind = plan.steps[stage_of[i]].stage.kind
+        method[i] = kind
+        by_stage[:, i] = 0.0
+        by_stage[stage_of[i], i] = 1.0
+    random_steps = [s for s in plan.steps if isinstance(s.stage, RandomStage)]
+    in_any = np.zeros(plan.n, dtype=bool)
+    for s in random_steps:
+        in_any |= s.eligible
+    none = ~D & ~in_any
+    pi[none] = 0.0
+    by_stage[:, none] = 0.0
+    method[none] = "not_eligible"
+    note = ""
+    if plan.design.random_numbers == "per_stage":
+        try:
+            atoms, steps, expected, _ = _walk_states(plan, D, with_probabilities=True)
+        except _TooMany:
+            return Exact(pi, by_stage, method,
+                         f"more than {MAX_STATES} combinations of earlier draws: random stages by Monte Carlo only")
+        for k, (_, units) in enumerate(atoms):
+            units = np.array(units)
+            size = len(units)
+            for t, step in enumerate(steps):
+                by_stage[step.index, units] = expected[t, k] / size
+            for s in plan.steps[: plan.first_random]:
+                by_stage[s.index, units] = 0.0
+            pi[units] = expected[:, k].sum() / size
+            method[units] = "hypergeometric_chain" if len(steps) > 1 else "simple_random_sample"
+    else:
+        exact_units = []
+        for t, step in enumerate(random_steps):
+            stage: RandomStage = step.stage
+            overlapped = any((s.eligible & step.eligible & ~D).any() for s in random_steps[:t])
+            if stage.exclude_selected and overlapped:
+                continue
+            pool = int((step.eligible & ~D).sum()) if stage.exclude_selected else int(step.eligible.sum())
+            others = np.zeros(plan.n, dtype=bool)
+            for s in random_steps:
+                if s is not step:
+                    others |= s.eligible
+            units = np.flatnonzero(step.eligible & ~D & ~others)
+            pi[units] = stage.size / pool
+            by_stage[:, units] = 0.0
+            by_stage[step.index, units] = stage.size / pool
+            method[units] = "simple_random_sample"
+            exact_units.extend(units.tolist())
+        rest = int(np.isnan(pi).sum())
+        if rest:
+            note = (
+                f"random_numbers: shared coordinates the random stages; {rest} municipalities in overlapping "
+                "lists have Monte Carlo values only"
+            )
+    return Exact(pi, by_stage, method, note)
+
+
+# -------------------------------------------------------------------------- Monte Carlo
+
+
+@dataclass
+class Simulation:
+    replicates: int
+    total: np.ndarray  # (n,) times selected
+    by_stage: np.ndarray  # (n_steps, n) times selected in that stage
+    sizes: np.ndarray  # (replicates,) sample size of each replicate
+
+
+def simulate(
+    plan: Plan,
+    replicates: int,
+    rng: np.random.Generator,
+    *,
+    block: int = 10_000,
+    progress: Progress | None = None,
+) -> Simulation:
+    """Carry out the design ``replicates`` times; count how often each unit is selected."""
+    n = plan.n
+    n_steps = len(plan.steps)
+    total = np.zeros(n, dtype=np.int64)
+    by_stage = np.zeros((n_steps, n), dtype=np.int64)
+    sizes = np.zeros(replicates, dtype=np.int64)
+    D, stage_of, _ = deterministic_prefix(plan)
+    start_step = plan.first_random
+    shared = plan.design.random_numbers == "shared"
+    done = 0
+    while done < replicates:
+        b = min(block, replicates - done)
+        rows = np.arange(b)
+        sel = np.zeros((b, n), dtype=bool)
+        sel[:, D] = True
+        for i in np.flatnonzero(D):
+            by_stage[stage_of[i], i] += b
+        U = rng.random((b, n)) if shared else None
+        for step in plan.steps[start_step:]:
+            stage = step.stage
+            if isinstance(stage, RandomStage):
+                idx = step.idx
+                V = U[:, idx].copy() if shared else rng.random((b, len(idx)))
+                if stage.exclude_selected:
+                    V[sel[:, idx]] = np.inf
+                for _ in range(stage.size):
+                    j = V.argmin(axis=1)
+                    if stage.exclude_selected and np.isinf(V[rows, j]).any():
+                        raise DesignError(
+                            f"{plan.design.path}: stage {stage.id!r} ran out of municipalities to draw in a replicate"
+                        )
+                    chosen = idx[j]
+                    new = ~sel[rows, chosen]
+                    by_stage[step.index] += np.bincount(chosen[new], minlength=n)
+                    sel[rows, chosen] = True
+                    V[rows, j] = np.inf
+            elif isinstance(stage, CertaintyStage):
+                new = ~sel[:, step.idx]
+                by_stage[step.index, step.idx] += new.sum(axis=0)
+                sel[:, step.idx] = True
+            else:
+                _simulate_extremes(plan, step, sel, by_stage)
+        total += sel.sum(axis=0)
+        sizes[done : done + b] = sel.sum(axis=1)
+        done += b
+        if progress is not None:
+            progress(done, replicates)
+    return Simulation(replicates, total, by_stage, sizes)
+
+
+def _simulate_extremes(plan: Plan, step: _Step, sel: np.ndarray, by_stage: np.ndarray) -> None:
+    stage: ExtremesStage = step.stage
+    b = sel.shape[0]
+    rows = np.arange(b)
+    n = plan.n
+    if stage.ties == "error":
+        k_max = int(sel.sum(axis=1).max()) + len(step.picks) + 1
+        for pick in step.picks:
+            head = pick.values[:k_max]
+            if len(set(head)) < len(head):
+                raise DesignError(
+                    f"{plan.design.path}: stage {stage.id!r}, {pick.variable} ({pick.measure}): equal values "
+                    "near the top of the ranking and ties: error; decide by hand or set ties: lowest_code"
+                )
+    for pick in step.picks:
+        if stage.already_selected == "skip":
+            unit = int(pick.order[0])
+            new = ~sel[:, unit]
+            by_stage[step.index, unit] += int(new.sum())
+            sel[:, unit] = True
+            continue
+        k = min(len(pick.order), int(sel.sum(axis=1).max()) + 1)
+        free = ~sel[:, pick.order[:k]]
+        if not free.any(axis=1).all():
+            raise DesignError(
+                f"{plan.design.path}: stage {stage.id!r}: nothing left to take as 'next' for {pick.variable}"
+            )
+        chosen = pick.order[free.argmax(axis=1)]
+        by_stage[step.index] += np.bincount(chosen, minlength=n)
+        sel[rows, chosen] = True

@@ -1,0 +1,238 @@
+"""The sampling frame: one row per municipality with the variables a design selects on.
+
+A user's real frame (Kronofogden's per-municipality statistics for 2013 and the BME
+2014 answers, which are not public in machine-readable form) is read from CSV or
+Excel by :func:`load_frame` and validated against the frame's Table Schema
+(``data/schemas/frame.schema.json``) through :func:`sbm_stats._tables.read_table`:
+every problem is reported at once, each with its line.
+
+Besides the schema's own checks (types, non-negative counts, answers in their allowed
+values, codes unique), the frame must hold each of Sweden's 290 municipality codes
+exactly once: a missing code, a repeated code and a code that is not a municipality
+are all reported.
+
+Whether a frame is synthetic is read from a metadata file beside it
+(``<name>.meta.json`` with ``"synthetic": true``); it travels with the frame in
+``attrs["synthetic"]`` into every sample, table and protocol made from it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._tables import read_table
+from ..data import default_data_dir, load_municipalities
+from ..errors import DataValidationError, Problem
+
+__all__ = [
+    "load_frame",
+    "demo_frame",
+    "demo_frame_path",
+    "default_frame_schema_path",
+    "load_frame_schema",
+    "check_frame",
+]
+
+
+def default_frame_schema_path() -> Path:
+    """``data/schemas/frame.schema.json``."""
+    return default_data_dir() / "schemas" / "frame.schema.json"
+
+
+def demo_frame_path() -> Path:
+    """``data/synthetic/demo_frame_2013.csv``, the synthetic demonstration frame."""
+    return default_data_dir() / "synthetic" / "demo_frame_2013.csv"
+
+
+def load_frame_schema(path: str | Path | None = None) -> dict[str, Any]:
+    """The frame's Table Schema (default: the bundled one)."""
+    path = Path(path) if path is not None else default_frame_schema_path()
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_frame(
+    path: str | Path,
+    *,
+    schema: dict[str, Any] | None = None,
+    sheet: str | int | None = None,
+    display_name: str | None = None,
+) -> pd.DataFrame:
+    """Read and validate a frame file (CSV or .xlsx).
+
+    Parameters
+    ----------
+    path : str or Path
+        The frame: UTF-8 CSV with a header, or an Excel workbook.
+    schema : dict, optional
+        Its Table Schema; default ``data/schemas/frame.schema.json`` (a design's own
+        schema is ``design.frame_schema``).
+    sheet : str or int, optional
+        The worksheet of an Excel file.
+    display_name : str, optional
+        How the file is named in messages and protocols.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per municipality in file order, typed columns; ``attrs`` holds
+        ``source_file``, ``synthetic`` (from ``<name>.meta.json`` beside the file,
+        False when there is none) and ``metadata`` (that file's content, if any).
+
+    Raises
+    ------
+    DataValidationError
+        With every problem found: file, header, cells, and the municipality codes
+        (missing, repeated or unknown), each with its line.
+
+    Examples
+    --------
+    >>> f = load_frame(demo_frame_path())
+    >>> len(f), f.attrs["synthetic"]
+    (290, True)
+    """
+    path = Path(path)
+    schema = schema if schema is not None else load_frame_schema()
+    name = display_name or _display(path)
+    frame = read_table(path, schema, display_name=name, sheet=sheet, row_checks=(_code_set_check,))
+    meta = _read_meta(path)
+    frame.attrs["source_file"] = name
+    frame.attrs["synthetic"] = bool(meta.get("synthetic", False))
+    frame.attrs["metadata"] = meta
+    return frame
+
+
+def demo_frame() -> pd.DataFrame:
+    """The synthetic demonstration frame (NOT real data), validated like a user's frame.
+
+    Examples
+    --------
+    >>> f = demo_frame()
+    >>> f.attrs["synthetic"], int(f["kfm_children_executed_evictions_2013"].sum())
+    (True, 504)
+    """
+    return load_frame(demo_frame_path())
+
+
+def check_frame(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
+    """Check an in-memory frame against ``schema`` and return a clean copy.
+
+    The frame may hold a subset of the municipalities (a test's hand frame), but every
+    code must be a real, distinct municipality code, every schema column present, every
+    count a non-negative whole number and every answer one of its allowed values.
+
+    Raises
+    ------
+    DataValidationError
+        With every problem, lines counted as in a CSV file (first row = line 2).
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a pandas DataFrame, not {type(frame).__name__}")
+    name = frame.attrs.get("source_file", "<frame>")
+    problems: list[Problem] = []
+    fields = schema["fields"]
+    for f in fields:
+        if f["name"] not in frame.columns:
+            problems.append(Problem(name, 1, f["name"], None, "this column in the frame (it is missing)"))
+    if problems:
+        raise DataValidationError(problems, summary=f"{name}: the frame lacks columns of its schema")
+    out = frame[[f["name"] for f in fields]].reset_index(drop=True).copy()
+    known = set(load_municipalities()["municipality_code"])
+    seen: dict[str, int] = {}
+    for i, code in enumerate(out["municipality_code"]):
+        line = i + 2
+        if not isinstance(code, str):
+            problems.append(Problem(name, line, "municipality_code", code, "a four-digit code as text, e.g. '0180'"))
+        elif code not in known:
+            problems.append(
+                Problem(name, line, "municipality_code", code, "one of the 290 municipality codes in data/municipalities.csv")
+            )
+        elif code in seen:
+            problems.append(
+                Problem(name, line, "municipality_code", code, f"each municipality once (the same as line {seen[code]})")
+            )
+        else:
+            seen[code] = line
+    for f in fields[1:] if fields[0]["name"] == "municipality_code" else fields:
+        col = f["name"]
+        if col == "municipality_code":
+            continue
+        c = f.get("constraints", {})
+        for i, value in enumerate(out[col]):
+            line = i + 2
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                problems.append(Problem(name, line, col, None, "a value (this column is required)"))
+                continue
+            if f.get("type") == "integer":
+                ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                if not ok and isinstance(value, (float, np.floating)) and float(value).is_integer():
+                    ok = True
+                if not ok:
+                    problems.append(Problem(name, line, col, value, "a whole number"))
+                    continue
+                if "minimum" in c and value < c["minimum"]:
+                    problems.append(Problem(name, line, col, value, f"a value of at least {c['minimum']}"))
+            elif f.get("type", "string") == "string" and "enum" in c and value not in c["enum"]:
+                problems.append(Problem(name, line, col, value, f"one of: {', '.join(c['enum'])}"))
+    if problems:
+        raise DataValidationError(problems, summary=f"{name}: {len(problems)} problem(s)")
+    for f in fields:
+        if f.get("type") == "integer":
+            out[f["name"]] = out[f["name"]].astype(np.int64)
+        elif f.get("type", "string") == "string":
+            out[f["name"]] = out[f["name"]].astype(str)
+    out.attrs.update(frame.attrs)
+    out.attrs.setdefault("source_file", name)
+    out.attrs.setdefault("synthetic", False)
+    return out
+
+
+def _code_set_check(frame: pd.DataFrame, file: str) -> list[Problem]:
+    """Each of the 290 municipality codes exactly once (repeats are caught by the key)."""
+    municipalities = load_municipalities().set_index("municipality_code")["municipality_name"]
+    problems = []
+    for line, code in frame["municipality_code"].items():
+        if code not in municipalities.index:
+            problems.append(
+                Problem(file, int(line), "municipality_code", code,
+                        "one of the 290 municipality codes in data/municipalities.csv")
+            )
+    present = set(frame["municipality_code"])
+    for code, mname in municipalities.items():
+        if code not in present:
+            problems.append(
+                Problem(file, None, "municipality_code", code,
+                        f"a row for {code} {mname}: each of the 290 municipalities exactly once (this one is missing)")
+            )
+    return problems
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    meta_path = path.with_name(path.stem + ".meta.json")
+    if not meta_path.exists():
+        return {}
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataValidationError(
+            [Problem(str(meta_path), None, None, None, f"valid UTF-8 JSON metadata ({exc})")]
+        ) from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("synthetic", False), bool):
+        raise DataValidationError(
+            [Problem(str(meta_path), None, "synthetic", meta.get("synthetic") if isinstance(meta, dict) else meta,
+                     "a JSON object whose 'synthetic' is true or false")]
+        )
+    return meta
+
+
+def _display(path: Path) -> str:
+    """A path as shown to a reader: relative to the data folder's parent when inside it."""
+    try:
+        data = default_data_dir().resolve()
+        return "data/" + path.resolve().relative_to(data).as_posix()
+    except ValueError:
+        return str(path)
