@@ -1,0 +1,73 @@
+"""``sbm-stats render ...``: render a Quarto document to HTML, PDF and Word."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from .render import RenderError, render
+from .render._render import ENGINES, FORMATS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "render",
+        help="render a Quarto document (.qmd) to HTML, PDF and Word",
+        description=(
+            "Render a .qmd file. With --engine auto (the default) Quarto renders when a "
+            "quarto executable is on PATH; otherwise the builtin engine runs the chunks "
+            "with nbclient and writes with pandoc and Typst. Progress goes to standard "
+            "error, the paths written to standard output."
+        ),
+    )
+    parser.add_argument("path", help="the .qmd file")
+    parser.add_argument(
+        "--to", default="html", metavar="FORMATS",
+        help=f"comma-separated output formats among {', '.join(FORMATS)} (default: html)",
+    )
+    parser.add_argument("--out", default="_output", metavar="DIR",
+                        help="the output folder (default: _output)")
+    parser.add_argument(
+        "--param", "-P", action="append", default=[], metavar="NAME=VALUE",
+        help="set a parameter of the document (repeatable); VALUE is read as JSON when it "
+             "parses (2014, 0.95, true, null, \"text\", [1, 2]) and as text otherwise",
+    )
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
+                        help="auto (quarto if on PATH, else builtin), builtin or quarto")
+    parser.add_argument("--no-cache", dest="cache", action="store_false",
+                        help="execute even if code, parameters and data are unchanged")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="where executions are kept (default: <out>/.sbm_cache)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
+    parser.set_defaults(func=_render)
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` to ``(name, value)``; the value is JSON if it parses, else text."""
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise RenderError(f"--param ({text!r}) must be written NAME=VALUE, e.g. wave=2014")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return name, value
+
+
+def _render(args: argparse.Namespace) -> int:
+    params = dict(parse_param(p) for p in args.param)
+    result = render(
+        args.path,
+        to=args.to,
+        out_dir=args.out,
+        params=params,
+        engine=args.engine,
+        cache=args.cache,
+        cache_dir=args.cache_dir,
+        quiet=args.quiet,
+    )
+    for path in result.outputs:
+        print(path)
+    return 0

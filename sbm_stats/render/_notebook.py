@@ -1,0 +1,171 @@
+"""Build the Jupyter notebook (nbformat v4) that runs a parsed document.
+
+The notebook holds, in reading order:
+
+- a hidden *setup* cell that configures figure output and defines the helper
+  that publishes inline values;
+- one markdown cell per stretch of prose;
+- one code cell per ``{python}`` chunk (a raw cell for ``eval: false``), its
+  source exactly as written (``#|`` lines included, so that line numbers in a
+  traceback count from the chunk's fence);
+- before each stretch of prose that holds `` `{python} expr` `` values, a hidden
+  *inline* cell that evaluates them there, so that they see the state the
+  chunks above them left, as in Quarto;
+- after the chunk tagged ``parameters`` (Quarto's and papermill's convention),
+  a cell tagged ``injected-parameters`` that assigns the parameters given to
+  the render; with no such chunk, it goes first.
+
+Every cell carries ``metadata["sbm"]`` saying what it is.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from ._errors import RenderError
+from ._qmd import Chunk, MarkdownBlock, QmdDocument
+from ._settings import DocumentSettings
+
+__all__ = ["INLINE_MIME", "build_notebook", "parameter_defaults", "format_params_source"]
+
+#: The MIME type under which an inline cell publishes each value.
+INLINE_MIME = "application/vnd.sbm-stats.inline+json"
+
+_SETUP = '''\
+def __sbm_setup__():
+    ip = get_ipython()
+    ip.run_line_magic("config", "InlineBackend.figure_formats = {formats!r}")
+    ip.run_line_magic("config", "InlineBackend.print_figure_kwargs = dict(bbox_inches='tight', dpi={dpi})")
+    ip.run_line_magic("config", "InlineBackend.close_figures = True")
+__sbm_setup__()
+del __sbm_setup__
+
+
+def __sbm_inline__(i, value):
+    """Publish an inline value: a str as is, else _repr_markdown_(), else str()."""
+    from IPython.display import publish_display_data
+    if isinstance(value, str):
+        text = value
+    else:
+        text = None
+        method = getattr(value, "_repr_markdown_", None)
+        if callable(method):
+            text = method()
+            if isinstance(text, tuple):
+                text = text[0]
+        if text is None:
+            text = str(value)
+    publish_display_data({{{mime!r}: {{"id": i, "text": text}}, "text/plain": text}})
+'''
+
+
+def _meta(kind: str, **more: Any) -> dict[str, Any]:
+    return {"sbm": {"kind": kind, **more}}
+
+
+def setup_source(settings: DocumentSettings) -> str:
+    """The code of the hidden setup cell."""
+    formats = ["png"] if settings.fig_format == "png" else ["png", "svg"]
+    return _SETUP.format(formats=formats, dpi=settings.fig_dpi, mime=INLINE_MIME)
+
+
+def parameter_defaults(doc: QmdDocument) -> dict[str, Any]:
+    """The literal values the ``parameters`` chunk assigns (``name = <literal>``).
+
+    Assignments whose value is not a Python literal are left out.
+    """
+    for chunk in doc.chunks:
+        if "parameters" in chunk.options.tags:
+            try:
+                tree = ast.parse(chunk.source)
+            except SyntaxError:
+                return {}
+            values = {}
+            for node in tree.body:
+                if (isinstance(node, (ast.Assign, ast.AnnAssign))
+                        and node.value is not None):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                        try:
+                            values[targets[0].id] = ast.literal_eval(node.value)
+                        except (ValueError, SyntaxError, TypeError):
+                            pass
+            return values
+    return {}
+
+
+def format_params_source(params: Mapping[str, Any]) -> str:
+    """The code of the injected parameters cell (papermill's layout)."""
+    lines = ["# Parameters (injected by sbm-stats render)"]
+    lines += [f"{name} = {value!r}" for name, value in params.items()]
+    return "\n".join(lines)
+
+
+def _inline_source(block: MarkdownBlock) -> str:
+    lines = []
+    for expr in block.inlines:
+        lines.append(f"__sbm_inline__({expr.id}, ({expr.code}\n))")
+    return "\n".join(lines)
+
+
+def build_notebook(doc: QmdDocument, settings: DocumentSettings, params: Mapping[str, Any]) -> NotebookNode:
+    """The notebook that runs ``doc`` with ``params`` injected.
+
+    Raises
+    ------
+    RenderError
+        If an inline expression is not valid Python.
+    """
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    cells = [nbformat.v4.new_code_cell(setup_source(settings), metadata=_meta("setup"))]
+    has_params_chunk = any("parameters" in c.options.tags for c in doc.chunks)
+    if params and not has_params_chunk:
+        cells.append(nbformat.v4.new_code_cell(
+            format_params_source(params),
+            metadata={**_meta("injected"), "tags": ["injected-parameters"]},
+        ))
+    for block_index, block in enumerate(doc.blocks):
+        if isinstance(block, MarkdownBlock):
+            if block.inlines:
+                for expr in block.inlines:
+                    try:
+                        ast.parse(f"({expr.code}\n)", mode="eval")
+                    except SyntaxError as exc:
+                        raise RenderError(
+                            f"{doc.path.name}, line {expr.line}: the inline expression "
+                            f"`{{python}} {expr.code}` is not valid Python ({exc.msg})",
+                            path=str(doc.path), line=expr.line, source=expr.code,
+                        ) from None
+                cells.append(nbformat.v4.new_code_cell(
+                    _inline_source(block),
+                    metadata=_meta("inline", block=block_index, ids=[e.id for e in block.inlines]),
+                ))
+            cells.append(nbformat.v4.new_markdown_cell(block.text, metadata=_meta("markdown", block=block_index)))
+            continue
+        chunk: Chunk = block
+        tags = list(chunk.options.tags)
+        if chunk.options.error:
+            tags.append("raises-exception")
+        meta = _meta("chunk", block=block_index, chunk=chunk.index, label=chunk.options.label, line=chunk.line)
+        if tags:
+            meta["tags"] = tags
+        if chunk.options.eval:
+            cells.append(nbformat.v4.new_code_cell(chunk.source, metadata=meta))
+        else:
+            cells.append(nbformat.v4.new_raw_cell(chunk.source, metadata=meta))
+        if "parameters" in chunk.options.tags and params:
+            cells.append(nbformat.v4.new_code_cell(
+                format_params_source(params),
+                metadata={**_meta("injected"), "tags": ["injected-parameters"]},
+            ))
+    nb.cells = cells
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"
+    return nb

@@ -1,0 +1,466 @@
+"""Read a Quarto markdown (``.qmd``) document.
+
+What is read, and how it maps to Quarto's documented syntax:
+
+- the YAML front matter between ``---`` lines at the top of the file;
+- executable chunks opened by a backtick fence whose info string is
+  ``{python}``, with their ``#|`` option lines (YAML) at the top of the chunk;
+- inline expressions `` `{python} expr` `` in the prose (not inside fenced code);
+- everything else is pandoc markdown and is passed through.
+
+A chunk for another engine (``{r}``, ``{julia}``, ``{ojs}``, ``{mermaid}``, ...)
+is an error for the builtin engine: only Quarto itself can run it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import yaml
+
+from ._errors import RenderError
+
+__all__ = [
+    "InlineExpr",
+    "MarkdownBlock",
+    "ChunkOptions",
+    "Chunk",
+    "QmdDocument",
+    "parse_qmd",
+    "read_front_matter",
+    "split_prose",
+    "split_code_spans",
+    "FENCE_RE",
+]
+
+#: An opening or closing code fence (CommonMark: up to 3 spaces of indent).
+FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>.*?)[ \t]*$")
+_ENGINE_RE = re.compile(r"^\{\s*(?P<engine>[A-Za-z][\w-]*)(?P<rest>(?:[\s,][^}]*)?)\}$")
+_OPTION_RE = re.compile(r"^#\|[ \t]?(?P<yaml>.*)$")
+_CODE_SPAN_RE = re.compile(
+    r"(?<!`)(?P<ticks>`+)(?!`)(?P<body>(?:(?!\n[ \t]*\n).)+?)(?<!`)(?P=ticks)(?!`)", re.DOTALL
+)
+_INLINE_RE = re.compile(r"^\{python\}[ \t\n]+(?P<code>.+)$", re.DOTALL)
+_LABEL_RE = re.compile(r"^[A-Za-z][\w-]*$")
+
+#: Chunk options the builtin engine carries out.
+SUPPORTED_OPTIONS = frozenset(
+    {"label", "echo", "eval", "include", "output", "warning", "error", "fig-cap", "fig-alt",
+     "tbl-cap", "tags"}
+)
+#: Documented Quarto chunk options that the builtin engine accepts and ignores
+#: (with a note on the terminal): they change layout, not content.
+IGNORED_OPTIONS = frozenset(
+    {"code-fold", "code-summary", "code-overflow", "code-line-numbers", "code-tools", "classes",
+     "fig-align", "fig-pos", "fig-env", "fig-scap", "fig-link", "fig-column", "fig-subcap",
+     "fig-width", "fig-height", "fig-format", "fig-dpi", "fig-cap-location", "tbl-cap-location",
+     "tbl-subcap", "tbl-colwidths", "column", "layout", "layout-ncol", "layout-nrow",
+     "layout-align", "layout-valign", "cap-location", "cache", "freeze", "lst-label", "lst-cap",
+     "message", "panel", "filename", "html-table-processing", "comment", "prompt", "class-output",
+     "attr-output", "class-source", "attr-source", "output-location"}
+)
+
+#: Execution options a document may set for all chunks under ``execute:``.
+EXECUTE_DEFAULTS = {"echo": True, "eval": True, "include": True, "output": True,
+                    "warning": True, "error": False}
+
+
+@dataclass(frozen=True)
+class InlineExpr:
+    """An inline expression `` `{python} code` `` in the prose.
+
+    ``start`` and ``end`` are offsets into the text of the block it is in; ``id``
+    numbers the expressions of the whole document in reading order.
+    """
+
+    id: int
+    code: str
+    line: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class MarkdownBlock:
+    """Prose between chunks, as written, with the inline expressions found in it."""
+
+    text: str
+    line: int
+    inlines: tuple[InlineExpr, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChunkOptions:
+    """The ``#|`` options of a chunk, with the document's ``execute`` defaults applied."""
+
+    label: str | None = None
+    echo: bool | Literal["fenced"] = True
+    eval: bool = True
+    include: bool = True
+    output: bool | Literal["asis"] = True
+    warning: bool = True
+    error: bool = False
+    fig_cap: tuple[str, ...] = ()
+    fig_alt: tuple[str, ...] = ()
+    tbl_cap: str | None = None
+    tags: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One executable ``{python}`` chunk.
+
+    Attributes
+    ----------
+    index : int
+        Position among the document's chunks, from 0.
+    line : int
+        Line of the opening fence in the ``.qmd`` (from 1); the code starts on the
+        next line.
+    source : str
+        The code as written, ``#|`` option lines included (this is what the
+        kernel runs, so that line *k* of the cell is line ``line + k`` of the file).
+    code : str
+        The code without the option lines (what ``echo`` shows).
+    options : ChunkOptions
+    fence : str
+        The opening fence line, e.g. ```` ```{python} ````.
+    """
+
+    index: int
+    line: int
+    source: str
+    code: str
+    options: ChunkOptions
+    fence: str
+
+    @property
+    def name(self) -> str:
+        """The label, or ``chunk-<n>`` (from 1) for an unlabelled chunk."""
+        return self.options.label or f"chunk-{self.index + 1}"
+
+
+@dataclass(frozen=True)
+class QmdDocument:
+    """A parsed ``.qmd`` file: its front matter and its blocks in reading order."""
+
+    path: Path
+    meta: Mapping[str, Any]
+    blocks: tuple[MarkdownBlock | Chunk, ...]
+    ids: tuple[str, ...] = field(default=())
+
+    @property
+    def chunks(self) -> tuple[Chunk, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Chunk))
+
+    @property
+    def inlines(self) -> tuple[InlineExpr, ...]:
+        return tuple(i for b in self.blocks if isinstance(b, MarkdownBlock) for i in b.inlines)
+
+
+def split_prose(text: str) -> Iterator[tuple[bool, str]]:
+    """Split markdown into ``(is_code, piece)``: fenced code blocks versus the rest.
+
+    The pieces concatenate to ``text``. A fence is closed by a fence of the same
+    character that is at least as long (CommonMark); an unclosed fence runs to
+    the end.
+    """
+    lines = text.splitlines(keepends=True)
+    buf: list[str] = []
+    in_code = False
+    fence = ""
+    for line in lines:
+        m = FENCE_RE.match(line.rstrip("\r\n"))
+        if not in_code:
+            if m:
+                if buf:
+                    yield False, "".join(buf)
+                buf = [line]
+                in_code = True
+                fence = m["fence"]
+            else:
+                buf.append(line)
+        else:
+            buf.append(line)
+            if m and not m["info"] and m["fence"][0] == fence[0] and len(m["fence"]) >= len(fence):
+                yield True, "".join(buf)
+                buf = []
+                in_code = False
+    if buf:
+        yield in_code, "".join(buf)
+
+
+def split_code_spans(prose: str) -> Iterator[tuple[bool, str]]:
+    """Split prose into ``(is_code_span, piece)``; the pieces concatenate to ``prose``."""
+    pos = 0
+    for m in _CODE_SPAN_RE.finditer(prose):
+        if m.start() > pos:
+            yield False, prose[pos:m.start()]
+        yield True, m.group(0)
+        pos = m.end()
+    if pos < len(prose):
+        yield False, prose[pos:]
+
+
+def _err(path: Path, line: int | None, message: str, **kw: Any) -> RenderError:
+    where = f"{path.name}, line {line}" if line else path.name
+    return RenderError(f"{where}: {message}", path=str(path), line=line, **kw)
+
+
+def _read_front_matter(path: Path, lines: list[str]) -> tuple[dict[str, Any], int]:
+    """The front matter and the index of the first line after it."""
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i >= len(lines) or lines[i].rstrip() != "---":
+        return {}, 0
+    for j in range(i + 1, len(lines)):
+        if lines[j].rstrip() in ("---", "..."):
+            text = "".join(lines[i + 1:j])
+            try:
+                meta = yaml.safe_load(text) if text.strip() else {}
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                line = i + 2 + mark.line if mark is not None else i + 1
+                raise _err(path, line, f"the front matter is not valid YAML: {exc}") from None
+            if meta is None:
+                meta = {}
+            if not isinstance(meta, dict):
+                raise _err(path, i + 1, "the front matter must be a YAML mapping (key: value lines)")
+            return meta, j + 1
+    raise _err(path, i + 1, "the front matter opened with '---' is never closed")
+
+
+def _as_bool(path: Path, line: int, key: str, value: Any, extra: tuple[str, ...] = ()) -> Any:
+    if isinstance(value, bool) or value in extra:
+        return value
+    allowed = "true or false" + "".join(f" or {e!r}" for e in extra)
+    raise _err(path, line, f"option {key} ({value!r}) must be {allowed}")
+
+
+def _as_strings(path: Path, line: int, key: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, int, float)):
+        return (str(value),)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return tuple(str(v) for v in value)
+    raise _err(path, line, f"option {key} ({value!r}) must be a text or a list of texts")
+
+
+def _chunk_options(path: Path, line: int, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> ChunkOptions:
+    values = dict(defaults)
+    values.update({k: v for k, v in raw.items() if k in EXECUTE_DEFAULTS})
+    label = raw.get("label")
+    if label is not None:
+        label = str(label)
+        if not _LABEL_RE.match(label):
+            raise _err(path, line, f"option label ({label!r}) must start with a letter and hold "
+                                   "only letters, digits, '-' and '_'")
+    tags = raw.get("tags", ())
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.strip("[]").split(",") if t.strip()]
+    tags = _as_strings(path, line, "tags", list(tags))
+    tbl_cap = raw.get("tbl-cap")
+    if tbl_cap is not None and not isinstance(tbl_cap, (str, int, float)):
+        raise _err(path, line, f"option tbl-cap ({tbl_cap!r}) must be a text")
+    ignored = tuple(sorted(k for k in raw if k not in SUPPORTED_OPTIONS))
+    return ChunkOptions(
+        label=label,
+        echo=_as_bool(path, line, "echo", values["echo"], ("fenced",)),
+        eval=_as_bool(path, line, "eval", values["eval"]),
+        include=_as_bool(path, line, "include", values["include"]),
+        output=_as_bool(path, line, "output", values["output"], ("asis",)),
+        warning=_as_bool(path, line, "warning", values["warning"]),
+        error=_as_bool(path, line, "error", values["error"]),
+        fig_cap=_as_strings(path, line, "fig-cap", raw.get("fig-cap")),
+        fig_alt=_as_strings(path, line, "fig-alt", raw.get("fig-alt")),
+        tbl_cap=None if tbl_cap is None else str(tbl_cap),
+        tags=tags,
+        ignored=ignored,
+    )
+
+
+def _make_chunk(
+    path: Path, index: int, line: int, fence: str, body: list[str], defaults: Mapping[str, Any]
+) -> Chunk:
+    n_opt = 0
+    yaml_lines = []
+    for text in body:
+        m = _OPTION_RE.match(text.rstrip("\r\n"))
+        if not m:
+            break
+        yaml_lines.append(m["yaml"])
+        n_opt += 1
+    raw: Any = {}
+    if yaml_lines:
+        try:
+            raw = yaml.safe_load("\n".join(yaml_lines)) or {}
+        except yaml.YAMLError as exc:
+            raise _err(path, line + 1, f"the '#|' options of this chunk are not valid YAML: {exc}") from None
+        if not isinstance(raw, dict):
+            raise _err(path, line + 1, "the '#|' options of a chunk must be 'key: value' lines")
+    options = _chunk_options(path, line, raw, defaults)
+    source = "".join(body).rstrip("\r\n")
+    code = "".join(body[n_opt:]).strip("\r\n")
+    return Chunk(index=index, line=line, source=source, code=code, options=options, fence=fence)
+
+
+def _find_inlines(text: str, first_line: int, next_id: int) -> tuple[InlineExpr, ...]:
+    found = []
+    offset = 0
+    for is_code, piece in split_prose(text):
+        if not is_code:
+            pos = 0
+            for is_span, span in split_code_spans(piece):
+                if is_span and span.startswith("`{python}"):
+                    m = _INLINE_RE.match(span[1:-1])
+                    if m:
+                        start = offset + pos
+                        line = first_line + text.count("\n", 0, start)
+                        code = " ".join(m["code"].split())
+                        found.append(InlineExpr(next_id + len(found), code, line, start, start + len(span)))
+                pos += len(span)
+        offset += len(piece)
+    return tuple(found)
+
+
+def _execute_defaults(path: Path, meta: Mapping[str, Any]) -> dict[str, Any]:
+    defaults = dict(EXECUTE_DEFAULTS)
+    execute = meta.get("execute") or {}
+    if not isinstance(execute, dict):
+        raise _err(path, None, f"front matter: execute ({execute!r}) must be a mapping of options")
+    for key in EXECUTE_DEFAULTS:
+        if key in execute:
+            defaults[key] = execute[key]
+    return defaults
+
+
+def read_front_matter(path: str | Path) -> QmdDocument:
+    """Only the front matter of a ``.qmd`` (its blocks are left empty).
+
+    Used when Quarto renders, so that chunks the builtin engine cannot run are
+    not an error.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+    meta, _ = _read_front_matter(path, text.splitlines(keepends=True))
+    return QmdDocument(path=path, meta=MappingProxyType(meta), blocks=())
+
+
+def parse_qmd(path: str | Path, text: str | None = None) -> QmdDocument:
+    """Parse a ``.qmd`` file (or ``text``, reported as coming from ``path``).
+
+    Raises
+    ------
+    RenderError
+        For malformed front matter or chunk options, a chunk for an engine other
+        than Python, an unclosed chunk, or a label used twice; the message names
+        the file and line.
+    """
+    path = Path(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise _err(path, None, f"the file is not valid UTF-8 ({exc})") from None
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    lines = text.splitlines(keepends=True)
+    meta, start = _read_front_matter(path, lines)
+    defaults = _execute_defaults(path, meta)
+
+    blocks: list[MarkdownBlock | Chunk] = []
+    prose: list[str] = []
+    prose_line = start + 1
+    n_inline = 0
+    n_chunk = 0
+    i = start
+    fence: str | None = None  # the fence of a non-executable code block we are in
+
+    def flush(upto_line: int) -> None:
+        nonlocal prose, prose_line, n_inline
+        if prose:
+            block_text = "".join(prose)
+            inlines = _find_inlines(block_text, prose_line, n_inline)
+            n_inline += len(inlines)
+            blocks.append(MarkdownBlock(block_text, prose_line, inlines))
+        prose = []
+        prose_line = upto_line
+
+    while i < len(lines):
+        line = lines[i]
+        m = FENCE_RE.match(line.rstrip("\n"))
+        if fence is not None:
+            prose.append(line)
+            if m and not m["info"] and m["fence"][0] == fence[0] and len(m["fence"]) >= len(fence):
+                fence = None
+            i += 1
+            continue
+        if m is None:
+            prose.append(line)
+            i += 1
+            continue
+        engine = _ENGINE_RE.match(m["info"]) if m["fence"][0] == "`" else None
+        if engine is None:
+            fence = m["fence"]
+            prose.append(line)
+            i += 1
+            continue
+        lineno = i + 1
+        if engine["engine"] != "python":
+            raise _err(path, lineno, f"a {{{engine['engine']}}} chunk cannot be run by the builtin "
+                                     "engine, which runs only {python} chunks; render with "
+                                     "--engine quarto or remove the chunk")
+        # An executable chunk: collect until the closing fence.
+        body = []
+        j = i + 1
+        while j < len(lines):
+            c = FENCE_RE.match(lines[j].rstrip("\n"))
+            if c and not c["info"] and c["fence"][0] == "`" and len(c["fence"]) >= len(m["fence"]):
+                break
+            body.append(lines[j])
+            j += 1
+        else:
+            raise _err(path, lineno, f"the chunk opened here with {m['fence']} is never closed")
+        flush(j + 2)
+        blocks.append(_make_chunk(path, n_chunk, lineno, line.rstrip("\n"), body, defaults))
+        n_chunk += 1
+        i = j + 1
+    flush(len(lines) + 1)
+
+    # Labels must be unique across chunks (explicit ids in the prose are checked
+    # when the markdown is assembled).
+    seen: dict[str, int] = {}
+    for chunk in (b for b in blocks if isinstance(b, Chunk)):
+        label = chunk.options.label
+        if label is None:
+            continue
+        if label in seen:
+            raise _err(path, chunk.line, f"label {label!r} is already used by the chunk on line {seen[label]}")
+        seen[label] = chunk.line
+    params_chunks = [c for c in blocks if isinstance(c, Chunk) and "parameters" in c.options.tags]
+    if len(params_chunks) > 1:
+        raise _err(path, params_chunks[1].line, "only one chunk may be tagged 'parameters' "
+                   f"(the first is on line {params_chunks[0].line})")
+    return QmdDocument(path=path, meta=MappingProxyType(meta), blocks=tuple(blocks), ids=tuple(seen))
+
+
+def coerce_date(value: Any) -> _dt.date | None:
+    """A front-matter date as a :class:`datetime.date`, or ``None`` if it is not one."""
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None

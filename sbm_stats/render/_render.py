@@ -1,0 +1,380 @@
+"""The render pipeline: validate, parse, execute (or reuse), assemble, write, move into place."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._errors import RenderError
+from ._progress import Progress
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["render", "RenderResult", "FORMATS", "ENGINES"]
+
+#: The output formats, and the extension of the file each writes.
+FORMATS = {"html": ".html", "pdf": ".pdf", "docx": ".docx"}
+#: The engines ``render`` can use.
+ENGINES = ("auto", "builtin", "quarto")
+
+Format = Literal["html", "pdf", "docx"]
+Engine = Literal["auto", "builtin", "quarto"]
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What a render did.
+
+    Attributes
+    ----------
+    source : Path
+        The ``.qmd`` rendered.
+    formats : tuple of str
+        The formats asked for, in order.
+    outputs : tuple of Path
+        The file written for each format, in the same order.
+    engine : {'builtin', 'quarto'}
+        The engine that rendered (``'auto'`` resolved).
+    cache_hit : bool
+        True if the executed notebook came from the cache and no kernel ran.
+    params : Mapping
+        The parameters injected into the document.
+    timings : Mapping of str to float
+        Seconds spent per stage (``parse``, ``execute``, ``markdown``, one entry
+        per format, ``total``).
+    cache_key : str or None
+        The key of the execution (builtin engine only).
+    """
+
+    source: Path
+    formats: tuple[str, ...]
+    outputs: tuple[Path, ...]
+    engine: Literal["builtin", "quarto"]
+    cache_hit: bool
+    params: Mapping[str, Any]
+    timings: Mapping[str, float]
+    cache_key: str | None = None
+
+    def output(self, fmt: str) -> Path:
+        """The file written for ``fmt``."""
+        if fmt not in self.formats:
+            raise ValueError(f"fmt ({fmt!r}) must be one of " + ", ".join(repr(f) for f in self.formats))
+        return self.outputs[self.formats.index(fmt)]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per output: ``format``, ``path``, ``bytes``, ``seconds``."""
+        import pandas as pd
+
+        return pd.DataFrame({
+            "format": list(self.formats),
+            "path": [str(p) for p in self.outputs],
+            "bytes": [p.stat().st_size if p.exists() else None for p in self.outputs],
+            "seconds": [self.timings.get(f) for f in self.formats],
+        })
+
+    def __str__(self) -> str:
+        files = ", ".join(str(p) for p in self.outputs)
+        cache = " (cached execution)" if self.cache_hit else ""
+        return f"{self.source.name} -> {files} [{self.engine}{cache}, {self.timings.get('total', 0):.1f} s]"
+
+
+def _one_of(name: str, value: Any, allowed: Iterable[str]) -> str:
+    allowed = list(allowed)
+    if value not in allowed:
+        listed = ", ".join(repr(a) for a in allowed[:-1]) + f" or {allowed[-1]!r}"
+        raise RenderError(f"{name} ({value!r}) must be one of {listed}")
+    return value
+
+
+def _validate_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params ({params!r}) must be a mapping of parameter name to value")
+    clean: dict[str, Any] = {}
+    for name, value in params.items():
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("__"):
+            raise RenderError(f"parameter name ({name!r}) must be a Python identifier not starting with '__'")
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        try:
+            ok = ast.literal_eval(repr(value)) == value
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            ok = False
+        if not ok:
+            raise RenderError(
+                f"parameter {name} ({value!r}) must be a Python literal (str, int, float, bool, None, "
+                "or a list, tuple or dict of them)"
+            )
+        clean[name] = value
+    return clean
+
+
+def _validate(path: Any, to: Any, engine: Any) -> tuple[Path, tuple[str, ...], str]:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path ({path!r}) must be a str or a path")
+    doc = Path(path)
+    if doc.suffix.lower() != ".qmd":
+        raise RenderError(f"path ({str(doc)!r}) must be a Quarto document ending in .qmd")
+    if not doc.is_file():
+        raise RenderError(f"path ({str(doc)!r}) does not exist or is not a file")
+    if isinstance(to, str):
+        to = [t.strip() for t in to.split(",") if t.strip()]
+    try:
+        formats = list(to)
+    except TypeError:
+        raise TypeError(f"to ({to!r}) must be a format name or a sequence of them") from None
+    if not formats:
+        raise RenderError("to (empty) must name at least one of 'html', 'pdf' or 'docx'")
+    for fmt in formats:
+        _one_of("to", fmt, FORMATS)
+    formats = list(dict.fromkeys(formats))
+    _one_of("engine", engine, ENGINES)
+    return doc.resolve(), tuple(formats), engine
+
+
+def _data_dir(doc_dir: Path, values: Mapping[str, Any]) -> Path:
+    raw = values.get("data_dir")
+    if raw:
+        return (doc_dir / str(raw)).resolve()
+    from ..data import default_data_dir
+
+    return Path(default_data_dir()).resolve()
+
+
+def _move_into_place(written: dict[str, Path], out_dir: Path, stem: str, progress: Progress) -> list[Path]:
+    final = []
+    for fmt, src in written.items():
+        dst = out_dir / f"{stem}{FORMATS[fmt]}"
+        os.replace(src, dst)
+        progress.wrote(dst)
+        final.append(dst)
+    return final
+
+
+def render(
+    path: str | os.PathLike[str],
+    *,
+    to: Iterable[Format] | str = ("html",),
+    out_dir: str | os.PathLike[str] = "_output",
+    params: Mapping[str, Any] | None = None,
+    engine: Engine = "auto",
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    quiet: bool = False,
+) -> RenderResult:
+    r"""Render a Quarto document to HTML, PDF and/or Word.
+
+    Parameters
+    ----------
+    path : str or path
+        The ``.qmd`` file. Its chunks run with the document's folder as the
+        working directory, as in Quarto.
+    to : sequence of {'html', 'pdf', 'docx'} or str
+        The formats to write; a string may list several, comma-separated.
+    out_dir : str or path
+        The folder for the outputs (created if missing), named
+        ``<stem>.html``, ``<stem>.pdf``, ``<stem>.docx``.
+    params : mapping, optional
+        Values for the document's parameters: assigned in a cell injected after
+        the chunk tagged ``parameters`` (papermill's and Quarto's convention),
+        over the front matter's ``params``. Each value must be a Python literal.
+    engine : {'auto', 'builtin', 'quarto'}
+        ``'quarto'`` runs ``quarto render``; ``'builtin'`` runs the document with
+        nbclient and writes with pandoc and Typst; ``'auto'`` uses Quarto when a
+        ``quarto`` executable is on PATH and the builtin engine otherwise.
+    cache : bool
+        Reuse the stored execution when the code, parameters and data are
+        unchanged (builtin engine; see Notes). ``False`` always executes (and
+        refreshes the store).
+    cache_dir : str or path, optional
+        Where executions are stored; default ``<out_dir>/.sbm_cache``.
+    quiet : bool
+        No progress messages on standard error.
+
+    Returns
+    -------
+    RenderResult
+
+    Raises
+    ------
+    RenderError
+        For an invalid argument; a malformed document; a chunk that fails (the
+        error names the chunk's label, its line in the ``.qmd``, its source and
+        the traceback); a cross-reference to a missing label; or a failure of
+        pandoc, Typst or Quarto. No output file is written or replaced then:
+        the render works in a temporary folder and moves finished files into
+        ``out_dir`` only at the end.
+    TypeError
+        If ``params`` is not a mapping or ``path`` not a path.
+
+    Notes
+    -----
+    The builtin engine reads the Quarto syntax that Quarto documents for Jupyter
+    documents: front matter, ``{python}`` chunks with ``#|`` options, inline
+    `` `{python} expr` `` values (evaluated in reading order, between the chunks
+    around them), cross-references, callouts. It does not run other engines,
+    Quarto filters, extensions or shortcodes other than ``pagebreak``, nor
+    Quarto's layout options (they are ignored, with a note). An inline value is
+    ``str(value)`` (or its ``_repr_markdown_()``), inserted as markdown.
+
+    The cache key covers the code run, the parameters, every file in the data
+    folder (the ``data_dir`` parameter, else :func:`sbm_stats.default_data_dir`),
+    the ``sbm_stats`` source and the installed package versions; see
+    ``sbm_stats/render/_cache.py`` for the exact rule.
+
+    Output is byte-for-byte reproducible: timestamps come from
+    ``SOURCE_DATE_EPOCH`` or else the document's ``date``, figures are written
+    without dates and with fixed ids, and the PDF uses only Typst's embedded
+    fonts.
+
+    Examples
+    --------
+    A document without code needs no kernel:
+
+    >>> import pathlib, shutil, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "note.qmd").write_text(
+    ...     "---\ntitle: Anteckning\nlang: sv\n---\n\n# Syfte {#sec-syfte}\n\nSe @sec-syfte.\n",
+    ...     encoding="utf-8")
+    >>> result = render(folder / "note.qmd", to="html", out_dir=folder / "out",
+    ...                 engine="builtin", quiet=True)
+    >>> result.outputs[0].name, result.engine, result.cache_hit
+    ('note.html', 'builtin', False)
+    >>> 'Se <a href="#sec-syfte">Syfte</a>.' in result.outputs[0].read_text(encoding="utf-8")
+    True
+    >>> shutil.rmtree(folder)
+    """
+    start = time.perf_counter()
+    doc_path, formats, engine = _validate(path, to, engine)
+    params = _validate_params(params)
+    out = Path(out_dir)
+    progress = Progress(quiet)
+
+    from ._quarto import find_quarto
+
+    quarto = find_quarto() if engine in ("auto", "quarto") else None
+    if engine == "quarto" and quarto is None:
+        raise RenderError("engine ('quarto') needs a quarto executable on PATH, and none was found; "
+                          "use engine 'builtin' or 'auto'")
+    used: Literal["builtin", "quarto"] = "quarto" if quarto else "builtin"
+    progress.head(f"render {doc_path.name} -> {', '.join(formats)} (engine: {used})")
+
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=".sbm-render-", dir=out)).resolve()
+    ok = False
+    try:
+        if used == "quarto":
+            result = _render_quarto(quarto, doc_path, formats, out, params, workdir, cache, quiet, progress)
+        else:
+            result = _render_builtin(doc_path, formats, out, params, workdir, cache,
+                                     Path(cache_dir) if cache_dir is not None else out / ".sbm_cache", progress)
+        ok = True
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if not ok and created:
+            shutil.rmtree(out, ignore_errors=True)
+    timings = dict(result.timings)
+    timings["total"] = time.perf_counter() - start
+    progress.info(f"done in {timings['total']:.1f} s")
+    return RenderResult(
+        source=result.source, formats=result.formats, outputs=result.outputs, engine=result.engine,
+        cache_hit=result.cache_hit, params=result.params, timings=MappingProxyType(timings),
+        cache_key=result.cache_key,
+    )
+
+
+def _render_quarto(
+    quarto: str, doc_path: Path, formats: tuple[str, ...], out: Path, params: dict[str, Any],
+    workdir: Path, cache: bool, quiet: bool, progress: Progress,
+) -> RenderResult:
+    from ._qmd import read_front_matter
+    from ._quarto import run_quarto
+    from ._settings import read_settings
+
+    doc = read_front_matter(doc_path)
+    yaml_params = doc.meta.get("params") or {}
+    injected = {**(yaml_params if isinstance(yaml_params, dict) else {}), **params}
+    try:
+        epoch: int | None = read_settings(doc).epoch
+    except RenderError:
+        epoch = None
+    t = time.perf_counter()
+    written = run_quarto(quarto, doc_path, formats, params=injected, workdir=workdir, epoch=epoch,
+                         cache=cache, quiet=quiet, progress=progress)
+    seconds = time.perf_counter() - t
+    outputs = _move_into_place(written, out, doc_path.stem, progress)
+    return RenderResult(doc_path, formats, tuple(outputs), "quarto", False,
+                        MappingProxyType(injected), {"quarto": seconds})
+
+
+def _render_builtin(
+    doc_path: Path, formats: tuple[str, ...], out: Path, params: dict[str, Any],
+    workdir: Path, cache: bool, cache_dir: Path, progress: Progress,
+) -> RenderResult:
+    from . import _cache
+    from ._execute import execute_notebook, kernel_environment, matplotlibrc_text
+    from ._markdown import build_markdown
+    from ._notebook import build_notebook, parameter_defaults
+    from ._pandoc import Job, write_outputs
+    from ._qmd import parse_qmd
+    from ._settings import read_settings
+
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    doc = parse_qmd(doc_path)
+    settings = read_settings(doc)
+    for chunk in doc.chunks:
+        if chunk.options.ignored:
+            progress.info(f"note: {chunk.name} (line {chunk.line}): option"
+                          f"{'s' if len(chunk.options.ignored) > 1 else ''} "
+                          f"{', '.join(chunk.options.ignored)} ignored by the builtin engine")
+    injected = {**dict(settings.params), **params}
+    unknown = sorted(set(params) - set(parameter_defaults(doc)) - set(settings.params))
+    if unknown and any("parameters" in c.options.tags for c in doc.chunks):
+        progress.warn(f"parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} not assigned "
+                      "in the parameters chunk (injected anyway)")
+    nb = build_notebook(doc, settings, injected)
+    data_dir = _data_dir(doc.path.parent, {**parameter_defaults(doc), **injected})
+    rc_text = matplotlibrc_text(settings)
+    key = _cache.cache_key(nb, kernel_environment(settings, workdir / "matplotlibrc"), rc_text, data_dir)
+    timings["parse"] = time.perf_counter() - t
+
+    executed = _cache.load(cache_dir, doc.path, key) if cache else None
+    hit = executed is not None
+    if hit:
+        progress.info(f"cache hit ({_cache.cache_file(cache_dir, doc.path).name}, key {key[:12]}): "
+                      "not executing")
+        nb = executed
+        timings["execute"] = 0.0
+    else:
+        if cache:
+            progress.info(f"cache miss (key {key[:12]}; data folder {data_dir})")
+        timings["execute"] = execute_notebook(nb, doc, settings, workdir=workdir, progress=progress)
+
+    t = time.perf_counter()
+    fig_dir = workdir / f"{doc.path.stem}_files"
+    fig_dir.mkdir()
+    staged = workdir / "out"
+    staged.mkdir()
+    jobs = []
+    for fmt in formats:
+        md = build_markdown(doc, settings, nb, fmt, fig_dir=fig_dir, progress=progress)
+        jobs.append(Job(fmt, md, staged / f"{doc.path.stem}{FORMATS[fmt]}"))
+    timings["markdown"] = time.perf_counter() - t
+    timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress))
+    outputs = _move_into_place({job.fmt: job.target for job in jobs}, out, doc.path.stem, progress)
+    if not hit:
+        _cache.store(cache_dir, doc.path, key, nb)
+    return RenderResult(doc.path, formats, tuple(outputs), "builtin", hit,
+                        MappingProxyType(injected), timings, key)

@@ -1,0 +1,226 @@
+"""The front matter of a document, read into the settings the renderer uses.
+
+Options are looked up as Quarto does: under ``format: <name>:`` first, then at the
+top level, then the default. The PDF is written through Typst, so options for it
+may sit under ``format: pdf:`` or ``format: typst:``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._errors import RenderError
+from ._lang import Labels, labels_for
+from ._qmd import QmdDocument, coerce_date
+
+__all__ = ["DocumentSettings", "read_settings", "FORMAT_KEYS", "FALLBACK_EPOCH"]
+
+#: Where each output format's options may sit under ``format:``.
+FORMAT_KEYS = {"html": ("html",), "pdf": ("pdf", "typst"), "docx": ("docx",)}
+
+#: The timestamp written into outputs when neither SOURCE_DATE_EPOCH nor the
+#: document's ``date`` gives one: 1980-01-01T00:00:00Z, the earliest time a ZIP
+#: file (DOCX) can hold.
+FALLBACK_EPOCH = 315532800
+
+_DATE_FORMATS = ("long", "iso")
+_FIG_FORMATS = ("png", "svg")
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    """What the front matter says, normalised.
+
+    Attributes
+    ----------
+    epoch : int
+        Seconds since 1970 written as the creation time of every output
+        (SOURCE_DATE_EPOCH if set, else the document's date at midnight UTC,
+        else :data:`FALLBACK_EPOCH`).
+    """
+
+    title: str | None
+    subtitle: str | None
+    authors: tuple[str, ...]
+    date_text: str | None
+    abstract: str | None
+    lang: str
+    labels: Labels
+    epoch: int
+    fig_width: float
+    fig_height: float
+    fig_dpi: int
+    fig_format: str
+    params: Mapping[str, Any]
+    bibliography: tuple[str, ...]
+    csl: str | None
+    formats: Mapping[str, Any]
+    meta: Mapping[str, Any]
+    base_dir: Path
+
+    def option(self, fmt: str, key: str, default: Any = None) -> Any:
+        """A format option: ``format: <fmt>: key`` over top-level ``key`` over ``default``."""
+        for name in FORMAT_KEYS.get(fmt, (fmt,)):
+            opts = self.formats.get(name)
+            if isinstance(opts, dict) and key in opts:
+                return opts[key]
+        return self.meta.get(key, default)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+def _authors(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        if isinstance(item, dict):
+            name = item.get("name")
+            if isinstance(name, dict):
+                name = name.get("literal") or " ".join(
+                    str(name[k]) for k in ("given", "family") if k in name
+                )
+            if name:
+                names.append(str(name))
+        elif item is not None:
+            names.append(str(item))
+    return tuple(names)
+
+
+def _formats(path: Path, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {value: {}}
+    if isinstance(value, list):
+        return {str(v): {} for v in value}
+    if isinstance(value, dict):
+        return {str(k): (v if isinstance(v, dict) else {}) for k, v in value.items()}
+    raise RenderError(f"{path.name}: front matter: format ({value!r}) must be a name, a list or a mapping")
+
+
+def _env_epoch() -> int | None:
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise RenderError(
+            f"the environment variable SOURCE_DATE_EPOCH ({raw!r}) must be a whole number of seconds"
+        ) from None
+    if value < 0:
+        raise RenderError(f"the environment variable SOURCE_DATE_EPOCH ({raw!r}) must not be negative")
+    return value
+
+
+def _number(path: Path, key: str, value: Any, kind: type) -> Any:
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise RenderError(f"{path.name}: front matter: {key} ({value!r}) must be a number") from None
+    if number <= 0:
+        raise RenderError(f"{path.name}: front matter: {key} ({value!r}) must be positive")
+    return number
+
+
+def read_settings(doc: QmdDocument) -> DocumentSettings:
+    """Read the settings of a parsed document.
+
+    Raises
+    ------
+    RenderError
+        For an option whose value is not allowed; the message names the option,
+        the value and what is allowed.
+    """
+    path = doc.path
+    meta = dict(doc.meta)
+    formats = _formats(path, meta.get("format"))
+    lang = str(meta.get("lang") or "en")
+    crossref = meta.get("crossref") or {}
+    if not isinstance(crossref, dict):
+        raise RenderError(f"{path.name}: front matter: crossref ({crossref!r}) must be a mapping")
+    labels = labels_for(lang, crossref, meta.get("toc-title"))
+
+    env_epoch = _env_epoch()
+    raw_date = meta.get("date")
+    date: _dt.date | None
+    if raw_date == "today":
+        date = (_dt.datetime.fromtimestamp(env_epoch, _dt.timezone.utc).date()
+                if env_epoch is not None else _dt.date.today())
+    elif raw_date == "last-modified":
+        date = _dt.datetime.fromtimestamp(path.stat().st_mtime, _dt.timezone.utc).date()
+    else:
+        date = coerce_date(raw_date)
+    date_format = str(meta.get("date-format", "long"))
+    if date_format not in _DATE_FORMATS:
+        raise RenderError(
+            f"{path.name}: front matter: date-format ({date_format!r}) must be one of "
+            + " or ".join(repr(f) for f in _DATE_FORMATS)
+        )
+    if date is not None:
+        date_text = date.isoformat() if date_format == "iso" else labels.long_date(date.year, date.month, date.day)
+    else:
+        date_text = _text(raw_date)
+    if env_epoch is not None:
+        epoch = env_epoch
+    elif date is not None:
+        epoch = int(_dt.datetime(date.year, date.month, date.day, tzinfo=_dt.timezone.utc).timestamp())
+    else:
+        epoch = FALLBACK_EPOCH
+
+    def fig(key: str, default: Any) -> Any:
+        if key in meta:
+            return meta[key]
+        html = formats.get("html")
+        if isinstance(html, dict) and key in html:
+            return html[key]
+        return default
+
+    fig_format = str(fig("fig-format", "png"))
+    if fig_format not in _FIG_FORMATS:
+        raise RenderError(
+            f"{path.name}: front matter: fig-format ({fig_format!r}) must be "
+            + " or ".join(repr(f) for f in _FIG_FORMATS)
+        )
+    fig_dpi = int(_number(path, "fig-dpi", fig("fig-dpi", 200), float))
+    if fig_dpi < 150:
+        raise RenderError(f"{path.name}: front matter: fig-dpi ({fig_dpi}) must be at least 150 (print resolution)")
+
+    params = meta.get("params") or {}
+    if not isinstance(params, dict):
+        raise RenderError(f"{path.name}: front matter: params ({params!r}) must be a mapping of name: value")
+    bibliography = meta.get("bibliography") or ()
+    if isinstance(bibliography, str):
+        bibliography = (bibliography,)
+    base = path.parent
+    return DocumentSettings(
+        title=_text(meta.get("title")),
+        subtitle=_text(meta.get("subtitle")),
+        authors=_authors(meta.get("author", meta.get("authors"))),
+        date_text=date_text,
+        abstract=_text(meta.get("abstract")),
+        lang=lang,
+        labels=labels,
+        epoch=epoch,
+        fig_width=_number(path, "fig-width", fig("fig-width", 7), float),
+        fig_height=_number(path, "fig-height", fig("fig-height", 5), float),
+        fig_dpi=fig_dpi,
+        fig_format=fig_format,
+        params=params,
+        bibliography=tuple(str((base / b).resolve()) for b in bibliography),
+        csl=str((base / meta["csl"]).resolve()) if meta.get("csl") else None,
+        formats=formats,
+        meta=meta,
+        base_dir=base.resolve(),
+    )
