@@ -22,6 +22,7 @@ __all__ = ["main", "build_parser"]
 #: Modules that add subcommands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
     "sbm_stats._cli_data",
+    "sbm_stats._cli_sample",
     "sbm_stats._cli_render",
 )
 

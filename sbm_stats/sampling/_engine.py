@@ -114,9 +114,10 @@ def compile_plan(frame: pd.DataFrame, design: Design) -> Plan:
     """
     if not isinstance(design, Design):
         raise TypeError(f"design must be a Design (from load_design), not {type(design).__name__}")
-    clean = check_frame(frame, design.frame_schema)
+    municipalities = load_municipalities()
+    clean = check_frame(frame, design.frame_schema, municipalities=municipalities)
     codes = clean["municipality_code"].to_numpy(dtype=object)
-    names_all = load_municipalities().set_index("municipality_code")["municipality_name"]
+    names_all = municipalities.set_index("municipality_code")["municipality_name"]
     names = np.array([names_all[c] for c in codes], dtype=object)
     position = {c: i for i, c in enumerate(codes)}
     steps: list[_Step] = []

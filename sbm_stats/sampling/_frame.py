@@ -118,12 +118,16 @@ def demo_frame() -> pd.DataFrame:
     return load_frame(demo_frame_path())
 
 
-def check_frame(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
+def check_frame(
+    frame: pd.DataFrame, schema: dict[str, Any], *, municipalities: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Check an in-memory frame against ``schema`` and return a clean copy.
 
     The frame may hold a subset of the municipalities (a test's hand frame), but every
     code must be a real, distinct municipality code, every schema column present, every
     count a non-negative whole number and every answer one of its allowed values.
+
+    ``municipalities`` is the list of valid codes (default :func:`load_municipalities`).
 
     Raises
     ------
@@ -141,7 +145,8 @@ def check_frame(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
     if problems:
         raise DataValidationError(problems, summary=f"{name}: the frame lacks columns of its schema")
     out = frame[[f["name"] for f in fields]].reset_index(drop=True).copy()
-    known = set(load_municipalities()["municipality_code"])
+    municipalities = load_municipalities() if municipalities is None else municipalities
+    known = set(municipalities["municipality_code"])
     seen: dict[str, int] = {}
     for i, code in enumerate(out["municipality_code"]):
         line = i + 2

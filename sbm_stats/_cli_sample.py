@@ -1,0 +1,207 @@
+"""``sbm-stats sample ...`` and ``sbm-stats demo-frame``: re-run the sample design.
+
+``sbm-stats sample --seed N --out DIR`` draws the sample the design gives on the frame
+and writes ``sample.csv``, ``protocol.md`` (Swedish) and ``published_check.csv``;
+with ``--probabilities --replicates R`` it writes the inclusion probabilities of every
+municipality instead (exact and Monte Carlo), with a progress bar on stderr.
+
+Without ``--frame`` the synthetic demonstration frame is used, and stderr says so.
+Everything is computed before anything is written; the files are written to a
+temporary folder and moved into ``DIR`` at the end, so a run that fails leaves
+``DIR`` as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import DataValidationError, Problem
+from .sampling import (
+    SYNTHETIC_BANNER,
+    demo_frame,
+    demo_frame_path,
+    inclusion_probabilities,
+    load_design,
+    load_frame,
+    make_demo_frame,
+    published_sample_check,
+    select_sample,
+)
+from .sampling._frame import _display
+from .sampling._synthetic import DEMO_SEED, demo_frame_csv
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sample",
+        help="re-run the sample design: draw a sample, or compute inclusion probabilities",
+        description=(
+            "Draw the sample a design file gives on a frame (sample.csv, protocol.md, published_check.csv), "
+            "or with --probabilities the inclusion probabilities of every municipality "
+            "(inclusion_probabilities.csv, inclusion_probabilities_by_stage.csv)."
+        ),
+    )
+    p.add_argument("--design", help="the design file (default: the bundled data/design/2014.yaml)")
+    p.add_argument(
+        "--frame",
+        help="the frame, CSV or .xlsx (default: the SYNTHETIC demonstration frame data/synthetic/demo_frame_2013.csv)",
+    )
+    p.add_argument("--sheet", help="the worksheet of an Excel frame (default: the first)")
+    p.add_argument("--seed", type=_non_negative_int, required=True,
+                   help="seed of the permanent random numbers (and of the Monte Carlo)")
+    p.add_argument("--out", required=True, help="the folder to write to (created if needed)")
+    p.add_argument("--probabilities", action="store_true",
+                   help="write inclusion probabilities of every municipality instead of a sample")
+    p.add_argument("--replicates", type=_positive_int, default=100_000,
+                   help="Monte Carlo replicates for --probabilities (default 100000)")
+    p.set_defaults(func=_sample)
+
+    d = sub.add_parser(
+        "demo-frame",
+        help="regenerate the synthetic demonstration frame (NOT real data)",
+        description="Write demo_frame_2013.csv and demo_frame_2013.meta.json, made by make_demo_frame(seed).",
+    )
+    d.add_argument("--seed", type=_non_negative_int, default=DEMO_SEED,
+                   help=f"the generator's seed (default {DEMO_SEED}, the committed file)")
+    d.add_argument("--out", required=True, help="the folder to write to, e.g. data/synthetic")
+    d.set_defaults(func=_demo_frame)
+
+
+def _sample(args: argparse.Namespace) -> int:
+    out = _check_out(args.out)
+    design = load_design(args.design)
+    if args.frame:
+        frame = load_frame(args.frame, schema=design.frame_schema, sheet=args.sheet)
+    else:
+        frame = demo_frame()
+        print(
+            f"sbm-stats: no --frame given: using the synthetic demonstration frame "
+            f"{_display(demo_frame_path())} ({SYNTHETIC_BANNER})",
+            file=sys.stderr,
+        )
+    if frame.attrs.get("synthetic") and args.frame:
+        print(f"sbm-stats: the frame {args.frame} is marked synthetic ({SYNTHETIC_BANNER})", file=sys.stderr)
+    if args.probabilities:
+        bar = _ProgressBar(sys.stderr)
+        probs = inclusion_probabilities(frame, design, replicates=args.replicates, seed=args.seed, progress=bar)
+        bar.close()
+        files = {
+            "inclusion_probabilities.csv": probs.to_frame().to_csv(index=False, lineterminator="\n"),
+            "inclusion_probabilities_by_stage.csv": probs.stage_frame().to_csv(index=False, lineterminator="\n"),
+        }
+        _write_outputs(out, files)
+        print(
+            f"inclusion probabilities of {len(probs.codes)} municipalities: expected sample size "
+            f"{probs.exact[~_isnan(probs.exact)].sum():.4f} (exact, {int((~_isnan(probs.exact)).sum())} exact "
+            f"values); Monte Carlo mean size {probs.mean_size:.4f} over {probs.replicates} replicates; "
+            f"largest |z| {probs.max_abs_z():.2f}"
+            + (" - SYNTHETIC frame" if probs.synthetic else "")
+        )
+    else:
+        sample = select_sample(frame, design, seed=args.seed)
+        check = published_sample_check(frame, design)
+        files = {
+            "sample.csv": sample.to_frame().to_csv(index=False, lineterminator="\n"),
+            "protocol.md": sample.protocol(published_check=check),
+            "published_check.csv": check.to_frame().to_csv(index=False, lineterminator="\n"),
+        }
+        _write_outputs(out, files)
+        print(f"sample of {len(sample.units)} municipalities (seed {sample.seed})"
+              + (" - SYNTHETIC frame" if sample.synthetic else ""))
+    for name in files:
+        print(f"  wrote {out / name}")
+    return 0
+
+
+def _demo_frame(args: argparse.Namespace) -> int:
+    out = _check_out(args.out)
+    frame = make_demo_frame(args.seed)
+    files = {
+        "demo_frame_2013.csv": demo_frame_csv(frame),
+        "demo_frame_2013.meta.json": json.dumps(frame.attrs["metadata"], indent=2, ensure_ascii=False) + "\n",
+    }
+    _write_outputs(out, files)
+    print(f"synthetic demonstration frame (seed {args.seed}; {SYNTHETIC_BANNER}):")
+    for name in files:
+        print(f"  wrote {out / name}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+class _ProgressBar:
+    """A plain text progress bar on a stream: ``[#####.....]  50%  50000/100000``."""
+
+    def __init__(self, stream, width: int = 30):
+        self.stream = stream
+        self.width = width
+        self.started = False
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.width * done // total if total else self.width
+        self.stream.write(
+            f"\rMonte Carlo [{'#' * filled}{'.' * (self.width - filled)}] {100 * done // max(total, 1):3d}% "
+            f"{done}/{total} replicates"
+        )
+        self.stream.flush()
+        self.started = True
+
+    def close(self) -> None:
+        if self.started:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _check_out(value: str) -> Path:
+    out = Path(value)
+    if out.exists() and not out.is_dir():
+        raise DataValidationError([Problem(str(out), None, None, None, "a folder to write to (found a file)")],
+                                  summary="--out")
+    return out
+
+
+def _write_outputs(out: Path, files: dict[str, str]) -> None:
+    """Write every file to a temporary folder, then move them all into ``out``."""
+    parent = out.parent if out.parent.exists() else None
+    tmp = Path(tempfile.mkdtemp(prefix=".sbm-stats-", dir=parent))
+    try:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8", newline="")
+        out.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            try:
+                os.replace(tmp / name, out / name)
+            except OSError:  # another file system
+                shutil.move(str(tmp / name), str(out / name))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _isnan(a):
+    import numpy as np
+
+    return np.isnan(a)
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
+    return value
