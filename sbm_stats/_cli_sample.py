@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from .errors import DataValidationError, Problem
 from .sampling import (
     SYNTHETIC_BANNER,
@@ -98,7 +100,7 @@ def _sample(args: argparse.Namespace) -> int:
         _write_outputs(out, files)
         print(
             f"inclusion probabilities of {len(probs.codes)} municipalities: expected sample size "
-            f"{probs.exact[~_isnan(probs.exact)].sum():.4f} (exact, {int((~_isnan(probs.exact)).sum())} exact "
+            f"{probs.exact[~np.isnan(probs.exact)].sum():.4f} (exact, {int((~np.isnan(probs.exact)).sum())} exact "
             f"values); Monte Carlo mean size {probs.mean_size:.4f} over {probs.replicates} replicates; "
             f"largest |z| {probs.max_abs_z():.2f}"
             + (" - SYNTHETIC frame" if probs.synthetic else "")
@@ -182,12 +184,6 @@ def _write_outputs(out: Path, files: dict[str, str]) -> None:
                 shutil.move(str(tmp / name), str(out / name))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _isnan(a):
-    import numpy as np
-
-    return np.isnan(a)
 
 
 def _non_negative_int(text: str) -> int:

@@ -99,6 +99,26 @@ def test_exact_without_exclusion(tmp_path):
     assert p.exact.sum() == pytest.approx(11 / 6)
 
 
+def test_certain_unit_in_a_list_without_exclusion_wastes_the_draw(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text(textwrap.dedent("""\
+    name: t
+    title: T
+    random_numbers: per_stage
+    stages:
+      - {id: fixed, kind: certainty, label: f, reason: r, codes: ["0117"]}
+      - {id: a, kind: random, label: a, eligible: 'bme_children_under_18 == "yes"', size: 1,
+         exclude_selected: false}
+    """), encoding="utf-8")
+    p = inclusion_probabilities(small_frame(), load_design(path))
+    # a draws 1 of {0114, 0115, 0117} with 0117 already fixed: 0114 and 0115 get 1/3 each, and
+    # with 1/3 the draw adds nobody; expected size 1 + 1/3 + 1/3 = 5/3.
+    got = by_code(p, p.exact)
+    assert got["0117"] == 1.0
+    assert got["0114"] == pytest.approx(1 / 3) and got["0115"] == pytest.approx(1 / 3)
+    assert p.exact.sum() == pytest.approx(5 / 3)
+
+
 def test_shared_numbers_exact_only_where_simple(tmp_path):
     p = inclusion_probabilities(
         small_frame(), load_design(design_file(tmp_path, random_numbers="shared")), replicates=40_000, seed=8

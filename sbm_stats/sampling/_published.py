@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import load_sample_2014
-from ._design import CertaintyStage, Design, ExtremesStage, RandomStage
+from ._design import CertaintyStage, Design, ExtremesStage
 from ._engine import compile_plan, deterministic_prefix, exact_probabilities
 from ._format import sv_decimal
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..errors import DesignError
-from ._design import CertaintyStage, Design, ExtremesStage, RandomStage
+from ._design import CertaintyStage, Design, ExtremesStage
 from ._engine import (
     Plan,
     compile_plan,
@@ -376,6 +376,9 @@ def _protocol(sample: Sample, published_check: Any) -> str:
     names = {u.municipality_code: u.municipality_name for u in sample.units}
     for k, rec in enumerate(sample.stages, start=1):
         L += [f"### {k}. {rec.label} (`{rec.stage}`, {_KIND_SV[rec.kind]})", ""]
+        note = d.stage(rec.stage).note
+        if note:
+            L += [f"Anmärkning i designfilen: {note}", ""]
         if rec.kind == "certainty":
             L += [f"Namngivna kommuner: {rec.listed}; redan valda: {rec.excluded}; nya: {len(rec.taken)}.", ""]
             L += _md_table(["Kod", "Kommun"], [[c, names[c]] for c in rec.taken])
