@@ -133,6 +133,17 @@ def check_frame(
     ------
     DataValidationError
         With every problem, lines counted as in a CSV file (first row = line 2).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bad = demo_frame().head(2).copy()
+    >>> bad.loc[1, "bme_children_under_18"] = "maybe"
+    >>> try:
+    ...     check_frame(bad, load_frame_schema())
+    ... except DataValidationError as exc:
+    ...     print(exc.problems[0].line, exc.problems[0].column, exc.problems[0].expected)
+    3 bme_children_under_18 one of: yes, no, no_answer
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame must be a pandas DataFrame, not {type(frame).__name__}")
@@ -162,7 +173,7 @@ def check_frame(
             )
         else:
             seen[code] = line
-    for f in fields[1:] if fields[0]["name"] == "municipality_code" else fields:
+    for f in fields:
         col = f["name"]
         if col == "municipality_code":
             continue

@@ -149,6 +149,20 @@ def published_sample_check(
     -------
     PublishedSampleCheck
         ``note`` says the result is illustrative only when the frame is synthetic.
+
+    Raises
+    ------
+    ValueError
+        ``published`` lacks one of its columns.
+
+    Examples
+    --------
+    >>> from sbm_stats.sampling import demo_frame, load_design
+    >>> check = published_sample_check(demo_frame(), load_design())
+    >>> check.units[5].municipality_name, check.units[5].interviewed   # Bjuv declined (footnote 3)
+    ('Bjuv', False)
+    >>> check.note.startswith("Illustrativt")
+    True
     """
     published = load_sample_2014() if published is None else published
     for col in ("municipality_code", "municipality_name", "publication_group", "interviewed"):
