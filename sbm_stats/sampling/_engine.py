@@ -19,8 +19,8 @@ exchangeable, so each has probability ``E[number drawn from the atom] / atom siz
   (a multivariate hypergeometric step per stage, with Python integers for the
   binomial coefficients). This is exact for any overlap between lists and for
   ``exclude_selected`` true or false. It is given up only if the number of
-  distinct states would exceed :data:`MAX_STATES` (not the case for the 2014 design:
-  a few dozen states).
+  distinct states would exceed :data:`MAX_STATES` (far from the case for the 2014 design: on the demo frame
+  at most 9 states are carried between its stages).
 * ``random_numbers: shared``: the stages are coordinated through the one number per
   municipality, and the atoms' counts no longer follow hypergeometric steps. Exact
   values are given where they are simple: a municipality in ``D`` (1), in no random
