@@ -50,6 +50,7 @@ TABLES = (
     "vulnerability_factors",
     "verbal_quantities",
     "wave_measures",
+    "demo_frame_2013",
 )
 
 #: Sweden has had 290 municipalities since 2003; the 2013/2014 frame is that set.
@@ -126,11 +127,14 @@ def load_table(
     folder = _resolve(data_dir)
     package = load_datapackage(folder)
     res = _resource(package, name)
+    schema = res["schema"]
+    if isinstance(schema, str):  # a Table Schema kept in its own file
+        schema = json.loads((folder / schema).read_text(encoding="utf-8"))
     file = Path(path) if path is not None else folder / res["path"]
     display = str(file) if path is not None else f"data/{res['path']}"
-    frame = read_table(file, res["schema"], display_name=display, row_checks=_ROW_CHECKS.get(name, ()))
+    frame = read_table(file, schema, display_name=display, row_checks=_ROW_CHECKS.get(name, ()))
     problems = []
-    for fk in res["schema"].get("foreignKeys", []):
+    for fk in schema.get("foreignKeys", []):
         ref = fk["reference"]
         target = load_table(ref["resource"], data_dir=folder)
         problems += check_foreign_key(
@@ -141,7 +145,7 @@ def load_table(
     if problems:
         raise DataValidationError(problems, summary=f"{display}: {len(problems)} problem(s)")
     frame.attrs["source_file"] = display
-    frame.attrs["synthetic"] = False
+    frame.attrs["synthetic"] = bool(res.get("synthetic", False))
     return frame
 
 

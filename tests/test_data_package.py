@@ -49,7 +49,8 @@ def test_every_table_loads_with_typed_columns(data_dir):
     for name in TABLES:
         frame = load_table(name, data_dir=data_dir)
         assert len(frame) > 0, name
-        assert frame.attrs["synthetic"] is False
+        # only the demonstration frame is synthetic, and it says so
+        assert frame.attrs["synthetic"] is (name == "demo_frame_2013")
     m = sbm_stats.load_municipalities(data_dir)
     assert m["municipality_code"].dtype == pd.StringDtype()
     assert str(m["population_2013"].dtype) == "Int64"
@@ -89,17 +90,22 @@ def test_lists_have_the_publications_items(data_dir):
         "strukturell", "institutionell", "relationell", "individuell"]
 
 
+def _schema(data_dir, res):
+    s = res["schema"]
+    return json.loads((data_dir / s).read_text(encoding="utf-8")) if isinstance(s, str) else s
+
+
 def test_every_source_cited_exists_and_every_table_is_described(data_dir):
     package = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
     assert {r["name"] for r in package["resources"]} >= set(TABLES)
     for res in package["resources"]:
         assert (data_dir / res["path"]).exists()
-        for f in res["schema"]["fields"]:
+        for f in _schema(data_dir, res)["fields"]:
             assert f.get("description") is not None, (res["name"], f["name"])
     report = check_data(data_dir)
     assert report.ok, str(report)
     # every source listed is cited, by a row or by a column's "sources" in the descriptor
-    cited_by_fields = {s for res in package["resources"] for f in res["schema"]["fields"]
+    cited_by_fields = {s for res in package["resources"] for f in _schema(data_dir, res)["fields"]
                        for s in f.get("sources", [])}
     cited_by_rows = {s for name in TABLES if name != "sources"
                      for s in load_table(name, data_dir=data_dir).get("source_id", [])}
