@@ -156,6 +156,7 @@ def execute_notebook(
         startup_timeout=120,
         allow_errors=False,
         record_timing=False,
+        shutdown_kernel="immediate",
         resources={"metadata": {"path": str(doc.path.parent)}},
     )
     n = len(chunk_cells)

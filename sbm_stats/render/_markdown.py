@@ -68,6 +68,7 @@ _REF_LIST_RE = re.compile(
 )
 _SHORTCODE_RE = re.compile(r"\{\{<\s*(?P<name>[\w-]+)(?P<args>[^>]*)>\}\}")
 _CITE_RE = re.compile(r"(?<![\w@\\.:/-])-?@([A-Za-z_][\w:.#$%&+?<>~/-]*\w)")
+_KERNEL_FILE_RE = re.compile(r"""(?:[A-Za-z]:)?[^\s"'<>()]*?ipykernel_\d+[/\\](?P<hash>\d+)\.py""")
 _ADDRESS_RE = re.compile(r"\bat 0x[0-9a-fA-F]{6,}\b")
 _CALLOUT_KINDS = ("note", "tip", "warning", "important", "caution")
 _CALLOUT_COLOURS = {
@@ -109,6 +110,7 @@ class _State:
         self.targets: dict[str, _Target] = {}
         self.alt_texts: dict[str, str] = {}
         self.images: dict[str, Path] = {}
+        self.cell_files = _cell_files(doc, nb=None)
 
     def add_target(self, label: str, target: _Target, line: int | None = None) -> None:
         if label in self.targets:
@@ -170,6 +172,36 @@ def _text(value: Any) -> str:
 def _is_format(fmt: str, names: str) -> bool:
     wanted = {n.strip() for n in names.replace(",", " ").split() if n.strip()}
     return bool(wanted & set(_TYPST_FORMATS[fmt]))
+
+
+def _cell_files(doc: QmdDocument, nb: NotebookNode | None) -> dict[str, str]:
+    """The file name ipykernel gives each cell's code (its hash) -> the chunk's name."""
+    if nb is None:
+        return {}
+    try:
+        from ipykernel.compiler import get_tmp_hash_seed, murmur2_x86
+    except ImportError:  # pragma: no cover - ipykernel is a dependency
+        return {}
+    names = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        sbm = cell.metadata.get("sbm", {})
+        if sbm.get("kind") == "chunk":
+            name = doc.chunks[sbm["chunk"]].name
+        else:
+            name = sbm.get("kind", "cell")
+        names[str(murmur2_x86(cell.source, get_tmp_hash_seed()))] = name
+    return names
+
+
+def _stable_paths(text: str, state: _State) -> str:
+    """Kernel file names (``/tmp/ipykernel_<pid>/<hash>.py``) as ``<chunk name>``.
+
+    The folder holds the kernel's process id, which changes on every run; a
+    warning printed by a chunk would otherwise make the output differ each time.
+    """
+    return _KERNEL_FILE_RE.sub(lambda m: f"<{state.cell_files.get(m['hash'], 'cell')}>", text)
 
 
 # --------------------------------------------------------------------------- prose
@@ -349,13 +381,14 @@ def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path
             text = out["text"]
             if not text.strip():
                 continue
+            text = _stable_paths(text, state)
             if opts.output == "asis":
                 parts.append(text)
             else:
                 parts.append(_code_block(strip_ansi(text), f".cell-output .cell-output-{out['name']}"))
             continue
         if kind == "error":
-            tb = strip_ansi("\n".join(out.get("traceback", [])))
+            tb = _stable_paths(strip_ansi("\n".join(out.get("traceback", []))), state)
             parts.append(_code_block(tb or f"{out.get('ename')}: {out.get('evalue')}", ".cell-output .cell-output-error"))
             continue
         data = out.get("data", {})
@@ -413,7 +446,7 @@ def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path
         elif "text/html" in data and fmt == "html":
             parts.append("```{=html}\n" + _text(data["text/html"]).rstrip() + "\n```")
         elif "text/plain" in data:
-            text = _text(data["text/plain"])
+            text = _stable_paths(_text(data["text/plain"]), state)
             if _ADDRESS_RE.search(text):
                 state.progress.warn(
                     f"chunk {chunk.name} (line {chunk.line}) shows a memory address ({text.strip()[:60]!r}); "
@@ -697,6 +730,7 @@ def build_markdown(
         table, or a cross-reference to a label that does not exist.
     """
     state = _State(doc, settings, fmt, progress)
+    state.cell_files = _cell_files(doc, nb)
     values = _inline_values(nb)
     cells_by_block = {
         c.metadata["sbm"]["block"]: c for c in nb.cells

@@ -1,0 +1,311 @@
+"""Unit tests of the render engine that need no Python kernel.
+
+Every expected value is derived from the text the test writes or from the fixture
+file it reads, never from the engine's own output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import stat
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sbm_stats._cli_render import parse_param
+from sbm_stats.cli import main
+from sbm_stats.render import RenderError, render
+from sbm_stats.render._qmd import Chunk, MarkdownBlock, parse_qmd
+from sbm_stats.render._settings import read_settings
+from sbm_stats.render._tables import read_html_tables, to_pipe_table
+
+FIXTURES = Path(__file__).parent / "fixtures" / "qmd"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------------------- parser
+
+def test_parser_reads_chunks_options_and_lines(tmp_path):
+    path = _write(tmp_path, "doc.qmd", """
+        ---
+        title: T
+        execute:
+          echo: false
+        ---
+
+        Text `{python} 1 + 1` here.
+
+        ```{python}
+        #| label: fig-a
+        #| fig-cap: "Caption"
+        #| warning: false
+        x = 1
+        ```
+
+        ```python
+        ```{python}
+        not a chunk
+        ```
+
+        End `{python} x`.
+        """)
+    doc = parse_qmd(path)
+    chunks = doc.chunks
+    assert len(chunks) == 1
+    chunk = chunks[0]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # The fence line, counted from 1, is the line before '#| label: fig-a'.
+    assert chunk.line == lines.index("#| label: fig-a")
+    assert chunk.options.label == "fig-a"
+    assert chunk.options.fig_cap == ("Caption",)
+    assert chunk.options.warning is False
+    assert chunk.options.echo is False  # from execute: in the front matter
+    assert chunk.code == "x = 1"
+    assert chunk.source.splitlines()[0] == "#| label: fig-a"
+    # Inline expressions in reading order, with their lines; the fenced
+    # ```python block (not executable) is prose and its {python} line is no chunk.
+    inlines = doc.inlines
+    assert [e.code for e in inlines] == ["1 + 1", "x"]
+    assert inlines[0].line == next(i for i, t in enumerate(lines, 1) if "`{python} 1 + 1`" in t)
+    assert inlines[1].line == next(i for i, t in enumerate(lines, 1) if "`{python} x`" in t)
+    kinds = [type(b) for b in doc.blocks]
+    assert kinds == [MarkdownBlock, Chunk, MarkdownBlock]
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("```{r}\n1\n```\n", "a {r} chunk cannot be run by the builtin engine"),
+        ("```{python}\nx = 1\n", "is never closed"),
+        ("```{python}\n#| echo: maybe\nx = 1\n```\n", "option echo ('maybe') must be true or false or 'fenced'"),
+        ("```{python}\n#| label: a b\nx = 1\n```\n", "option label ('a b') must start with a letter"),
+        ("```{python}\n#| label: a\n```\n\n```{python}\n#| label: a\n```\n", "label 'a' is already used"),
+        ("---\ntitle: [unclosed\n---\n", "front matter is not valid YAML"),
+    ],
+)
+def test_parser_errors_name_the_problem_and_line(tmp_path, body, expected):
+    path = _write(tmp_path, "bad.qmd", body)
+    with pytest.raises(RenderError, match=re.escape(expected)) as info:
+        parse_qmd(path)
+    assert "bad.qmd" in str(info.value)
+
+
+def test_settings_dates_and_epoch(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    path = _write(tmp_path, "d.qmd", "---\ndate: 2015-03-01\nlang: sv\n---\n")
+    settings = read_settings(parse_qmd(path))
+    assert settings.date_text == "1 mars 2015"
+    assert settings.epoch == int(dt.datetime(2015, 3, 1, tzinfo=dt.timezone.utc).timestamp())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")
+    assert read_settings(parse_qmd(path)).epoch == 1000000000
+    en = _write(tmp_path, "e.qmd", "---\ndate: 2015-03-01\nlang: en\ndate-format: long\n---\n")
+    assert read_settings(parse_qmd(en)).date_text == "March 1, 2015"
+
+
+def test_settings_reject_low_figure_resolution(tmp_path):
+    path = _write(tmp_path, "d.qmd", "---\nfig-dpi: 72\n---\n")
+    with pytest.raises(RenderError, match=r"fig-dpi \(72\) must be at least 150"):
+        read_settings(parse_qmd(path))
+
+
+# ----------------------------------------------------------------------------- tables
+
+def test_dataframe_html_becomes_pipe_table():
+    frame = pd.DataFrame({"kommun": ["Åre", "Malmö"], "andel": [0.25, 0.5]}).set_index("kommun")
+    table = read_html_tables(frame.to_html())[0]
+    lines = to_pipe_table(table).splitlines()
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+    assert cells[0] == ["kommun", "andel"]
+    # numbers right-aligned, the index left-aligned
+    assert cells[1][0].startswith(":") and cells[1][1].endswith(":")
+    assert cells[2] == ["Åre", frame.to_html().split("<td>")[1].split("</td>")[0]]
+    assert [row[0] for row in cells[2:]] == list(frame.index)
+
+
+def test_pipe_table_escapes_markdown_and_flattens_multiindex():
+    columns = pd.MultiIndex.from_tuples([("a", "x|y"), ("a", "z")])
+    frame = pd.DataFrame([["*b*", "$1"]], columns=columns)
+    pipe = to_pipe_table(read_html_tables(frame.to_html())[0])
+    header = pipe.splitlines()[0]
+    assert "a x\\|y" in header and "a z" in header
+    assert "\\*b\\*" in pipe and "\\$1" in pipe
+
+
+# ----------------------------------------------------------------------------- arguments
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"to": ("html", "epub")}, "to ('epub') must be one of 'html', 'pdf' or 'docx'"),
+        ({"engine": "pandoc"}, "engine ('pandoc') must be one of 'auto', 'builtin' or 'quarto'"),
+        ({"params": {"1x": 1}}, "parameter name ('1x') must be a Python identifier"),
+        ({"params": {"x": object()}}, "parameter x (<object object"),
+    ],
+)
+def test_render_validates_arguments(tmp_path, kwargs, message):
+    with pytest.raises(RenderError) as info:
+        render(FIXTURES / "utan_kod.qmd", out_dir=tmp_path / "out", quiet=True, **{"engine": "builtin", **kwargs})
+    assert message in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_rejects_missing_or_non_qmd_path(tmp_path):
+    with pytest.raises(RenderError, match="does not exist"):
+        render(tmp_path / "nope.qmd", out_dir=tmp_path / "out", quiet=True)
+    other = _write(tmp_path, "notes.md", "# x\n")
+    with pytest.raises(RenderError, match="must be a Quarto document ending in .qmd"):
+        render(other, out_dir=tmp_path / "out", quiet=True)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("wave=2014", ("wave", 2014)),
+        ("level=0.95", ("level", 0.95)),
+        ("flag=true", ("flag", True)),
+        ("data_dir=../data", ("data_dir", "../data")),
+        ('name="2014"', ("name", "2014")),
+        ("eq=a=b", ("eq", "a=b")),
+    ],
+)
+def test_cli_param_parsing(text, expected):
+    assert parse_param(text) == expected
+
+
+def test_cli_param_without_equals_is_an_error():
+    with pytest.raises(RenderError, match=r"--param \('wave'\) must be written NAME=VALUE"):
+        parse_param("wave")
+
+
+# ----------------------------------------------------------------------------- documents without code
+
+def test_unresolved_cross_references_are_all_reported(tmp_path):
+    fixture = FIXTURES / "trasig_referens.qmd"
+    with pytest.raises(RenderError) as info:
+        render(fixture, to=("html",), out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    message = str(info.value)
+    lines = fixture.read_text(encoding="utf-8").splitlines()
+    for label in ("fig-saknas", "tbl-finns-inte"):
+        line = next(i for i, t in enumerate(lines, 1) if f"@{label}" in t)
+        assert f"@{label} (line {line})" in message
+    assert "@sec-syfte" not in message.split("known labels")[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_document_without_code_renders_without_a_kernel(tmp_path, capsys):
+    result = render(FIXTURES / "utan_kod.qmd", to=("html",), out_dir=tmp_path / "out", engine="builtin")
+    html = result.output("html").read_text(encoding="utf-8")
+    assert '<html lang="sv"' in html
+    assert '<a href="#sec-syfte">Syfte</a>' in html  # no number-sections: the title
+    err = capsys.readouterr().err
+    assert "no code to run" in err
+    assert f"wrote {result.output('html')}" in err
+    assert result.timings["execute"] == 0.0
+
+
+# ----------------------------------------------------------------------------- quarto dispatch
+
+FAKE_QUARTO = """#!{python}
+import json, pathlib, sys
+args = sys.argv[1:]
+record = {{"args": args}}
+if "--execute-params" in args:
+    record["params"] = pathlib.Path(args[args.index("--execute-params") + 1]).read_text(encoding="utf-8")
+pathlib.Path({record!r}).write_text(json.dumps(record), encoding="utf-8")
+if {fail}:
+    print("ERROR: something broke", file=sys.stderr)
+    sys.exit(1)
+out = pathlib.Path(args[args.index("--output-dir") + 1])
+stem = pathlib.Path(args[1]).stem
+ext = {{"html": ".html", "typst": ".pdf", "docx": ".docx"}}
+for fmt in args[args.index("--to") + 1].split(","):
+    (out / (stem + ext[fmt])).write_text("made by fake quarto " + fmt, encoding="utf-8")
+"""
+
+
+@pytest.fixture
+def fake_quarto(tmp_path, monkeypatch):
+    def make(fail: bool = False) -> Path:
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        record = tmp_path / "quarto-call.json"
+        script = bin_dir / "quarto"
+        script.write_text(FAKE_QUARTO.format(python=sys.executable, record=str(record), fail=fail), encoding="utf-8")
+        script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+        return record
+    return make
+
+
+def test_auto_engine_delegates_to_quarto_on_path(tmp_path, fake_quarto):
+    import json
+
+    record = fake_quarto()
+    doc = FIXTURES / "parametrar.qmd"
+    out = tmp_path / "out"
+    result = render(doc, to=("html", "pdf", "docx"), out_dir=out, params={"wave": 2014}, quiet=True)
+    assert result.engine == "quarto"
+    call = json.loads(record.read_text(encoding="utf-8"))
+    args = call["args"]
+    assert args[:2] == ["render", str(doc.resolve())]
+    assert args[args.index("--to") + 1] == "html,typst,docx"
+    assert "--output-dir" in args and "--quiet" in args
+    assert "wave: 2014" in call["params"]
+    assert sorted(p.name for p in out.iterdir()) == ["parametrar.docx", "parametrar.html", "parametrar.pdf"]
+    assert (out / "parametrar.pdf").read_text(encoding="utf-8") == "made by fake quarto typst"
+
+
+def test_no_cache_asks_quarto_to_refresh(tmp_path, fake_quarto):
+    import json
+
+    record = fake_quarto()
+    render(FIXTURES / "utan_kod.qmd", to="html", out_dir=tmp_path / "out", engine="quarto", cache=False, quiet=True)
+    assert "--cache-refresh" in json.loads(record.read_text(encoding="utf-8"))["args"]
+
+
+def test_builtin_engine_ignores_quarto_on_path(tmp_path, fake_quarto):
+    record = fake_quarto()
+    result = render(FIXTURES / "utan_kod.qmd", to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    assert result.engine == "builtin"
+    assert not record.exists()
+
+
+def test_failing_quarto_leaves_outputs_untouched(tmp_path, fake_quarto):
+    fake_quarto(fail=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    old = out / "utan_kod.html"
+    old.write_text("previous render", encoding="utf-8")
+    with pytest.raises(RenderError, match="quarto render failed"):
+        render(FIXTURES / "utan_kod.qmd", to="html", out_dir=out, engine="quarto", quiet=True)
+    assert old.read_text(encoding="utf-8") == "previous render"
+    assert [p.name for p in out.iterdir()] == ["utan_kod.html"]
+
+
+def test_quarto_engine_without_quarto_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RenderError, match="needs a quarto executable on PATH"):
+        render(FIXTURES / "utan_kod.qmd", out_dir=tmp_path / "out", engine="quarto", quiet=True)
+
+
+def test_cli_quarto_dispatch_passes_params(tmp_path, fake_quarto, capsys):
+    import json
+
+    record = fake_quarto()
+    out = tmp_path / "out"
+    code = main(["render", str(FIXTURES / "parametrar.qmd"), "--to", "html", "--out", str(out),
+                 "--param", "wave=2014", "--param", "data_dir=../data", "--engine", "quarto"])
+    assert code == 0
+    params = json.loads(record.read_text(encoding="utf-8"))["params"]
+    assert "wave: 2014" in params and "data_dir: ../data" in params
+    assert capsys.readouterr().out.strip() == str(out / "parametrar.html")
