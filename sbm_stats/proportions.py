@@ -749,10 +749,11 @@ def weighted_proportion(
         small = big_h < n_h
         if small.any():
             k = int(np.flatnonzero(small)[0])
+            where = "" if strata is None else f" for stratum {labels[k]!r}"
             raise ValueError(
-                f"population_size for stratum {labels[k]!r} is {int(big_h[k])}, fewer than "
-                f"the {int(n_h[k])} units sampled in it; population_size must be at least "
-                "the number of units sampled"
+                f"population_size{where} ({int(big_h[k])}) is smaller than the "
+                f"{int(n_h[k])} units sampled; population_size must be at least the "
+                "number of units sampled"
             )
         f_h = n_h / big_h
     lonely = (n_h < 2) & (f_h < 1)
