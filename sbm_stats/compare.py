@@ -42,7 +42,7 @@ __all__ = [
     "wave_table",
 ]
 
-DifferenceMethod = Literal["newcombe", "wald", "agresti-caffo", "miettinen-nurminen"]
+DifferenceMethod = Literal["newcombe", "wald", "agresti-caffo"]
 DIFFERENCE_METHODS: tuple[str, ...] = get_args(DifferenceMethod)
 
 #: statsmodels' spelling of each method in ``confint_proportions_2indep``.
@@ -50,7 +50,6 @@ _STATSMODELS_DIFF = {
     "newcombe": ("newcomb", {}),
     "wald": ("wald", {}),
     "agresti-caffo": ("agresti-caffo", {}),
-    "miettinen-nurminen": ("score", {"correction": True}),
 }
 
 #: The test reported by :func:`diff_proportions`, whatever the interval method.
@@ -158,7 +157,7 @@ def diff_proportions(
         The same for the second group (e.g. the earlier wave). All four broadcast.
     confidence_level : float, default 0.95
         Two-sided confidence level, strictly between 0 and 1.
-    method : {'newcombe', 'wald', 'agresti-caffo', 'miettinen-nurminen'}
+    method : {'newcombe', 'wald', 'agresti-caffo'}
         Interval method, spelled exactly; see Notes.
 
     Returns
@@ -188,9 +187,10 @@ def diff_proportions(
         when both proportions are 0 or 1.
     ``'agresti-caffo'``
         The Wald interval after adding one success and one failure to each group.
-    ``'miettinen-nurminen'``
-        Inverted score test with the variance bias correction ``n / (n - 1)``
-        (statsmodels ``method='score', correction=True``).
+
+    The Miettinen-Nurminen score interval is not offered: statsmodels 0.15's
+    inversion of it (``method='score'``) raises for ordinary tables such as 16/29 vs
+    10/30 and at the edges.
 
     Bounds are clipped to [-1, 1] (Newcombe's can reach 1 exactly; Wald's can
     overshoot).
@@ -419,6 +419,13 @@ def census_change(before: float, after: float, *, start: float, end: float) -> C
 _WAVE_COLUMNS = ["measure", "wave", "count", "base", "value", "missing_reason"]
 
 
+def _show(value: Any) -> Any:
+    """A whole float shown as an int in messages (a CSV column of counts reads as float)."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return value
+
+
 def _blank(value: Any) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
@@ -541,18 +548,19 @@ def wave_table(records: pd.DataFrame, *, waves: Sequence[Any] | None = None) -> 
                                     "either count and base, or value, not both"))
         elif has_c != has_b:
             col, val = ("base", b) if has_c else ("count", c)
-            problems.append(Problem(None, ln, col, val,
+            problems.append(Problem(None, ln, col, _show(val),
                                     "count and base together (both given, or neither)"))
         elif has_c:
             ok = True
             for col, val, minimum in (("count", c, 0), ("base", b, 1)):
                 if isinstance(val, (bool, np.bool_)) or not isinstance(val, numbers.Real) \
                         or not float(val).is_integer() or float(val) < minimum:
-                    problems.append(Problem(None, ln, col, val,
+                    problems.append(Problem(None, ln, col, _show(val),
                                             f"a whole number >= {minimum}"))
                     ok = False
             if ok and float(c) > float(b):
-                problems.append(Problem(None, ln, "count", c, f"at most the base ({b!r})"))
+                problems.append(Problem(None, ln, "count", _show(c),
+                                        f"at most the base ({_show(b)!r})"))
                 ok = False
             if ok:
                 cc, bb, vv = int(c), int(b), float(c) / float(b)
