@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "sbm_stats._cli_data",
     "sbm_stats._cli_sample",
     "sbm_stats._cli_render",
+    "sbm_stats._cli_audit",
 )
 
 

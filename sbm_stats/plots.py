@@ -9,17 +9,15 @@ from synthetic data says so in its title.
 from __future__ import annotations
 
 import functools
+import io
 
 import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")
+from .formatting import fmt_num
 
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from .formatting import fmt_num  # noqa: E402
-
-__all__ = ["STYLE", "housing_ladder", "bme_national", "situation3", "forest", "inclusion_by_population"]
+__all__ = ["STYLE", "ReportFigure", "housing_ladder", "bme_national", "situation3", "forest", "inclusion_by_population"]
 
 #: rcParams applied to every figure: fonts shipped with matplotlib, no hash salt, no dates.
 STYLE = {
@@ -35,14 +33,46 @@ _SV_INT = FuncFormatter(lambda x, _: fmt_num(x, decimals=0).replace("\u2212", "â
 _SV_PCT = FuncFormatter(lambda x, _: fmt_num(x * 100, decimals=0) + "\u00a0%")
 
 
+class ReportFigure:
+    """A matplotlib figure that shows itself in Jupyter (PNG and SVG) without pyplot.
+
+    The bytes are reproducible: no software or date metadata, a fixed SVG hash salt,
+    the style of :data:`STYLE`. ``.figure`` is the underlying
+    :class:`~matplotlib.figure.Figure` for saving in other formats.
+    """
+
+    #: Print resolution of the PNG output.
+    DPI = 200
+
+    def __init__(self, figure: Figure):
+        self.figure = figure
+
+    def _repr_png_(self) -> bytes:
+        return self._bytes("png", metadata={"Software": None}, dpi=self.DPI)
+
+    def _repr_svg_(self) -> str:
+        return self._bytes("svg", metadata={"Date": None, "Creator": None}).decode("utf-8")
+
+    def _bytes(self, fmt: str, **kwargs) -> bytes:
+        buf = io.BytesIO()
+        with matplotlib.rc_context(STYLE):
+            self.figure.savefig(buf, format=fmt, **kwargs)
+        return buf.getvalue()
+
+    def savefig(self, path, **kwargs) -> None:
+        """Save like :meth:`matplotlib.figure.Figure.savefig`, in the figure's style."""
+        with matplotlib.rc_context(STYLE):
+            self.figure.savefig(path, **kwargs)
+
+
 def _styled(func):
     """Build the figure inside ``rc_context(STYLE)``: text and axes take their style when
     created, so the caller's rcParams are neither used nor changed."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args, **kwargs) -> ReportFigure:
         with matplotlib.rc_context(STYLE):
-            return func(*args, **kwargs)
+            return ReportFigure(func(*args, **kwargs))
 
     return wrapper
 

@@ -1,0 +1,45 @@
+"""``sbm-stats audit``: recompute every claim of the publication and print the verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .audit import audit
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="recompute every checkable figure of the publication and print a verdict per claim",
+        description=(
+            "Recompute each claim of data/audit/claims_2014.yaml from data/ and print one row per "
+            "claim: consistent, inconsistent or not verifiable. Exit 0 unless --strict and a claim "
+            "is inconsistent (exit 1)."
+        ),
+    )
+    p.add_argument("--out", metavar="FILE.csv", help="also write the full audit table as CSV (UTF-8)")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any claim is inconsistent")
+    p.add_argument("--data-dir", help="the data folder (default: the bundled data/)")
+    p.add_argument("--claims", metavar="FILE.yaml", help="another claims registry (default: data/audit/claims_2014.yaml)")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    result = audit(data_dir=args.data_dir, claims_path=args.claims)
+    print(result)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            result.to_frame().to_csv(fh, index=False, lineterminator="\n")
+        os.replace(tmp, out)
+        print(f"wrote {out}", file=sys.stderr)
+    if args.strict and result.inconsistent:
+        print(f"sbm-stats: {len(result.inconsistent)} claim(s) inconsistent", file=sys.stderr)
+        return 1
+    return 0

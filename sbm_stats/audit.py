@@ -1,0 +1,381 @@
+"""The audit: every checkable quantitative statement of the publication, recomputed.
+
+The registry of claims is data (``data/audit/claims_2014.yaml``): each claim names
+the rows of ``published_figures.csv`` it rests on and the kind of comparison that
+tests it. :func:`audit` recomputes them all and returns one table with a verdict per
+claim — ``consistent``, ``inconsistent`` or ``not verifiable`` (with the reason) —
+and never stops at the first mismatch.
+
+Where the text can be read in more than one way (which quantity grew by 45 per cent?
+over five years or six?), each reading is a claim of its own, so that the audit shows
+under which reading a statement holds.
+
+Examples
+--------
+>>> result = audit()
+>>> row = result.to_frame().set_index("id").loc["bme.growth_flats_publication"]
+>>> row.verdict, row.recomputed
+('consistent', '45,4 %')
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+
+from .compare import census_change
+from .data import _resolve, load_published_figures, load_table, load_verbal_quantities
+from .errors import DataValidationError, Problem
+from .formatting import fmt_int, fmt_num, fmt_pct
+from .verbal import rounding_unit, verbal_range
+
+__all__ = ["audit", "load_claims", "AuditResult", "ClaimResult", "VERDICTS", "VERDICTS_SV"]
+
+Verdict = Literal["consistent", "inconsistent", "not verifiable"]
+VERDICTS: tuple[Verdict, ...] = ("consistent", "inconsistent", "not verifiable")
+#: The verdicts as the report writes them.
+VERDICTS_SV = {"consistent": "stämmer", "inconsistent": "stämmer inte", "not verifiable": "kan inte prövas"}
+
+_KINDS: dict[str, tuple[str, ...]] = {
+    "verbal_share": (),
+    "verbal_value": ("figure", "wording"),
+    "growth": ("before", "after", "wording"),
+    "per_year": ("before", "after", "years", "wording"),
+    "parts_sum": ("parts", "total"),
+    "same_figure": ("a", "b", "rule"),
+    "direction": ("before", "after", "expected"),
+    "table_count": ("table", "figure"),
+    "column_total": ("table", "column", "figure"),
+    "unverifiable": ("figure", "reason"),
+}
+_COMMON = ("id", "section", "claim", "kind")
+_FIGURE_KEYS = ("figure", "numerator", "before", "after", "a", "b", "total")
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One claim, recomputed.
+
+    ``published`` and ``recomputed`` are Swedish text as the report shows them;
+    ``rule`` says how the two are compared; ``detail`` gives the arithmetic.
+    """
+
+    id: str
+    section: str
+    claim: str
+    reading: str
+    kind: str
+    published: str
+    recomputed: str
+    rule: str
+    verdict: Verdict
+    detail: str
+    figures: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """All claims with their verdicts."""
+
+    claims: tuple[ClaimResult, ...]
+    claims_file: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per claim, in registry order."""
+        rows = [vars(c) | {"figures": ", ".join(c.figures), "sources": ", ".join(c.sources)} for c in self.claims]
+        return pd.DataFrame(rows, columns=list(ClaimResult.__dataclass_fields__))
+
+    def counts(self) -> dict[str, int]:
+        """How many claims got each verdict."""
+        n = Counter(c.verdict for c in self.claims)
+        return {v: n.get(v, 0) for v in VERDICTS}
+
+    @property
+    def inconsistent(self) -> tuple[ClaimResult, ...]:
+        return tuple(c for c in self.claims if c.verdict == "inconsistent")
+
+    def __str__(self) -> str:
+        frame = self.to_frame()[["id", "verdict", "published", "recomputed", "rule"]]
+        counts = ", ".join(f"{v}: {n}" for v, n in self.counts().items())
+        with pd.option_context("display.max_colwidth", 60, "display.width", 200):
+            return f"{frame.to_string(index=False)}\n\n{len(self.claims)} claims ({counts})"
+
+
+def load_claims(path: str | Path | None = None, *, data_dir: str | Path | None = None) -> list[dict[str, Any]]:
+    """Read and validate the claims registry; every problem is reported at once.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the file, the line of the claim, the key and what was expected: an
+        unknown kind, a missing parameter, a figure id not in published_figures.
+    """
+    folder = _resolve(data_dir)
+    file = Path(path) if path is not None else folder / "audit" / "claims_2014.yaml"
+    name = str(path) if path is not None else "data/audit/claims_2014.yaml"
+    if not file.exists():
+        raise DataValidationError([Problem(name, None, None, None, "an existing claims file (no such file)")])
+    text = file.read_text(encoding="utf-8")
+    try:
+        doc = yaml.safe_load(text)
+        lines = [item.start_mark.line + 1 for item in _claims_node(yaml.compose(text))]
+    except yaml.YAMLError as exc:
+        raise DataValidationError([Problem(name, None, None, None, f"valid YAML ({exc})")]) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
+        raise DataValidationError([Problem(name, None, "claims", None, "a top-level 'claims' list")])
+    figures = set(load_published_figures(folder).figure_id)
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for line, claim in zip(lines, doc["claims"]):
+        if not isinstance(claim, dict):
+            problems.append(Problem(name, line, None, claim, "a mapping with id, section, claim and kind"))
+            continue
+        for key in _COMMON:
+            if key not in claim:
+                problems.append(Problem(name, line, key, None, f"the key {key!r}"))
+        kind = claim.get("kind")
+        if kind is not None and kind not in _KINDS:
+            problems.append(Problem(name, line, "kind", kind, f"one of: {', '.join(_KINDS)}"))
+            continue
+        for key in _KINDS.get(kind, ()):
+            if key not in claim:
+                problems.append(Problem(name, line, key, None, f"the key {key!r} for a {kind} claim"))
+        if kind == "verbal_share" and "figure" not in claim and not {"numerator", "base", "wording"} <= set(claim):
+            problems.append(Problem(name, line, "figure", None, "'figure', or 'numerator', 'base' and 'wording'"))
+        if claim.get("id") in seen:
+            problems.append(Problem(name, line, "id", claim.get("id"), "an id used once"))
+        seen.add(claim.get("id"))
+        for key in _FIGURE_KEYS:
+            for ref in _as_list(claim.get(key)):
+                if isinstance(ref, str) and ref not in figures:
+                    problems.append(Problem(name, line, key, ref, "a figure_id of published_figures.csv"))
+        for ref in _as_list(claim.get("parts")):
+            if ref not in figures:
+                problems.append(Problem(name, line, "parts", ref, "a figure_id of published_figures.csv"))
+    if problems:
+        raise DataValidationError(problems, summary=f"{name}: {len(problems)} problem(s)")
+    return doc["claims"]
+
+
+def audit(*, data_dir: str | Path | None = None, claims_path: str | Path | None = None) -> AuditResult:
+    """Recompute every claim of the registry from ``data/``.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        The data folder.
+    claims_path : str or Path, optional
+        Another claims registry (a new wave's); defaults to
+        ``data/audit/claims_2014.yaml``.
+
+    Returns
+    -------
+    AuditResult
+        One :class:`ClaimResult` per claim, in registry order.
+    """
+    folder = _resolve(data_dir)
+    claims = load_claims(claims_path, data_dir=folder)
+    ctx = _Context(
+        figures=load_published_figures(folder).set_index("figure_id"),
+        verbal=load_verbal_quantities(folder),
+        folder=folder,
+    )
+    results = tuple(_evaluate(claim, ctx) for claim in claims)
+    return AuditResult(results, str(claims_path or "data/audit/claims_2014.yaml"))
+
+
+# ------------------------------------------------------------------------ evaluation
+
+
+@dataclass(frozen=True)
+class _Context:
+    figures: pd.DataFrame
+    verbal: pd.DataFrame
+    folder: Path
+
+
+def _as_list(x: Any) -> list:
+    return x if isinstance(x, list) else ([] if x is None else [x])
+
+
+def _claims_node(root: yaml.Node) -> list[yaml.Node]:
+    for key, value in getattr(root, "value", []):
+        if getattr(key, "value", None) == "claims" and isinstance(value, yaml.SequenceNode):
+            return value.value
+    return []
+
+
+def _verdict(holds: bool | None) -> Verdict:
+    return "not verifiable" if holds is None else ("consistent" if holds else "inconsistent")
+
+
+def _evaluate(claim: dict[str, Any], ctx: _Context) -> ClaimResult:
+    kind = claim["kind"]
+    published, recomputed, rule, holds, detail = _EVALUATORS[kind](claim, ctx)
+    refs = [r for key in _FIGURE_KEYS for r in _as_list(claim.get(key)) if isinstance(r, str)]
+    refs += _as_list(claim.get("parts"))
+    refs = list(dict.fromkeys(refs))
+    sources = tuple(dict.fromkeys(ctx.figures.loc[r, "source_id"] for r in refs))
+    return ClaimResult(
+        id=claim["id"], section=claim["section"], claim=claim["claim"], reading=claim.get("reading", ""),
+        kind=kind, published=published, recomputed=recomputed, rule=rule, verdict=_verdict(holds),
+        detail=detail, figures=tuple(refs), sources=sources,
+    )
+
+
+def _fig(ctx: _Context, ref: str, column: str) -> float:
+    value = ctx.figures.loc[ref, column]
+    if pd.isna(value):
+        raise DataValidationError(
+            [Problem("data/published_figures.csv", None, column, ref, f"a {column} for {ref}, which the audit uses")]
+        )
+    return float(value)
+
+
+def _number(ctx: _Context, ref: str) -> float:
+    """A figure's count if it has one, else its value."""
+    row = ctx.figures.loc[ref]
+    return _fig(ctx, ref, "count" if pd.notna(row["count"]) else "value")
+
+
+def _share_text(count: float, base: float) -> str:
+    return f"{fmt_int(count)} av {fmt_int(base)} = {fmt_pct(count / base, decimals=1)}"
+
+
+def _verbal_share(claim, ctx):
+    if "figure" in claim:
+        ref = claim["figure"]
+        count, base = _fig(ctx, ref, "count"), _fig(ctx, ref, "base")
+        wording = claim.get("wording") or ctx.figures.loc[ref, "verbal"]
+    else:
+        count, base, wording = _number(ctx, claim["numerator"]), float(claim["base"]), claim["wording"]
+    r = verbal_range(wording, table=ctx.verbal)
+    share = count / base
+    return (f"{wording} ({fmt_int(count)} av {fmt_int(base)})", fmt_pct(share, decimals=1),
+            f"'{r.term}' = andel i {r}", r.contains(share), _share_text(count, base))
+
+
+def _verbal_value(claim, ctx):
+    value = _number(ctx, claim["figure"])
+    r = verbal_range(claim["wording"], table=ctx.verbal)
+    return (fmt_int(value), claim["wording"], f"'{claim['wording']}' = {r}", r.contains(value),
+            f"{fmt_int(value)} i intervallet {r}: {'ja' if r.contains(value) else 'nej'}")
+
+
+def _years(ctx: _Context, ref: str) -> int:
+    return int(str(ctx.figures.loc[ref, "period"])[:4])
+
+
+def _change(claim, ctx):
+    before, after = _number(ctx, claim["before"]), _number(ctx, claim["after"])
+    return census_change(before, after, start=_years(ctx, claim["before"]), end=_years(ctx, claim["after"]))
+
+
+def _growth(claim, ctx):
+    change = _change(claim, ctx)
+    pct = change.relative * 100
+    r = verbal_range(claim["wording"], table=ctx.verbal)
+    detail = f"{fmt_int(change.after)} / {fmt_int(change.before)} − 1 = {fmt_num(pct, decimals=2)} %"
+    return (claim["wording"], f"{fmt_num(pct, decimals=1)} %", f"ökning i procent i {r}", r.contains(pct), detail)
+
+
+def _per_year(claim, ctx):
+    change = _change(claim, ctx)
+    years = int(claim["years"])
+    per_year = change.absolute / years
+    r = verbal_range(claim["wording"], table=ctx.verbal)
+    detail = (f"({fmt_int(change.after)} − {fmt_int(change.before)}) / {years} år = "
+              f"{fmt_num(per_year, decimals=1)} per år")
+    return (claim["wording"], fmt_num(per_year, decimals=0), f"per år i {r}", r.contains(per_year), detail)
+
+
+def _parts_sum(claim, ctx):
+    parts = [_fig(ctx, p, "count") for p in claim["parts"]]
+    total_ref = claim["total"]
+    if isinstance(total_ref, str):
+        row = ctx.figures.loc[total_ref]
+        use = claim.get("total_of") or ("base" if pd.notna(row["base"]) else "count")
+        total = _fig(ctx, total_ref, use)
+    else:
+        total = float(total_ref)
+    s = sum(parts)
+    at_most = bool(claim.get("at_most"))
+    holds = s <= total if at_most else s == total
+    terms = " + ".join(fmt_int(p) for p in parts)
+    detail = f"{terms} = {fmt_int(s)}; {'högst' if at_most else 'basen är'} {fmt_int(total)}"
+    if not at_most and s != total:
+        detail += f"; {fmt_int(abs(total - s))} redovisas inte"
+    return (f"{terms} av {fmt_int(total)}", fmt_int(s), "delarna ≤ helheten" if at_most else "delarna = helheten",
+            holds, detail)
+
+
+def _same_figure(claim, ctx):
+    a, b = _number(ctx, claim["a"]), _number(ctx, claim["b"])
+    if claim["rule"] == "rounded":
+        unit = rounding_unit(b)
+        rounded = unit * int(a / unit + 0.5)
+        holds = rounded == b
+        detail = f"{fmt_int(a)} avrundat till närmaste {fmt_int(unit)} = {fmt_int(rounded)}; källan anger {fmt_int(b)}"
+        rule = "b är a avrundat"
+    elif claim["rule"] == "equal":
+        holds = a == b
+        detail = f"{fmt_int(a)} mot {fmt_int(b)}; skillnad {fmt_int(abs(a - b))}"
+        rule = "samma tal"
+    else:
+        raise DataValidationError([Problem("claims", None, "rule", claim["rule"], "'equal' or 'rounded'")])
+    src_a, src_b = ctx.figures.loc[claim["a"], "source_id"], ctx.figures.loc[claim["b"], "source_id"]
+    return (f"{fmt_int(a)} ({src_a})", f"{fmt_int(b)} ({src_b})", rule, holds, detail)
+
+
+def _direction(claim, ctx):
+    before, after = _number(ctx, claim["before"]), _number(ctx, claim["after"])
+    decrease = claim["expected"] == "decrease"
+    holds = after < before if decrease else after > before
+    word = "minskning" if decrease else "ökning"
+    return (word, f"{fmt_int(before)} → {fmt_int(after)}", f"{word} mellan perioderna", holds,
+            f"{ctx.figures.loc[claim['before'], 'period']}: {fmt_int(before)}; "
+            f"{ctx.figures.loc[claim['after'], 'period']}: {fmt_int(after)}")
+
+
+def _table_count(claim, ctx):
+    table = load_table(claim["table"], data_dir=ctx.folder)
+    if "where" in claim:
+        table = table[table[claim["where"]].astype(bool)]
+    n = len(table)
+    published = _fig(ctx, claim["figure"], "count")
+    return (fmt_int(published), fmt_int(n), f"rader i {claim['table']}", n == published,
+            f"{n} rader i data/{claim['table']}.csv" + (f" där {claim['where']}" if "where" in claim else ""))
+
+
+def _column_total(claim, ctx):
+    table = load_table(claim["table"], data_dir=ctx.folder)
+    total = float(table[claim["column"]].sum())
+    published = _number(ctx, claim["figure"])
+    return (fmt_int(published), fmt_int(total), f"summan av {claim['column']}", total == published,
+            f"summa över {len(table)} rader = {fmt_int(total)}")
+
+
+def _unverifiable(claim, ctx):
+    row = ctx.figures.loc[claim["figure"]]
+    wording = row["verbal"] if pd.notna(row["verbal"]) else ""
+    return (wording, "–", "–", None, claim["reason"])
+
+
+_EVALUATORS = {
+    "verbal_share": _verbal_share,
+    "verbal_value": _verbal_value,
+    "growth": _growth,
+    "per_year": _per_year,
+    "parts_sum": _parts_sum,
+    "same_figure": _same_figure,
+    "direction": _direction,
+    "table_count": _table_count,
+    "column_total": _column_total,
+    "unverifiable": _unverifiable,
+}
