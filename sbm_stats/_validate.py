@@ -25,6 +25,8 @@ __all__ = [
     "as_numeric_array",
     "check_integral",
     "describe_position",
+    "broadcast_shape",
+    "check_not_above",
 ]
 
 
@@ -224,3 +226,37 @@ def fail(
 ) -> ValueError:
     """Public spelling of :func:`_fail` for the modules of this package."""
     return _fail(name, values, mask, problem, allowed, labels)
+
+
+def broadcast_shape(names_arrays: list[tuple[str, np.ndarray]]) -> tuple[int, ...]:
+    """The common shape of the named arrays, or a ValueError naming each shape."""
+    try:
+        return np.broadcast_shapes(*(a.shape for _, a in names_arrays))
+    except ValueError:
+        shapes = ", ".join(f"{name} has shape {a.shape}" for name, a in names_arrays)
+        raise ValueError(
+            f"the array arguments cannot be broadcast to one shape ({shapes}); "
+            "give arrays of one length, or scalars"
+        ) from None
+
+
+def check_not_above(
+    name: str, arr: np.ndarray, other_name: str, other: np.ndarray, labels: pd.Index | None
+) -> None:
+    """Raise if any element of ``arr`` exceeds ``other`` at the same (broadcast) position."""
+    over = arr > other
+    if over.any():
+        if over.ndim == 0:
+            raise ValueError(
+                f"{name} ({arr.item()!r}) is larger than {other_name} ({other.item()!r}); "
+                f"{name} must be at most {other_name}"
+            )
+        pos = tuple(int(i) for i in np.unravel_index(int(np.flatnonzero(over)[0]), over.shape))
+        a = np.broadcast_to(arr, over.shape)[pos].item()
+        b = np.broadcast_to(other, over.shape)[pos].item()
+        k = int(np.count_nonzero(over))
+        more = f" ({k} positions have this problem)" if k > 1 else ""
+        raise ValueError(
+            f"{name}{describe_position(pos, labels)} is {a!r}, larger than {other_name} "
+            f"({b!r}) at the same position{more}; {name} must be at most {other_name}"
+        )

@@ -25,13 +25,15 @@ from statsmodels.stats import proportion as _sm_proportion
 
 from ._validate import (
     as_numeric_array,
+    broadcast_shape,
     check_choice,
     check_confidence_level,
     check_integral,
+    check_not_above,
     labels_of,
 )
 from .errors import DataValidationError, Problem
-from .proportions import ConfidenceInterval, _broadcast, _check_not_above
+from .proportions import ConfidenceInterval
 
 __all__ = [
     "ProportionDifference",
@@ -233,11 +235,11 @@ def diff_proportions(
     c2, n2 = _counts_pair(count2, nobs2, "2")
     labels = next((lab for lab in map(labels_of, (count1, nobs1, count2, nobs2))
                    if lab is not None), None)
-    shape = _broadcast([("count1", c1), ("nobs1", n1), ("count2", c2), ("nobs2", n2)])
+    shape = broadcast_shape([("count1", c1), ("nobs1", n1), ("count2", c2), ("nobs2", n2)])
     if labels is not None and (len(shape) != 1 or len(labels) != shape[0]):
         labels = None
-    _check_not_above("count1", c1, "nobs1", n1, labels)
-    _check_not_above("count2", c2, "nobs2", n2, labels)
+    check_not_above("count1", c1, "nobs1", n1, labels)
+    check_not_above("count2", c2, "nobs2", n2, labels)
     c1, n1, c2, n2 = (np.broadcast_to(a, shape).astype(float) for a in (c1, n1, c2, n2))
 
     sm_method, extra = _STATSMODELS_DIFF[method]

@@ -28,9 +28,11 @@ from statsmodels.stats.proportion import proportion_confint
 from ._stats_hypergeom import hypergeometric_interval
 from ._validate import (
     as_numeric_array,
+    broadcast_shape,
     check_choice,
     check_confidence_level,
     check_integral,
+    check_not_above,
     describe_position,
     fail,
     labels_of,
@@ -166,39 +168,6 @@ class ProportionCI:
         return frame
 
 
-def _broadcast(names_arrays: list[tuple[str, np.ndarray]]) -> tuple[int, ...]:
-    try:
-        return np.broadcast_shapes(*(a.shape for _, a in names_arrays))
-    except ValueError:
-        shapes = ", ".join(f"{name} has shape {a.shape}" for name, a in names_arrays)
-        raise ValueError(
-            f"the array arguments cannot be broadcast to one shape ({shapes}); "
-            "give arrays of one length, or scalars"
-        ) from None
-
-
-def _check_not_above(
-    name: str, arr: np.ndarray, other_name: str, other: np.ndarray, labels: pd.Index | None
-) -> None:
-    """Raise if any element of ``arr`` exceeds ``other`` at the same (broadcast) position."""
-    over = arr > other
-    if over.any():
-        if over.ndim == 0:
-            raise ValueError(
-                f"{name} ({arr.item()!r}) is larger than {other_name} ({other.item()!r}); "
-                f"{name} must be at most {other_name}"
-            )
-        pos = tuple(int(i) for i in np.unravel_index(int(np.flatnonzero(over)[0]), over.shape))
-        a = np.broadcast_to(arr, over.shape)[pos].item()
-        b = np.broadcast_to(other, over.shape)[pos].item()
-        k = int(np.count_nonzero(over))
-        more = f" ({k} positions have this problem)" if k > 1 else ""
-        raise ValueError(
-            f"{name}{describe_position(pos, labels)} is {a!r}, larger than {other_name} "
-            f"({b!r}) at the same position{more}; {name} must be at most {other_name}"
-        )
-
-
 def _validated_counts(
     count: Any, nobs: Any, population_size: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.Index | None, bool]:
@@ -217,12 +186,12 @@ def _validated_counts(
             "population_size", big_n, minimum=1, what=_POP_WHAT, labels=labels_of(population_size)
         )
         arrays.append(("population_size", big_n))
-    shape = _broadcast(arrays)
+    shape = broadcast_shape(arrays)
     if labels is not None and (len(shape) != 1 or len(labels) != shape[0]):
         labels = None
-    _check_not_above("count", c, "nobs", n, labels)
+    check_not_above("count", c, "nobs", n, labels)
     if big_n is not None:
-        _check_not_above("nobs", n, "population_size", big_n, labels)
+        check_not_above("nobs", n, "population_size", big_n, labels)
     scalar = all(a.ndim == 0 for _, a in arrays)
     return c, n, big_n, labels, scalar
 
