@@ -291,7 +291,7 @@ def test_english_labels(english):
     links = {(a["attrs"].get("href"), _squash(a["text"])) for a in english.find("a")}
     assert {("#fig-line", "Figure 1"), ("#tbl-small", "Table 1"), ("#sec-results", "Section 1")} <= links
     assert _squash(english.find("figcaption")[0]["text"]) == "Figure 1: A straight line"
-    assert _squash(english.one("caption")["text"]) == "Table 1: A small table"
+    assert _squash(english.find("caption")[0]["text"]) == "Table 1: A small table"
     assert english.one("html")["attrs"]["lang"] == "en"
 
 
@@ -314,6 +314,29 @@ def test_chunk_with_two_plots_is_one_figure_in_two_parts(english):
     assert _squash(english.one("figure", id="fig-pair-2")["text"]) == "Figure 2b: Right panel"
     links = {(a["attrs"].get("href"), _squash(a["text"])) for a in english.find("a")}
     assert {("#fig-pair-1", "Figure 2"), ("#fig-pair-2", "Figure 2b")} <= links
+
+
+def test_dataframe_shown_in_full(english):
+    table = english.one("table", id="tbl-long")
+    rows = [e for e in english.find("tr")]
+    # 75 rows of 60 x's in the fixture (pandas shows 60 rows and 50 characters on screen)
+    body_cells = [_squash(td["text"]) for td in english.find("td")]
+    assert body_cells.count("x" * 60) == 75
+    assert str(74) in body_cells
+    assert "..." not in table["text"] and "…" not in table["text"]
+    assert len(rows) >= 75
+
+
+def test_figures_under_agg_backend_are_drawn(english):
+    for label, caption in (("fig-agg", "A Figure object returned under the Agg backend"),
+                           ("fig-agg-pyplot", "A pyplot figure left open under the Agg backend")):
+        figure = english.one("figure", id=label)
+        assert caption in _squash(figure["text"])
+    images = [e for e in english.find("img")]
+    # fig-line, two panels of fig-pair, fig-agg, fig-agg-pyplot
+    assert len(images) == 5
+    code = [_squash(p["text"]) for p in english.find("pre") if "cell-output" in p["attrs"].get("class", "")]
+    assert not any("<Figure size" in c for c in code)
 
 
 def test_kernel_runs_this_environment_and_figures_use_fig_dpi(english):

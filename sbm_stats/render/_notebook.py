@@ -42,6 +42,46 @@ def __sbm_setup__():
     ip.run_line_magic("config", "InlineBackend.figure_formats = {formats!r}")
     ip.run_line_magic("config", "InlineBackend.print_figure_kwargs = dict(bbox_inches='tight', dpi={dpi})")
     ip.run_line_magic("config", "InlineBackend.close_figures = True")
+
+    # A matplotlib Figure shown as a value (returned by a function, whatever the
+    # backend: the inline one, or Agg chosen by the code) is drawn as an image.
+    def png(fig):
+        from IPython.core.pylabtools import print_figure
+        return print_figure(fig, "png", bbox_inches="tight", dpi={dpi})
+
+    def svg(fig):
+        from IPython.core.pylabtools import print_figure
+        return print_figure(fig, "svg", bbox_inches="tight", metadata={{"Date": None}})
+
+    formatters = ip.display_formatter.formatters
+    formatters["image/png"].for_type_by_name("matplotlib.figure", "Figure", png)
+    if {svg!r}:
+        formatters["image/svg+xml"].for_type_by_name("matplotlib.figure", "Figure", svg)
+
+    # A DataFrame is shown in full: a table in a publication must not lose rows,
+    # columns or the end of long texts to pandas' screen-size limits.
+    def frame_html(frame):
+        import pandas
+        with pandas.option_context("display.max_rows", None, "display.max_columns", None,
+                                   "display.max_colwidth", None):
+            return frame._repr_html_()
+
+    for module in ("pandas", "pandas.core.frame"):
+        formatters["text/html"].for_type_by_name(module, "DataFrame", frame_html)
+
+    # Under a non-inline backend (Agg), show the pyplot figures a chunk leaves
+    # open, as the inline backend does.
+    def flush(result=None):
+        import sys
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is None or "inline" in pyplot.get_backend():
+            return
+        from IPython.display import display
+        for number in pyplot.get_fignums():
+            display(pyplot.figure(number))
+        pyplot.close("all")
+
+    ip.events.register("post_run_cell", flush)
 __sbm_setup__()
 del __sbm_setup__
 
@@ -71,7 +111,8 @@ def _meta(kind: str, **more: Any) -> dict[str, Any]:
 def setup_source(settings: DocumentSettings) -> str:
     """The code of the hidden setup cell."""
     formats = ["png"] if settings.fig_format == "png" else ["png", "svg"]
-    return _SETUP.format(formats=formats, dpi=settings.fig_dpi, mime=INLINE_MIME)
+    return _SETUP.format(formats=formats, dpi=settings.fig_dpi, mime=INLINE_MIME,
+                         svg=settings.fig_format == "svg")
 
 
 def parameter_defaults(doc: QmdDocument) -> dict[str, Any]:

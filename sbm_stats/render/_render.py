@@ -225,7 +225,11 @@ def render(
     around them), cross-references, callouts. It does not run other engines,
     Quarto filters, extensions or shortcodes other than ``pagebreak``, nor
     Quarto's layout options (they are ignored, with a note). An inline value is
-    ``str(value)`` (or its ``_repr_markdown_()``), inserted as markdown.
+    ``str(value)`` (or its ``_repr_markdown_()``), inserted as markdown. Where
+    it departs from Quarto on purpose: a DataFrame is shown in full (pandas'
+    ``display.max_rows``, ``max_columns`` and ``max_colwidth`` do not cut it),
+    and a matplotlib ``Figure`` returned by a chunk is drawn even when the code
+    chose the Agg backend.
 
     The cache key covers the code run, the parameters, every file in the data
     folder (the ``data_dir`` parameter, else :func:`sbm_stats.default_data_dir`),

@@ -182,12 +182,22 @@ def to_pipe_table(table: Table) -> str:
     cells_h = [escape_markdown(h) for h in header]
     cells_b = [[escape_markdown(c) for c in row] for row in rows]
     widths = [max([3, len(cells_h[j])] + [len(r[j]) for r in cells_b]) for j in range(ncol)]
+    # When a row is wider than pandoc's 72 columns, pandoc sizes the columns in
+    # proportion to the dashes of the rule line: give a column what its longest
+    # value needs (its header may wrap between words), but let no text column
+    # claim more than 40 characters, so that short values (numbers, "5 av 29")
+    # are not wrapped to make room for a long text.
+    shares = []
+    for j in range(ncol):
+        longest_word = max((len(w) for w in header[j].split()), default=0)
+        natural = max([3, longest_word + 1] + [len(r[j]) for r in rows])  # + 1: headers are bold
+        shares.append((natural if align[j] == "right" else min(natural, 40)) + 3)
 
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(c.ljust(widths[j]) for j, c in enumerate(cells)) + " |"
 
     rule = "|" + "|".join(
-        (":" + "-" * (widths[j] + 1)) if align[j] == "left" else ("-" * (widths[j] + 1) + ":")
+        (":" + "-" * (shares[j] - 1)) if align[j] == "left" else ("-" * (shares[j] - 1) + ":")
         for j in range(ncol)
     ) + "|"
     return "\n".join([line(cells_h), rule] + [line(r) for r in cells_b])
