@@ -472,20 +472,23 @@ def wave_table(records: pd.DataFrame, *, waves: Sequence[Any] | None = None) -> 
     Examples
     --------
     >>> import pandas as pd
+
+    Illustrative numbers (not figures from the publication):
+
     >>> records = pd.DataFrame({
-    ...     "measure": ["forced_moves", "forced_moves", "flats", "flats"],
+    ...     "measure": ["share_a", "share_a", "total_b", "total_b"],
     ...     "wave": [2011, 2014, 2011, 2014],
     ...     "count": [None, 16, None, None],
     ...     "base": [None, 29, None, None],
-    ...     "value": [None, None, 13500, 16386],
+    ...     "value": [None, None, 1200, 1500],
     ...     "missing_reason": ["not asked in 2011", None, None, None],
     ... })
     >>> wave_table(records)[["measure", "wave", "value", "missing_reason"]]
-            measure  wave     value     missing_reason
-    0  forced_moves  2011      <NA>  not asked in 2011
-    1  forced_moves  2014  0.551724               <NA>
-    2         flats  2011   13500.0               <NA>
-    3         flats  2014   16386.0               <NA>
+       measure  wave     value     missing_reason
+    0  share_a  2011      <NA>  not asked in 2011
+    1  share_a  2014  0.551724               <NA>
+    2  total_b  2011    1200.0               <NA>
+    3  total_b  2014    1500.0               <NA>
     """
     if not isinstance(records, pd.DataFrame):
         raise TypeError(f"records must be a pandas DataFrame; got {type(records).__name__}")

@@ -176,12 +176,14 @@ def test_census_change_bad_input(args, error, message):
 
 
 def _records():
+    # Illustrative records (not the publication's figures): a share with a count and a
+    # base, and a total given as a value, with missing waves explained.
     return pd.DataFrame({
-        "measure": ["forced_moves"] * 3 + ["flats"] * 3,
+        "measure": ["share_a"] * 3 + ["total_b"] * 3,
         "wave": [2008, 2011, 2014] * 2,
         "count": [None, None, 16, None, None, None],
         "base": [None, None, 29, None, None, None],
-        "value": [None, None, None, 11270, None, 16386],
+        "value": [None, None, None, 1200, None, 1500],
         "missing_reason": ["not asked in 2008", "not published in the sources we have", None,
                            None, "not published in the sources we have", None],
     })
@@ -192,20 +194,20 @@ def test_wave_table_keeps_missing_figures_with_their_reason():
     assert list(out.columns) == ["measure", "wave", "count", "base", "value",
                                  "missing_reason", "is_missing"]
     assert len(out) == 6  # 2 measures x 3 waves; nothing dropped
-    fm = out[out["measure"] == "forced_moves"].set_index("wave")
+    fm = out[out["measure"] == "share_a"].set_index("wave")
     assert fm.loc[2014, "value"] == pytest.approx(16 / 29)  # count / base
     assert fm.loc[2014, "count"] == 16 and fm.loc[2014, "base"] == 29
     assert pd.isna(fm.loc[2008, "value"]) and fm.loc[2008, "missing_reason"] == "not asked in 2008"
     assert bool(fm.loc[2008, "is_missing"]) and not bool(fm.loc[2014, "is_missing"])
-    flats = out[out["measure"] == "flats"].set_index("wave")
-    assert flats.loc[2008, "value"] == 11270 and pd.isna(flats.loc[2008, "count"])
+    totals = out[out["measure"] == "total_b"].set_index("wave")
+    assert totals.loc[2008, "value"] == 1200 and pd.isna(flats.loc[2008, "count"])
     assert str(out["count"].dtype) == "Int64" and str(out["value"].dtype) == "Float64"
 
 
 def test_wave_table_orders_by_measure_then_requested_wave():
     shuffled = _records().iloc[[5, 0, 3, 2, 4, 1]]
     out = wave_table(shuffled, waves=[2008, 2011, 2014])
-    assert list(out["measure"]) == ["flats"] * 3 + ["forced_moves"] * 3
+    assert list(out["measure"]) == ["total_b"] * 3 + ["share_a"] * 3
     assert list(out["wave"]) == [2008, 2011, 2014] * 2
 
 
@@ -214,8 +216,8 @@ def test_wave_table_reports_every_problem_at_once():
     bad.loc[0, "missing_reason"] = None  # no figure, no reason (line 2)
     bad.loc[2, "count"] = 30  # 30 of 29 (line 4)
     bad.loc[3, "missing_reason"] = "x"  # figure and reason (line 5)
-    bad = pd.concat([bad, bad.iloc[[5]]], ignore_index=True)  # flats 2014 twice (line 8)
-    bad = bad.drop(index=4)  # flats 2011 absent
+    bad = pd.concat([bad, bad.iloc[[5]]], ignore_index=True)  # total_b 2014 twice (line 8)
+    bad = bad.drop(index=4)  # total_b 2011 absent
     with pytest.raises(DataValidationError) as info:
         wave_table(bad)
     problems = info.value.problems
@@ -224,8 +226,8 @@ def test_wave_table_reports_every_problem_at_once():
     assert "line 2, column 'missing_reason'" in text
     assert "line 4, column 'count': value 30: expected at most the base (29)" in text
     assert "line 5, column 'missing_reason'" in text
-    assert "measure 'flats' wave 2014 is already on line" in text
-    assert "a row for measure 'flats' and wave 2011" in text
+    assert "measure 'total_b' wave 2014 is already on line" in text
+    assert "a row for measure 'total_b' and wave 2011" in text
 
 
 @pytest.mark.parametrize(
