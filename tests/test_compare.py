@@ -200,7 +200,7 @@ def test_wave_table_keeps_missing_figures_with_their_reason():
     assert pd.isna(fm.loc[2008, "value"]) and fm.loc[2008, "missing_reason"] == "not asked in 2008"
     assert bool(fm.loc[2008, "is_missing"]) and not bool(fm.loc[2014, "is_missing"])
     totals = out[out["measure"] == "total_b"].set_index("wave")
-    assert totals.loc[2008, "value"] == 1200 and pd.isna(flats.loc[2008, "count"])
+    assert totals.loc[2008, "value"] == 1200 and pd.isna(totals.loc[2008, "count"])
     assert str(out["count"].dtype) == "Int64" and str(out["value"].dtype) == "Float64"
 
 
