@@ -150,7 +150,9 @@ def as_numeric_array(name: str, value: Any, *, what: str) -> np.ndarray:
     if isinstance(value, (pd.Series, pd.DataFrame, pd.Index)):
         dtypes = value.dtypes if isinstance(value, pd.DataFrame) else [value.dtype]
         if any(pd.api.types.is_bool_dtype(d) for d in dtypes):
-            raise TypeError(f"{name} must be numeric ({what}); got a boolean {type(value).__name__}")
+            raise TypeError(
+                f"{name} must be numeric ({what}); got a boolean {type(value).__name__}"
+            )
         if not all(pd.api.types.is_numeric_dtype(d) for d in dtypes):
             raise TypeError(
                 f"{name} must be numeric ({what}); got {type(value).__name__} of dtype "

@@ -49,7 +49,9 @@ __all__ = [
 ]
 
 #: The interval methods of :func:`proportion_ci`, spelled exactly as accepted.
-ProportionMethod = Literal["wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald", "logit"]
+ProportionMethod = Literal[
+    "wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald", "logit"
+]
 PROPORTION_METHODS: tuple[str, ...] = get_args(ProportionMethod)
 
 #: statsmodels' name for each method it computes (``proportion_confint(method=...)``).
@@ -69,7 +71,9 @@ HYPERGEOMETRIC_MAX_POPULATION = 10**8
 
 _COUNT_WHAT = "count must be a non-negative whole number (a number of units)"
 _NOBS_WHAT = "nobs must be a positive whole number (the number of units observed)"
-_POP_WHAT = "population_size must be a positive whole number (the number of units in the population)"
+_POP_WHAT = (
+    "population_size must be a positive whole number (the number of units in the population)"
+)
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,9 @@ def _interval_fpc(
         high = np.empty(shape, dtype=float)
         exact = big_n <= HYPERGEOMETRIC_MAX_POPULATION
         if exact.any():
-            low[exact], high[exact] = hypergeometric_interval(c[exact], n[exact], big_n[exact], alpha)
+            low[exact], high[exact] = hypergeometric_interval(
+                c[exact], n[exact], big_n[exact], alpha
+            )
         if not exact.all():
             low[~exact], high[~exact] = _interval_srs(c[~exact], n[~exact], alpha, method)
     else:
@@ -650,7 +656,9 @@ def weighted_proportion(
     w = _as_1d("weights", weights, "weights must be positive finite numbers, one per unit")
     w = w.astype(float)
     if len(w) != len(yy):
-        raise ValueError(f"y has {len(yy)} units but weights has {len(w)}; give one weight per unit")
+        raise ValueError(
+            f"y has {len(yy)} units but weights has {len(w)}; give one weight per unit"
+        )
     if len(yy) == 0:
         raise ValueError("y is empty; at least two units are needed")
     nonpos = w <= 0
