@@ -17,7 +17,8 @@ from matplotlib.ticker import FuncFormatter
 
 from .formatting import fmt_num
 
-__all__ = ["STYLE", "ReportFigure", "housing_ladder", "bme_national", "situation3", "forest", "inclusion_by_population"]
+__all__ = ["STYLE", "ReportFigure", "housing_ladder", "bme_national", "situation3", "forest", "inclusion_by_population",
+           "inclusion_by_county", "coverage_curves", "sensitivity"]
 
 #: rcParams applied to every figure: fonts shipped with matplotlib, no hash salt, no dates.
 STYLE = {
@@ -183,6 +184,69 @@ def inclusion_by_population(population, probability, *, synthetic: bool, highlig
     ax.set_ylabel("Inklusionssannolikhet")
     ax.set_ylim(-0.03, 1.05)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_num(x, decimals=1)))
+    if synthetic:
+        ax.set_title("SYNTETISKA DATA – inte verkliga uppgifter", fontsize=9, color=RED)
+    return fig
+
+
+@_styled
+def inclusion_by_county(county, probability, *, synthetic: bool) -> Figure:
+    """Inclusion probabilities by county: one dot per municipality, the county mean as a bar."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"county": list(county), "p": list(probability)})
+    order = list(frame.groupby("county", sort=False).p.mean().sort_values().index)
+    fig = _figure(6.5, 0.8 + 0.22 * len(order))
+    ax = fig.add_subplot()
+    for i, name in enumerate(order):
+        values = frame.loc[frame.county == name, "p"].to_numpy()
+        ax.plot(values, [i] * len(values), "o", ms=3, color=BLUE, alpha=0.6)
+        ax.plot([values.mean()] * 2, [i - 0.3, i + 0.3], color=RED, lw=1.2)
+    ax.set_yticks(range(len(order)), order, fontsize=7)
+    ax.set_xlabel("Inklusionssannolikhet (streck: länets medelvärde)")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_num(x, decimals=1)))
+    ax.set_xlim(-0.03, 1.03)
+    if synthetic:
+        ax.set_title("SYNTETISKA DATA – inte verkliga uppgifter", fontsize=9, color=RED)
+    return fig
+
+
+@_styled
+def coverage_curves(p, coverage, method, *, confidence_level: float, nobs: int) -> Figure:
+    """Coverage against the true proportion, one panel per method, the nominal level marked."""
+    import numpy as np
+
+    methods = list(dict.fromkeys(method))
+    fig = _figure(6.5, 1.2 + 1.3 * ((len(methods) + 2) // 3))
+    axes = np.atleast_1d(fig.subplots((len(methods) + 2) // 3, 3, sharex=True, sharey=True)).ravel()
+    p, coverage, method = np.asarray(p), np.asarray(coverage), np.asarray(method)
+    for ax, m in zip(axes, methods):
+        sel = method == m
+        ax.plot(p[sel], coverage[sel], color=BLUE, lw=0.8)
+        ax.axhline(confidence_level, color=RED, lw=0.8, ls="--")
+        ax.set_title(m, fontsize=8)
+        ax.set_ylim(0.8, 1.0)
+        ax.xaxis.set_major_formatter(_SV_PCT)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_num(x, decimals=2)))
+    for ax in axes[len(methods):]:
+        ax.axis("off")
+    fig.supxlabel(f"Sann andel (n = {nobs})", fontsize=8)
+    fig.supylabel("Täckningsgrad", fontsize=8)
+    return fig
+
+
+@_styled
+def sensitivity(base, other, *, base_label: str, other_label: str, synthetic: bool) -> Figure:
+    """Inclusion probabilities under two designs against each other."""
+    fig = _figure(4.2, 4.0)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], color=GREY, lw=0.8, ls="--")
+    ax.scatter(base, other, s=9, color=BLUE, alpha=0.7, linewidths=0)
+    ax.set_xlabel(base_label)
+    ax.set_ylabel(other_label)
+    fmt = FuncFormatter(lambda x, _: fmt_num(x, decimals=1))
+    ax.xaxis.set_major_formatter(fmt)
+    ax.yaxis.set_major_formatter(fmt)
     if synthetic:
         ax.set_title("SYNTETISKA DATA – inte verkliga uppgifter", fontsize=9, color=RED)
     return fig

@@ -243,9 +243,8 @@ class Report:
             "Påstående": [f"{c} ({r})" if r else c for c, r in zip(a.claim, a.reading)],
             "Publicerat": a.published.to_numpy(),
             "Omräknat": a.recomputed.to_numpy(),
-            "Regel": a.rule.to_numpy(),
             "Utfall": [VERDICTS_SV[v] for v in a.verdict],
-            "Uträkning eller skäl": a.detail.to_numpy(),
+            "Regel och uträkning": [d if r in ("", "–") else f"{r}: {d}" for r, d in zip(a.rule, a.detail)],
         })
 
     def audit_summary(self) -> str:
@@ -493,18 +492,23 @@ class Report:
         return self._cache["sample"]
 
     def table_demo_sample(self) -> pd.DataFrame:
-        """SYNTHETIC: the drawn sample with stage, reason, random number and probabilities."""
+        """SYNTHETIC: the drawn sample with stage, reason, random number and probabilities.
+
+        The table's caption in the report says SYNTETISKA DATA; ``attrs['synthetic']`` says so
+        to code that reads the frame.
+        """
         s = self.demo_sample().to_frame()
-        stage_labels = {st.id: st.label.split(":")[0] for st in self.design().stages}
-        return pd.DataFrame({
-            "Data": ["syntetiska"] * len(s),
+        stage_labels = {st.id: st.label.split(":")[0].replace("Steg ", "") for st in self.design().stages}
+        out = pd.DataFrame({
             "Steg": [stage_labels[x] for x in s.stage],
             "Kommun": s.municipality_name.to_numpy(),
             "Skäl": s.reason.to_numpy(),
             "Slumptal": [fmt_num(x, decimals=4) if pd.notna(x) else "–" for x in s.random_number],
-            "Inklusionssannolikhet": [fmt_num(x, decimals=3) for x in s.inclusion_probability],
-            "Designvikt": [fmt_num(x, decimals=1) for x in s.design_weight],
+            "Sannolikhet": [fmt_num(x, decimals=3) for x in s.inclusion_probability],
+            "Vikt": [fmt_num(x, decimals=1) for x in s.design_weight],
         })
+        out.attrs["synthetic"] = True
+        return out
 
     def inclusion(self):
         """Inclusion probabilities on the SYNTHETIC frame: exact and by Monte Carlo."""

@@ -71,9 +71,12 @@ from ._prn import PRN_FORMULA, permanent_random_number
 from ._probabilities import InclusionProbabilities, inclusion_probabilities
 from ._published import PublishedSampleCheck, PublishedUnitCheck, published_sample_check
 from ._select import SYNTHETIC_BANNER, Sample, SelectedUnit, StageRecord, select_sample
+from ._sensitivity import compare_designs, design_variant
 from ._synthetic import make_demo_frame, write_demo_frame
 
 __all__ = [
+    "design_variant",
+    "compare_designs",
     "load_design",
     "default_design_path",
     "Design",

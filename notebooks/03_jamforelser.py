@@ -1,0 +1,68 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Jämförelser mellan mätningarna 2008, 2011 och 2013/2014
+#
+# Vad kan jämföras mellan kartläggningsomgångarna, och vad kan inte? Anteckningsboken
+# hämtar allt från `sbm_stats`; den räknar inget själv.
+
+# %% tags=["parameters"]
+data_dir = ""
+
+# %%
+from sbm_stats.data import load_wave_measures
+from sbm_stats.reporting import Report
+
+R = Report.load(data_dir=data_dir or None)
+
+# %% [markdown]
+# ## Tabellen över vågor
+#
+# En rad per mått och våg. Ett saknat värde står kvar med sitt skäl, i stället för att
+# raden tas bort.
+
+# %%
+R.table_waves()
+
+# %% [markdown]
+# ## Boverkets totalräkningar
+#
+# Bostadsmarknadsenkäten går till alla kommuner, så förändringen mellan två år är en
+# förändring i en totalräkning: den har ingen urvalsosäkerhet.
+
+# %%
+R.change("bme.flats_2008", "bme.flats_2013").to_frame()
+
+# %% [markdown]
+# Samma förändring med Boverkets egen sammanfattning för 2008 ger en annan
+# ökningstakt; källorna står i konflikt, och granskningen (anteckningsbok 04) visar vilken
+# läsart som stämmer med publikationens 45 procent.
+
+# %%
+R.figures.loc[["bme.flats_2008", "ext.bme_flats_2008_boverket", "bme.flats_2013", "ext.bme_flats_2013_boverket"],
+              ["period", "value", "source_id", "note"]]
+
+# %%
+R.growth("bme.flats_2008", "bme.flats_2013", decimals=1), R.growth("ext.bme_flats_2008_boverket", "bme.flats_2013", decimals=1)
+
+# %% [markdown]
+# ## Vad som inte kan jämföras
+#
+# Intervjustudiernas resultat från 2008 och 2011 finns inte i projektets källor, och
+# intervjuurvalet 2014 är ett ändamålsenligt urval av 29 kommuner, inte en totalräkning.
+# Socialstyrelsens hemlöshetskartläggningar räknar personer, Boverket lägenheter och
+# hushåll, och definitionen förtydligades mellan 2005 och 2011.
+
+# %%
+load_wave_measures(R.data_dir)[["measure_id", "wave", "missing_reason", "comparability_note"]]

@@ -1,0 +1,61 @@
+"""The notebooks: stored without outputs, in sync with their jupytext twins, and runnable
+top to bottom (with parameters that shrink the simulations, as papermill would inject)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+#: Parameters that keep the run short in CI; each notebook's default is the real size.
+FAST = {
+    "01_urval": {"replicates": 2000},
+    "02_skattningar": {"replicates": 500},
+    "03_jamforelser": {},
+    "04_granskning": {},
+}
+
+
+def test_there_is_a_notebook_per_task():
+    assert [p.stem for p in NOTEBOOKS] == sorted(FAST)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_in_sync_with_its_text_form(path):
+    twin = path.with_suffix(".py")
+    assert twin.exists(), f"{twin.name} is missing: pair it with `jupytext --set-formats ipynb,py:percent`"
+    a = nbformat.read(path, as_version=4)
+    b = jupytext.read(twin)
+    assert [(c.cell_type, c.source) for c in a.cells] == [(c.cell_type, c.source) for c in b.cells]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_runs_top_to_bottom(path, tmp_path):
+    nb = nbformat.read(path, as_version=4)
+    params = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(params) == 1, "one cell tagged 'parameters'"
+    overrides = FAST[path.stem]
+    if overrides:
+        source = "\n".join(f"{k} = {v!r}" for k, v in overrides.items())
+        injected = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+        nb.cells.insert(params[0] + 1, injected)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+    images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    # every plot the notebook draws is shown (01: two of probabilities, two of sensitivity)
+    assert images == {"01_urval": 4, "02_skattningar": 1}.get(path.stem, 0)
