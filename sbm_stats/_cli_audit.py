@@ -8,8 +8,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .audit import audit
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -29,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .audit import audit
+
     result = audit(data_dir=args.data_dir, claims_path=args.claims)
     print(result)
     if args.out:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from .data import check_data
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     data = sub.add_parser("data", help="work with the data package in data/")
@@ -20,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .data import check_data
+
     report = check_data(args.data_dir)
     print(report)
     return 0 if report.ok else 1
