@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
 __all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP"]
@@ -36,19 +37,22 @@ def _check_real(value, name: str) -> float:
     return x
 
 
-def fmt_num(value: float, *, decimals: int = 0) -> str:
-    """A number with a decimal comma and no-break spaces between thousands.
+def fmt_num(value: float, *, decimals: int = 0, thousands: str = NBSP, minus: str = MINUS) -> str:
+    """A number with a decimal comma and ``thousands`` between groups of three digits.
 
-    Rounds half away from zero at ``decimals``, as published statistics do (Python's
-    own ``round`` rounds half to even).
+    Rounds half away from zero on the decimal value as written (``repr``), as a reader
+    rounding by hand would (2.675 -> '2,68'; Python's ``round`` gives 2.67 and rounds
+    half to even).
     """
     x = _check_real(value, "value")
-    if not isinstance(decimals, int) or decimals < 0:
+    if not isinstance(decimals, int) or isinstance(decimals, bool) or decimals < 0:
         raise ValueError(f"decimals ({decimals!r}) must be a non-negative integer")
-    scale = 10**decimals
-    rounded = math.floor(abs(x) * scale + 0.5) / scale
-    text = f"{rounded:,.{decimals}f}".replace(",", NBSP).replace(".", ",")
-    return (MINUS if x < 0 and rounded != 0 else "") + text
+    if math.isinf(x):
+        raise ValueError(f"value ({value!r}) must be finite")
+    rounded = Decimal(repr(abs(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    whole, _, frac = f"{rounded:,f}".partition(".")
+    text = whole.replace(",", thousands) + ("," + frac if frac else "")
+    return (minus if x < 0 and rounded != 0 else "") + text
 
 
 def fmt_int(value: int) -> str:

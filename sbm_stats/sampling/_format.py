@@ -2,12 +2,16 @@
 
 Swedish writes a decimal comma and groups thousands with a space: ``4,1`` and
 ``351 330``. Machine-readable columns (CSV) keep ``.`` as the decimal separator; only
-the words (``reason``, the protocol) use these helpers.
+the words (``reason``, the protocol) use these helpers. They are
+:func:`sbm_stats.formatting.fmt_num` with a plain space and a hyphen-minus, which
+plain-text protocols and CSV cells keep intact.
 """
 
 from __future__ import annotations
 
 import math
+
+from ..formatting import fmt_num
 
 __all__ = ["sv_int", "sv_decimal"]
 
@@ -20,7 +24,7 @@ def sv_int(value: int) -> str:
     >>> sv_int(351330), sv_int(504), sv_int(-1325)
     ('351 330', '504', '-1 325')
     """
-    return f"{int(value):,}".replace(",", " ")
+    return fmt_num(int(value), thousands=" ", minus="-")
 
 
 def sv_decimal(value: float, decimals: int) -> str:
@@ -36,10 +40,4 @@ def sv_decimal(value: float, decimals: int) -> str:
     """
     if not math.isfinite(value):
         return "–"
-    from decimal import ROUND_HALF_UP, Decimal
-
-    quantum = Decimal(1).scaleb(-decimals)
-    text = f"{Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP):,f}"
-    whole, _, frac = text.partition(".")
-    whole = whole.replace(",", " ")
-    return f"{whole},{frac}" if frac else whole
+    return fmt_num(float(value), decimals=decimals, thousands=" ", minus="-")
