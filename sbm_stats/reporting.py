@@ -189,6 +189,11 @@ class Report:
 
     # ------------------------------------------------------------------ tables
 
+    @staticmethod
+    def show(table: pd.DataFrame):
+        """The table as the report shows it: without the row numbers of the DataFrame's index."""
+        return table.style.hide(axis="index")
+
     def table_vulnerability(self) -> pd.DataFrame:
         """The publication's Tabell 1: one row per level, its factors joined."""
         t = load_vulnerability_factors(self.data_dir).sort_values(["level_position", "position"])
@@ -502,7 +507,7 @@ class Report:
         out = pd.DataFrame({
             "Steg": [stage_labels[x] for x in s.stage],
             "Kommun": s.municipality_name.to_numpy(),
-            "Skäl": s.reason.to_numpy(),
+            "Skäl": [r.split(": ")[0] if k == "random" else r for r, k in zip(s.reason, s.stage_kind)],
             "Slumptal": [fmt_num(x, decimals=4) if pd.notna(x) else "–" for x in s.random_number],
             "Sannolikhet": [fmt_num(x, decimals=3) for x in s.inclusion_probability],
             "Vikt": [fmt_num(x, decimals=1) for x in s.design_weight],
