@@ -31,7 +31,8 @@ from ._progress import Progress
 from ._qmd import QmdDocument
 from ._settings import DocumentSettings
 
-__all__ = ["execute_notebook", "kernel_environment", "matplotlibrc_text", "strip_ansi"]
+__all__ = ["KernelSession", "execute_notebook", "needs_kernel", "kernel_environment", "matplotlibrc_text",
+           "strip_ansi"]
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -119,16 +120,56 @@ def _chunk_error(doc: QmdDocument, cell: NotebookNode, exc: Any) -> RenderError:
                        source=chunk.source, traceback=tb_only)
 
 
+def needs_kernel(nb: NotebookNode) -> bool:
+    """Whether ``nb`` holds code beyond the hidden setup cell."""
+    return sum(1 for c in nb.cells if c.cell_type == "code") > 1
+
+
+class KernelSession:
+    """A kernel of this environment, started when the object is made.
+
+    Starting it before the render knows for certain that it must execute (a
+    render without a stored execution, or with ``cache=False``) lets the kernel
+    start up while the cache key is being worked out.
+    """
+
+    def __init__(self, settings: DocumentSettings, workdir: Path, cwd: Path):
+        from jupyter_core.utils import ensure_event_loop
+
+        rc_path = workdir / "matplotlibrc"
+        rc_path.write_text(matplotlibrc_text(settings), encoding="utf-8")
+        self.log_path = workdir / "kernel.log"
+        self._log = open(self.log_path, "w", encoding="utf-8")
+        self.km = _kernel_manager_class(kernel_environment(settings, rc_path))(kernel_name="python3")
+        self._loop = ensure_event_loop()
+        try:
+            self._loop.run_until_complete(self.km.start_kernel(cwd=str(cwd), stdout=self._log, stderr=self._log))
+        except Exception as exc:
+            self._log.close()
+            raise RenderError(f"the Python kernel could not start: {type(exc).__name__}: {exc}") from None
+
+    def log_tail(self) -> str:
+        self._log.flush()
+        return strip_ansi(self.log_path.read_text(encoding="utf-8", errors="replace"))[-2000:]
+
+    def shutdown(self) -> None:
+        """Stop the kernel (at once: every output has been received) and close its log."""
+        try:
+            if self.km.has_kernel:
+                self._loop.run_until_complete(self.km.shutdown_kernel(now=True))
+        finally:
+            self._log.close()
+
+
 def execute_notebook(
     nb: NotebookNode,
     doc: QmdDocument,
-    settings: DocumentSettings,
     *,
-    workdir: Path,
+    kernel: KernelSession,
     progress: Progress,
     timeout: int | None = None,
 ) -> float:
-    """Execute ``nb`` in place, in the document's folder; return the seconds it took.
+    """Execute ``nb`` in place in ``kernel``; return the seconds it took.
 
     Raises
     ------
@@ -141,17 +182,9 @@ def execute_notebook(
 
     code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     chunk_cells = [(i, c) for i, c in code_cells if c.metadata["sbm"]["kind"] == "chunk"]
-    if len(code_cells) <= 1:  # only the setup cell: nothing to run
-        progress.info("no code to run")
-        return 0.0
-    rc_path = workdir / "matplotlibrc"
-    rc_path.write_text(matplotlibrc_text(settings), encoding="utf-8")
-    env = kernel_environment(settings, rc_path)
-    log_path = workdir / "kernel.log"
     client = NotebookClient(
         nb,
-        kernel_manager_class=_kernel_manager_class(env),
-        kernel_name="python3",
+        km=kernel.km,
         timeout=timeout,
         startup_timeout=120,
         allow_errors=False,
@@ -163,27 +196,25 @@ def execute_notebook(
     progress.info(f"executing {n} chunk{'s' if n != 1 else ''} with {sys.executable}")
     start = time.perf_counter()
     done = 0
-    with open(log_path, "w", encoding="utf-8") as log:
-        try:
-            with client.setup_kernel(stdout=log, stderr=log):
-                for index, cell in code_cells:
-                    sbm = cell.metadata["sbm"]
-                    if sbm["kind"] == "chunk":
-                        done += 1
-                        chunk = doc.chunks[sbm["chunk"]]
-                        progress.chunk(done, n, chunk.name, chunk.line)
-                    try:
-                        client.execute_cell(cell, index, store_history=True)
-                    except CellExecutionError as exc:
-                        raise _chunk_error(doc, cell, exc) from None
-        except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:
-            if isinstance(exc, RenderError):
-                raise
-            log.flush()
-            tail = strip_ansi(log_path.read_text(encoding="utf-8", errors="replace"))[-2000:]
-            raise RenderError(
-                f"{doc.path.name}: the Python kernel failed ({type(exc).__name__}: {exc})"
-                + (f"\n\nkernel log:\n{tail}" if tail.strip() else ""),
-                path=str(doc.path),
-            ) from None
+    try:
+        with client.setup_kernel(cleanup_kc=True):
+            for index, cell in code_cells:
+                sbm = cell.metadata["sbm"]
+                if sbm["kind"] == "chunk":
+                    done += 1
+                    chunk = doc.chunks[sbm["chunk"]]
+                    progress.chunk(done, n, chunk.name, chunk.line)
+                try:
+                    client.execute_cell(cell, index, store_history=True)
+                except CellExecutionError as exc:
+                    raise _chunk_error(doc, cell, exc) from None
+    except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:
+        if isinstance(exc, RenderError):
+            raise
+        tail = kernel.log_tail()
+        raise RenderError(
+            f"{doc.path.name}: the Python kernel failed ({type(exc).__name__}: {exc})"
+            + (f"\n\nkernel log:\n{tail}" if tail.strip() else ""),
+            path=str(doc.path),
+        ) from None
     return time.perf_counter() - start

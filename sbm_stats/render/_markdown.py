@@ -46,7 +46,7 @@ from ._qmd import Chunk, MarkdownBlock, QmdDocument, split_code_spans, split_pro
 from ._settings import DocumentSettings
 from ._tables import escape_markdown, read_html_tables, to_pipe_table
 
-__all__ = ["MarkdownResult", "build_markdown"]
+__all__ = ["MarkdownResult", "NotebookFacts", "build_markdown"]
 
 _IMAGE_RE = re.compile(
     r"!\[(?P<cap>(?:[^\[\]]|\[[^\[\]]*\])*)\]\((?P<src><[^>]*>|[^)\s]+)(?P<title>\s+[^)]*)?\)"
@@ -91,6 +91,25 @@ class MarkdownResult:
 
 
 @dataclass
+class NotebookFacts:
+    """What every format reads from the executed notebook, worked out once per render."""
+
+    inline_values: dict[int, str]
+    cell_files: dict[str, str]
+    pipe_tables: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, doc: QmdDocument, nb: NotebookNode) -> NotebookFacts:
+        return cls(_inline_values(nb), _cell_files(doc, nb))
+
+    def tables(self, html: str) -> list[tuple[str, str | None]]:
+        """The pipe tables (with their HTML captions) of an HTML output."""
+        if html not in self.pipe_tables:
+            self.pipe_tables[html] = [(to_pipe_table(t), t.caption) for t in read_html_tables(html)]
+        return self.pipe_tables[html]
+
+
+@dataclass
 class _Target:
     kind: str            # fig, tbl, sec
     number: str | None   # "1", "2a", "2.1"; None for an unnumbered section
@@ -110,7 +129,7 @@ class _State:
         self.targets: dict[str, _Target] = {}
         self.alt_texts: dict[str, str] = {}
         self.images: dict[str, Path] = {}
-        self.cell_files = _cell_files(doc, nb=None)
+        self.facts = NotebookFacts({}, {})
 
     def add_target(self, label: str, target: _Target, line: int | None = None) -> None:
         if label in self.targets:
@@ -191,7 +210,7 @@ def _cell_files(doc: QmdDocument, nb: NotebookNode | None) -> dict[str, str]:
             name = doc.chunks[sbm["chunk"]].name
         else:
             name = sbm.get("kind", "cell")
-        names[str(murmur2_x86(cell.source, get_tmp_hash_seed()))] = name
+        names[str(murmur2_x86(_text(cell.source), get_tmp_hash_seed()))] = name
     return names
 
 
@@ -201,7 +220,7 @@ def _stable_paths(text: str, state: _State) -> str:
     The folder holds the kernel's process id, which changes on every run; a
     warning printed by a chunk would otherwise make the output differ each time.
     """
-    return _KERNEL_FILE_RE.sub(lambda m: f"<{state.cell_files.get(m['hash'], 'cell')}>", text)
+    return _KERNEL_FILE_RE.sub(lambda m: f"<{state.facts.cell_files.get(m['hash'], 'cell')}>", text)
 
 
 # --------------------------------------------------------------------------- prose
@@ -431,15 +450,14 @@ def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path
             attr = "{" + " ".join(attrs) + "}" if attrs else ""
             parts.append(f"![{cap}](<{written}>){attr}")
         elif "text/html" in data and "<table" in _text(data["text/html"]).lower():
-            tables = read_html_tables(_text(data["text/html"]))
+            tables = state.facts.tables(_text(data["text/html"]))
             if tables:
-                for table in tables:
-                    pipe = to_pipe_table(table)
+                for pipe, html_caption in tables:
                     if not pipe:
                         continue
                     cap = table_caption()
-                    if cap is None and table.caption:
-                        cap = f": {escape_markdown(table.caption)}"
+                    if cap is None and html_caption:
+                        cap = f": {escape_markdown(html_caption)}"
                     parts.append(pipe + (f"\n\n{cap}" if cap else ""))
             elif "text/plain" in data:
                 parts.append(_code_block(_text(data["text/plain"]), ".cell-output .cell-output-display"))
@@ -716,12 +734,14 @@ def build_markdown(
     *,
     fig_dir: Path,
     progress: Progress,
+    facts: NotebookFacts | None = None,
 ) -> MarkdownResult:
     """The pandoc markdown body of ``doc`` for ``fmt`` (``html``, ``pdf`` or ``docx``).
 
     Figures are written into ``fig_dir`` (one file per plot, named after the
     chunk's label). The front matter is not included: the writers pass it as
-    metadata.
+    metadata. ``facts`` (from :meth:`NotebookFacts.of`) lets several formats
+    share the work of reading the notebook.
 
     Raises
     ------
@@ -730,8 +750,8 @@ def build_markdown(
         table, or a cross-reference to a label that does not exist.
     """
     state = _State(doc, settings, fmt, progress)
-    state.cell_files = _cell_files(doc, nb)
-    values = _inline_values(nb)
+    state.facts = facts if facts is not None else NotebookFacts.of(doc, nb)
+    values = state.facts.inline_values
     cells_by_block = {
         c.metadata["sbm"]["block"]: c for c in nb.cells
         if c.metadata.get("sbm", {}).get("kind") in ("markdown", "chunk")

@@ -327,8 +327,8 @@ def _render_builtin(
     workdir: Path, cache: bool, cache_dir: Path, progress: Progress,
 ) -> RenderResult:
     from . import _cache
-    from ._execute import execute_notebook, kernel_environment, matplotlibrc_text
-    from ._markdown import build_markdown
+    from ._execute import KernelSession, execute_notebook, kernel_environment, matplotlibrc_text, needs_kernel
+    from ._markdown import NotebookFacts, build_markdown
     from ._notebook import build_notebook, parameter_defaults
     from ._pandoc import Job, write_outputs
     from ._qmd import parse_qmd
@@ -349,22 +349,36 @@ def _render_builtin(
         progress.warn(f"parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} not assigned "
                       "in the parameters chunk (injected anyway)")
     nb = build_notebook(doc, settings, injected)
-    data_dir = _data_dir(doc.path.parent, {**parameter_defaults(doc), **injected})
-    rc_text = matplotlibrc_text(settings)
-    key = _cache.cache_key(nb, kernel_environment(settings, workdir / "matplotlibrc"), rc_text, data_dir)
-    timings["parse"] = time.perf_counter() - t
+    store = _cache.cache_file(cache_dir, doc.path)
+    kernel: KernelSession | None = None
+    try:
+        # When execution is certain (nothing stored, or no cache), start the
+        # kernel now: it starts up while the cache key is worked out.
+        if needs_kernel(nb) and not (cache and store.exists()):
+            kernel = KernelSession(settings, workdir, doc.path.parent)
+        data_dir = _data_dir(doc.path.parent, {**parameter_defaults(doc), **injected})
+        rc_text = matplotlibrc_text(settings)
+        key = _cache.cache_key(nb, kernel_environment(settings, workdir / "matplotlibrc"), rc_text, data_dir)
+        timings["parse"] = time.perf_counter() - t
 
-    executed = _cache.load(cache_dir, doc.path, key) if cache else None
-    hit = executed is not None
-    if hit:
-        progress.info(f"cache hit ({_cache.cache_file(cache_dir, doc.path).name}, key {key[:12]}): "
-                      "not executing")
-        nb = executed
-        timings["execute"] = 0.0
-    else:
-        if cache:
-            progress.info(f"cache miss (key {key[:12]}; data folder {data_dir})")
-        timings["execute"] = execute_notebook(nb, doc, settings, workdir=workdir, progress=progress)
+        executed = _cache.load(cache_dir, doc.path, key) if cache else None
+        hit = executed is not None
+        if executed is not None:
+            progress.info(f"cache hit ({store.name}, key {key[:12]}): not executing")
+            nb = executed
+            timings["execute"] = 0.0
+        elif not needs_kernel(nb):
+            progress.info("no code to run")
+            timings["execute"] = 0.0
+        else:
+            if cache:
+                progress.info(f"cache miss (key {key[:12]}; data folder {data_dir})")
+            if kernel is None:
+                kernel = KernelSession(settings, workdir, doc.path.parent)
+            timings["execute"] = execute_notebook(nb, doc, kernel=kernel, progress=progress)
+    finally:
+        if kernel is not None:
+            kernel.shutdown()
 
     t = time.perf_counter()
     fig_dir = workdir / f"{doc.path.stem}_files"
@@ -372,8 +386,9 @@ def _render_builtin(
     staged = workdir / "out"
     staged.mkdir()
     jobs = []
+    facts = NotebookFacts.of(doc, nb)
     for fmt in formats:
-        md = build_markdown(doc, settings, nb, fmt, fig_dir=fig_dir, progress=progress)
+        md = build_markdown(doc, settings, nb, fmt, fig_dir=fig_dir, progress=progress, facts=facts)
         jobs.append(Job(fmt, md, staged / f"{doc.path.stem}{FORMATS[fmt]}"))
     timings["markdown"] = time.perf_counter() - t
     timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress))
