@@ -1,0 +1,147 @@
+"""Benchmark the report engine against ``jupyter nbconvert --execute --to html``.
+
+Run from the repository root with the project's environment::
+
+    .venv/bin/python benchmarks/bench_render.py [--repeat 3] [--doc report.qmd]
+
+What is timed, each as a separate process started from the shell, as a user
+would run it (so Python start-up and imports count for both tools):
+
+1. ``sbm-stats render DOC --to html --no-cache`` (cold: the kernel runs);
+2. ``jupyter nbconvert --execute --to html`` on the same notebook (the one the
+   builtin engine builds from DOC, saved as .ipynb in a temporary folder);
+3. ``sbm-stats render DOC --to html,pdf,docx --no-cache`` (cold, all formats);
+4. ``sbm-stats render DOC --to html,pdf,docx`` again (warm: cache hit, no kernel).
+
+The document is ``report.qmd`` at the repository root when it exists and
+renders; otherwise the largest fixture in ``tests/fixtures/qmd/``. Each
+measurement is repeated and the median reported. Targets: (1) no slower than
+(2); (4) under 2 s.
+
+This is not a test: timings depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _sbm(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sbm_stats", "render", *args]
+
+
+def _nbconvert() -> list[str]:
+    jupyter = Path(sys.executable).with_name("jupyter")
+    if jupyter.exists():
+        return [str(jupyter), "nbconvert"]
+    return [sys.executable, "-m", "nbconvert"]
+
+
+def _time(cmd: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return seconds
+
+
+def _choose_document(requested: str | None, work: Path) -> Path:
+    candidates = []
+    if requested:
+        candidates.append(Path(requested).resolve())
+    else:
+        report = ROOT / "report.qmd"
+        if report.exists():
+            candidates.append(report)
+        fixtures = sorted((ROOT / "tests" / "fixtures" / "qmd").glob("*.qmd"), key=lambda p: p.stat().st_size,
+                          reverse=True)
+        candidates += fixtures
+    for doc in candidates:
+        probe = subprocess.run(_sbm(str(doc), "--to", "html", "--out", str(work / "probe"), "--engine",
+                                    "builtin", "--quiet", "--no-cache"), cwd=ROOT, capture_output=True, text=True)
+        if probe.returncode == 0:
+            return doc
+        print(f"skipping {doc.name}: it does not render ({probe.stderr.strip().splitlines()[-1:]})")
+    raise SystemExit("no document renders; nothing to benchmark")
+
+
+def _notebook_for(doc: Path, target: Path) -> int:
+    import nbformat
+
+    from sbm_stats.render._notebook import build_notebook
+    from sbm_stats.render._qmd import parse_qmd
+    from sbm_stats.render._settings import read_settings
+
+    parsed = parse_qmd(doc)
+    nb = build_notebook(parsed, read_settings(parsed), {})
+    nbformat.write(nb, target)
+    return len(parsed.chunks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
+    parser.add_argument("--doc", help="the .qmd to render (default: report.qmd, else the largest fixture)")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="bench-render-"))
+    try:
+        doc = _choose_document(args.doc, work)
+        # nbconvert runs a notebook in the notebook's folder (a temporary one here);
+        # the builtin engine runs it in the document's folder. The documents
+        # benchmarked read no file by a relative path, so this does not matter.
+        nb_dir = work / "nb"
+        nb_dir.mkdir()
+        notebook = nb_dir / f"{doc.stem}.ipynb"
+        n_chunks = _notebook_for(doc, notebook)
+        nbconvert = _nbconvert() + ["--execute", "--to", "html", "--output-dir", str(work / "nbconvert"),
+                                    "--ExecutePreprocessor.kernel_name=python3", str(notebook)]
+        cases = [
+            ("sbm-stats render --to html (cold)",
+             _sbm(str(doc), "--to", "html", "--out", str(work / "cold_html"), "--engine", "builtin",
+                  "--quiet", "--no-cache")),
+            ("jupyter nbconvert --execute --to html", nbconvert),
+            ("sbm-stats render --to html,pdf,docx (cold)",
+             _sbm(str(doc), "--to", "html,pdf,docx", "--out", str(work / "all"), "--engine", "builtin",
+                  "--quiet", "--no-cache")),
+            ("sbm-stats render --to html,pdf,docx (warm, cached)",
+             _sbm(str(doc), "--to", "html,pdf,docx", "--out", str(work / "all"), "--engine", "builtin",
+                  "--quiet")),
+        ]
+        results: dict[str, list[float]] = {name: [] for name, _ in cases}
+        # Interleave the cases so that a change in machine load hits all of them alike.
+        for _ in range(args.repeat):
+            for name, cmd in cases:
+                results[name].append(_time(cmd, ROOT))
+
+        print()
+        print(f"document: {doc.relative_to(ROOT) if doc.is_relative_to(ROOT) else doc} "
+              f"({n_chunks} chunks, {len(doc.read_text(encoding='utf-8').splitlines())} lines); "
+              f"{args.repeat} runs each; {sys.executable}")
+        width = max(len(name) for name in results)
+        print(f"{'measurement':<{width}}  {'median':>8}  {'min':>7}  {'max':>7}")
+        for name, times in results.items():
+            print(f"{name:<{width}}  {statistics.median(times):>7.2f}s  {min(times):>6.2f}s  {max(times):>6.2f}s")
+        ours = statistics.median(results["sbm-stats render --to html (cold)"])
+        theirs = statistics.median(results["jupyter nbconvert --execute --to html"])
+        warm = statistics.median(results["sbm-stats render --to html,pdf,docx (warm, cached)"])
+        print()
+        print(f"cold HTML / nbconvert: {ours / theirs:.2f}  (target <= 1.00: {'met' if ours <= theirs else 'NOT met'})")
+        print(f"warm, all three formats: {warm:.2f}s  (target < 2 s: {'met' if warm < 2 else 'NOT met'})")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
