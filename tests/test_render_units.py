@@ -215,8 +215,7 @@ def test_document_without_code_renders_without_a_kernel(tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- quarto dispatch
 
-FAKE_QUARTO = """#!{python}
-import json, pathlib, sys
+FAKE_QUARTO = """import json, pathlib, sys
 args = sys.argv[1:]
 record = {{"args": args}}
 if "--execute-params" in args:
@@ -239,8 +238,10 @@ def fake_quarto(tmp_path, monkeypatch):
         bin_dir = tmp_path / "bin"
         bin_dir.mkdir(exist_ok=True)
         record = tmp_path / "quarto-call.json"
-        script = bin_dir / "quarto"
-        script.write_text(FAKE_QUARTO.format(python=sys.executable, record=str(record), fail=fail), encoding="utf-8")
+        body = bin_dir / "fake_quarto.py"
+        body.write_text(FAKE_QUARTO.format(record=str(record), fail=fail), encoding="utf-8")
+        script = bin_dir / "quarto"  # a shell wrapper: a shebang line cannot hold a long path
+        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{body}" "$@"\n', encoding="utf-8")
         script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
         return record

@@ -95,12 +95,21 @@ class NotebookFacts:
     """What every format reads from the executed notebook, worked out once per render."""
 
     inline_values: dict[int, str]
-    cell_files: dict[str, str]
+    doc: QmdDocument | None = None
+    nb: NotebookNode | None = None
     pipe_tables: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+    _cell_files: dict[str, str] | None = None
 
     @classmethod
     def of(cls, doc: QmdDocument, nb: NotebookNode) -> NotebookFacts:
-        return cls(_inline_values(nb), _cell_files(doc, nb))
+        return cls(_inline_values(nb), doc, nb)
+
+    @property
+    def cell_files(self) -> dict[str, str]:
+        """ipykernel's file name of each cell -> chunk name (worked out on first use)."""
+        if self._cell_files is None:
+            self._cell_files = _cell_files(self.doc, self.nb) if self.doc is not None else {}
+        return self._cell_files
 
     def tables(self, html: str) -> list[tuple[str, str | None]]:
         """The pipe tables (with their HTML captions) of an HTML output."""
@@ -129,7 +138,7 @@ class _State:
         self.targets: dict[str, _Target] = {}
         self.alt_texts: dict[str, str] = {}
         self.images: dict[str, Path] = {}
-        self.facts = NotebookFacts({}, {})
+        self.facts = NotebookFacts({})
 
     def add_target(self, label: str, target: _Target, line: int | None = None) -> None:
         if label in self.targets:
@@ -220,6 +229,8 @@ def _stable_paths(text: str, state: _State) -> str:
     The folder holds the kernel's process id, which changes on every run; a
     warning printed by a chunk would otherwise make the output differ each time.
     """
+    if "ipykernel_" not in text:
+        return text
     return _KERNEL_FILE_RE.sub(lambda m: f"<{state.facts.cell_files.get(m['hash'], 'cell')}>", text)
 
 
