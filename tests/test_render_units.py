@@ -310,3 +310,59 @@ def test_cli_quarto_dispatch_passes_params(tmp_path, fake_quarto, capsys):
     params = json.loads(record.read_text(encoding="utf-8"))["params"]
     assert "wave: 2014" in params and "data_dir: ../data" in params
     assert capsys.readouterr().out.strip() == str(out / "parametrar.html")
+
+
+# ----------------------------------------------------------------------------- conditional content, page breaks, citations
+
+@pytest.fixture(scope="module")
+def villkor(tmp_path_factory):
+    out = tmp_path_factory.mktemp("villkor")
+    result = render(FIXTURES / "villkor.qmd", to=("html", "pdf", "docx"), out_dir=out, engine="builtin", quiet=True)
+    import io
+    import zipfile
+
+    import pypdf
+
+    html = result.output("html").read_text(encoding="utf-8")
+    pdf_pages = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(result.output("pdf")).pages]
+    docx_xml = zipfile.ZipFile(io.BytesIO(result.output("docx").read_bytes())).read("word/document.xml").decode()
+    return html, pdf_pages, docx_xml
+
+
+def test_content_visible_and_hidden_follow_the_format(villkor):
+    html, pdf_pages, docx_xml = villkor
+    pdf = " ".join(pdf_pages)
+    # the three divs of villkor.qmd: html only, all but html, pdf only
+    assert "Bara i webbversionen." in html and "Bara i PDF" not in html
+    assert "Bara i PDF och Word." in pdf and "Bara i PDF." in pdf and "webbversionen" not in pdf
+    assert "Bara i PDF och Word." in docx_xml and "webbversionen" not in docx_xml and "Bara i PDF.<" not in docx_xml
+
+
+def test_pagebreak_shortcode_breaks_the_page(villkor):
+    html, pdf_pages, docx_xml = villkor
+    assert 'w:br w:type="page"' in docx_xml
+    assert "page-break-after: always" in html
+    # the callout after {{< pagebreak >}} starts a new page in the PDF
+    page = next(i for i, text in enumerate(pdf_pages) if "Bara i PDF." in text)
+    assert "Egen rubrik" not in pdf_pages[page] and pdf_pages[page + 1].startswith("Egen rubrik Varningstext.")
+
+
+def test_callout_with_title_attribute(villkor):
+    html, _, docx_xml = villkor
+    assert '<div class="callout callout-warning">' in html
+    assert "<strong>Egen rubrik</strong>" in html
+    assert "Egen rubrik" in docx_xml and "Varningstext." in docx_xml
+
+
+def test_citations_use_the_bibliography(villkor):
+    html, pdf_pages, _ = villkor
+    # kallor.bib: author Socialstyrelsen, year 2015
+    assert "Socialstyrelsen 2015" in " ".join(html.split())
+    assert 'id="ref-socstyr2015"' in html
+    assert "(Socialstyrelsen 2015)" in " ".join(pdf_pages)
+
+
+def test_citation_without_bibliography_is_left_as_written(tmp_path):
+    path = _write(tmp_path, "c.qmd", "---\ntitle: C\n---\n\nSe [@nagon2014].\n")
+    html = render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True).output("html")
+    assert "[@nagon2014]" in html.read_text(encoding="utf-8")
