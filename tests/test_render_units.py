@@ -366,3 +366,25 @@ def test_citation_without_bibliography_is_left_as_written(tmp_path):
     path = _write(tmp_path, "c.qmd", "---\ntitle: C\n---\n\nSe [@nagon2014].\n")
     html = render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True).output("html")
     assert "[@nagon2014]" in html.read_text(encoding="utf-8")
+
+
+def test_title_and_authors_with_markup_characters(tmp_path):
+    import pypdf
+
+    path = _write(tmp_path, "q.qmd", """
+        ---
+        title: 'Titel med "citat", #tecken och $'
+        author:
+          - 'Anna "Kalle" Ek'
+          - name: Bo Öst
+            affiliation: SoS
+        date: 2015-03-01
+        ---
+
+        Text.
+        """)
+    result = render(path, to=("pdf", "html"), out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    meta = pypdf.PdfReader(result.output("pdf")).metadata
+    assert meta["/Title"] == 'Titel med "citat", #tecken och $'
+    assert meta["/Author"] == 'Anna "Kalle" Ek, Bo Öst'
+    assert '<span class="author">Bo Öst</span>' in result.output("html").read_text(encoding="utf-8")
