@@ -434,3 +434,15 @@ def test_corrupt_cache_file_is_ignored(tmp_path):
     again = render(doc, to="html", out_dir=out, engine="builtin", quiet=True)
     assert again.cache_hit is False
     assert again.output("html").read_bytes() == first.output("html").read_bytes()
+
+
+def test_failing_inline_expression_names_its_line(tmp_path):
+    doc = FIXTURES / "fel_inline.qmd"
+    with pytest.raises(RenderError) as info:
+        render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "`{python} 10 / n`" in text)
+    assert info.value.line == line
+    assert info.value.source == "10 / n"
+    assert str(info.value).startswith(f"fel_inline.qmd, line {line}: the inline expression `{{python}} 10 / n` "
+                                      "failed: ZeroDivisionError")

@@ -388,3 +388,10 @@ def test_title_and_authors_with_markup_characters(tmp_path):
     assert meta["/Title"] == 'Titel med "citat", #tecken och $'
     assert meta["/Author"] == 'Anna "Kalle" Ek, Bo Öst'
     assert '<span class="author">Bo Öst</span>' in result.output("html").read_text(encoding="utf-8")
+
+
+def test_pdf_font_size_must_be_a_length(tmp_path):
+    path = _write(tmp_path, "f.qmd", "---\ntitle: F\nformat:\n  pdf:\n    fontsize: 11\n---\n\nText.\n")
+    with pytest.raises(RenderError, match=re.escape("fontsize ('11') must be a length such as '11pt'")):
+        render(path, to="pdf", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    assert not (tmp_path / "out").exists()

@@ -19,6 +19,7 @@ creation date.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -126,7 +127,9 @@ def _pandoc_args(job: Job, settings: DocumentSettings, workdir: Path, meta_path:
         paper = str(settings.option("pdf", "papersize", "a4")).lower()
         if paper not in _TYPST_PAPER:
             raise RenderError(f"papersize ({paper!r}) must be one of " + ", ".join(repr(p) for p in _TYPST_PAPER))
-        fontsize = str(settings.option("pdf", "fontsize", "11pt"))
+        fontsize = str(settings.option("pdf", "fontsize", "11pt")).strip()
+        if not re.fullmatch(r"\d+(\.\d+)?(pt|mm|cm|in|em)", fontsize):
+            raise RenderError(f"fontsize ({fontsize!r}) must be a length such as '11pt' or '4mm'")
         args += ["--to", "typst", "--template", str(template),
                  "-V", f"papersize={_TYPST_PAPER[paper]}", "-V", f"fontsize={fontsize}",
                  "-V", f"lang={settings.lang.split('-')[0].lower()}",
