@@ -395,3 +395,42 @@ def test_pdf_font_size_must_be_a_length(tmp_path):
     with pytest.raises(RenderError, match=re.escape("fontsize ('11') must be a length such as '11pt'")):
         render(path, to="pdf", out_dir=tmp_path / "out", engine="builtin", quiet=True)
     assert not (tmp_path / "out").exists()
+
+
+def test_markdown_figure_and_table_are_numbered_with_chunk_free_document(tmp_path):
+    import io
+    import zipfile
+
+    from matplotlib.figure import Figure  # no pyplot: no backend is chosen for the test process
+
+    import pypdf
+
+    figure = Figure(figsize=(2, 1.5))
+    figure.add_subplot().plot([0, 1], [0, 1])
+    figure.savefig(tmp_path / "bild.png", dpi=150)
+    path = _write(tmp_path, "md.qmd", """
+        ---
+        title: Markdown
+        lang: sv
+        ---
+
+        Se @fig-bild och @tbl-md.
+
+        ![Ett diagram över åren](bild.png){#fig-bild fig-alt="Alt-text för bilden"}
+
+        | År   | Antal |
+        |:-----|------:|
+        | 2013 | 12    |
+
+        : Antal per år {#tbl-md}
+        """)
+    result = render(path, to=("html", "pdf", "docx"), out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    html = " ".join(result.output("html").read_text(encoding="utf-8").split())
+    assert '<a href="#fig-bild">Figur 1</a>' in html and '<a href="#tbl-md">Tabell 1</a>' in html
+    assert "<figcaption>Figur 1: Ett diagram över åren</figcaption>" in html
+    assert 'alt="Alt-text för bilden"' in html and 'src="data:image/png;base64,' in html
+    assert "<caption>Tabell 1: Antal per år</caption>" in html
+    pdf = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(result.output("pdf")).pages)
+    assert "Figur 1: Ett diagram över åren" in pdf and "Tabell 1: Antal per år" in pdf
+    docx = zipfile.ZipFile(io.BytesIO(result.output("docx").read_bytes())).read("word/document.xml").decode()
+    assert 'descr="Alt-text för bilden"' in docx and "Tabell 1: Antal per år" in docx
