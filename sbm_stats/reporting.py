@@ -227,6 +227,14 @@ class Report:
             "Intervjuad": ["ja" if x else "nej (avböjde)" for x in s.interviewed],
         })
 
+    def sources_markdown(self) -> str:
+        """The data package's sources as a Markdown list, each with a link to its address."""
+        items = []
+        for row in load_sources(self.data_dir).itertuples():
+            link = f" [{_host(row.url)}]({row.url})" if pd.notna(row.url) else ""
+            items.append(f"- `{row.source_id}`: {row.citation}{link}")
+        return "\n".join(items)
+
     def table_sources(self) -> pd.DataFrame:
         """The data package's sources with their addresses."""
         s = load_sources(self.data_dir)
@@ -588,6 +596,12 @@ _SV_ORDER = str.maketrans("åäöéü", "{|}eu")  # å, ä, ö after z, as in Sw
 def _sv_sort_key(series: pd.Series) -> pd.Series:
     """Sort Swedish names with å, ä, ö after z (locale-independent)."""
     return series.astype(str).str.lower().str.translate(_SV_ORDER)
+
+
+def _host(url: str) -> str:
+    """'www.boverket.se/sv/...' -> 'boverket.se'."""
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return host.removeprefix("www.")
 
 
 def _interval(low: float, high: float) -> str:
