@@ -10,8 +10,9 @@
   fonts Typst embeds (Libertinus Serif, DejaVu Sans Mono, New Computer Modern),
   so that the PDF does not depend on the fonts installed on the machine. No LaTeX.
 
-Pandoc is the binary of the ``pypandoc-binary`` wheel. It runs with
-``SOURCE_DATE_EPOCH`` set, which fixes the timestamps inside the DOCX (ZIP
+Pandoc is the binary of the ``pypandoc-binary`` wheel, run with an empty user
+data folder (so that a user's own pandoc templates or ``reference.docx`` do not
+change the output) and with ``SOURCE_DATE_EPOCH`` set, which fixes the timestamps inside the DOCX (ZIP
 entries and ``docProps/core.xml``); Typst gets the same instant as the PDF's
 creation date.
 """
@@ -100,10 +101,15 @@ def _pandoc_args(job: Job, settings: DocumentSettings, workdir: Path, meta_path:
     toc_depth = int(settings.option(fmt, "toc-depth", 3))
     md_path = workdir / f"body.{fmt}.md"
     md_path.write_text(job.markdown.markdown, encoding="utf-8")
+    # An empty user data folder: a reference.docx, template or defaults file in
+    # the user's own pandoc folder must not change what is written.
+    data_dir = workdir / "pandoc-data"
+    data_dir.mkdir(exist_ok=True)
     args = [
         pandoc_path(), str(md_path),
         "--from", "markdown",
         "--standalone",
+        "--data-dir", str(data_dir),
         "--metadata-file", str(meta_path),
         "--resource-path", os.pathsep.join([str(workdir), str(settings.base_dir)]),
     ]
