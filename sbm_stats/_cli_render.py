@@ -35,8 +35,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--engine", choices=ENGINES, default="auto",
                         help="auto (quarto if on PATH, else builtin), builtin or quarto")
-    parser.add_argument("--no-cache", dest="cache", action="store_false",
-                        help="execute even if code, parameters and data are unchanged")
+    parser.add_argument(
+        "--no-cache", dest="cache", action="store_false",
+        help="execute even if nothing changed (by default a render reuses the stored "
+             "execution when the code, the parameters, the sbm_stats source, the installed "
+             "packages and every file of the data folder -- the data_dir parameter, else "
+             "the package's default data folder -- are unchanged)",
+    )
     parser.add_argument("--cache-dir", metavar="DIR",
                         help="where executions are kept (default: <out>/.sbm_cache)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
