@@ -3,6 +3,9 @@
 # install the package with the pinned versions in constraints.txt.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The built-in engine (pandoc + Typst) is the reproducible default; `make report ENGINE=auto`
+# uses Quarto when it is installed.
+ENGINE ?= builtin
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -12,13 +15,14 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "$(VENV) has an older Python: remove it and run make again")'
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 ## Render report.qmd to HTML, PDF and Word in _output/ from the bundled data.
 report: $(STAMP)
-	$(BIN)/sbm-stats render report.qmd --to html,pdf,docx --out _output/
+	$(BIN)/sbm-stats render report.qmd --to html,pdf,docx --out _output/ --engine $(ENGINE)
 
 ## Run the whole test suite (unit tests, doctests, fixture renders, notebooks).
 test: $(STAMP)

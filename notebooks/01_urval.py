@@ -26,12 +26,12 @@
 frame_path = ""
 seed = 2014
 replicates = 100_000
+sensitivity_replicates = 10_000
 
 # %%
 from IPython.display import Markdown
 
 from sbm_stats import plots
-from sbm_stats.data import load_municipalities, load_sample_2014
 from sbm_stats.sampling import (
     compare_designs,
     demo_frame,
@@ -39,6 +39,7 @@ from sbm_stats.sampling import (
     inclusion_probabilities,
     load_design,
     load_frame,
+    probability_table,
     published_sample_check,
     select_sample,
 )
@@ -75,16 +76,15 @@ Markdown(sample.protocol(published_check=published_sample_check(frame, design)))
 # %%
 probs = inclusion_probabilities(frame, design, replicates=replicates, seed=seed)
 print("största |Monte Carlo − exakt| / standardfel:", round(probs.max_abs_z(), 2))
-table = probs.to_frame().merge(load_municipalities(), on=["municipality_code", "municipality_name"])
-table.sort_values("monte_carlo", ascending=False).head(40)
+table = probability_table(probs)
+table.sort_values("probability", ascending=False).head(40)
 
 # %%
-asked = table.municipality_code.isin(load_sample_2014().municipality_code).to_numpy()
-plots.inclusion_by_population(table.population_2013.to_numpy(), table.monte_carlo.to_numpy(),
-                              synthetic=probs.synthetic, highlight=asked)
+plots.inclusion_by_population(table.population_2013.to_numpy(), table.probability.to_numpy(),
+                              synthetic=probs.synthetic, highlight=table.asked_2014.to_numpy())
 
 # %%
-plots.inclusion_by_county(table.county_name, table.monte_carlo, synthetic=probs.synthetic)
+plots.inclusion_by_county(table.county_name, table.probability, synthetic=probs.synthetic)
 
 # %% [markdown]
 # ## Känslighet för designens öppna antaganden
@@ -99,7 +99,7 @@ variants = {
     "9 + 6": design_variant(design, sizes={"bme_children": 9, "bme_takeover": 6}),
     "hoppa över redan vald": design_variant(design, already_selected="skip", expected_size=None),
 }
-sens = compare_designs(frame, variants, replicates=max(replicates // 10, 1000), seed=seed)
+sens = compare_designs(frame, variants, replicates=sensitivity_replicates, seed=seed)
 sens.attrs["mean_size"]
 
 # %%

@@ -25,41 +25,28 @@ replicates = 20_000
 seed = 2014
 
 # %%
-import pandas as pd
-
 from sbm_stats import plots
 from sbm_stats.coverage import exact_coverage, simulated_coverage
-from sbm_stats.proportions import PROPORTION_METHODS
 from sbm_stats.reporting import Report
 
 R = Report.load(confidence_level=confidence_level)
-nobs = int(R.interview_results()["base"].max())  # the 29 interviewed municipalities
+nobs = R.nobs  # the interviewed municipalities
 
 # %% [markdown]
 # ## Alla resultat, alla metoder
 
 # %%
-results = R.interview_results()[["figure_id", "label_sv", "count", "base"]]
-side_by_side = results.copy()
-for method in PROPORTION_METHODS:
-    ci = R.intervals(method=method)
-    side_by_side[method] = [f"{lo:.2f}–{hi:.2f}" for lo, hi in zip(ci.low, ci.high)]
-side_by_side
+R.table_all_methods()
 
 # %% [markdown]
 # ## Vad ändlighetskorrektionen ändrar
 #
-# Urvalsandelen är 29 av 290 kommuner; korrektionen krymper intervallen något.
+# Urvalsandelen är 29 av 290 kommuner; korrektionen krymper intervallen något. Den gäller
+# bara resultat vars bas är hela urvalet; för en delgrupp (till exempel de fyra kommuner
+# där barnfamiljer fått flytta) är populationens storlek okänd.
 
 # %%
-plain = R.intervals().to_frame()
-fpc = R.intervals(population_size=R.POPULATION_SIZE).to_frame()
-pd.DataFrame({
-    "fråga": results.label_sv,
-    "bredd utan korrektion": (plain.high - plain.low).round(3),
-    "bredd med korrektion": (fpc.high - fpc.low).round(3),
-    "kvot": ((fpc.high - fpc.low) / (plain.high - plain.low)).round(3),
-})
+R.table_fpc_effect()
 
 # %%
 R.table_interval_methods("res.forced_moves")
@@ -91,4 +78,4 @@ sim.to_frame().merge(exact.to_frame(), on=["method", "p"], suffixes=("_simulerad
 # räknas täckningen för intervallen med korrektion under den modellen.
 
 # %%
-exact_coverage(nobs, confidence_level=confidence_level, population_size=R.POPULATION_SIZE).summary()
+exact_coverage(nobs, confidence_level=confidence_level, population_size=R.population_size).summary()

@@ -15,7 +15,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .formatting import fmt_num
+from .formatting import fmt_num, fmt_pct
 
 __all__ = ["STYLE", "ReportFigure", "housing_ladder", "bme_national", "situation3", "forest", "inclusion_by_population",
            "inclusion_by_county", "coverage_curves", "sensitivity"]
@@ -31,7 +31,7 @@ STYLE = {
 }
 BLUE, GREY, RED, GREEN = "#1f4e79", "#8c8c8c", "#a4282a", "#3b7d3a"
 _SV_INT = FuncFormatter(lambda x, _: fmt_num(x, decimals=0).replace("\u2212", "−"))
-_SV_PCT = FuncFormatter(lambda x, _: fmt_num(x * 100, decimals=0) + "\u00a0%")
+_SV_PCT = FuncFormatter(lambda x, _: fmt_pct(x))
 
 
 class ReportFigure:

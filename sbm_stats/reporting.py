@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import plots
@@ -37,7 +38,7 @@ from .data import (
     load_sources,
     load_vulnerability_factors,
 )
-from .formatting import fmt_int, fmt_num, fmt_pct
+from .formatting import fmt_int, fmt_interval, fmt_num, fmt_pct
 
 __all__ = ["Report", "number_in_words"]
 
@@ -55,6 +56,18 @@ _CATEGORY_SV = {"akutboende": "Akutboende", "overgangsboende": "Övergångsboend
 _LEVEL_SV = {"strukturell": "Strukturell", "institutionell": "Institutionell",
              "relationell": "Relationell", "individuell": "Individuell"}
 _GROUP_SV = {"fixed_large": "Fast vald (stor kommun)", "other_selected": "Övriga steg"}
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """Interval bounds for a mix of rows with and without a correction (NaN: not applicable)."""
+
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"estimate": self.estimate, "low": self.low, "high": self.high})
 
 
 def number_in_words(n: int, *, gender: str = "en") -> str:
@@ -100,6 +113,14 @@ class Report:
         seed: int = 2014,
         replicates: int = 20000,
     ) -> Report:
+        from ._validate import check_choice, check_confidence_level
+        from .proportions import PROPORTION_METHODS
+
+        confidence_level = check_confidence_level(confidence_level)
+        ci_method = check_choice("ci_method", ci_method, PROPORTION_METHODS)
+        for name, value in (("seed", seed), ("replicates", replicates)):
+            if isinstance(value, bool) or not float(value).is_integer() or value < 0:
+                raise ValueError(f"{name} ({value!r}) must be a whole number of at least 0")
         folder = _resolve(data_dir)
         figures = load_published_figures(folder).set_index("figure_id")
         return cls(figures, folder, confidence_level, ci_method, int(seed), int(replicates))
@@ -138,7 +159,11 @@ class Report:
 
     def ordinal(self, figure_id: str) -> str:
         """The value as a Swedish ordinal: 'tredje'."""
-        return _ORDINALS[int(self._get(figure_id, "value"))]
+        value = self._get(figure_id, "value")
+        if not value.is_integer() or not 1 <= value < len(_ORDINALS):
+            raise ValueError(f"{figure_id} has value {value!r}; an ordinal needs a whole number from 1 to "
+                             f"{len(_ORDINALS) - 1}")
+        return _ORDINALS[int(value)]
 
     def words(self, figure_id: str) -> str:
         """The publication's verbal quantity for a figure: 'drygt hälften'."""
@@ -276,41 +301,95 @@ class Report:
 
     # ------------------------------------------------------------------ intervals
 
-    #: N for the finite population correction: Sweden's municipalities.
-    POPULATION_SIZE = 290
+    @property
+    def population_size(self) -> int:
+        """N for the finite population correction: the municipalities of the frame in data/."""
+        if "population_size" not in self._cache:
+            self._cache["population_size"] = len(load_municipalities(self.data_dir))
+        return self._cache["population_size"]
+
+    @property
+    def nobs(self) -> int:
+        """The number of municipalities interviewed (the base of the main results)."""
+        return int(self._get("method.interviewed", "count"))
 
     def interview_results(self) -> pd.DataFrame:
-        """The 2014 interview counts with their bases, in the publication's order."""
+        """The 2014 interview counts with their bases, in the publication's order.
+
+        Only statements with both a count and a stated base are included; a count whose
+        base the text leaves open (such as Kronofogden's presence at moves) is not.
+        """
         f = self.figures
         rows = f[(f.topic == "interview") & (f.period == "2014") & f["count"].notna() & f["base"].notna()]
         return rows[~rows.index.duplicated()].reset_index()
 
+    def _fpc_sizes(self, bases) -> list[int | None]:
+        """N for each base: the country's municipalities where the base is the interviewed
+        sample; none where the base is a subgroup (such as the four with family moves),
+        whose own population is unknown."""
+        return [self.population_size if int(b) == self.nobs else None for b in bases]
+
     def intervals(self, *, method: str | None = None, population_size: int | None = None):
-        """:func:`~sbm_stats.proportions.proportion_ci` over every interview result."""
+        """:func:`~sbm_stats.proportions.proportion_ci` over every interview result.
+
+        With ``population_size``, only results whose base is the interviewed sample get the
+        correction; results on a subgroup get NaN bounds (see :meth:`_fpc_sizes`).
+        """
         from .proportions import proportion_ci
 
         r = self.interview_results()
-        return proportion_ci(
-            r["count"].astype(int).to_numpy(), r["base"].astype(int).to_numpy(),
-            confidence_level=self.confidence_level, method=method or self.ci_method,
-            population_size=population_size,
-        )
+        counts, bases = r["count"].astype(int).to_numpy(), r["base"].astype(int).to_numpy()
+        method = method or self.ci_method
+        if population_size is None:
+            return proportion_ci(counts, bases, confidence_level=self.confidence_level, method=method)
+        full = bases == self.nobs
+        ci = proportion_ci(counts[full], bases[full], confidence_level=self.confidence_level,
+                           method=method, population_size=population_size)
+        low, high = np.full(len(r), np.nan), np.full(len(r), np.nan)
+        low[full], high[full] = ci.low, ci.high
+        return _Bounds(estimate=counts / bases, low=low, high=high)
 
     def _level(self) -> str:
-        return fmt_num(self.confidence_level * 100, decimals=0) + "\u00a0%"
+        return fmt_pct(self.confidence_level)
 
     def table_results(self) -> pd.DataFrame:
-        """Counts, shares and intervals (with and without the finite population correction)."""
+        """Counts, shares and intervals, with the finite population correction where it applies."""
         r = self.interview_results()
         plain = self.intervals()
-        fpc = self.intervals(population_size=self.POPULATION_SIZE)
+        fpc = self.intervals(population_size=self.population_size)
         level = self._level()
         return pd.DataFrame({
             "Fråga": r.label_sv.to_numpy(),
             "Antal": [f"{fmt_int(c)} av {fmt_int(b)}" for c, b in zip(r["count"], r["base"])],
             "Andel": [fmt_pct(x) for x in plain.estimate],
-            f"{level} KI": [_interval(lo, hi) for lo, hi in zip(plain.low, plain.high)],
-            f"{level} KI, N = {self.POPULATION_SIZE}": [_interval(lo, hi) for lo, hi in zip(fpc.low, fpc.high)],
+            f"{level} KI": [fmt_interval(lo, hi) for lo, hi in zip(plain.low, plain.high)],
+            f"{level} KI, N = {fmt_int(self.population_size)}": [
+                "– (delgrupp)" if np.isnan(lo) else fmt_interval(lo, hi) for lo, hi in zip(fpc.low, fpc.high)],
+        })
+
+    def table_all_methods(self) -> pd.DataFrame:
+        """Every interview result with the interval of every method, side by side."""
+        from .proportions import PROPORTION_METHODS
+
+        r = self.interview_results()
+        out = pd.DataFrame({"Fråga": r.label_sv.to_numpy(),
+                            "Antal": [f"{fmt_int(c)} av {fmt_int(b)}" for c, b in zip(r["count"], r["base"])]})
+        for method in PROPORTION_METHODS:
+            ci = self.intervals(method=method)
+            out[METHOD_NAMES_SV[method]] = [fmt_interval(lo, hi, decimals=1) for lo, hi in zip(ci.low, ci.high)]
+        return out
+
+    def table_fpc_effect(self) -> pd.DataFrame:
+        """Interval widths with and without the finite population correction, and their ratio."""
+        r = self.interview_results()
+        plain = self.intervals()
+        fpc = self.intervals(population_size=self.population_size)
+        width, width_fpc = plain.high - plain.low, fpc.high - fpc.low
+        return pd.DataFrame({
+            "Fråga": r.label_sv.to_numpy(),
+            "Bredd utan korrektion": [fmt_num(w * 100, decimals=1) for w in width],
+            "Bredd med korrektion": ["–" if np.isnan(w) else fmt_num(w * 100, decimals=1) for w in width_fpc],
+            "Kvot": ["–" if np.isnan(q) else fmt_num(q, decimals=3) for q in width_fpc / width],
         })
 
     def plot_forest(self):
@@ -327,20 +406,20 @@ class Report:
         c, n = int(self._get("res.forced_moves", "count")), int(self._get("res.forced_moves", "base"))
         plain = proportion_ci(c, n, confidence_level=self.confidence_level, method=self.ci_method)
         fpc = proportion_ci(c, n, confidence_level=self.confidence_level, method=self.ci_method,
-                            population_size=self.POPULATION_SIZE)
+                            population_size=self.population_size)
         return (
             "Publikationen redovisar antal av de intervjuade kommunerna utan osäkerhetsmått. "
             "Kommunerna valdes inte genom ett obundet slumpmässigt urval utan efter storlek, "
             "extremvärden och slumpmässiga dragningar ur delgrupper, och kommunvisa svar finns inte "
             "publicerade. Därför går det inte att göra en designbaserad skattning för landets "
-            f"{fmt_int(self.POPULATION_SIZE)} kommuner. Intervallen i rapporten beskriver i stället "
+            f"{fmt_int(self.population_size)} kommuner. Intervallen i rapporten beskriver i stället "
             "den slumpliknande osäkerhet som skulle gälla om de intervjuade kommunerna vore ett "
             "obundet slumpmässigt urval – ett uttryckligt antagande, inte en egenskap hos urvalet. "
             f"Metoden är {METHOD_NAMES_SV[self.ci_method]} med konfidensgraden {self._level()}. "
             f"Till exempel hade {fmt_int(c)} av {fmt_int(n)} kommuner påtvingade flyttningar "
-            f"({fmt_pct(c / n)}); intervallet blir {_interval(plain.low, plain.high)}, och med "
-            f"ändlighetskorrektion för {fmt_int(n)} av {fmt_int(self.POPULATION_SIZE)} kommuner "
-            f"{_interval(fpc.low, fpc.high)}. Korrektionen gör intervallen något smalare men ändrar "
+            f"({fmt_pct(c / n)}); intervallet blir {fmt_interval(plain.low, plain.high)}, och med "
+            f"ändlighetskorrektion för {fmt_int(n)} av {fmt_int(self.population_size)} kommuner "
+            f"{fmt_interval(fpc.low, fpc.high)}. Korrektionen gör intervallen något smalare men ändrar "
             "inte slutsatsen att en andel beräknad på så få kommuner är mycket osäker."
         )
 
@@ -353,12 +432,12 @@ class Report:
         for method in METHODS:
             plain = proportion_ci(c, n, confidence_level=self.confidence_level, method=method)
             fpc = proportion_ci(c, n, confidence_level=self.confidence_level, method=method,
-                                population_size=self.POPULATION_SIZE)
+                                population_size=self.population_size)
             rows.append({
                 "Metod": METHOD_NAMES_SV[method],
                 "Nedre": fmt_pct(plain.low, decimals=1), "Övre": fmt_pct(plain.high, decimals=1),
-                f"Nedre, N = {self.POPULATION_SIZE}": fmt_pct(fpc.low, decimals=1),
-                f"Övre, N = {self.POPULATION_SIZE}": fmt_pct(fpc.high, decimals=1),
+                f"Nedre, N = {fmt_int(self.population_size)}": fmt_pct(fpc.low, decimals=1),
+                f"Övre, N = {fmt_int(self.population_size)}": fmt_pct(fpc.high, decimals=1),
             })
         return pd.DataFrame(rows)
 
@@ -602,7 +681,3 @@ def _host(url: str) -> str:
     """'www.boverket.se/sv/...' -> 'boverket.se'."""
     host = url.split("://", 1)[-1].split("/", 1)[0]
     return host.removeprefix("www.")
-
-
-def _interval(low: float, high: float) -> str:
-    return f"{fmt_num(low * 100)}–{fmt_num(high * 100)}\u00a0%"

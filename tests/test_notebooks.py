@@ -10,6 +10,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from sbm_stats.render._execute import _kernel_manager_class
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -53,7 +55,10 @@ def test_runs_top_to_bottom(path, tmp_path):
         source = "\n".join(f"{k} = {v!r}" for k, v in overrides.items())
         injected = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
         nb.cells.insert(params[0] + 1, injected)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # the kernel is this interpreter, as in the report engine: a user-level 'python3' kernel
+    # spec elsewhere on the Jupyter path must not decide which Python runs the notebook
+    km = _kernel_manager_class({"PYTHONHASHSEED": "0"})(kernel_name="python3")
+    NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
     images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)

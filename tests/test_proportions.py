@@ -209,8 +209,15 @@ def test_fpc_is_the_effective_sample_size(method):
         half = _z(0.95) * math.sqrt(p * (1 - p) / n * (big_n - n) / (big_n - 1))
         assert (with_fpc.low, with_fpc.high) == pytest.approx((p - half, p + half), abs=1e-12)
     if method == "wilson":
-        # By hand (see the doctest): [0.383543, 0.708853].
-        assert (with_fpc.low, with_fpc.high) == pytest.approx((0.383543, 0.708853), abs=1e-6)
+        # Wilson's closed form at the effective size: n_eff = 32.1111, x_eff = 16/29 * n_eff
+        # = 17.7165; centre (p + z^2/2n) / (1 + z^2/n) and half-width
+        # z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2) with n = n_eff, p = 16/29, z = 1.959964
+        # give 0.3835424 and 0.7088526 (standard library only, as in _wilson below).
+        z, p = _z(0.95), x / n
+        centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
+        half = z / (1 + z * z / n_eff) * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff * n_eff))
+        assert (centre - half, centre + half) == pytest.approx((0.3835424, 0.7088526), abs=5e-8)
+        assert (with_fpc.low, with_fpc.high) == pytest.approx((centre - half, centre + half), abs=1e-12)
     without = proportion_ci(x, n, method=method)
     assert with_fpc.low > without.low and with_fpc.high < without.high
 

@@ -72,9 +72,11 @@ from ._probabilities import InclusionProbabilities, inclusion_probabilities
 from ._published import PublishedSampleCheck, PublishedUnitCheck, published_sample_check
 from ._select import SYNTHETIC_BANNER, Sample, SelectedUnit, StageRecord, select_sample
 from ._sensitivity import compare_designs, design_variant
+from ._views import probability_table
 from ._synthetic import make_demo_frame, write_demo_frame
 
 __all__ = [
+    "probability_table",
     "design_variant",
     "compare_designs",
     "load_design",

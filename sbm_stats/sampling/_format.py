@@ -31,7 +31,9 @@ def sv_decimal(value: float, decimals: int) -> str:
     """A number rounded to ``decimals`` places, with a decimal comma and grouped thousands.
 
     Rounding is half away from zero on the decimal value shown (``2,25`` -> ``2,3``), as
-    a reader rounding by hand would do, not Python's round-half-to-even.
+    a reader rounding by hand would do, not Python's round-half-to-even. A value that is
+    not finite (a random number that a certainty unit does not have) is written as the
+    dash '–' that Swedish tables use for "no value"; callers pass NaN only for that.
 
     Examples
     --------
