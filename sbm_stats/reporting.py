@@ -632,8 +632,11 @@ class Report:
             f"(största avvikelse mellan de två: {fmt_num(inc.max_abs_z(), decimals=1)} standardfel). "
             f"Av de {fmt_int(len(check.units))} kommuner som publikationen nämner kunde "
             f"{fmt_int(len(check.units) - len(check.flagged))} ha valts av något steg på den syntetiska "
-            "ramen. Jämförelsen är bara en illustration: på verkliga data från Kronofogden och BME skulle "
-            "den visa vilka steg som faktiskt kunde ha valt varje kommun."
+            "ramen. Det säger mindre än det låter: varje svar på BME-frågan om barn (ja, nej, inget svar) "
+            "har en egen slumpmässig dragning i designen, så varje kommun kan väljas på vilken ram som "
+            "helst. Kontrollen blir informativ genom sannolikheten för varje steg, och den är här bara en "
+            "illustration: på verkliga data från Kronofogden och BME skulle den visa vilka steg som "
+            "faktiskt kunde ha valt varje kommun och hur troligt det var."
         )
 
     # ------------------------------------------------------------------ figures

@@ -183,7 +183,8 @@ def test_monte_carlo_agrees_with_exact_on_the_2014_design():
     assert p.mean_size == 30.0
     # Certainty and extremes: exactly 1 in every replicate; units in no list: never.
     sure = p.exact == 1.0
-    assert sure.sum() == 12 and (p.monte_carlo[sure] == 1.0).all()
+    # 4 fixed + 4 Kronofogden variables x 2 measures (count, per inhabitant) = 12
+    assert sure.sum() == 4 + 4 * 2 and (p.monte_carlo[sure] == 1.0).all()
     # Everyone else within 4 Monte Carlo standard errors of the exact value.
     assert p.max_abs_z() < 4
     # Per stage too: where the Monte Carlo share is 0 or 1 (SE 0) it must equal the exact value.

@@ -37,3 +37,25 @@ def test_compare_designs_sizes():
 def test_bad_variants(kwargs, words):
     with pytest.raises(DesignError, match=words):
         design_variant(load_design(), **kwargs)
+
+
+def test_published_check_flags_what_no_stage_can_reach():
+    """Without the supplement (stage 4), a published municipality that answered neither BME
+    list 'yes' can only come from the certainty or extremes stages; those that did not are
+    flagged. The expected set is worked out here from the frame's answers directly."""
+    from sbm_stats.data import load_sample_2014
+    from sbm_stats.sampling import published_sample_check, select_sample
+
+    d = load_design()
+    frame = demo_frame()
+    no_supplement = design_variant(d, sizes={"supplement_no_children": 0, "supplement_no_answer": 0})
+    answers = frame.set_index("municipality_code")
+    published = set(load_sample_2014().municipality_code)
+    in_no_random_list = {c for c in published
+                         if answers.loc[c, "bme_children_under_18"] != "yes"
+                         and answers.loc[c, "bme_tenant_takeover_aim"] != "yes"}
+    sample = select_sample(frame, no_supplement, seed=1).to_frame()
+    deterministic = set(sample.loc[sample.stage_kind.isin(["certainty", "extremes"]), "municipality_code"])
+    expected = in_no_random_list - deterministic
+    assert expected, "the synthetic frame should hold such a municipality for this test to bite"
+    assert set(published_sample_check(frame, no_supplement).flagged) == expected
