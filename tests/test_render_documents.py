@@ -11,7 +11,6 @@ import base64
 import contextlib
 import io
 import re
-import shutil
 import struct
 import sys
 import zipfile
