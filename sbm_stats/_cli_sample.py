@@ -21,22 +21,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from .errors import DataValidationError, Problem
-from .sampling import (
-    SYNTHETIC_BANNER,
-    demo_frame,
-    demo_frame_path,
-    inclusion_probabilities,
-    load_design,
-    load_frame,
-    make_demo_frame,
-    published_sample_check,
-    select_sample,
-)
-from .sampling._frame import _display
-from .sampling._synthetic import DEMO_SEED, demo_frame_csv
+
+# sbm_stats.sampling (numpy, pandas, pandera) is imported inside the commands, so that
+# `sbm-stats --help` and the other commands do not pay for it.
+
+#: The seed of the committed demonstration frame (sbm_stats.sampling._synthetic.DEMO_SEED;
+#: a test checks that the two agree).
+DEMO_SEED = 2014
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -76,6 +68,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _sample(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .sampling import (
+        SYNTHETIC_BANNER,
+        demo_frame,
+        demo_frame_path,
+        inclusion_probabilities,
+        load_design,
+        load_frame,
+        published_sample_check,
+        select_sample,
+    )
+    from .sampling._frame import _display
+
     out = _check_out(args.out)
     design = load_design(args.design)
     if args.frame:
@@ -122,6 +128,9 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _demo_frame(args: argparse.Namespace) -> int:
+    from .sampling import SYNTHETIC_BANNER, make_demo_frame
+    from .sampling._synthetic import demo_frame_csv
+
     out = _check_out(args.out)
     frame = make_demo_frame(args.seed)
     files = {

@@ -13,13 +13,13 @@ environment variable ``SBM_STATS_DATA``, the copy bundled in an installed wheel,
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ._paths import default_data_dir
 from ._tables import check_foreign_key, read_table
 from .errors import DataValidationError, Problem
 
@@ -55,18 +55,6 @@ TABLES = (
 
 #: Sweden has had 290 municipalities since 2003; the 2013/2014 frame is that set.
 N_MUNICIPALITIES = 290
-
-
-def default_data_dir() -> Path:
-    """The folder the loaders read when no ``data_dir`` is given."""
-    env = os.environ.get("SBM_STATS_DATA")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parent
-    bundled = here / "_bundled_data"
-    if (bundled / "datapackage.json").exists():
-        return bundled
-    return here.parent / "data"
 
 
 def _resolve(data_dir: str | Path | None) -> Path:

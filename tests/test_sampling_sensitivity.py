@@ -59,3 +59,10 @@ def test_published_check_flags_what_no_stage_can_reach():
     expected = in_no_random_list - deterministic
     assert expected, "the synthetic frame should hold such a municipality for this test to bite"
     assert set(published_sample_check(frame, no_supplement).flagged) == expected
+
+
+def test_cli_default_seed_is_the_generators():
+    from sbm_stats import _cli_sample
+    from sbm_stats.sampling._synthetic import DEMO_SEED
+
+    assert _cli_sample.DEMO_SEED == DEMO_SEED

@@ -146,7 +146,7 @@ def _data_dir(doc_dir: Path, values: Mapping[str, Any]) -> Path:
     raw = values.get("data_dir")
     if raw:
         return (doc_dir / str(raw)).resolve()
-    from ..data import default_data_dir
+    from .._paths import default_data_dir
 
     return Path(default_data_dir()).resolve()
 
