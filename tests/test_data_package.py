@@ -128,85 +128,38 @@ def _case_unknown_column(tmp):
     return "sources", rows, (1, "extra", "unknown column")
 
 
-def _case_duplicated_code(tmp):
-    rows = _rows(tmp / "municipalities.csv")
-    _set(rows, 3, "municipality_code", rows[1][0])
-    return "municipalities", rows, (3, "municipality_code", "same as line 2")
+#: One changed cell each: (table, row as a figure_id or a file line, column, new value,
+#: words the message must contain). The expected line is the row's line in the file.
+CELL_CASES = {
+    "duplicated code": ("municipalities", 3, "municipality_code", "0114", "same as line 2"),
+    "unknown municipality code": ("sample_2014", 2, "municipality_code", "9999", "exists in municipalities"),
+    "count above its base": ("published_figures", "res.forced_moves", "count", "30", "no larger than its base (29)"),
+    "negative count": ("published_figures", "res.forced_moves", "count", "-1", "at least 0"),
+    "fractional count": ("published_figures", "res.forced_moves", "count", "16.5", "fractional"),
+    "Swedish decimal comma": ("published_figures", "bme.growth_pct", "value", "45,4", "decimal comma"),
+    "thousands separator": ("published_figures", "bme.flats_2013", "value", "16 386", "thousands separators"),
+    "value outside the allowed units": ("published_figures", "bme.flats_2013", "unit", "lägenheter", "one of"),
+    "code not four digits": ("municipalities", 2, "municipality_code", "114", "pattern"),
+    "required value missing": ("vulnerability_factors", 4, "factor_sv", "", "required"),
+}
 
 
-def _case_unknown_code(tmp):
-    rows = _rows(tmp / "sample_2014.csv")
-    _set(rows, 2, "municipality_code", "9999")
-    return "sample_2014", rows, (2, "municipality_code", "exists in municipalities")
+def _cell_case(name):
+    table, row, column, value, words = CELL_CASES[name]
 
+    def make(tmp):
+        rows = _rows(tmp / f"{table}.csv")
+        line = row if isinstance(row, int) else _line_of(rows, "figure_id", row)
+        _set(rows, line, column, value)
+        return table, rows, (line, column, words)
 
-def _case_count_above_base(tmp):
-    rows = _rows(tmp / "published_figures.csv")
-    line = _line_of(rows, "figure_id", "res.forced_moves")
-    _set(rows, line, "count", "30")
-    return "published_figures", rows, (line, "count", "no larger than its base (29)")
-
-
-def _case_negative_count(tmp):
-    rows = _rows(tmp / "published_figures.csv")
-    line = _line_of(rows, "figure_id", "res.forced_moves")
-    _set(rows, line, "count", "-1")
-    return "published_figures", rows, (line, "count", "at least 0")
-
-
-def _case_fractional_count(tmp):
-    rows = _rows(tmp / "published_figures.csv")
-    line = _line_of(rows, "figure_id", "res.forced_moves")
-    _set(rows, line, "count", "16.5")
-    return "published_figures", rows, (line, "count", "fractional")
-
-
-def _case_decimal_comma(tmp):
-    rows = _rows(tmp / "published_figures.csv")
-    line = _line_of(rows, "figure_id", "bme.growth_pct")
-    _set(rows, line, "value", "45,4")
-    return "published_figures", rows, (line, "value", "decimal comma")
-
-
-def _case_thousands_separator(tmp):
-    rows = _rows(tmp / "published_figures.csv")
-    line = _line_of(rows, "figure_id", "bme.flats_2013")
-    _set(rows, line, "value", "16 386")
-    return "published_figures", rows, (line, "value", "thousands separators")
-
-
-def _case_unit_not_allowed(tmp):
-    rows = _rows(tmp / "published_figures.csv")
-    line = _line_of(rows, "figure_id", "bme.flats_2013")
-    _set(rows, line, "unit", "lägenheter")
-    return "published_figures", rows, (line, "unit", "one of")
-
-
-def _case_code_pattern(tmp):
-    rows = _rows(tmp / "municipalities.csv")
-    _set(rows, 2, "municipality_code", "114")
-    return "municipalities", rows, (2, "municipality_code", "pattern")
-
-
-def _case_missing_required(tmp):
-    rows = _rows(tmp / "vulnerability_factors.csv")
-    _set(rows, 4, "factor_sv", "")
-    return "vulnerability_factors", rows, (4, "factor_sv", "required")
+    return make
 
 
 CASES = {
     "missing column": _case_missing_column,
     "unknown column": _case_unknown_column,
-    "duplicated code": _case_duplicated_code,
-    "unknown municipality code": _case_unknown_code,
-    "count above its base": _case_count_above_base,
-    "negative count": _case_negative_count,
-    "fractional count": _case_fractional_count,
-    "Swedish decimal comma": _case_decimal_comma,
-    "thousands separator": _case_thousands_separator,
-    "value outside the allowed units": _case_unit_not_allowed,
-    "code not four digits": _case_code_pattern,
-    "required value missing": _case_missing_required,
+    **{name: _cell_case(name) for name in CELL_CASES},
 }
 
 
