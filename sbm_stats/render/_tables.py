@@ -190,8 +190,10 @@ def to_pipe_table(table: Table) -> str:
     shares = []
     for j in range(ncol):
         longest_word = max((len(w) for w in header[j].split()), default=0)
-        natural = max([3, longest_word + 1] + [len(r[j]) for r in rows])  # + 1: headers are bold
-        shares.append((natural if align[j] == "right" else min(natural, 40)) + 3)
+        natural = max([3, longest_word + 2] + [len(r[j]) for r in rows])  # + 2: headers are bold
+        # a short column gets a few characters more: Word pads cells more than Typst and
+        # HTML do, and would otherwise break "2008" or "11,6" over two lines
+        shares.append((natural if align[j] == "right" else min(natural, 40)) + 3 + (6 if natural <= 14 else 0))
 
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(c.ljust(widths[j]) for j, c in enumerate(cells)) + " |"
