@@ -262,3 +262,23 @@ def check_not_above(
             f"{name}{describe_position(pos, labels)} is {a!r}, larger than {other_name} "
             f"({b!r}) at the same position{more}; {name} must be at most {other_name}"
         )
+
+
+def check_same_labels(**values: Any) -> None:
+    """Raise if two of the pandas inputs carry different index labels.
+
+    Arrays are paired by position; two Series with different labels would silently pair
+    the wrong rows, so they must be aligned by the caller first.
+    """
+    seen: tuple[str, pd.Index] | None = None
+    for name, value in values.items():
+        labels = labels_of(value)
+        if labels is None:
+            continue
+        if seen is not None and not labels.equals(seen[1]):
+            raise ValueError(
+                f"{seen[0]} and {name} are pandas objects with different index labels; align them "
+                f"first (e.g. {name}.reindex({seen[0]}.index)) so that rows are paired by label"
+            )
+        seen = seen or (name, labels)
+

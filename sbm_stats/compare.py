@@ -30,6 +30,7 @@ from ._validate import (
     check_confidence_level,
     check_integral,
     check_not_above,
+    check_same_labels,
     labels_of,
 )
 from .errors import DataValidationError, Problem
@@ -229,6 +230,7 @@ def diff_proportions(
     >>> round(res.pvalue, 4)
     0.008
     """
+    check_same_labels(count1=count1, nobs1=nobs1, count2=count2, nobs2=nobs2)
     method = check_choice("method", method, DIFFERENCE_METHODS)
     level = check_confidence_level(confidence_level)
     c1, n1 = _counts_pair(count1, nobs1, "1")

@@ -33,6 +33,7 @@ from ._validate import (
     check_confidence_level,
     check_integral,
     check_not_above,
+    check_same_labels,
     describe_position,
     fail,
     labels_of,
@@ -175,6 +176,7 @@ class ProportionCI:
 def _validated_counts(
     count: Any, nobs: Any, population_size: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.Index | None, bool]:
+    check_same_labels(count=count, nobs=nobs, population_size=population_size)
     labels = labels_of(count)
     if labels is None:
         labels = labels_of(nobs)
@@ -237,6 +239,12 @@ def _interval_srs(
     if method == "jeffreys":
         # Brown, Cai & DasGupta (2001), section 4.1.2: the lower bound is 0 at x = 0
         # and the upper bound 1 at x = n (statsmodels keeps the beta quantiles there).
+        low = np.where(c == 0, 0.0, low)
+        high = np.where(c == n, 1.0, high)
+    if method == "wilson":
+        # In exact arithmetic Wilson's bound is 0 at x = 0 and 1 at x = n; in floating
+        # point statsmodels can give 6.9e-18 or 0.9999999999999999, which would leave the
+        # estimate outside its own interval.
         low = np.where(c == 0, 0.0, low)
         high = np.where(c == n, 1.0, high)
     return np.asarray(low, dtype=float), np.asarray(high, dtype=float)

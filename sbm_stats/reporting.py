@@ -150,6 +150,10 @@ class Report:
         """The count (or whole value) in words up to twelve ('fyra'), digits above."""
         return number_in_words(self._number(figure_id), gender=gender)
 
+    def wb(self, figure_id: str, *, gender: str = "en") -> str:
+        """The base in words up to twelve ('fyra' in 'två av de fyra'), digits above."""
+        return number_in_words(self._get(figure_id, "base"), gender=gender)
+
     def v(self, figure_id: str, *, decimals: int = 0, words: bool = False) -> str:
         """The value of a figure: '16 386'; with ``words=True`` small whole numbers in words."""
         value = self._get(figure_id, "value")
@@ -296,7 +300,10 @@ class Report:
             f"och {fmt_int(c['not verifiable'])} kan inte prövas med de uppgifter projektet har. "
             f"{self.cap(number_in_words(len(conflicts)))} av avvikelserna gäller tal där två källor "
             "anger olika värden; båda värdena finns kvar i datapaketet med sina källor. "
-            "Där texten kan läsas på flera sätt prövas varje läsart för sig."
+            "Där texten kan läsas på flera sätt prövas varje läsart för sig. Att delarna av en bas "
+            "inte summerar till basen (som när kommuner med och utan rutin inte tillsammans blir alla "
+            "intervjuade) behöver inte vara ett fel i publikationen: det betyder att resten av "
+            "kommunerna inte redovisas."
         )
 
     # ------------------------------------------------------------------ intervals
@@ -563,8 +570,11 @@ class Report:
             "Publikationen beskriver urvalet i ord. Här är det skrivet som en deklarativ design "
             f"(data/design/2014.yaml) med {number_in_words(len(d.stages), gender='ett')} steg, som ger "
             f"{' + '.join(fmt_int(x) for x in sizes)} = {fmt_int(sum(sizes))} kommuner. Publikationen "
-            "anger bara det sammanlagda antalet utöver de fasta kommunerna, så storleken på varje "
-            f"slumpmässig dragning är ett antagande ({', '.join(fmt_int(x) for x in random_sizes)}). "
+            "anger de fasta kommunerna, kompletteringen och summan, men inte hur resten fördelas "
+            "mellan Kronofogdesteget och dragningarna ur de två BME-listorna; storleken på de "
+            f"dragningarna ({', '.join(fmt_int(x) for x in random_sizes[:2])}) är därför ett antagande, "
+            "liksom att kommunerna som inte besvarat barnfrågan drogs slumpmässigt och att "
+            "Kronofogdens statistik avser 2013. "
             "Andra antaganden gäller vad som händer när kommunen med högst värde redan är vald (här: "
             "nästa kommun i rangordningen), hur lika värden rangordnas (lägst kommunkod först), vilken "
             "folkmängd \"per invånare\" avser (31 december 2013), om de två BME-listorna får överlappa "
