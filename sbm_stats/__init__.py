@@ -22,6 +22,11 @@ from typing import Any
 
 from ._version import __version__
 
+# `render` is both a subpackage and the function it exports: importing the function here,
+# before anything else imports the subpackage, keeps `sbm_stats.render` the function
+# whatever is imported later (a submodule import would otherwise rebind the name).
+from .render import render  # noqa: E402
+
 _LAZY = {
     "AuditResult": ".audit",
     "load_claims": ".audit",
@@ -67,7 +72,6 @@ _LAZY = {
     "weighted_proportion": ".proportions",
     "RenderError": ".render",
     "RenderResult": ".render",
-    "render": ".render",
     "Report": ".reporting",
     "Design": ".sampling",
     "InclusionProbabilities": ".sampling",

@@ -32,14 +32,30 @@ def _run(args: argparse.Namespace) -> int:
     result = audit(data_dir=args.data_dir, claims_path=args.claims)
     print(result)
     if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            result.to_frame().to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, out)
-        print(f"wrote {out}", file=sys.stderr)
+        _write_csv(result.to_frame(), Path(args.out))
     if args.strict and result.inconsistent:
         print(f"sbm-stats: {len(result.inconsistent)} claim(s) inconsistent", file=sys.stderr)
         return 1
     return 0
+
+
+def _write_csv(frame, out: Path) -> None:
+    """Write ``frame`` to ``out`` whole or not at all (a temporary file, then a rename)."""
+    from .errors import DataValidationError, Problem
+
+    if out.exists() and not out.is_file():
+        raise DataValidationError([Problem(str(out), None, None, None, "a file path for --out (found a folder)")])
+    blocker = next((p for p in out.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise DataValidationError([Problem(str(out), None, None, None, f"a path inside a folder ({blocker} is a file)")])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            frame.to_csv(fh, index=False, lineterminator="\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the table is for reading
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    print(f"wrote {out}", file=sys.stderr)

@@ -179,20 +179,32 @@ def _check_out(value: str) -> Path:
 
 
 def _write_outputs(out: Path, files: dict[str, str]) -> None:
-    """Write every file to a temporary folder, then move them all into ``out``."""
-    parent = out.parent if out.parent.exists() else None
-    tmp = Path(tempfile.mkdtemp(prefix=".sbm-stats-", dir=parent))
+    """Write every file to a temporary folder, then move them all into ``out``.
+
+    Every destination is checked before any is replaced, so that a run never leaves some
+    files new and others old.
+    """
+    for name in files:
+        if (out / name).exists() and not (out / name).is_file():
+            raise DataValidationError([Problem(str(out / name), None, None, None,
+                                               "a file to replace (found a folder); nothing was written")],
+                                      summary="--out")
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    # the files are written next to their destinations, so that the final renames stay on
+    # one file system and cannot half-fail
+    tmp = Path(tempfile.mkdtemp(prefix=".sbm-stats-", dir=out))
+    done = False
     try:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8", newline="")
-        out.mkdir(parents=True, exist_ok=True)
         for name in files:
-            try:
-                os.replace(tmp / name, out / name)
-            except OSError:  # another file system
-                shutil.move(str(tmp / name), str(out / name))
+            os.replace(tmp / name, out / name)
+        done = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not done and created:
+            shutil.rmtree(out, ignore_errors=True)
 
 
 def _non_negative_int(text: str) -> int:

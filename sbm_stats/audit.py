@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from .compare import census_change
-from .data import _resolve, load_published_figures, load_table, load_verbal_quantities
+from .data import _resolve, load_datapackage, load_published_figures, load_table, load_verbal_quantities
 from .errors import DataValidationError, Problem
 from .formatting import fmt_int, fmt_num, fmt_pct
 from .verbal import rounding_unit, verbal_range
@@ -130,6 +130,8 @@ def load_claims(path: str | Path | None = None, *, data_dir: str | Path | None =
     if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
         raise DataValidationError([Problem(name, None, "claims", None, "a top-level 'claims' list")])
     figures = set(load_published_figures(folder).figure_id)
+    tables = {res["name"]: [f["name"] for f in res["schema"]["fields"]]
+              for res in load_datapackage(folder)["resources"] if isinstance(res["schema"], dict)}
     problems: list[Problem] = []
     seen: set[str] = set()
     for line, claim in zip(lines, doc["claims"]):
@@ -158,6 +160,15 @@ def load_claims(path: str | Path | None = None, *, data_dir: str | Path | None =
         for ref in _as_list(claim.get("parts")):
             if ref not in figures:
                 problems.append(Problem(name, line, "parts", ref, "a figure_id of published_figures.csv"))
+        if "table" in claim:
+            columns = tables.get(claim["table"])
+            if columns is None:
+                problems.append(Problem(name, line, "table", claim["table"], f"one of the tables: {', '.join(tables)}"))
+            else:
+                for key in ("where", "column"):
+                    if key in claim and claim[key] not in columns:
+                        problems.append(Problem(name, line, key, claim[key],
+                                                f"a column of {claim['table']}: {', '.join(columns)}"))
     if problems:
         raise DataValidationError(problems, summary=f"{name}: {len(problems)} problem(s)")
     return doc["claims"]

@@ -119,7 +119,12 @@ def load_table(
     if isinstance(schema, str):  # a Table Schema kept in its own file
         schema = json.loads((folder / schema).read_text(encoding="utf-8"))
     file = Path(path) if path is not None else folder / res["path"]
-    display = str(file) if path is not None else f"data/{res['path']}"
+    if path is not None:
+        display = str(file)
+    elif folder.resolve() == default_data_dir().resolve():
+        display = f"data/{res['path']}"  # the package's own data, named as in the repository
+    else:
+        display = str(folder / res["path"])
     frame = read_table(file, schema, display_name=display, row_checks=_ROW_CHECKS.get(name, ()))
     problems = []
     for fk in schema.get("foreignKeys", []):
@@ -196,7 +201,7 @@ class DataCheckReport:
     """What :func:`check_data` found: rows per table, sources cited, and problems."""
 
     data_dir: str
-    rows: dict[str, int]
+    rows: dict[str, int | None]
     sources_cited: int
     problems: tuple[Problem, ...] = field(default=())
 
@@ -205,12 +210,13 @@ class DataCheckReport:
         return not self.problems
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per table: name and number of rows."""
-        return pd.DataFrame({"table": list(self.rows), "rows": list(self.rows.values())})
+        """One row per table: name and number of rows (missing where the table did not load)."""
+        return pd.DataFrame({"table": list(self.rows), "rows": pd.array(list(self.rows.values()), dtype="Int64")})
 
     def __str__(self) -> str:
         lines = [f"data package: {self.data_dir}"]
-        lines += [f"  {name:<24}{n:>5} rows" for name, n in self.rows.items()]
+        lines += [f"  {name:<24}{n:>5} rows" if n is not None else f"  {name:<24}  not loaded (see the problems below)"
+                  for name, n in self.rows.items()]
         lines.append(f"  sources cited: {self.sources_cited}")
         if self.problems:
             lines.append(f"{len(self.problems)} problem(s):")
@@ -236,7 +242,7 @@ def check_data(data_dir: str | Path | None = None) -> DataCheckReport:
             frame = load_table(name, data_dir=folder)
         except DataValidationError as exc:
             problems += exc.problems
-            rows[name] = 0
+            rows[name] = None
             continue
         rows[name] = len(frame)
         if "source_id" in frame and name != "sources":

@@ -93,6 +93,12 @@ def _run(args: list[str], *, cwd: Path, env: dict[str, str], what: str) -> None:
     proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RenderError(f"pandoc failed writing {what} (exit code {proc.returncode}):\n{proc.stderr.strip()}")
+    missing = [line.strip() for line in proc.stderr.splitlines() if "Could not fetch resource" in line]
+    if missing:
+        # a figure that is not there would otherwise be a broken link in the HTML and a
+        # silent gap in the Word file
+        raise RenderError(f"pandoc could not find a resource the document uses, writing {what}:\n"
+                          + "\n".join(missing) + "\n(image paths are relative to the .qmd file's folder)")
 
 
 def _pandoc_args(job: Job, settings: DocumentSettings, workdir: Path, meta_path: Path) -> list[str]:

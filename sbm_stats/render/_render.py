@@ -152,6 +152,13 @@ def _data_dir(doc_dir: Path, values: Mapping[str, Any]) -> Path:
 
 
 def _move_into_place(written: dict[str, Path], out_dir: Path, stem: str, progress: Progress) -> list[Path]:
+    # check every destination before replacing any, so that a render never leaves some
+    # outputs new and others old
+    for fmt in written:
+        dst = out_dir / f"{stem}{FORMATS[fmt]}"
+        if dst.exists() and not dst.is_file():
+            raise RenderError(f"out_dir: {dst} exists and is not a file; the {fmt} output cannot replace it "
+                              "(nothing was written)")
     final = []
     for fmt, src in written.items():
         dst = out_dir / f"{stem}{FORMATS[fmt]}"
@@ -274,6 +281,9 @@ def render(
     progress.head(f"render {doc_path.name} -> {', '.join(formats)} (engine: {used})")
 
     created = not out.exists()
+    blocker = next((p for p in (out, *out.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise RenderError(f"out_dir ({str(out)!r}) must be a folder, but {blocker} is a file")
     out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=".sbm-render-", dir=out)).resolve()
     ok = False
