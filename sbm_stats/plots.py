@@ -114,7 +114,7 @@ def bme_national(municipalities, flats, sources) -> Figure:
     left.yaxis.set_major_formatter(_SV_INT)
     colours = {"socstyr_2015": BLUE, "boverket_2014_36_summary": GREY}
     labels = {"socstyr_2015": "Publikationen (Boverket 2014:36)",
-              "boverket_2014_36_summary": "Boverkets sammanfattning (avrundat)"}
+              "boverket_2014_36_summary": "Sammanfattningen av Boverkets rapport"}
     flats = flats.sort_values(["period", "source_id"], ascending=[True, False])
     xs, width = [], 0.38
     for i, (period, group) in enumerate(flats.groupby("period", sort=True)):
