@@ -241,13 +241,17 @@ def _interval_srs(
         # and the upper bound 1 at x = n (statsmodels keeps the beta quantiles there).
         low = np.where(c == 0, 0.0, low)
         high = np.where(c == n, 1.0, high)
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     if method == "wilson":
         # In exact arithmetic Wilson's bound is 0 at x = 0 and 1 at x = n; in floating
         # point statsmodels can give 6.9e-18 or 0.9999999999999999, which would leave the
-        # estimate outside its own interval.
-        low = np.where(c == 0, 0.0, low)
-        high = np.where(c == n, 1.0, high)
-    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+        # estimate outside its own interval. (In place: this runs on a million pairs.)
+        if low.ndim == 0:
+            low, high = (np.float64(0.0) if c == 0 else low), (np.float64(1.0) if c == n else high)
+        else:
+            np.copyto(low, 0.0, where=np.broadcast_to(c == 0, low.shape))
+            np.copyto(high, 1.0, where=np.broadcast_to(c == n, high.shape))
+    return low, high
 
 
 def _interval_fpc(
