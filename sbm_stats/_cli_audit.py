@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 
@@ -40,22 +38,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _write_csv(frame, out: Path) -> None:
-    """Write ``frame`` to ``out`` whole or not at all (a temporary file, then a rename)."""
+    """Write the table to ``out`` whole or not at all."""
+    from ._io import write_files
     from .errors import DataValidationError, Problem
 
-    if out.exists() and not out.is_file():
+    if out.is_dir():
         raise DataValidationError([Problem(str(out), None, None, None, "a file path for --out (found a folder)")])
-    blocker = next((p for p in out.parents if p.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        raise DataValidationError([Problem(str(out), None, None, None, f"a path inside a folder ({blocker} is a file)")])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            frame.to_csv(fh, index=False, lineterminator="\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the table is for reading
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_files(out.parent, {out.name: frame.to_csv(index=False, lineterminator="\n")})
     print(f"wrote {out}", file=sys.stderr)

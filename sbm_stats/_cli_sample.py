@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
+from ._io import write_files
 from .errors import DataValidationError, Problem
 
 # sbm_stats.sampling (numpy, pandas, pandera) is imported inside the commands, so that
@@ -179,32 +177,7 @@ def _check_out(value: str) -> Path:
 
 
 def _write_outputs(out: Path, files: dict[str, str]) -> None:
-    """Write every file to a temporary folder, then move them all into ``out``.
-
-    Every destination is checked before any is replaced, so that a run never leaves some
-    files new and others old.
-    """
-    for name in files:
-        if (out / name).exists() and not (out / name).is_file():
-            raise DataValidationError([Problem(str(out / name), None, None, None,
-                                               "a file to replace (found a folder); nothing was written")],
-                                      summary="--out")
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    # the files are written next to their destinations, so that the final renames stay on
-    # one file system and cannot half-fail
-    tmp = Path(tempfile.mkdtemp(prefix=".sbm-stats-", dir=out))
-    done = False
-    try:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8", newline="")
-        for name in files:
-            os.replace(tmp / name, out / name)
-        done = True
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not done and created:
-            shutil.rmtree(out, ignore_errors=True)
+    write_files(out, files)
 
 
 def _non_negative_int(text: str) -> int:

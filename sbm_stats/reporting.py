@@ -264,15 +264,6 @@ class Report:
             items.append(f"- `{row.source_id}`: {row.citation}{link}")
         return "\n".join(items)
 
-    def table_sources(self) -> pd.DataFrame:
-        """The data package's sources with their addresses."""
-        s = load_sources(self.data_dir)
-        return pd.DataFrame({
-            "Id": s.source_id.to_numpy(),
-            "Källa": s.citation.to_numpy(),
-            "Adress": s.url.fillna("–").to_numpy(),
-        })
-
     def audit_result(self) -> AuditResult:
         if "audit" not in self._cache:
             self._cache["audit"] = audit(data_dir=self.data_dir)
@@ -512,8 +503,9 @@ class Report:
             f"kommuner med sekundär bostadsmarknad ökade från {fmt_int(before)} till {fmt_int(after)} "
             f"({self.growth('bme.municipalities_2008', 'bme.municipalities_2013', decimals=1)}), och "
             f"antalet lägenheter med {self.growth('bme.flats_2008', 'bme.flats_2013', decimals=1)}, "
-            f"i genomsnitt {self.per_year('bme.flats_2008', 'bme.flats_2013')} per år mellan 2008 och "
-            "2013. Intervjustudiernas resultat från 2008 och 2011 finns inte i de källor projektet har, "
+            f"i genomsnitt {self.per_year('bme.flats_2008', 'bme.flats_2013')} per år mellan "
+            f"{self._row('bme.flats_2008')['period']} och {self._row('bme.flats_2013')['period']}. "
+            "Intervjustudiernas resultat från 2008 och 2011 finns inte i de källor projektet har, "
             "så intervjuresultaten 2014 kan inte jämföras med tidigare intervjuer; tabellen anger skälet "
             "för varje saknat värde i stället för att utelämna raden."
         )
@@ -536,17 +528,10 @@ class Report:
             self._cache["frame"] = demo_frame()
         return self._cache["frame"]
 
-    @staticmethod
-    def _stage_size(stage) -> int:
-        if stage.kind == "certainty":
-            return len(stage.codes)
-        if stage.kind == "extremes":
-            return len(stage.variables) * len(stage.measures)
-        return int(stage.size)
-
     def table_design(self) -> pd.DataFrame:
         """The design stage by stage: kind, size, eligibility and the assumption it rests on."""
         kinds = {"certainty": "fast urval", "extremes": "högst värde", "random": "obundet slumpmässigt"}
+        sizes = self.design().to_frame().set_index("stage")["size"]
         rows = []
         for stage in self.design().stages:
             if stage.kind == "extremes":
@@ -558,14 +543,15 @@ class Report:
             else:
                 rule = "–"
             rows.append({"Steg": stage.label, "Typ": kinds[stage.kind],
-                         "Antal": fmt_int(self._stage_size(stage)), "Villkor och regel": rule})
+                         "Antal": fmt_int(sizes[stage.id]), "Villkor och regel": rule})
         return pd.DataFrame(rows)
 
     def design_summary(self) -> str:
         """The design and its open assumptions in a paragraph, sizes taken from the design."""
         d = self.design()
-        sizes = [self._stage_size(s) for s in d.stages]
-        random_sizes = [self._stage_size(s) for s in d.stages if s.kind == "random"]
+        stages = d.to_frame()
+        sizes = list(stages["size"])
+        random_sizes = list(stages.loc[stages.kind == "random", "size"])
         return (
             "Publikationen beskriver urvalet i ord. Här är det skrivet som en deklarativ design "
             f"(data/design/2014.yaml) med {number_in_words(len(d.stages), gender='ett')} steg, som ger "
