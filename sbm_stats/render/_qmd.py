@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import yaml
 
+from .._yaml import load_yaml
 from ._errors import RenderError
 
 __all__ = [
@@ -225,7 +226,7 @@ def _read_front_matter(path: Path, lines: list[str]) -> tuple[dict[str, Any], in
         if lines[j].rstrip() in ("---", "..."):
             text = "".join(lines[i + 1:j])
             try:
-                meta = yaml.safe_load(text) if text.strip() else {}
+                meta = load_yaml(text) if text.strip() else {}
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 line = i + 2 + mark.line if mark is not None else i + 1
@@ -302,7 +303,7 @@ def _make_chunk(
     raw: Any = {}
     if yaml_lines:
         try:
-            raw = yaml.safe_load("\n".join(yaml_lines)) or {}
+            raw = load_yaml("\n".join(yaml_lines)) or {}
         except yaml.YAMLError as exc:
             raise _err(path, line + 1, f"the '#|' options of this chunk are not valid YAML: {exc}") from None
         if not isinstance(raw, dict):

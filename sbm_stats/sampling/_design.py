@@ -41,6 +41,7 @@ from typing import Any, Literal
 import pandas as pd
 import yaml
 
+from .._yaml import load_yaml
 from ..data import default_data_dir, load_municipalities
 from ..errors import DesignError
 from ._condition import Condition, ConditionError, parse_condition
@@ -257,7 +258,7 @@ def load_design(path: str | Path | None = None) -> Design:
     except IsADirectoryError:
         raise DesignError(f"{where}: expected a design file, found a folder") from None
     try:
-        spec = yaml.safe_load(raw_bytes.decode("utf-8"))
+        spec = load_yaml(raw_bytes.decode("utf-8"))
     except UnicodeDecodeError:
         raise DesignError(f"{where}: the design file must be UTF-8 text") from None
     except yaml.YAMLError as exc:
