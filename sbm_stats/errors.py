@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SbmStatsError", "Problem", "DataValidationError", "DesignError"]
+__all__ = ["SbmStatsError", "Problem", "DataValidationError", "DesignError", "Terminated"]
 
 #: At most this many problems are spelled out in an exception's message; all of them
 #: stay available in ``DataValidationError.problems``.
@@ -83,3 +83,14 @@ class DataValidationError(SbmStatsError, ValueError):
 
 class DesignError(SbmStatsError, ValueError):
     """A sample design file, or a design applied to a frame, that cannot be carried out."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived; raised by the command line's signal handler so that clean-up runs.
+
+    Like :class:`KeyboardInterrupt` it derives from :class:`BaseException`, so that an
+    ``except Exception`` on the way up does not swallow it; ``sbm-stats`` ends with exit
+    status :attr:`exit_code` (128 + 15, as a process killed by SIGTERM).
+    """
+
+    exit_code = 143
