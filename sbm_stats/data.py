@@ -12,7 +12,6 @@ environment variable ``SBM_STATS_DATA``, the copy bundled in an installed wheel,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ._paths import default_data_dir
-from ._tables import check_foreign_key, read_table
+from ._tables import check_foreign_key, check_table_schema, read_json_file, read_table, source_lines
 from .errors import DataValidationError, Problem
 
 __all__ = [
@@ -68,12 +67,67 @@ def _resolve(data_dir: str | Path | None) -> Path:
 
 
 def load_datapackage(data_dir: str | Path | None = None) -> dict[str, Any]:
-    """The parsed ``datapackage.json`` descriptor."""
+    """The parsed ``datapackage.json`` descriptor, checked for the shape the loaders rely on.
+
+    Raises
+    ------
+    DataValidationError
+        Naming ``datapackage.json`` and, for a JSON syntax error, the line and column;
+        for a descriptor of the wrong shape (``resources`` not a list, a resource without
+        ``name``, ``path`` or ``schema``, an inline schema that is not a Table Schema, a
+        foreign key to a table the package does not have), every such problem at once.
+    """
     path = _resolve(data_dir) / "datapackage.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataValidationError([Problem(str(path), None, None, None, f"valid UTF-8 JSON ({exc})")]) from None
+    package = read_json_file(path, str(path))
+    problems = _descriptor_problems(package, str(path))
+    if problems:
+        raise DataValidationError(problems, summary=f"{path}: not a usable data package descriptor")
+    return package
+
+
+def _descriptor_problems(package: Any, name: str) -> list[Problem]:
+    if not isinstance(package, dict):
+        return [Problem(name, None, None, type(package).__name__, "a JSON object with a 'resources' list")]
+    resources = package.get("resources")
+    if not isinstance(resources, list) or not resources:
+        return [Problem(name, None, "resources", _short(resources), "a non-empty list of resource objects")]
+    problems: list[Problem] = []
+    names: list[str] = []
+    for i, res in enumerate(resources):
+        where = f"resources[{i}]"
+        if not isinstance(res, dict):
+            problems.append(Problem(name, None, None, _short(res), f"{where} to be an object with name, path and schema"))
+            continue
+        rname = res.get("name")
+        if not isinstance(rname, str) or not rname:
+            problems.append(Problem(name, None, None, _short(rname), f"{where}.name to be a non-empty text"))
+        elif rname in names:
+            problems.append(Problem(name, None, None, rname, f"{where}.name to be unique among the resources"))
+        else:
+            names.append(rname)
+        if not isinstance(res.get("path"), str) or not res.get("path"):
+            problems.append(Problem(name, None, None, _short(res.get("path")),
+                                    f"{where}.path to be the path of the table's file, relative to the data folder"))
+        schema = res.get("schema")
+        if isinstance(schema, dict):
+            problems += check_table_schema(schema, f"{name} {where}.schema")
+        elif not isinstance(schema, str) or not schema:
+            problems.append(Problem(name, None, None, _short(schema),
+                                    f"{where}.schema to be a Table Schema object or the path of one"))
+    for i, res in enumerate(resources):
+        schema = res.get("schema") if isinstance(res, dict) else None
+        for fk in (schema.get("foreignKeys") or []) if isinstance(schema, dict) else []:
+            target = fk.get("reference", {}).get("resource") if isinstance(fk, dict) else None
+            if isinstance(target, str) and target not in names:
+                problems.append(Problem(name, None, None, target,
+                                        f"resources[{i}].schema.foreignKeys to name a resource of the package: "
+                                        + ", ".join(names)))
+    return problems
+
+
+def _short(value: Any) -> Any:
+    text = repr(value)
+    return value if len(text) <= 80 else text[:77] + "..."
 
 
 def _resource(package: dict, name: str) -> dict:
@@ -110,14 +164,21 @@ def load_table(
     Raises
     ------
     DataValidationError
-        With every problem found, including foreign keys that point nowhere.
+        With every problem found, including foreign keys that point nowhere, a table
+        the descriptor does not list, and foreign keys that lead back to the table.
     """
-    folder = _resolve(data_dir)
+    return _load_table(name, _resolve(data_dir), path, ())
+
+
+def _load_table(name: str, folder: Path, path: str | Path | None, chain: tuple[str, ...]) -> pd.DataFrame:
     package = load_datapackage(folder)
+    descriptor = folder / "datapackage.json"
     res = _resource(package, name)
     schema = res["schema"]
+    schema_name = f"{descriptor} ({name}.schema)"
     if isinstance(schema, str):  # a Table Schema kept in its own file
-        schema = json.loads((folder / schema).read_text(encoding="utf-8"))
+        schema_name = str(folder / schema)
+        schema = read_json_file(folder / schema, schema_name)
     file = Path(path) if path is not None else folder / res["path"]
     if path is not None:
         display = str(file)
@@ -125,11 +186,19 @@ def load_table(
         display = f"data/{res['path']}"  # the package's own data, named as in the repository
     else:
         display = str(folder / res["path"])
-    frame = read_table(file, schema, display_name=display, row_checks=_ROW_CHECKS.get(name, ()))
+    frame = read_table(file, schema, display_name=display, row_checks=_ROW_CHECKS.get(name, ()),
+                       schema_name=schema_name)
     problems = []
     for fk in schema.get("foreignKeys", []):
         ref = fk["reference"]
-        target = load_table(ref["resource"], data_dir=folder)
+        if ref["resource"] in (*chain, name):
+            raise DataValidationError([Problem(schema_name, None, "foreignKeys", ref["resource"],
+                                               "foreign keys that do not lead back to a table on the way: "
+                                               + " -> ".join((*chain, name, ref["resource"])))])
+        target = _load_table(ref["resource"], folder, None, (*chain, name))
+        if ref["fields"] not in target.columns:
+            raise DataValidationError([Problem(schema_name, None, "foreignKeys", ref["fields"],
+                                               f"a field of {ref['resource']}: {', '.join(target.columns)}")])
         problems += check_foreign_key(
             frame, fk["fields"], target[ref["fields"]],
             file=display, what=f"a {ref['fields']} that exists in {ref['resource']}",
@@ -232,12 +301,25 @@ def check_data(data_dir: str | Path | None = None) -> DataCheckReport:
     Returns a report rather than raising, so that a caller (``sbm-stats data
     check``) can show every table's state; ``report.ok`` is False when any table has
     a problem.
+
+    Raises
+    ------
+    DataValidationError
+        When there is no package to check: the folder has no ``datapackage.json``, or
+        the descriptor is not valid JSON or not of the shape of a data package.
     """
     folder = _resolve(data_dir)
+    package = load_datapackage(folder)  # a broken descriptor stops here, once, rather than once per table
+    listed = {res["name"] for res in package["resources"]}
     rows: dict[str, int] = {}
     problems: list[Problem] = []
     cited: set[str] = set()
     for name in TABLES:
+        if name not in listed:
+            problems.append(Problem(str(folder / "datapackage.json"), None, "resources", name,
+                                    "a resource for each table of the package: " + ", ".join(TABLES)))
+            rows[name] = None
+            continue
         try:
             frame = load_table(name, data_dir=folder)
         except DataValidationError as exc:
@@ -302,10 +384,10 @@ def _municipality_count(frame: pd.DataFrame, file: str) -> list[Problem]:
 def _sample_names(frame: pd.DataFrame, file: str, folder: Path) -> list[Problem]:
     names = load_table("municipalities", data_dir=folder).set_index("municipality_code")["municipality_name"]
     out = []
-    for i, row in enumerate(frame.itertuples(index=False)):
+    for line, row in zip(source_lines(frame), frame.itertuples(index=False)):
         code = row.municipality_code
         if code in names.index and names[code] != row.municipality_name:
-            out.append(Problem(file, i + 2, "municipality_name", row.municipality_name,
+            out.append(Problem(file, line, "municipality_name", row.municipality_name,
                                f"the name of {code} in municipalities ({names[code]!r})"))
     return out
 
