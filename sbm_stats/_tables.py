@@ -176,10 +176,12 @@ def source_lines(frame: pd.DataFrame, *, first_line: int = 2) -> list[int]:
     """The line of each row of ``frame`` in the file it was read from.
 
     ``frame.attrs["source_lines"]`` when :func:`read_table` set it and the frame still has
-    one row per entry; otherwise rows counted from ``first_line`` (the header on line 1).
+    its rows as read (one per entry, with the fresh RangeIndex: a sorted or filtered copy,
+    which keeps ``attrs``, is not); otherwise rows counted from ``first_line`` (the header
+    on line 1).
     """
     lines = frame.attrs.get("source_lines")
-    if lines is not None and len(lines) == len(frame):
+    if lines is not None and len(lines) == len(frame) and frame.index.equals(pd.RangeIndex(len(frame))):
         return [int(line) for line in lines]
     return list(range(first_line, first_line + len(frame)))
 

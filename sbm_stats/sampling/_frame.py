@@ -18,14 +18,13 @@ Whether a frame is synthetic is read from a metadata file beside it
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._tables import read_table
+from .._tables import check_table_schema, read_json_file, read_table, source_lines
 from ..data import default_data_dir, load_municipalities
 from ..errors import DataValidationError, Problem
 
@@ -39,20 +38,39 @@ __all__ = [
 ]
 
 
-def default_frame_schema_path() -> Path:
-    """``data/schemas/frame.schema.json``."""
-    return default_data_dir() / "schemas" / "frame.schema.json"
+def _folder(data_dir: str | Path | None) -> Path:
+    return Path(data_dir) if data_dir is not None else default_data_dir()
 
 
-def demo_frame_path() -> Path:
-    """``data/synthetic/demo_frame_2013.csv``, the synthetic demonstration frame."""
-    return default_data_dir() / "synthetic" / "demo_frame_2013.csv"
+def default_frame_schema_path(data_dir: str | Path | None = None) -> Path:
+    """``schemas/frame.schema.json`` of the data package ``data_dir`` (default: the bundled ``data/``)."""
+    return _folder(data_dir) / "schemas" / "frame.schema.json"
 
 
-def load_frame_schema(path: str | Path | None = None) -> dict[str, Any]:
-    """The frame's Table Schema (default: the bundled one)."""
-    path = Path(path) if path is not None else default_frame_schema_path()
-    return json.loads(path.read_text(encoding="utf-8"))
+def demo_frame_path(data_dir: str | Path | None = None) -> Path:
+    """``synthetic/demo_frame_2013.csv`` of the data package ``data_dir`` (default: the bundled
+    ``data/``), the synthetic demonstration frame."""
+    return _folder(data_dir) / "synthetic" / "demo_frame_2013.csv"
+
+
+def load_frame_schema(path: str | Path | None = None, *, data_dir: str | Path | None = None) -> dict[str, Any]:
+    """The frame's Table Schema: ``path``, else that of the data package ``data_dir`` (default: the bundled one).
+
+    Raises
+    ------
+    DataValidationError
+        Naming the file: not a regular file, not UTF-8 JSON (with the line and column),
+        not a Table Schema, or without a ``municipality_code`` field.
+    """
+    path = Path(path) if path is not None else default_frame_schema_path(data_dir)
+    name = _display(path)
+    schema = read_json_file(path, name)
+    problems = check_table_schema(schema, name)
+    if not problems and "municipality_code" not in [f["name"] for f in schema["fields"]]:
+        problems.append(Problem(name, None, None, None, "a field named 'municipality_code' (the frame's key)"))
+    if problems:
+        raise DataValidationError(problems, summary=f"{name}: not a usable frame schema")
+    return schema
 
 
 def load_frame(
@@ -61,6 +79,7 @@ def load_frame(
     schema: dict[str, Any] | None = None,
     sheet: str | int | None = None,
     display_name: str | None = None,
+    data_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Read and validate a frame file (CSV or .xlsx).
 
@@ -75,19 +94,24 @@ def load_frame(
         The worksheet of an Excel file.
     display_name : str, optional
         How the file is named in messages and protocols.
+    data_dir : str or Path, optional
+        The data package whose municipality list the codes are checked against (and whose
+        frame schema is the default); default: the bundled ``data/``.
 
     Returns
     -------
     pandas.DataFrame
         One row per municipality in file order, typed columns; ``attrs`` holds
         ``source_file``, ``synthetic`` (from ``<name>.meta.json`` beside the file,
-        False when there is none) and ``metadata`` (that file's content, if any).
+        False when there is none), ``metadata`` (that file's content, if any) and
+        ``source_lines`` (the line or sheet row of each row).
 
     Raises
     ------
     DataValidationError
         With every problem found: file, header, cells, and the municipality codes
-        (missing, repeated or unknown), each with its line.
+        (missing, repeated or unknown), each with its line. A path that is not a regular
+        file (a folder, a FIFO, a device) is refused before it is opened.
 
     Examples
     --------
@@ -96,9 +120,11 @@ def load_frame(
     (290, True)
     """
     path = Path(path)
-    schema = schema if schema is not None else load_frame_schema()
+    schema = schema if schema is not None else load_frame_schema(data_dir=data_dir)
     name = display_name or _display(path)
-    frame = read_table(path, schema, display_name=name, sheet=sheet, row_checks=(_code_set_check,))
+    municipalities = load_municipalities(data_dir)
+    frame = read_table(path, schema, display_name=name, sheet=sheet,
+                       row_checks=(lambda f, file: _code_set_check(f, file, municipalities),))
     meta = _read_meta(path)
     frame.attrs["source_file"] = name
     frame.attrs["synthetic"] = bool(meta.get("synthetic", False))
@@ -106,8 +132,15 @@ def load_frame(
     return frame
 
 
-def demo_frame() -> pd.DataFrame:
+def demo_frame(data_dir: str | Path | None = None) -> pd.DataFrame:
     """The synthetic demonstration frame (NOT real data), validated like a user's frame.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        The data package to read it from: its ``synthetic/demo_frame_2013.csv``, checked
+        against its ``schemas/frame.schema.json`` and its municipalities (default: the
+        bundled ``data/``), so that a run on another wave's data uses that wave's frame.
 
     Examples
     --------
@@ -115,7 +148,7 @@ def demo_frame() -> pd.DataFrame:
     >>> f.attrs["synthetic"], int(f["kfm_children_executed_evictions_2013"].sum())
     (True, 504)
     """
-    return load_frame(demo_frame_path())
+    return load_frame(demo_frame_path(data_dir), data_dir=data_dir)
 
 
 def check_frame(
@@ -159,8 +192,8 @@ def check_frame(
     municipalities = load_municipalities() if municipalities is None else municipalities
     known = set(municipalities["municipality_code"])
     seen: dict[str, int] = {}
-    for i, code in enumerate(out["municipality_code"]):
-        line = i + 2
+    lines = source_lines(frame)
+    for line, code in zip(lines, out["municipality_code"]):
         if not isinstance(code, str):
             problems.append(Problem(name, line, "municipality_code", code, "a four-digit code as text, e.g. '0180'"))
         elif code not in known:
@@ -178,8 +211,7 @@ def check_frame(
         if col == "municipality_code":
             continue
         c = f.get("constraints", {})
-        for i, value in enumerate(out[col]):
-            line = i + 2
+        for line, value in zip(lines, out[col]):
             if value is None or (not isinstance(value, str) and pd.isna(value)):
                 problems.append(Problem(name, line, col, None, "a value (this column is required)"))
                 continue
@@ -207,9 +239,9 @@ def check_frame(
     return out
 
 
-def _code_set_check(frame: pd.DataFrame, file: str) -> list[Problem]:
+def _code_set_check(frame: pd.DataFrame, file: str, municipalities: pd.DataFrame) -> list[Problem]:
     """Each of the 290 municipality codes exactly once (repeats are caught by the key)."""
-    municipalities = load_municipalities().set_index("municipality_code")["municipality_name"]
+    municipalities = municipalities.set_index("municipality_code")["municipality_name"]
     problems = []
     for line, code in frame["municipality_code"].items():
         if code not in municipalities.index:
@@ -229,14 +261,9 @@ def _code_set_check(frame: pd.DataFrame, file: str) -> list[Problem]:
 
 def _read_meta(path: Path) -> dict[str, Any]:
     meta_path = path.with_name(path.stem + ".meta.json")
-    if not meta_path.exists():
+    if not meta_path.exists() and not meta_path.is_symlink():
         return {}
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataValidationError(
-            [Problem(str(meta_path), None, None, None, f"valid UTF-8 JSON metadata ({exc})")]
-        ) from None
+    meta = read_json_file(meta_path, str(meta_path))
     if not isinstance(meta, dict) or not isinstance(meta.get("synthetic", False), bool):
         raise DataValidationError(
             [Problem(str(meta_path), None, "synthetic", meta.get("synthetic") if isinstance(meta, dict) else meta,
