@@ -69,8 +69,27 @@ def test_2014_design_follows_the_publication():
 
 def test_every_open_assumption_is_commented_in_the_design_file():
     text = Path(load_design().path).read_text(encoding="utf-8")
-    for tag in ("A1", "A2", "A3", "A4", "A5", "A6"):
+    # A1 and A2 are one joint assumption; A8 is the random draw of the two municipalities
+    # that did not answer the children question; A9/A10 the two orderings.
+    for tag in ("A1+A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10"):
         assert f"OPEN ASSUMPTION {tag}" in text
+    assert "OPEN ASSUMPTION A8" in text.split("id: supplement_no_answer")[0].rsplit("id: supplement_no_children", 1)[1]
+
+
+def test_labels_do_not_read_as_the_publications_numbering():
+    # The publication names two phases ("första skede", "andra skede"); our stage labels
+    # carry no "Steg 3a"-style numbers that could be taken for its numbering.
+    for stage in load_design().stages:
+        assert not stage.label.lower().startswith("steg"), stage.label
+
+
+def test_wording_of_the_design_file():
+    lines = Path(load_design().path).read_text(encoding="utf-8").splitlines()
+    text = " ".join(" ".join(line.strip().lstrip("#").strip() for line in lines).split())
+    assert "random numbers of different stages are independent" in text
+    assert "draws are independent" not in text
+    assert "obundet slumpmässigt" in text and "still differ" in text
+    assert "no evidence either way" in text
 
 
 def test_design_to_frame_has_one_row_per_stage():
@@ -304,7 +323,9 @@ def test_expected_size_is_enforced(tmp_path):
         """,
         top="name: t\ntitle: T\nrandom_numbers: per_stage\nexpected_size: 2\n",
     )
-    with pytest.raises(DesignError, match="expected_size 2, but this draw gave 1"):
+    # refused before any draw, naming the stage and the field that make the total fall short
+    with pytest.raises(DesignError, match=r"expected_size 2, but on this frame .* gives 1 .*"
+                                          r"kfm 0 of 1 picks \(already_selected: skip\)"):
         select_sample(hand_frame(), load_design(path), seed=1)
 
 

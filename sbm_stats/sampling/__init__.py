@@ -62,6 +62,7 @@ from ._design import (
     Design,
     ExtremesStage,
     ExtremeVariable,
+    OpenAssumption,
     RandomStage,
     default_design_path,
     load_design,
@@ -71,7 +72,13 @@ from ._prn import PRN_FORMULA, permanent_random_number
 from ._probabilities import InclusionProbabilities, inclusion_probabilities
 from ._published import PublishedSampleCheck, PublishedUnitCheck, published_sample_check
 from ._select import SYNTHETIC_BANNER, Sample, SelectedUnit, StageRecord, select_sample
-from ._sensitivity import compare_designs, design_variant
+from ._sensitivity import (
+    DesignSensitivity,
+    SensitivityVariant,
+    compare_designs,
+    design_sensitivity,
+    design_variant,
+)
 from ._views import probability_table
 from ._synthetic import make_demo_frame, write_demo_frame
 
@@ -79,6 +86,10 @@ __all__ = [
     "probability_table",
     "design_variant",
     "compare_designs",
+    "design_sensitivity",
+    "DesignSensitivity",
+    "SensitivityVariant",
+    "OpenAssumption",
     "load_design",
     "default_design_path",
     "Design",

@@ -18,22 +18,49 @@ the sample. Three kinds of stage exist:
     ``eligible`` (see :mod:`._condition`); ``exclude_selected`` says whether
     municipalities already in the sample are removed from the list first.
 
+An ``extremes`` stage takes its picks in an explicit order, because with
+``already_selected: next`` an earlier pick can take the municipality a later one would
+have taken: ``variable_order`` (the variables' columns in the order they are taken;
+default: the order of ``variables``) and ``pick_order`` (``by_variable``: each variable
+with all its measures before the next variable, the default; ``by_measure``: every
+variable's count before any per-inhabitant value).
+
 Design-level settings: ``random_numbers`` (``per_stage``: each random stage has its
-own permanent random number per municipality, so the stages are independent simple
-random draws; ``shared``: one number per municipality for every stage, which
-coordinates the draws), ``expected_size`` (optional: the number of distinct
-municipalities the design must give), and ``frame_schema`` (the Table Schema of the
-frame the design selects from, relative to the design file).
+own permanent random number per municipality, so the random numbers of different
+stages are independent; ``shared``: one number per municipality for every stage, which
+coordinates the draws), ``random_order`` (the random stages' ids in the order they are
+drawn; default: the order they are listed; the random stages take the places in the
+stage list that random stages hold), ``expected_size`` (optional: the number of
+distinct municipalities the design must give; checked when the design is read, as far
+as the stages fix it, and again on the frame), and ``frame_schema`` (the Table Schema
+of the frame the design selects from, relative to the design file).
+
+``open_assumptions`` lists the choices the source leaves open that have a runnable
+alternative: each has an ``id``, a ``tag`` (the ``OPEN ASSUMPTION`` marks of the
+file's comments), a ``question``, the name of the ``default`` (what the stages above
+do) and ``alternatives``, each a set of *changes* to the design:
+``{stages: {stage_id: {key: value}}, random_order: [...], expected_size: n}``.
+:func:`sbm_stats.sampling.design_variant` applies a choice of alternatives and
+:func:`sbm_stats.sampling.design_sensitivity` runs every combination.
+
+A *variant file* holds only ``variant_of`` (the base design file, relative to the
+variant file), ``name``, ``title``, optionally ``description``, and ``choose`` (a
+mapping from assumption id to the name of one of its alternatives): the changes stay
+written once, in the base file.
 
 Every open choice is an explicit key with no hidden default: a design file that
-leaves one out is rejected with a message saying what to write.
+leaves one out is rejected with a message saying what to write. (The two orderings
+above have a documented default because a design with one random stage or one
+variable has nothing to order.)
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -52,6 +79,7 @@ __all__ = [
     "ExtremesStage",
     "RandomStage",
     "ExtremeVariable",
+    "OpenAssumption",
     "load_design",
     "default_design_path",
 ]
@@ -61,17 +89,24 @@ RANDOM_NUMBERS = ("per_stage", "shared")
 MEASURES = ("count", "per_inhabitant")
 ALREADY_SELECTED = ("skip", "next")
 TIES = ("lowest_code", "error")
+PICK_ORDERS = ("by_variable", "by_measure")
 _ID_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _CODE_RE = re.compile(r"[0-9]{4}\Z")
 
 _TOP_KEYS = {
     "name", "title", "description", "source", "frame_schema", "random_numbers", "expected_size", "stages",
+    "random_order", "open_assumptions",
 }
+#: The keys of a variant file (one that names a base design with ``variant_of``).
+_VARIANT_KEYS = {"variant_of", "name", "title", "description", "choose"}
+#: The design-level keys that an alternative's changes may set besides ``stages``.
+_CHANGE_KEYS = {"stages", "random_order", "expected_size", "random_numbers"}
 _COMMON_KEYS = {"id", "kind", "label", "note"}
 _STAGE_KEYS = {
     "certainty": _COMMON_KEYS | {"codes", "reason"},
     "extremes": _COMMON_KEYS
-    | {"variables", "measures", "per", "population", "decimals", "already_selected", "ties", "eligible"},
+    | {"variables", "measures", "per", "population", "decimals", "already_selected", "ties", "eligible",
+       "variable_order", "pick_order"},
     "random": _COMMON_KEYS | {"eligible", "size", "exclude_selected"},
 }
 
@@ -110,13 +145,24 @@ class ExtremesStage:
     population: str | None = None
     decimals: int = 1
     eligible: Condition | None = None
+    variable_order: tuple[str, ...] = ()
+    pick_order: Literal["by_variable", "by_measure"] = "by_variable"
     note: str | None = None
     kind: Literal["extremes"] = "extremes"
 
     @property
     def picks(self) -> tuple[tuple[ExtremeVariable, str], ...]:
-        """(variable, measure) in the order they are taken: each variable, count first."""
-        return tuple((v, m) for v in self.variables for m in self.measures)
+        """(variable, measure) in the order they are taken.
+
+        Variables in ``variable_order`` (the order listed when empty); ``by_variable``
+        takes every measure of a variable before the next variable, ``by_measure`` every
+        variable for a measure before the next measure.
+        """
+        by_column = {v.column: v for v in self.variables}
+        ordered = [by_column[c] for c in self.variable_order] if self.variable_order else list(self.variables)
+        if self.pick_order == "by_measure":
+            return tuple((v, m) for m in self.measures for v in ordered)
+        return tuple((v, m) for v in ordered for m in self.measures)
 
 
 @dataclass(frozen=True)
@@ -136,6 +182,37 @@ Stage = CertaintyStage | ExtremesStage | RandomStage
 
 
 @dataclass(frozen=True)
+class OpenAssumption:
+    """A choice the source leaves open, with its runnable alternatives.
+
+    Attributes
+    ----------
+    id : str
+        The key that :func:`design_variant` and variant files use (``a1_a2``).
+    tag : str
+        The ``OPEN ASSUMPTION`` mark(s) in the design file's comments (``A1+A2``).
+    question : str
+        What is open, in words.
+    default : str
+        The name of what the design's stages do.
+    alternatives : tuple of str
+        The names of the other choices, in the order the file lists them.
+    """
+
+    id: str
+    tag: str
+    question: str
+    default: str
+    alternatives: tuple[str, ...]
+    changes: Mapping[str, Mapping[str, Any]] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The default followed by the alternatives."""
+        return (self.default, *self.alternatives)
+
+
+@dataclass(frozen=True)
 class Design:
     """A sample design read from a design file.
 
@@ -148,7 +225,17 @@ class Design:
     expected_size : int or None
         The number of distinct municipalities the design must give, if stated.
     stages : tuple
-        The stages in the order they are carried out.
+        The stages in the order they are carried out (the random stages in
+        ``random_order``).
+    random_order : tuple of str
+        The random stages' ids in the order they are drawn.
+    open_assumptions : tuple of OpenAssumption
+        The open choices with runnable alternatives.
+    choices : dict
+        Which choice of each open assumption this design makes (assumption id to the
+        default's or an alternative's name).
+    variant_of : str or None
+        The base design file, for a variant.
     frame_schema : dict
         The Table Schema of the frame (read from ``frame_schema_path``).
     frame_schema_path : str
@@ -178,6 +265,19 @@ class Design:
     frame_schema_path: str = ""
     path: str = ""
     sha256: str = ""
+    random_order: tuple[str, ...] = ()
+    open_assumptions: tuple[OpenAssumption, ...] = ()
+    choices: Mapping[str, str] = field(default_factory=dict, compare=False)
+    variant_of: str | None = None
+    spec: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def assumption(self, assumption_id: str) -> OpenAssumption:
+        """The open assumption with this id."""
+        for a in self.open_assumptions:
+            if a.id == assumption_id:
+                return a
+        known = ", ".join(a.id for a in self.open_assumptions) or "none (the design lists no open_assumptions)"
+        raise DesignError(f"open assumption ({assumption_id!r}) must be one of: {known}")
 
     def stage(self, stage_id: str) -> Stage:
         """The stage with this id."""
@@ -200,8 +300,9 @@ class Design:
                 row.update(size=len(s.codes), parameters="codes: " + ", ".join(s.codes))
             elif isinstance(s, ExtremesStage):
                 params = [
-                    "variables: " + ", ".join(v.column for v in s.variables),
+                    "variables: " + ", ".join(s.variable_order or tuple(v.column for v in s.variables)),
                     "measures: " + ", ".join(s.measures),
+                    f"pick_order: {s.pick_order}",
                     f"already_selected: {s.already_selected}",
                     f"ties: {s.ties}",
                 ]
@@ -250,6 +351,13 @@ def load_design(path: str | Path | None = None) -> Design:
     ('0180', '1480', '1280', '1283')
     """
     path = Path(path) if path is not None else default_design_path()
+    spec, raw_bytes = _read_spec(path)
+    if "variant_of" in spec:
+        return _load_variant(spec, path, raw_bytes)
+    return design_from_spec(spec, path, where=str(path), sha256=hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _read_spec(path: Path) -> tuple[dict, bytes]:
     where = str(path)
     try:
         raw_bytes = path.read_bytes()
@@ -265,18 +373,177 @@ def load_design(path: str | Path | None = None) -> Design:
         raise DesignError(f"{where}: not valid YAML ({exc})") from None
     if not isinstance(spec, dict):
         raise DesignError(f"{where}: expected a mapping with keys {', '.join(sorted(_TOP_KEYS))}")
+    return spec, raw_bytes
+
+
+def design_from_spec(
+    spec: dict,
+    anchor: Path,
+    *,
+    where: str,
+    sha256: str,
+    choices: Mapping[str, str] | None = None,
+    variant_of: str | None = None,
+    known_codes: set[str] | None = None,
+) -> Design:
+    """Build a :class:`Design` from a parsed design mapping with some of its alternatives chosen.
+
+    ``anchor`` is the design file that ``frame_schema`` is relative to. ``choices`` maps
+    open assumption ids to the choice to make (defaults for the rest); the result's
+    ``spec`` is ``spec`` itself, so that another choice can be made from it later.
+    ``known_codes`` (the municipality codes) is read from the data folder when not given.
+
+    Raises
+    ------
+    DesignError
+        Listing every problem, prefixed with ``where``.
+    """
+    if known_codes is None:
+        known_codes = set(load_municipalities()["municipality_code"])
     problems: list[str] = []
-    design = _build(spec, path, problems)
+    design = _build(spec, anchor, problems, known_codes)
     if problems or design is None:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise DesignError(f"{where}: {len(problems)} problem(s) in the design:\n{lines}")
-    return Design(**{**design, "path": where, "sha256": hashlib.sha256(raw_bytes).hexdigest()})
+    assumptions = design["open_assumptions"]
+    full = {**{a.id: a.default for a in assumptions}, **dict(choices or {})}
+    merged = _merge_choices(spec, assumptions, full, where=where)
+    if merged is not spec:
+        design = _build(merged, anchor, problems, known_codes)
+        if problems or design is None:
+            lines = "\n".join(f"  - {p}" for p in problems)
+            raise DesignError(f"{where}: {len(problems)} problem(s) in the design with "
+                              f"{_choice_text(assumptions, full)}:\n{lines}")
+        design["open_assumptions"] = assumptions
+    return Design(**{**design, "path": where, "sha256": sha256, "spec": spec, "choices": full,
+                     "variant_of": variant_of})
+
+
+def codes_checked(design: Design) -> set[str]:
+    """Every municipality code the design file and its alternatives name (all checked when it was read).
+
+    Passed as ``known_codes`` when a variant is rebuilt from the same file contents, so
+    the municipality list is not read again for each variant.
+    """
+    codes: set[str] = set()
+    for st in design.spec.get("stages") or []:
+        if isinstance(st, dict) and isinstance(st.get("codes"), list):
+            codes |= {c for c in st["codes"] if isinstance(c, str)}
+    for a in design.open_assumptions:
+        for change in a.changes.values():
+            for kv in (change.get("stages") or {}).values():
+                if isinstance(kv, dict) and isinstance(kv.get("codes"), list):
+                    codes |= {c for c in kv["codes"] if isinstance(c, str)}
+    return codes
+
+
+def _choice_text(assumptions: tuple[OpenAssumption, ...], choices: Mapping[str, str]) -> str:
+    return ", ".join(f"{a.id}={choices[a.id]}" for a in assumptions if choices[a.id] != a.default) or "the defaults"
+
+
+def _load_variant(spec: dict, path: Path, raw_bytes: bytes) -> Design:
+    where = str(path)
+    problems = [
+        f"unknown key {key!r}: a variant file (one with variant_of) has only the keys "
+        f"{', '.join(sorted(_VARIANT_KEYS))}; the changes themselves are written once, under "
+        "open_assumptions in the base design"
+        for key in spec if key not in _VARIANT_KEYS
+    ]
+    base_name = spec.get("variant_of")
+    if not isinstance(base_name, str) or not base_name.strip():
+        problems.append(f"variant_of ({base_name!r}) must be the path of the base design file, relative to this file")
+    choose = spec.get("choose", {})
+    if not isinstance(choose, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in choose.items()):
+        problems.append(f"choose ({choose!r}) must map an open assumption's id to the name of one of its choices")
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise DesignError(f"{where}: {len(problems)} problem(s) in the variant file:\n{lines}")
+    base_path = (path.parent / base_name).resolve()
+    base_spec, base_bytes = _read_spec(base_path)
+    if "variant_of" in base_spec:
+        raise DesignError(f"{where}: variant_of names {base_path}, itself a variant; name the base design file")
+    named = dict(base_spec)
+    for key in ("name", "title", "description"):
+        if key in spec:
+            named[key] = spec[key]
+    digest = hashlib.sha256(raw_bytes + b"\0" + base_bytes).hexdigest()
+    return design_from_spec(named, base_path, where=where, sha256=digest, choices=choose, variant_of=str(base_path))
+
+
+def apply_choices(design: Design, choose: Mapping[str, str], *, where: str) -> dict:
+    """The design's file contents with its choices, overridden by ``choose``, applied.
+
+    Raises
+    ------
+    DesignError
+        An unknown assumption or choice (naming what is allowed), or two alternatives
+        that change the same field of the same stage.
+    """
+    return _merge_choices(dict(design.spec), design.open_assumptions, {**design.choices, **choose}, where=where)
+
+
+def _merge_choices(spec: dict, assumptions: tuple[OpenAssumption, ...], choices: Mapping[str, str], *,
+                   where: str) -> dict:
+    changes: list[tuple[str, Mapping[str, Any]]] = []
+    for assumption_id, choice in choices.items():
+        a = next((x for x in assumptions if x.id == assumption_id), None)
+        if a is None:
+            known = ", ".join(x.id for x in assumptions) or "none (the design lists no open_assumptions)"
+            raise DesignError(f"{where}: open assumption ({assumption_id!r}) must be one of: {known}")
+        if not isinstance(choice, str) or choice not in a.choices:
+            raise DesignError(f"{where}: {assumption_id} ({choice!r}) must be one of: {', '.join(a.choices)}")
+        if choice != a.default:
+            changes.append((f"{assumption_id}={choice}", a.changes[choice]))
+    if not changes:
+        return spec
+    touched: dict[tuple[str, ...], str] = {}
+    for who, change in changes:
+        for field_path in _change_paths(change):
+            if field_path in touched:
+                raise DesignError(
+                    f"{where}: {touched[field_path]} and {who} both change {' '.join(field_path)}; "
+                    "the two alternatives cannot be combined"
+                )
+            touched[field_path] = who
+        spec = apply_changes(spec, change)
+    return spec
+
+
+def _change_paths(change: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for key, value in change.items():
+        if key == "stages":
+            out += [("stage", sid, k) for sid, kv in value.items() for k in kv]
+        else:
+            out.append((key,))
+    return out
+
+
+def apply_changes(spec: Mapping[str, Any], change: Mapping[str, Any]) -> dict:
+    """A copy of a design mapping with one alternative's (already checked) changes applied.
+
+    A ``null`` value under a stage removes that key (its documented default applies).
+    """
+    out = copy.deepcopy(dict(spec))
+    stages = out.get("stages") or []
+    by_id = {st.get("id"): st for st in stages if isinstance(st, dict)}
+    for key, value in change.items():
+        if key != "stages":
+            out[key] = copy.deepcopy(value)
+            continue
+        for sid, kv in value.items():
+            for k, v in kv.items():
+                if v is None:
+                    by_id[sid].pop(k, None)
+                else:
+                    by_id[sid][k] = copy.deepcopy(v)
+    return out
 
 
 # --------------------------------------------------------------------------- building
 
 
-def _build(spec: dict, path: Path, problems: list[str]) -> dict | None:
+def _build(spec: dict, path: Path, problems: list[str], known_codes: set[str]) -> dict | None:
     for key in spec:
         if key not in _TOP_KEYS:
             problems.append(f"unknown key {key!r}: the design's keys are {', '.join(sorted(_TOP_KEYS))}")
@@ -293,8 +560,6 @@ def _build(spec: dict, path: Path, problems: list[str]) -> dict | None:
 
     schema_path, schema = _read_schema(spec.get("frame_schema"), path, problems)
     fields = {f["name"]: f for f in schema.get("fields", [])} if schema else {}
-    known_codes = set(load_municipalities()["municipality_code"])
-
     stages_spec = spec.get("stages")
     stages: list[Stage] = []
     if stages_spec is not None and (not isinstance(stages_spec, list) or not stages_spec):
@@ -311,6 +576,12 @@ def _build(spec: dict, path: Path, problems: list[str]) -> dict | None:
         stages.append(stage)
     if problems:
         return None
+    stages, random_order = _order_random(stages, spec.get("random_order"), problems)
+    if expected is not None and stages:
+        _check_total(stages, expected, problems)
+    assumptions = _open_assumptions(spec, path, problems, known_codes)
+    if problems:
+        return None
     return {
         "name": str(spec["name"]),
         "title": str(spec["title"]),
@@ -319,9 +590,152 @@ def _build(spec: dict, path: Path, problems: list[str]) -> dict | None:
         "random_numbers": random_numbers,
         "expected_size": expected,
         "stages": tuple(stages),
+        "random_order": random_order,
+        "open_assumptions": assumptions,
         "frame_schema": schema,
         "frame_schema_path": str(schema_path),
     }
+
+
+def _order_random(stages: list[Stage], order: Any, problems: list[str]) -> tuple[list[Stage], tuple[str, ...]]:
+    """Put the random stages in ``random_order`` (their places in the list stay random stages')."""
+    randoms = [s for s in stages if isinstance(s, RandomStage)]
+    listed = tuple(s.id for s in randoms)
+    if order is None:
+        return stages, listed
+    kinds = {s.id: s.kind for s in stages}
+    if not isinstance(order, list) or not all(isinstance(x, str) for x in order):
+        problems.append(f"random_order ({order!r}) must be a list of the random stages' ids: {', '.join(listed)}")
+        return stages, listed
+    bad = False
+    for x in order:
+        if x not in kinds:
+            problems.append(f"random_order: stage {x!r} is not a stage of this design; the random stages are: "
+                            f"{', '.join(listed)}")
+            bad = True
+        elif kinds[x] != "random":
+            problems.append(f"random_order: stage {x!r} is a {kinds[x]} stage; only random stages are reordered "
+                            f"({', '.join(listed)})")
+            bad = True
+    for x in sorted({x for x in order if order.count(x) > 1}):
+        problems.append(f"random_order: stage {x!r} is listed more than once; list each random stage once")
+        bad = True
+    for x in listed:
+        if x not in order:
+            problems.append(f"random_order: stage {x!r} is left out; list every random stage once ({', '.join(listed)})")
+            bad = True
+    if bad:
+        return stages, listed
+    by_id = {s.id: s for s in randoms}
+    queue = iter(order)
+    return [by_id[next(queue)] if isinstance(s, RandomStage) else s for s in stages], tuple(order)
+
+
+def _check_total(stages: list[Stage], expected: int, problems: list[str]) -> None:
+    """Report an ``expected_size`` the stages cannot give on any frame.
+
+    Bounds on the number of distinct municipalities: a certainty stage before every other
+    kind adds its codes not named before; later, between 0 and that many. ``next``
+    adds exactly one per pick, ``skip`` between 0 and one per pick; a random stage that
+    excludes earlier selections exactly its size, one that does not between 0 and it.
+    """
+    low = high = 0
+    named: set[str] = set()
+    parts = []
+    only_certainty_so_far = True
+    for s in stages:
+        if isinstance(s, CertaintyStage):
+            new = len(set(s.codes) - named)
+            named |= set(s.codes)
+            lo, hi = (new if only_certainty_so_far else 0), new
+        else:
+            only_certainty_so_far = False
+            if isinstance(s, ExtremesStage):
+                hi = len(s.picks)
+                lo = hi if s.already_selected == "next" else 0
+            else:
+                hi = s.size
+                lo = hi if s.exclude_selected else 0
+        low, high = low + lo, high + hi
+        parts.append(f"{s.id} {lo}" if lo == hi else f"{s.id} {lo}-{hi}")
+    if low <= expected <= high:
+        return
+    gives = f"exactly {low}" if low == high else f"between {low} and {high}"
+    problems.append(
+        f"expected_size ({expected}) cannot come out of these stages: they give {gives} distinct "
+        f"municipalities ({', '.join(parts)}); change the field size of a random stage, "
+        "already_selected of an extremes stage, or expected_size"
+    )
+
+
+def _open_assumptions(spec: dict, path: Path, problems: list[str], known_codes: set[str]) -> tuple[OpenAssumption, ...]:
+    raw = spec.get("open_assumptions")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append("open_assumptions must be a list of {id, tag, question, default, alternatives}")
+        return ()
+    stage_ids = {st.get("id") for st in spec.get("stages") or [] if isinstance(st, dict)}
+    out: list[OpenAssumption] = []
+    keys = {"id", "tag", "question", "default", "alternatives"}
+    for i, a in enumerate(raw, start=1):
+        if not isinstance(a, dict):
+            problems.append(f"open_assumptions {i}: expected a mapping with keys {', '.join(sorted(keys))}")
+            continue
+        aid = a.get("id")
+        where = f"open_assumptions {aid!r}" if isinstance(aid, str) else f"open_assumptions {i}"
+        n_before = len(problems)
+        for key in a:
+            if key not in keys:
+                problems.append(f"{where}: unknown key {key!r}; allowed: {', '.join(sorted(keys))}")
+        if not isinstance(aid, str) or not _ID_RE.match(aid):
+            problems.append(f"{where}: id ({aid!r}) must be lower-case letters, digits and _ starting with a letter")
+        elif any(x.id == aid for x in out):
+            problems.append(f"{where}: id {aid!r} is used by an earlier assumption")
+        for key in ("tag", "question", "default"):
+            if not isinstance(a.get(key), str) or not a[key].strip():
+                problems.append(f"{where}: {key} must be a non-empty text")
+        alternatives = a.get("alternatives")
+        if not isinstance(alternatives, dict) or not alternatives:
+            problems.append(f"{where}: alternatives must map a name to the changes it makes")
+            continue
+        for name, change in alternatives.items():
+            _check_change(change, f"{where}, alternative {name!r}", stage_ids, problems)
+            if name == a.get("default"):
+                problems.append(f"{where}: alternative {name!r} has the name of the default")
+        if len(problems) > n_before:
+            continue
+        for name, change in alternatives.items():
+            # every alternative alone must give a valid design (sizes, totals, orderings)
+            trial = apply_changes({k: v for k, v in spec.items() if k != "open_assumptions"}, change)
+            sub: list[str] = []
+            _build(trial, path, sub, known_codes)
+            problems.extend(f"{where}, alternative {name!r}: {p}" for p in sub)
+        out.append(OpenAssumption(id=aid, tag=a["tag"].strip(), question=" ".join(a["question"].split()),
+                                  default=a["default"], alternatives=tuple(alternatives),
+                                  changes={k: v for k, v in alternatives.items()}))
+    return tuple(out)
+
+
+def _check_change(change: Any, where: str, stage_ids: set, problems: list[str]) -> None:
+    if not isinstance(change, dict) or not change:
+        problems.append(f"{where}: expected a mapping of changes with keys among {', '.join(sorted(_CHANGE_KEYS))}")
+        return
+    for key, value in change.items():
+        if key not in _CHANGE_KEYS:
+            problems.append(f"{where}: unknown key {key!r}; an alternative may change {', '.join(sorted(_CHANGE_KEYS))}")
+        elif key == "stages":
+            if not isinstance(value, dict):
+                problems.append(f"{where}: stages must map a stage id to {{field: new value}}")
+                continue
+            for sid, kv in value.items():
+                if sid not in stage_ids:
+                    problems.append(f"{where}: stage {sid!r} is not a stage of this design; the stages are: "
+                                    f"{', '.join(str(x) for x in stage_ids)}")
+                elif not isinstance(kv, dict) or not kv:
+                    problems.append(f"{where}: stage {sid!r}: expected {{field: new value}}, found {kv!r}")
+                elif "id" in kv or "kind" in kv:
+                    problems.append(f"{where}: stage {sid!r}: an alternative cannot change a stage's id or kind")
 
 
 def _read_schema(value: Any, design_path: Path, problems: list[str]) -> tuple[Path | None, dict | None]:
@@ -457,9 +871,33 @@ def _extremes(raw: dict, where: str, fields: dict, problems: list[str]):
     if ties not in TIES:
         problems.append(f"{where}: ties ({ties!r}) must be one of: {', '.join(TIES)}")
     eligible = _condition(raw.get("eligible"), where, fields, problems) if "eligible" in raw else None
+    columns = [v.column for v in parsed]
+    variable_order = raw.get("variable_order")
+    if variable_order is None:
+        variable_order = list(columns)
+    elif not isinstance(variable_order, list) or not all(isinstance(c, str) for c in variable_order):
+        problems.append(f"{where}: variable_order ({variable_order!r}) must list the columns of its variables: "
+                        f"{', '.join(columns)}")
+        variable_order = list(columns)
+    else:
+        for c in variable_order:
+            if c not in columns:
+                problems.append(f"{where}: variable_order names {c!r}, which is not one of its variables: "
+                                f"{', '.join(columns)}")
+        for c in columns:
+            if variable_order.count(c) != 1:
+                problems.append(f"{where}: variable_order must list {c!r} exactly once "
+                                f"(found {variable_order.count(c)} times); its variables are {', '.join(columns)}")
+    pick_order = raw.get("pick_order", "by_variable")
+    if pick_order not in PICK_ORDERS:
+        problems.append(
+            f"{where}: pick_order ({pick_order!r}) must be one of: by_variable (each variable with all its "
+            "measures before the next), by_measure (every variable's count before any per-inhabitant value)"
+        )
 
     def make(**kw):
         return ExtremesStage(
+            variable_order=tuple(variable_order), pick_order=pick_order,
             variables=tuple(parsed), measures=tuple(measures), already_selected=rule, ties=ties,
             per=per if "per_inhabitant" in measures else None,
             population=population if "per_inhabitant" in measures else None,

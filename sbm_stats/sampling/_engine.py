@@ -73,7 +73,15 @@ class _Pick:
     measure: str
     order: np.ndarray  # unit indices, best first (value descending, ties by code)
     values: list  # Fraction or int per position of ``order``
-    shown: list[str]  # the value in Swedish words per position
+    per: int | None  # the scale of a per-inhabitant value
+    decimals: int
+
+    def shown(self, position: int) -> str:
+        """The value at ``position`` (0-based) in Swedish words (formatted on demand)."""
+        value = self.values[position]
+        if self.measure == "count":
+            return sv_int(value)
+        return sv_decimal(float(value * self.per), self.decimals)
 
 
 @dataclass
@@ -101,8 +109,11 @@ class Plan:
         return len(self.codes)
 
 
-def compile_plan(frame: pd.DataFrame, design: Design) -> Plan:
+def compile_plan(frame: pd.DataFrame, design: Design, *, municipalities: pd.DataFrame | None = None) -> Plan:
     """Check ``frame`` against the design and turn the stages into index arrays.
+
+    ``municipalities`` (from :func:`sbm_stats.data.load_municipalities`) is read when not
+    given; a caller compiling many designs on one frame passes it once.
 
     Raises
     ------
@@ -114,9 +125,14 @@ def compile_plan(frame: pd.DataFrame, design: Design) -> Plan:
     """
     if not isinstance(design, Design):
         raise TypeError(f"design must be a Design (from load_design), not {type(design).__name__}")
-    municipalities = load_municipalities()
+    if municipalities is None:
+        municipalities = load_municipalities()
     clean = check_frame(frame, design.frame_schema, municipalities=municipalities)
-    codes = clean["municipality_code"].to_numpy(dtype=object)
+    # pandas deep-copies ``attrs`` (the frame's metadata) on every column access; the
+    # ranking reads plain columns of a copy without them.
+    columns = pd.DataFrame(clean, copy=False)
+    columns.attrs = {}
+    codes = columns["municipality_code"].to_numpy(dtype=object)
     names_all = municipalities.set_index("municipality_code")["municipality_name"]
     names = np.array([names_all[c] for c in codes], dtype=object)
     position = {c: i for i, c in enumerate(codes)}
@@ -133,12 +149,12 @@ def compile_plan(frame: pd.DataFrame, design: Design) -> Plan:
                 )
             step.idx = np.array([position[c] for c in stage.codes], dtype=np.int64)
         elif isinstance(stage, ExtremesStage):
-            eligible = stage.eligible.evaluate(clean) if stage.eligible is not None else np.ones(len(codes), bool)
+            eligible = stage.eligible.evaluate(columns) if stage.eligible is not None else np.ones(len(codes), bool)
             step.eligible = eligible
-            step.picks = [_rank(clean, codes, eligible, stage, v.column, v.label, m) for v, m in stage.picks]
+            step.picks = [_rank(columns, codes, eligible, stage, v.column, v.label, m) for v, m in stage.picks]
         else:
             first_random = min(first_random, k)
-            step.eligible = stage.eligible.evaluate(clean)
+            step.eligible = stage.eligible.evaluate(columns)
             step.idx = np.flatnonzero(step.eligible)
         steps.append(step)
     plan = Plan(
@@ -146,7 +162,42 @@ def compile_plan(frame: pd.DataFrame, design: Design) -> Plan:
         synthetic=bool(clean.attrs.get("synthetic", False)), source=str(clean.attrs.get("source_file", "<frame>")),
     )
     check_feasible(plan)
+    check_total(plan)
     return plan
+
+
+def check_total(plan: Plan) -> None:
+    """Raise DesignError if the design's ``expected_size`` cannot come out on this frame.
+
+    Checked before any draw where the total is fixed by the frame: every random stage
+    excludes earlier selections (so it adds exactly its size) and none is followed by a
+    certainty or extremes stage. The error names each stage's contribution, and the
+    field that makes it depend on the frame (``already_selected: skip``).
+    """
+    design = plan.design
+    if design.expected_size is None or _later_nonrandom(plan):
+        return
+    randoms = [s.stage for s in plan.steps if isinstance(s.stage, RandomStage)]
+    if not all(r.exclude_selected for r in randoms):
+        return
+    _, stage_of, _ = deterministic_prefix(plan)
+    parts = []
+    total = 0
+    for step in plan.steps:
+        added = step.stage.size if isinstance(step.stage, RandomStage) else int((stage_of == step.index).sum())
+        total += added
+        note = ""
+        if isinstance(step.stage, ExtremesStage) and step.stage.already_selected == "skip":
+            note = f" of {len(step.picks)} picks (already_selected: skip)"
+        parts.append(f"{step.stage.id} {added}{note}")
+    if total != design.expected_size:
+        raise DesignError(
+            f"{design.path}: the design states expected_size {design.expected_size}, but on this frame "
+            f"({plan.source}) it gives {total} distinct municipalities ({', '.join(parts)}). "
+            "With already_selected: skip an extremes stage adds only the municipalities not already "
+            "selected, which depends on the frame; change the field size of a random stage, "
+            "already_selected, or expected_size. Nothing was drawn."
+        )
 
 
 def _rank(frame, codes, eligible, stage: ExtremesStage, column: str, label: str, measure: str) -> _Pick:
@@ -158,11 +209,8 @@ def _rank(frame, codes, eligible, stage: ExtremesStage, column: str, label: str,
         pop = frame[stage.population].to_numpy()
         values = {i: Fraction(int(counts[i]), int(pop[i])) for i in idx}
     order = sorted(idx, key=lambda i: (-values[i], codes[i]))
-    if measure == "count":
-        shown = [sv_int(values[i]) for i in order]
-    else:
-        shown = [sv_decimal(float(values[i] * stage.per), stage.decimals) for i in order]
-    return _Pick(column, label, measure, np.array(order, dtype=np.int64), [values[i] for i in order], shown)
+    return _Pick(column, label, measure, np.array(order, dtype=np.int64), [values[i] for i in order],
+                 stage.per, stage.decimals)
 
 
 def pick_phrase(stage: ExtremesStage, pick: _Pick) -> str:
@@ -227,7 +275,7 @@ def _check_tie(plan: Plan, stage: ExtremesStage, pick: _Pick, position: int, sel
         who = ", ".join(f"{plan.codes[u]} {plan.names[u]}" for u in [int(pick.order[position]), *tied])
         raise DesignError(
             f"{plan.design.path}: stage {stage.id!r}, {pick.variable} ({pick.measure}): "
-            f"{who} share the value {pick.shown[position]} at the rank where one is taken; the design says "
+            f"{who} share the value {pick.shown(position)} at the rank where one is taken; the design says "
             "ties: error. Decide by hand, or set ties: lowest_code."
         )
 

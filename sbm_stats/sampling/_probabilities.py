@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._design import Design
-from ._engine import Progress, compile_plan, exact_probabilities, simulate
+from ._engine import Exact, Plan, Progress, compile_plan, exact_probabilities, simulate
 
 __all__ = ["inclusion_probabilities", "InclusionProbabilities"]
 
@@ -180,7 +180,16 @@ def inclusion_probabilities(
         raise ValueError(f"seed ({seed!r}) must be a non-negative integer when replicates > 0")
     if not isinstance(block, int) or block < 1:
         raise ValueError(f"block ({block!r}) must be a positive integer")
-    plan = compile_plan(frame, design)
+    return probabilities_from_plan(compile_plan(frame, design), replicates=replicates, seed=seed, block=block,
+                                   progress=progress)[0]
+
+
+def probabilities_from_plan(
+    plan: Plan, *, replicates: int = 0, seed: int | None = None, block: int = 10_000,
+    progress: Progress | None = None,
+) -> tuple[InclusionProbabilities, Exact]:
+    """:func:`inclusion_probabilities` on a compiled plan; also returns the engine's exact result."""
+    design = plan.design
     exact = exact_probabilities(plan)
     kwargs = {}
     if replicates:
@@ -190,9 +199,10 @@ def inclusion_probabilities(
             replicates=replicates, seed=int(seed), monte_carlo=p, standard_error=np.sqrt(p * (1 - p) / replicates),
             monte_carlo_by_stage=sim.by_stage / replicates, mean_size=float(sim.sizes.mean()),
         )
-    return InclusionProbabilities(
+    result = InclusionProbabilities(
         design=design, frame_source=plan.source, synthetic=plan.synthetic,
         codes=tuple(str(c) for c in plan.codes), names=tuple(str(x) for x in plan.names),
         stages=tuple(s.id for s in design.stages), exact=exact.pi, exact_method=tuple(str(m) for m in exact.method),
         exact_note=exact.note, exact_by_stage=exact.by_stage, **kwargs,
     )
+    return result, exact

@@ -19,6 +19,7 @@ from .._version import __version__
 from ..errors import DesignError
 from ._design import CertaintyStage, Design, ExtremesStage
 from ._engine import (
+    Exact,
     Plan,
     compile_plan,
     exact_probabilities,
@@ -202,7 +203,12 @@ def select_sample(frame: pd.DataFrame, design: Design, *, seed: int, replicates:
     seed = _check_seed(seed)
     if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 1:
         raise ValueError(f"replicates ({replicates!r}) must be a positive integer")
-    plan = compile_plan(frame, design)
+    return draw_sample(compile_plan(frame, design), seed=seed, replicates=replicates)
+
+
+def draw_sample(plan: Plan, *, seed: int, replicates: int, exact: Exact | None = None) -> Sample:
+    """:func:`select_sample` on a compiled plan (``exact``: its exact probabilities, if known)."""
+    design = plan.design
     selected = np.zeros(plan.n, dtype=bool)
     picked: list[dict[str, Any]] = []
     records: list[StageRecord] = []
@@ -225,10 +231,10 @@ def select_sample(frame: pd.DataFrame, design: Design, *, seed: int, replicates:
                 top = int(out.pick.order[0])
                 passed = ", ".join(f"{plan.names[u]} ({_who_took(u, picked)})" for u in out.passed)
                 if out.chosen is None:
-                    lines.append(f"{phrase}: {plan.names[top]} ({out.pick.shown[0]}), redan vald "
+                    lines.append(f"{phrase}: {plan.names[top]} ({out.pick.shown(0)}), redan vald "
                                  f"({_who_took(top, picked)}); ingen ny kommun (already_selected: skip)")
                     continue
-                value = out.pick.shown[out.rank - 1]
+                value = out.pick.shown(out.rank - 1)
                 if out.rank == 1:
                     reason = f"{phrase}: {value}"
                     lines.append(f"{phrase}: **{plan.names[out.chosen]}** ({value}) vald")
@@ -277,7 +283,7 @@ def select_sample(frame: pd.DataFrame, design: Design, *, seed: int, replicates:
             + "). With already_selected: skip or exclude_selected: false the size depends on the data; "
             "adjust the sizes or remove expected_size."
         )
-    pi, method, se, note, reps = _probabilities_for(plan, [d["unit"] for d in picked], seed, replicates)
+    pi, method, se, note, reps = _probabilities_for(plan, [d["unit"] for d in picked], seed, replicates, exact)
     units = tuple(
         SelectedUnit(
             order=k + 1, stage=d["stage"].id, stage_kind=d["stage"].kind,
@@ -292,8 +298,8 @@ def select_sample(frame: pd.DataFrame, design: Design, *, seed: int, replicates:
                   stages=tuple(records), frame_size=plan.n, probability_note=note, replicates=reps)
 
 
-def _probabilities_for(plan: Plan, units: list[int], seed: int, replicates: int):
-    exact = exact_probabilities(plan)
+def _probabilities_for(plan: Plan, units: list[int], seed: int, replicates: int, exact: Exact | None):
+    exact = exact if exact is not None else exact_probabilities(plan)
     pi = [float(exact.pi[i]) for i in units]
     method = [str(exact.method[i]) for i in units]
     se = [0.0] * len(units)
