@@ -27,22 +27,34 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from .audit import audit
 
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        _check_out(out)  # before the work, so that a bad --out costs nothing and prints no table
     result = audit(data_dir=args.data_dir, claims_path=args.claims)
     print(result)
-    if args.out:
-        _write_csv(result.to_frame(), Path(args.out))
+    if out is not None:
+        _write_csv(result.to_frame(), out)
     if args.strict and result.inconsistent:
         print(f"sbm-stats: {len(result.inconsistent)} claim(s) inconsistent", file=sys.stderr)
         return 1
     return 0
 
 
-def _write_csv(frame, out: Path) -> None:
-    """Write the table to ``out`` whole or not at all."""
-    from ._io import write_files
+def _check_out(out: Path) -> None:
+    """``--out`` must name a file whose folder is (or can become) a folder."""
     from .errors import DataValidationError, Problem
 
     if out.is_dir():
         raise DataValidationError([Problem(str(out), None, None, None, "a file path for --out (found a folder)")])
+    blocker = next((p for p in out.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise DataValidationError([Problem(str(out), None, None, None,
+                                           f"a file path for --out in a folder ({blocker} is a file)")])
+
+
+def _write_csv(frame, out: Path) -> None:
+    """Write the table to ``out`` whole or not at all."""
+    from ._io import write_files
+
     write_files(out.parent, {out.name: frame.to_csv(index=False, lineterminator="\n")})
     print(f"wrote {out}", file=sys.stderr)

@@ -20,6 +20,9 @@ Examples
 
 from __future__ import annotations
 
+import math
+import os
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +32,8 @@ import pandas as pd
 import yaml
 
 from .compare import census_change
-from .data import _resolve, load_datapackage, load_published_figures, load_table, load_verbal_quantities
+from ._yaml import _LimitedLoader, load_yaml
+from .data import _resolve, default_data_dir, load_datapackage, load_published_figures, load_table, load_verbal_quantities
 from .errors import DataValidationError, Problem
 from .formatting import fmt_int, fmt_num, fmt_pct
 from .verbal import rounding_unit, verbal_range
@@ -55,6 +59,50 @@ _KINDS: dict[str, tuple[str, ...]] = {
 }
 _COMMON = ("id", "section", "claim", "kind")
 _FIGURE_KEYS = ("figure", "numerator", "before", "after", "a", "b", "total")
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+#: Every key a claim may have: a test of its value and what is expected, in words.
+_PARAMETERS: dict[str, tuple[Any, str]] = {
+    "id": (_text, "a non-empty text"),
+    "section": (_text, "a non-empty text"),
+    "claim": (_text, "a non-empty text"),
+    "reading": (lambda v: isinstance(v, str), "a text"),
+    "kind": (lambda v: isinstance(v, str) and v in _KINDS, f"one of: {', '.join(_KINDS)}"),
+    "wording": (_text, "a Swedish wording of verbal_quantities.csv, e.g. 'drygt hälften' or 'cirka 800'"),
+    "reason": (_text, "a non-empty text"),
+    "table": (_text, "the name of a table of the data package"),
+    "where": (_text, "a boolean column of the table"),
+    "column": (_text, "a column of the table"),
+    "figure": (_text, "a figure_id of published_figures.csv"),
+    "numerator": (_text, "a figure_id of published_figures.csv"),
+    "before": (_text, "a figure_id of published_figures.csv"),
+    "after": (_text, "a figure_id of published_figures.csv"),
+    "a": (_text, "a figure_id of published_figures.csv"),
+    "b": (_text, "a figure_id of published_figures.csv"),
+    "parts": (lambda v: isinstance(v, list) and bool(v) and all(_text(x) for x in v),
+              "a non-empty list of figure_ids of published_figures.csv"),
+    "total": (lambda v: _text(v) or (_is_number(v) and v > 0), "a figure_id of published_figures.csv or a positive number"),
+    "total_of": (lambda v: v in ("count", "base"), "'count' or 'base'"),
+    "at_most": (lambda v: isinstance(v, bool), "true or false"),
+    "base": (lambda v: _is_number(v) and v > 0, "a positive number"),
+    "years": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0, "a positive whole number of years"),
+    "rule": (lambda v: v in ("equal", "rounded"), "'equal' or 'rounded'"),
+    "expected": (lambda v: v in ("increase", "decrease"), "'increase' or 'decrease'"),
+}
+
+
+def _short(value: Any) -> Any:
+    """A value small enough to repeat in a message."""
+    text = repr(value)
+    return value if len(text) <= 80 else text[:77] + "..."
 
 
 @dataclass(frozen=True)
@@ -110,56 +158,72 @@ class AuditResult:
 def load_claims(path: str | Path | None = None, *, data_dir: str | Path | None = None) -> list[dict[str, Any]]:
     """Read and validate the claims registry; every problem is reported at once.
 
+    The file is read with the project's capped safe YAML loader
+    (:func:`sbm_stats._yaml.load_yaml`), so that object tags and alias bombs are refused.
+
     Raises
     ------
     DataValidationError
-        Naming the file, the line of the claim, the key and what was expected: an
-        unknown kind, a missing parameter, a figure id not in published_figures.
+        Naming the file, the line of the claim, the key and what was expected: a path
+        that is not a regular file, text that is not UTF-8 or not YAML (with its line),
+        a document that is not a mapping with a ``claims`` list, an unknown kind, a
+        missing parameter or one of the wrong type, a figure id not in
+        published_figures, a wording that is not a verbal quantity.
     """
-    folder = _resolve(data_dir)
+    return _read_claims(path, _resolve(data_dir))[0]
+
+
+def _read_claims(path: str | Path | None, folder: Path) -> tuple[list[dict[str, Any]], list[int | None], str]:
+    """The claims, the line each starts on, and the file's name in messages."""
     file = Path(path) if path is not None else folder / "audit" / "claims_2014.yaml"
-    name = str(path) if path is not None else "data/audit/claims_2014.yaml"
-    if not file.exists():
-        raise DataValidationError([Problem(name, None, None, None, "an existing claims file (no such file)")])
-    text = file.read_text(encoding="utf-8")
-    try:
-        doc = yaml.safe_load(text)
-        lines = [item.start_mark.line + 1 for item in _claims_node(yaml.compose(text))]
-    except yaml.YAMLError as exc:
-        raise DataValidationError([Problem(name, None, None, None, f"valid YAML ({exc})")]) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
-        raise DataValidationError([Problem(name, None, "claims", None, "a top-level 'claims' list")])
+    if path is not None:
+        name = str(path)
+    elif folder.resolve() == default_data_dir().resolve():
+        name = "data/audit/claims_2014.yaml"
+    else:
+        name = str(file)
+    doc, lines = _parse_claims_file(file, name)
     figures = set(load_published_figures(folder).figure_id)
+    verbal = load_verbal_quantities(folder)
     tables = {res["name"]: [f["name"] for f in res["schema"]["fields"]]
               for res in load_datapackage(folder)["resources"] if isinstance(res["schema"], dict)}
     problems: list[Problem] = []
     seen: set[str] = set()
     for line, claim in zip(lines, doc["claims"]):
         if not isinstance(claim, dict):
-            problems.append(Problem(name, line, None, claim, "a mapping with id, section, claim and kind"))
+            problems.append(Problem(name, line, None, _short(claim), "a mapping with id, section, claim and kind"))
             continue
+        before = len(problems)
         for key in _COMMON:
             if key not in claim:
                 problems.append(Problem(name, line, key, None, f"the key {key!r}"))
-        kind = claim.get("kind")
-        if kind is not None and kind not in _KINDS:
-            problems.append(Problem(name, line, "kind", kind, f"one of: {', '.join(_KINDS)}"))
-            continue
-        for key in _KINDS.get(kind, ()):
+        for key, value in claim.items():
+            check = _PARAMETERS.get(key) if isinstance(key, str) else None
+            if check is None:
+                problems.append(Problem(name, line, str(key), None,
+                                        f"only the keys {', '.join(sorted(_PARAMETERS))} (unknown key)"))
+            elif not check[0](value):
+                problems.append(Problem(name, line, key, _short(value), check[1]))
+        if len(problems) > before:
+            continue  # the checks below rely on the keys above being there and of their type
+        kind = claim["kind"]
+        for key in _KINDS[kind]:
             if key not in claim:
                 problems.append(Problem(name, line, key, None, f"the key {key!r} for a {kind} claim"))
         if kind == "verbal_share" and "figure" not in claim and not {"numerator", "base", "wording"} <= set(claim):
             problems.append(Problem(name, line, "figure", None, "'figure', or 'numerator', 'base' and 'wording'"))
-        if claim.get("id") in seen:
-            problems.append(Problem(name, line, "id", claim.get("id"), "an id used once"))
-        seen.add(claim.get("id"))
-        for key in _FIGURE_KEYS:
+        if claim["id"] in seen:
+            problems.append(Problem(name, line, "id", claim["id"], "an id used once"))
+        seen.add(claim["id"])
+        for key in (*_FIGURE_KEYS, "parts"):
             for ref in _as_list(claim.get(key)):
                 if isinstance(ref, str) and ref not in figures:
                     problems.append(Problem(name, line, key, ref, "a figure_id of published_figures.csv"))
-        for ref in _as_list(claim.get("parts")):
-            if ref not in figures:
-                problems.append(Problem(name, line, "parts", ref, "a figure_id of published_figures.csv"))
+        if "wording" in claim:
+            try:
+                verbal_range(claim["wording"], table=verbal)
+            except ValueError as exc:
+                problems.append(Problem(name, line, "wording", claim["wording"], f"a verbal quantity: {exc}"))
         if "table" in claim:
             columns = tables.get(claim["table"])
             if columns is None:
@@ -171,7 +235,59 @@ def load_claims(path: str | Path | None = None, *, data_dir: str | Path | None =
                                                 f"a column of {claim['table']}: {', '.join(columns)}"))
     if problems:
         raise DataValidationError(problems, summary=f"{name}: {len(problems)} problem(s)")
-    return doc["claims"]
+    return doc["claims"], lines, name
+
+
+def _parse_claims_file(file: Path, name: str) -> tuple[dict[str, Any], list[int | None]]:
+    """The YAML document (a mapping with a ``claims`` list) and the line of each claim."""
+    try:
+        mode = os.stat(file).st_mode
+    except FileNotFoundError:
+        raise DataValidationError([Problem(name, None, None, None, "an existing claims file (no such file)")]) from None
+    except OSError as exc:
+        raise DataValidationError([Problem(name, None, None, None,
+                                           f"a readable claims file ({exc.strerror or exc})")]) from None
+    if not stat.S_ISREG(mode):
+        found = "a folder" if stat.S_ISDIR(mode) else "a special file (a pipe, device or socket)"
+        raise DataValidationError([Problem(name, None, None, None, f"a claims file (YAML), found {found}")])
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise DataValidationError([Problem(name, None, None, None,
+                                           f"a readable claims file ({exc.strerror or exc})")]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataValidationError([Problem(
+            name, line, None, f"byte 0x{data[exc.start:exc.start + 1].hex()}",
+            "UTF-8 text (the file looks like Latin-1, Windows-1252 or binary: save it as UTF-8)")]) from None
+    try:
+        doc = load_yaml(text)
+        loader = _LimitedLoader(text)  # the same caps as load_yaml, for the claims' line numbers
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        what = getattr(exc, "problem", None) or str(exc)
+        where = f" at column {mark.column + 1}" if mark is not None else ""
+        raise DataValidationError([Problem(name, mark.line + 1 if mark is not None else None, None, None,
+                                           f"valid YAML ({what}{where})")]) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
+        if not isinstance(doc, dict):
+            found = "an empty document" if doc is None else f"a {type(doc).__name__}"
+        elif "claims" not in doc:
+            found = "no 'claims' key"
+        else:
+            found = f"'claims' as a {type(doc['claims']).__name__}"
+        raise DataValidationError([Problem(name, None, "claims", None,
+                                           f"a mapping with a top-level 'claims' list (found {found})")])
+    nodes = _claims_node(root)
+    lines: list[int | None] = [node.start_mark.line + 1 for node in nodes]
+    lines += [None] * (len(doc["claims"]) - len(lines))
+    return doc, lines
 
 
 def audit(*, data_dir: str | Path | None = None, claims_path: str | Path | None = None) -> AuditResult:
@@ -191,14 +307,25 @@ def audit(*, data_dir: str | Path | None = None, claims_path: str | Path | None 
         One :class:`ClaimResult` per claim, in registry order.
     """
     folder = _resolve(data_dir)
-    claims = load_claims(claims_path, data_dir=folder)
+    claims, lines, name = _read_claims(claims_path, folder)
     ctx = _Context(
         figures=load_published_figures(folder).set_index("figure_id"),
         verbal=load_verbal_quantities(folder),
         folder=folder,
     )
-    results = tuple(_evaluate(claim, ctx) for claim in claims)
-    return AuditResult(results, str(claims_path or "data/audit/claims_2014.yaml"))
+    results = []
+    problems: list[Problem] = []
+    for line, claim in zip(lines, claims):
+        try:
+            results.append(_evaluate(claim, ctx))
+        except DataValidationError as exc:
+            problems += [Problem(name, line, p.column, p.value, f"{p.expected} (in {p.file or 'the data'})")
+                         for p in exc.problems]
+        except (ValueError, ZeroDivisionError) as exc:  # a figure the claim's arithmetic cannot use
+            problems.append(Problem(name, line, None, claim.get("id"), f"a claim that can be recomputed ({exc})"))
+    if problems:
+        raise DataValidationError(problems, summary=f"{name}: {len(problems)} claim(s) cannot be recomputed")
+    return AuditResult(tuple(results), name)
 
 
 # ------------------------------------------------------------------------ evaluation
