@@ -19,6 +19,10 @@ Grammar (keywords in lower case)::
 Text columns allow ``==``, ``!=`` and ``in``; for a column with an ``enum`` constraint
 every literal must be one of its values. Number columns allow every operator with a
 number literal.
+
+A condition is at most :data:`MAX_LENGTH` characters long, nests ``(`` and ``not`` at most
+:data:`MAX_DEPTH` deep and writes numbers with at most :data:`MAX_DIGITS` digits; beyond
+that it is refused with a :class:`ConditionError` (never a ``RecursionError``).
 """
 
 from __future__ import annotations
@@ -30,7 +34,14 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-__all__ = ["Condition", "parse_condition", "ConditionError"]
+__all__ = ["Condition", "parse_condition", "ConditionError", "MAX_LENGTH", "MAX_DEPTH", "MAX_DIGITS"]
+
+#: The longest condition accepted, in characters (a design's conditions are a line or two).
+MAX_LENGTH = 2_000
+#: The deepest nesting of parentheses and ``not`` accepted.
+MAX_DEPTH = 32
+#: The most digits a number literal may have.
+MAX_DIGITS = 30
 
 
 class ConditionError(ValueError):
@@ -47,6 +58,7 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+_SPACE = re.compile(r"\s*")
 _KEYWORDS = {"and", "or", "not", "in"}
 
 
@@ -156,6 +168,9 @@ def parse_condition(text: Any) -> Condition:
     """
     if not isinstance(text, str) or not text.strip():
         raise ConditionError(f"a condition must be non-empty text such as 'column == \"value\"', not {text!r}")
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(f"a condition must be at most {MAX_LENGTH} characters long; this one has "
+                             f"{len(text)} (it starts {text[:40]!r})")
     tokens = _tokenize(text)
     parser = _Parser(tokens, text)
     tree = parser.parse_or()
@@ -172,7 +187,7 @@ def _tokenize(text: str) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     pos = 0
     while pos < len(text):
-        if text[pos:].strip() == "":
+        if _SPACE.match(text, pos).end() == len(text):
             break
         m = _TOKEN.match(text, pos)
         if not m:
@@ -183,6 +198,9 @@ def _tokenize(text: str) -> list[tuple[str, Any]]:
         if kind == "string":
             out.append(("literal", value[1:-1]))
         elif kind == "number":
+            if sum(c.isdigit() for c in value) > MAX_DIGITS:
+                raise ConditionError(f"a number in a condition must have at most {MAX_DIGITS} digits; "
+                                     f"found {value[:20]}... in condition {text[:80]!r}")
             out.append(("literal", float(value) if "." in value else int(value)))
         elif kind == "word" and value in _KEYWORDS:
             out.append((value, value))
@@ -200,6 +218,7 @@ class _Parser:
         self.tokens = tokens
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def _peek(self) -> str | None:
         return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
@@ -227,15 +246,22 @@ class _Parser:
         return nodes[0] if len(nodes) == 1 else _Bool("and", tuple(nodes))
 
     def parse_not(self) -> _Node:
-        if self._peek() == "not":
-            self.pos += 1
-            return _Not(self.parse_not())
-        if self._peek() == "(":
+        if self._peek() not in ("not", "("):
+            return self.parse_comparison()
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ConditionError(f"a condition may nest parentheses and 'not' at most {MAX_DEPTH} deep; "
+                                 f"write it more simply: {self.text[:80]!r}")
+        try:
+            if self._peek() == "not":
+                self.pos += 1
+                return _Not(self.parse_not())
             self.pos += 1
             node = self.parse_or()
             self._take(")", "')'")
             return node
-        return self.parse_comparison()
+        finally:
+            self.depth -= 1
 
     def parse_comparison(self) -> _Node:
         column = self._take("column", "a column name")
