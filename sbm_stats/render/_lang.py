@@ -1,8 +1,15 @@
 """Words a reader of the rendered document sees, in Swedish and English.
 
-The Swedish terms follow Quarto's own translation file (``_language-sv.yml``),
-except that a reference to a section reads "avsnitt 2.1" in lower case, as it
-stands inside a Swedish sentence; ``@Sec-...`` gives "Avsnitt 2.1".
+The Swedish terms are Quarto's own (``src/resources/language/_language-sv.yml``
+in quarto-cli): "Figur", "Tabell", "Avsnitt", the callout titles "Notera",
+"Tips", "Varning", "Viktigt". Quarto's Swedish file has no title for the
+*caution* callout (it lists ``callout-danger-title: "Försiktigt"``, a key Quarto
+does not read, so Quarto falls back to English "Caution"); here it is
+"Försiktigt", the word that file gives. A document changes any of them with
+Quarto's ``crossref:`` options (``fig-title``, ``tbl-title``, ``fig-prefix``,
+``tbl-prefix``, ``sec-prefix``, ``title-delim``): for example
+``sec-prefix: avsnitt`` for the lower case inside a Swedish sentence
+(``@Sec-...`` still gives "Avsnitt 2.1").
 """
 
 from __future__ import annotations
@@ -40,6 +47,12 @@ class Labels:
     callout_titles: Mapping[str, str]
     months: tuple[str, ...]
 
+    def for_filter(self) -> dict[str, str]:
+        """The labels as the Lua filter reads them (Quarto's key names)."""
+        values = {key: getattr(self, attr) for key, attr in CROSSREF_KEYS.items()}
+        values.update({f"callout-{kind}": title for kind, title in self.callout_titles.items()})
+        return values
+
     def long_date(self, year: int, month: int, day: int) -> str:
         """The date written out: "1 mars 2015" (sv) or "March 1, 2015" (en)."""
         name = self.months[month - 1]
@@ -54,7 +67,7 @@ _BASE = {
         tbl_title="Tabell",
         fig_prefix="Figur",
         tbl_prefix="Tabell",
-        sec_prefix="avsnitt",
+        sec_prefix="Avsnitt",
         title_delim=":",
         toc_title="Innehållsförteckning",
         callout_titles={

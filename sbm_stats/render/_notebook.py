@@ -68,39 +68,18 @@ def __sbm_setup__():
 
     for module in ("pandas", "pandas.core.frame"):
         formatters["text/html"].for_type_by_name(module, "DataFrame", frame_html)
-
-    # Under a non-inline backend (Agg), show the pyplot figures a chunk leaves
-    # open, as the inline backend does.
-    def flush(result=None):
-        import sys
-        pyplot = sys.modules.get("matplotlib.pyplot")
-        if pyplot is None or "inline" in pyplot.get_backend():
-            return
-        from IPython.display import display
-        for number in pyplot.get_fignums():
-            display(pyplot.figure(number))
-        pyplot.close("all")
-
-    ip.events.register("post_run_cell", flush)
 __sbm_setup__()
 del __sbm_setup__
 
 
 def __sbm_inline__(i, value):
-    """Publish an inline value: a str as is, else _repr_markdown_(), else str()."""
+    """Publish an inline value with every representation IPython gives it.
+
+    The renderer picks one as Quarto does: text/markdown, else text/plain.
+    """
     from IPython.display import publish_display_data
-    if isinstance(value, str):
-        text = value
-    else:
-        text = None
-        method = getattr(value, "_repr_markdown_", None)
-        if callable(method):
-            text = method()
-            if isinstance(text, tuple):
-                text = text[0]
-        if text is None:
-            text = str(value)
-    publish_display_data({{{mime!r}: {{"id": i, "text": text}}, "text/plain": text}})
+    data, _ = get_ipython().display_formatter.format(value)
+    publish_display_data({{**data, {mime!r}: {{"id": i}}}})
 '''
 
 

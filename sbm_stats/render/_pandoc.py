@@ -1,5 +1,13 @@
 """Write HTML, DOCX and PDF from pandoc markdown.
 
+Each output takes two pandoc runs. The first reads the markdown, runs the Lua
+filter ``filters/quarto.lua`` (numbering, captions, cross-references,
+callouts, conditional content, page breaks) and writes pandoc's JSON tree.
+Python then reads that tree: the filter's problems (a reference to a missing
+label, a label used twice) become errors naming their lines, and every file
+the tree names is checked (``_resources.py``: images only, from allowed
+folders only) before any writer reads one. The second run writes the format.
+
 - HTML: pandoc's ``html5`` writer with this package's template and CSS, every
   image embedded (``--embed-resources``), MathML for formulas: one
   self-contained file.
@@ -19,8 +27,10 @@ creation date.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,10 +43,12 @@ import yaml
 from ._errors import RenderError
 from ._markdown import MarkdownResult
 from ._progress import Progress
+from ._resources import check_resource, document_resources, is_remote
 from ._settings import DocumentSettings
 
 __all__ = ["pandoc_path", "write_outputs", "Job"]
 
+_LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _TYPST_PAPER = {"a4": "a4", "a5": "a5", "a3": "a3", "letter": "us-letter", "us-letter": "us-letter",
                 "legal": "us-legal", "us-legal": "us-legal"}
 
@@ -78,6 +90,9 @@ def _metadata(settings: DocumentSettings, fmt: str, stem: str) -> dict[str, Any]
         meta["date"] = settings.date_text
     if settings.abstract:
         meta["abstract"] = settings.abstract
+    if not _LANG_RE.fullmatch(settings.lang):
+        raise RenderError(f"front matter: lang ({settings.lang!r}) must be a language tag such as "
+                          "'sv', 'sv-SE' or 'en'")
     meta["lang"] = settings.lang
     meta["pagetitle"] = settings.title or stem
     meta["toc-title"] = settings.labels.toc_title
@@ -86,11 +101,21 @@ def _metadata(settings: DocumentSettings, fmt: str, stem: str) -> dict[str, Any]
         meta["link-citations"] = True
     if settings.csl:
         meta["csl"] = settings.csl
+    meta["sbm-render"] = {
+        "format": fmt,
+        "number-sections": bool(settings.option(fmt, "number-sections", False)),
+        "number-depth": int(settings.option(fmt, "number-depth", 6)),
+        "labels": settings.labels.for_filter(),
+    }
     return meta
 
 
-def _run(args: list[str], *, cwd: Path, env: dict[str, str], what: str) -> None:
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+def _filter_path() -> str:
+    return str(resources.files("sbm_stats.render").joinpath("filters", "quarto.lua"))
+
+
+def _run(args: list[str], *, cwd: Path, env: dict[str, str], what: str) -> str:
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8")
     if proc.returncode != 0:
         raise RenderError(f"pandoc failed writing {what} (exit code {proc.returncode}):\n{proc.stderr.strip()}")
     missing = [line.strip() for line in proc.stderr.splitlines() if "Could not fetch resource" in line]
@@ -99,29 +124,42 @@ def _run(args: list[str], *, cwd: Path, env: dict[str, str], what: str) -> None:
         # silent gap in the Word file
         raise RenderError(f"pandoc could not find a resource the document uses, writing {what}:\n"
                           + "\n".join(missing) + "\n(image paths are relative to the .qmd file's folder)")
+    return proc.stdout
 
 
-def _pandoc_args(job: Job, settings: DocumentSettings, workdir: Path, meta_path: Path) -> list[str]:
-    fmt = job.fmt
-    toc = bool(settings.option(fmt, "toc", False))
-    toc_depth = int(settings.option(fmt, "toc-depth", 3))
-    md_path = workdir / f"body.{fmt}.md"
-    md_path.write_text(job.markdown.markdown, encoding="utf-8")
+def _data_dir(workdir: Path) -> Path:
     # An empty user data folder: a reference.docx, template or defaults file in
     # the user's own pandoc folder must not change what is written.
     data_dir = workdir / "pandoc-data"
     data_dir.mkdir(exist_ok=True)
+    return data_dir
+
+
+def _tree_args(job: Job, workdir: Path, meta_path: Path) -> list[str]:
+    """Pandoc run 1: markdown -> JSON tree, through the Quarto filter."""
+    md_path = workdir / f"body.{job.fmt}.md"
+    md_path.write_text(job.markdown.markdown, encoding="utf-8")
+    return [pandoc_path(), str(md_path), "--from", "markdown", "--to", "json",
+            "--data-dir", str(_data_dir(workdir)), "--metadata-file", str(meta_path),
+            "--lua-filter", _filter_path()]
+
+
+def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path: Path,
+                 has_citations: bool, typst_root: Path) -> list[str]:
+    """Pandoc run 2: JSON tree -> the format."""
+    fmt = job.fmt
+    toc = bool(settings.option(fmt, "toc", False))
+    toc_depth = int(settings.option(fmt, "toc-depth", 3))
     args = [
-        pandoc_path(), str(md_path),
-        "--from", "markdown",
+        pandoc_path(), str(tree_path),
+        "--from", "json",
         "--standalone",
-        "--data-dir", str(data_dir),
-        "--metadata-file", str(meta_path),
+        "--data-dir", str(_data_dir(workdir)),
         "--resource-path", os.pathsep.join([str(workdir), str(settings.base_dir)]),
     ]
     if toc:
         args += ["--toc", f"--toc-depth={toc_depth}"]
-    if settings.bibliography and job.markdown.has_citations:
+    if settings.bibliography and has_citations:
         args += ["--citeproc"]
     if fmt == "html":
         template = workdir / "report.html"
@@ -146,7 +184,7 @@ def _pandoc_args(job: Job, settings: DocumentSettings, workdir: Path, meta_path:
                  "-V", f"papersize={_TYPST_PAPER[paper]}", "-V", f"fontsize={fontsize}",
                  "-V", f"lang={settings.lang.split('-')[0].lower()}",
                  "-V", f"toc-depth={toc_depth}",
-                 "--output", str(job.target.with_suffix(".typ"))]
+                 "--output", str(typst_root / f"{job.target.stem}.typ")]
     else:  # pragma: no cover - validated earlier
         raise RenderError(f"unknown format {fmt!r}")
     return args
@@ -156,25 +194,110 @@ def _typst_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _compile_typst(job: Job, settings: DocumentSettings, root: Path, progress: Progress) -> None:
+def _meta_list(tree: dict[str, Any], key: str) -> list[str]:
+    item = tree["meta"].get("sbm-problems", {}).get("c", {}).get(key, {})
+    return [entry["c"] for entry in item.get("c", [])]
+
+
+def _check_problems(tree: dict[str, Any], source: Path, progress: Progress) -> None:
+    lines = source.read_text(encoding="utf-8").splitlines()
+
+    def line_of(needle: str) -> int | None:
+        return next((n for n, text in enumerate(lines, 1) if needle in text), None)
+
+    for label in dict.fromkeys(_meta_list(tree, "duplicate")):
+        line = line_of(f"#{label}") or line_of(f"label: {label}")
+        raise RenderError(f"{source.name}{f', line {line}' if line else ''}: the label {label!r} is used twice",
+                          path=str(source), line=line)
+    missing = list(dict.fromkeys(_meta_list(tree, "missing")))
+    if missing:
+        problems = []
+        for label in missing:
+            line = line_of(f"@{label}")
+            problems.append(f"  - @{label}" + (f" (line {line})" if line else ""))
+        known = ", ".join(_meta_list(tree, "known")) or "none"
+        raise RenderError(
+            f"{source.name}: {len(problems)} cross-reference{'s' if len(problems) != 1 else ''} "
+            f"to a label that does not exist:\n" + "\n".join(problems) + f"\nknown labels: {known}",
+            path=str(source),
+        )
+    for code in dict.fromkeys(_meta_list(tree, "shortcode")):
+        progress.warn(f"the shortcode {code} is not supported by the builtin engine; left as written")
+
+
+def _images(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    stack: list[Any] = [tree.get("blocks", [])]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            if node.get("t") == "Image":
+                found.append(node)
+            stack.extend(v for k, v in node.items() if k != "t")
+    return found
+
+
+def _stringify(inlines: list[dict[str, Any]]) -> str:
+    out = []
+    for node in inlines:
+        kind = node.get("t")
+        if kind == "Str":
+            out.append(node["c"])
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif kind in ("Emph", "Strong", "Underline", "Strikeout", "SmallCaps", "Superscript", "Subscript"):
+            out.append(_stringify(node["c"]))
+        elif kind in ("Span", "Link", "Quoted", "Cite"):
+            out.append(_stringify(node["c"][-2] if kind == "Link" else node["c"][-1]))
+        elif kind in ("Code", "Math"):
+            out.append(node["c"][-1])
+    return " ".join("".join(out).split())
+
+
+def _stage_for_typst(tree: dict[str, Any], files: dict[str, Path], typst_root: Path) -> dict[str, str]:
+    """Copy every image into Typst's root and point the tree at the copies.
+
+    Typst may read files under its root only; the root is a folder that holds
+    the ``.typ`` file and copies of the images that passed the checks, so a
+    raw Typst block in the document can read nothing else. Returns the new
+    path of each image -> its alt text.
+    """
+    alt_texts: dict[str, str] = {}
+    images_dir = typst_root / "images"
+    images_dir.mkdir(parents=True, exist_ok=True)
+    copies: dict[Path, str] = {}
+    for node in _images(tree):
+        target = node["c"][2][0]
+        real = files.get(target)
+        if real is None:
+            continue
+        if real not in copies:
+            name = f"{len(copies) + 1}{real.suffix.lower()}"
+            shutil.copyfile(real, images_dir / name)
+            copies[real] = f"/images/{name}"
+        node["c"][2][0] = copies[real]
+        alt = _stringify(node["c"][1])
+        if alt:
+            alt_texts[copies[real]] = alt
+    return alt_texts
+
+
+def _compile_typst(job: Job, settings: DocumentSettings, typst_root: Path, alt_texts: dict[str, str],
+                   progress: Progress) -> None:
     import typst
 
-    typ = job.target.with_suffix(".typ")
+    typ = typst_root / f"{job.target.stem}.typ"
     source = typ.read_text(encoding="utf-8")
-    # Typst resolves an absolute path against the project root, and pandoc's
-    # Typst writer does not carry alt text: rewrite each image call for both.
-    for written, path in sorted(job.markdown.images.items()):
-        needle = f"image({_typst_string(written)}"
-        rooted = "/" + Path(os.path.relpath(path, root)).as_posix()
-        replacement = f"image({_typst_string(rooted)}"
-        alt = job.markdown.alt_texts.get(written)
-        if alt:
-            replacement += f", alt: {_typst_string(alt)}"
-        source = source.replace(needle, replacement)
+    # pandoc's Typst writer does not carry alt text: add it to each image call
+    for path, alt in sorted(alt_texts.items()):
+        needle = f"image({_typst_string(path)}"
+        source = source.replace(needle, f"{needle}, alt: {_typst_string(alt)}")
     typ.write_text(source, encoding="utf-8")
     try:
         _, warnings = typst.compile_with_warnings(
-            str(typ), output=str(job.target), root=str(root), format="pdf",
+            str(typ), output=str(job.target), root=str(typst_root), format="pdf",
             timestamp=settings.epoch, ignore_system_fonts=True, font_paths=[],
         )
     except Exception as exc:  # typst.TypstError and friends
@@ -184,43 +307,81 @@ def _compile_typst(job: Job, settings: DocumentSettings, root: Path, progress: P
         progress.warn(f"typst: {getattr(warning, 'message', warning)}")
 
 
+def _has_citations(tree: dict[str, Any]) -> bool:
+    stack: list[Any] = [tree.get("blocks", [])]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if node.get("t") == "Cite":
+                return True
+            stack.extend(v for k, v in node.items() if k != "t")
+    return False
+
+
 def write_outputs(
     jobs: list[Job],
     settings: DocumentSettings,
     *,
     workdir: Path,
     progress: Progress,
+    allowed_roots: tuple[Path, ...] | None = None,
 ) -> dict[str, float]:
     """Write every job's output (pandoc runs in parallel); return seconds per format.
+
+    ``allowed_roots`` are the folders the document's own files (images) may
+    come from; default: those of each job's markdown (the document's folder).
 
     Raises
     ------
     RenderError
-        If pandoc or Typst fails; the message carries their diagnostics.
+        If the document names a file outside the allowed folders or one that
+        is not an image, refers to a label that does not exist or uses one
+        twice, or if pandoc or Typst fails; nothing is written then.
     """
     import time
 
     env = dict(os.environ)
     env["SOURCE_DATE_EPOCH"] = str(settings.epoch)
     timings: dict[str, float] = {}
-    tasks = []
-    for job in jobs:
-        meta_path = workdir / f"meta.{job.fmt}.yaml"
-        meta = _metadata(settings, job.fmt, job.target.stem)
-        meta_path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
-        tasks.append((job, _pandoc_args(job, settings, workdir, meta_path)))
-    images = [p for job in jobs for p in job.markdown.images.values()]
-    root = Path(os.path.commonpath([str(workdir)] + [str(p.parent) for p in images]))
 
-    def run(task: tuple[Job, list[str]]) -> tuple[str, float]:
-        job, args = task
+    def run(job: Job) -> tuple[str, float]:
         start = time.perf_counter()
-        _run(args, cwd=workdir, env=env, what=job.fmt.upper())
+        meta_path = workdir / f"meta.{job.fmt}.yaml"
+        meta_path.write_text(yaml.safe_dump(_metadata(settings, job.fmt, job.target.stem), allow_unicode=True,
+                                            sort_keys=True), encoding="utf-8")
+        tree = json.loads(_run(_tree_args(job, workdir, meta_path), cwd=workdir, env=env,
+                               what=job.fmt.upper()))
+        doc_path = job.markdown.source
+        _check_problems(tree, doc_path, progress)
+        roots = tuple(Path(r).resolve() for r in (allowed_roots or job.markdown.allowed_roots
+                                                  or (settings.base_dir,)))
+        files: dict[str, Path] = {}
+        for resource in document_resources(tree):
+            if is_remote(resource.target):
+                continue
+            if resource.how == "image" and resource.target in job.markdown.images:
+                files[resource.target] = job.markdown.images[resource.target]
+                continue
+            files[resource.target] = check_resource(resource, base_dir=settings.base_dir, roots=roots,
+                                                    source=doc_path)
+        for key in ("sbm-render", "sbm-problems"):
+            tree["meta"].pop(key, None)
+        typst_root = workdir / f"typst-{job.fmt}"
+        alt_texts: dict[str, str] = {}
         if job.fmt == "pdf":
-            _compile_typst(job, settings, root, progress)
+            typst_root.mkdir(exist_ok=True)
+            alt_texts = _stage_for_typst(tree, files, typst_root)
+        tree_path = workdir / f"tree.{job.fmt}.json"
+        tree_path.write_text(json.dumps(tree), encoding="utf-8")
+        _run(_writer_args(job, settings, workdir, tree_path, _has_citations(tree), typst_root),
+             cwd=workdir, env=env, what=job.fmt.upper())
+        if job.fmt == "pdf":
+            _compile_typst(job, settings, typst_root, alt_texts, progress)
         return job.fmt, time.perf_counter() - start
 
-    with ThreadPoolExecutor(max_workers=max(1, len(tasks))) as pool:
-        for fmt, seconds in pool.map(run, tasks):
+    with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+        for fmt, seconds in pool.map(run, jobs):
             timings[fmt] = seconds
     return timings
