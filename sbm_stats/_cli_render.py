@@ -38,14 +38,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-cache", dest="cache", action="store_false",
         help="execute even if nothing changed (by default a render reuses the stored "
-             "execution when the code, the parameters, the sbm_stats source, the installed "
-             "packages and every file of the data folder -- the data_dir parameter, else "
-             "the package's default data folder -- are unchanged)",
+             "execution when the code, the parameters, the installed packages and every file "
+             "and module the last run read are unchanged)",
     )
     parser.add_argument("--cache-dir", metavar="DIR",
-                        help="where executions are kept (default: <out>/.sbm_cache)")
+                        help="where executions are kept (default: $SBM_STATS_CACHE_DIR, else "
+                             "$XDG_CACHE_HOME/sbm-stats, else ~/.cache/sbm-stats; never inside --out)")
+    parser.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                        help="seconds each chunk may run (default: the front matter's "
+                             "'execute: timeout', else 600)")
+    parser.add_argument("--no-wait", dest="wait", action="store_false",
+                        help="fail at once when another render is writing into --out "
+                             "(by default wait for it)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
     parser.set_defaults(func=_render)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 10**7:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
 
 
 def parse_param(text: str) -> tuple[str, Any]:
@@ -72,6 +88,8 @@ def _render(args: argparse.Namespace) -> int:
         cache=args.cache,
         cache_dir=args.cache_dir,
         quiet=args.quiet,
+        timeout=args.timeout,
+        wait=args.wait,
     )
     for path in result.outputs:
         print(path)

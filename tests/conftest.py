@@ -23,3 +23,17 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return ROOT / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _render_cache_in_tmp(tmp_path_factory):
+    """Renders keep their executions in a folder of this test session, not in ~/.cache."""
+    import os
+
+    old = os.environ.get("SBM_STATS_CACHE_DIR")
+    os.environ["SBM_STATS_CACHE_DIR"] = str(tmp_path_factory.mktemp("sbm-stats-cache"))
+    yield
+    if old is None:
+        os.environ.pop("SBM_STATS_CACHE_DIR", None)
+    else:
+        os.environ["SBM_STATS_CACHE_DIR"] = old

@@ -1,29 +1,51 @@
 """Keep executed notebooks, so that a render whose inputs did not change skips the kernel.
 
-In the spirit of Quarto's ``freeze``, but decided by content, not by a flag: the
-executed notebook is stored under a key, and reused only when a new render
-computes the same key. The key is the SHA-256 of:
+In the spirit of Quarto's ``freeze``, but decided by content, not by a flag. An
+execution is reused only when **both** of these still hold:
 
-- the code the kernel would run: every code cell of the built notebook in
-  order (chunk sources with their ``#|`` lines, the inline expressions, the
-  hidden setup cell and the injected parameters cell, which holds the
-  parameter values), with the tags that change execution (``raises-exception``);
-- the kernel's environment as the renderer sets it (``SOURCE_DATE_EPOCH``, the
-  matplotlibrc text);
-- **the data read**: the name, size and SHA-256 of every file under the
-  document's data folder, recursively (hidden files and ``__pycache__`` left
-  out). The data folder is the ``data_dir`` parameter (from ``--param``, the
-  front matter's ``params``, or the literal default in the ``parameters``
-  chunk, in that order; a relative path is taken from the document's folder,
-  where the kernel runs); without one, :func:`sbm_stats.default_data_dir`.
-  Files a document reads from anywhere else are not tracked: render such a
-  document with ``cache=False`` (``--no-cache``);
-- the code of the ``sbm_stats`` package (every ``.py`` file) and the name and
-  version of every distribution installed in the environment, with the Python
-  version: a fix to an estimator or an upgrade of pandas re-runs the document.
+1. **The key** is the same. It is the SHA-256 of what is known before running:
+
+   - the code the kernel would run: every code cell of the built notebook in order
+     (chunk sources with their ``#|`` lines, the inline expressions, the hidden setup
+     cell and the injected parameters cell, which holds the parameter values), with the
+     tags that change execution (``raises-exception``);
+   - the kernel's environment as the renderer sets it (``SOURCE_DATE_EPOCH``,
+     ``PYTHONHASHSEED``, the text of the matplotlibrc it writes);
+   - the ``matplotlibrc`` in the document's folder, or its absence (matplotlib reads
+     it before the renderer's own, so adding or removing one changes every figure);
+   - the environment variables the document declares (front matter
+     ``sbm-stats: cache-env: [NAME, ...]``), each with its value or its absence;
+   - the interpreter (version and path) and the name and version of every
+     distribution installed in the environment: an upgrade of pandas re-runs.
+
+2. **The manifest** of what the run actually used is unchanged. It is recorded in the
+   kernel after execution, so it covers whatever the document reached, wherever it
+   lives (a second checkout, a helper module next to the document, another data
+   folder):
+
+   - every module the kernel imported from outside the standard library and the
+     installed packages (which the key already covers by version): its file and
+     SHA-256;
+   - every file the kernel opened for reading (Python's ``open`` audit event, which
+     covers ``open``, ``io.open``, ``os.open``, pandas' and the csv module's readers),
+     outside the standard library, the installed packages, ``/proc``, ``/sys``,
+     ``/dev`` and the kernel's own temporary files: its path and SHA-256;
+   - every folder the kernel listed (``os.listdir``, ``os.scandir``, hence ``glob``
+     and ``Path.iterdir``): the sorted names in it (less the render's own
+     ``.sbm-staging-*`` folders), so that a new file matched by a pattern re-runs the
+     document. The folders on ``sys.path`` are left out (the import system and
+     ``importlib.metadata`` list them on every run; modules and distributions are
+     covered above): a pattern matched in the document's own folder is not watched.
+
+   Files read by a subprocess the document starts are not seen; render such a document
+   with ``cache=False`` (``--no-cache``).
 
 The store is one file per document, ``<cache_dir>/<stem>-<hash of its path>.ipynb``,
-written atomically; a corrupt or foreign file is ignored (and replaced).
+written atomically (a failed write removes its temporary file); a corrupt or foreign
+file is ignored (and replaced). The default folder is outside every output folder:
+``$SBM_STATS_CACHE_DIR``, else ``$XDG_CACHE_HOME/sbm-stats``, else
+``~/.cache/sbm-stats``, since the stored notebook holds the code and outputs of hidden
+chunks and must not ship with a report.
 """
 
 from __future__ import annotations
@@ -32,20 +54,22 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
 
-__all__ = ["CACHE_VERSION", "cache_key", "cache_file", "load", "store", "data_fingerprint"]
+__all__ = ["CACHE_VERSION", "Manifest", "cache_key", "cache_file", "default_cache_dir", "load", "store",
+           "sha256_file", "data_packages"]
 
 #: Bumped whenever what goes into the key or the stored file changes.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -53,34 +77,84 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def data_fingerprint(folder: Path | None) -> list[tuple[str, int, str]]:
-    """``(relative path, size, sha256)`` of every file under ``folder``, sorted."""
-    if folder is None or not folder.is_dir():
-        return []
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            if path.is_file():
-                rel = path.relative_to(folder).as_posix()
-                found.append((rel, path.stat().st_size, _sha256_file(path)))
-    return found
+def default_cache_dir() -> Path:
+    """Where executions are kept when no ``cache_dir`` is given (see the module docstring)."""
+    env = os.environ.get("SBM_STATS_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "sbm-stats"
 
 
-def _package_fingerprint() -> str:
-    root = Path(__file__).resolve().parents[1]  # the sbm_stats package
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
+def _listing_digest(folder: Path) -> str | None:
+    try:
+        names = sorted(n for n in os.listdir(folder) if not n.startswith(".sbm-staging-"))
+    except OSError:
+        return None
+    return hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return sha256_file(path) if path.is_file() else None
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an execution used: files (modules and data) and folder listings, with digests.
+
+    ``None`` as a digest means the file or folder was gone when the manifest was made.
+    """
+
+    files: tuple[tuple[str, str | None], ...] = ()
+    listings: tuple[tuple[str, str | None], ...] = ()
+
+    @classmethod
+    def of(cls, files: Iterable[str], folders: Iterable[str]) -> Manifest:
+        return cls(
+            files=tuple((p, _file_digest(Path(p))) for p in sorted(set(files))),
+            listings=tuple((p, _listing_digest(Path(p))) for p in sorted(set(folders))),
+        )
+
+    def changed(self) -> list[str]:
+        """The entries whose content is no longer what it was (empty: all unchanged)."""
+        out = [p for p, digest in self.files if _file_digest(Path(p)) != digest]
+        out += [f"{p}/ (listing)" for p, digest in self.listings if _listing_digest(Path(p)) != digest]
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"files": [list(f) for f in self.files], "listings": [list(f) for f in self.listings]}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Manifest:
+        return cls(files=tuple((str(p), d) for p, d in raw["files"]),
+                   listings=tuple((str(p), d) for p, d in raw["listings"]))
+
+
+def data_packages(paths: Iterable[str]) -> list[Path]:
+    """The data packages (folders holding a ``datapackage.json``) that ``paths`` lie in, sorted."""
+    found: set[Path] = set()
+    known: dict[Path, Path | None] = {}
+    for raw in paths:
+        path = Path(raw)
+        chain = []
+        package = None
+        for folder in path.parents:
+            if folder in known:
+                package = known[folder]
+                break
+            chain.append(folder)
+            if (folder / "datapackage.json").is_file():
+                package = folder
+                break
+        for folder in chain:
+            known[folder] = package
+        if package is not None:
+            found.add(package)
+    return sorted(found)
 
 
 def _distributions() -> list[str]:
@@ -94,7 +168,14 @@ def _distributions() -> list[str]:
     return sorted(seen)
 
 
-def cache_key(nb: NotebookNode, kernel_env: Mapping[str, str], rc_text: str, data_dir: Path | None) -> str:
+def cache_key(
+    nb: NotebookNode,
+    *,
+    kernel_env: Mapping[str, str],
+    rc_text: str,
+    local_rc: Path,
+    declared_env: Iterable[str] = (),
+) -> str:
     """The key of an unexecuted notebook (see the module docstring)."""
     cells = []
     for cell in nb.cells:
@@ -104,12 +185,12 @@ def cache_key(nb: NotebookNode, kernel_env: Mapping[str, str], rc_text: str, dat
         cells.append([cell.source, tags])
     payload: dict[str, Any] = {
         "cache_version": CACHE_VERSION,
-        "python": sys.version,
+        "python": [sys.version, sys.executable],
         "cells": cells,
         "kernel_env": {k: kernel_env[k] for k in sorted(kernel_env) if k in ("SOURCE_DATE_EPOCH", "PYTHONHASHSEED")},
         "matplotlibrc": rc_text,
-        "data": data_fingerprint(data_dir),
-        "sbm_stats": _package_fingerprint(),
+        "local_matplotlibrc": _file_digest(local_rc),
+        "env": {name: os.environ.get(name) for name in sorted(set(declared_env))},
         "distributions": _distributions(),
     }
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=True).encode()
@@ -122,26 +203,55 @@ def cache_file(cache_dir: Path, document: Path) -> Path:
     return cache_dir / f"{document.stem}-{tag}.ipynb"
 
 
-def load(cache_dir: Path, document: Path, key: str) -> NotebookNode | None:
-    """The stored executed notebook if its key is ``key``, else ``None``."""
+@dataclass(frozen=True)
+class Stored:
+    """An execution found in the store."""
+
+    nb: NotebookNode
+    manifest: Manifest
+
+
+def load(cache_dir: Path, document: Path, key: str) -> tuple[Stored | None, str]:
+    """The stored execution if its key is ``key`` and its manifest is unchanged.
+
+    Returns the execution (or ``None``) and, for a miss, the reason in words.
+    """
     path = cache_file(cache_dir, document)
+    if not path.is_file():
+        return None, "nothing stored"
     try:
         nb = nbformat.read(path, as_version=4)
+        meta = nb.metadata.get("sbm_cache", {})
+        manifest = Manifest.from_json(meta["manifest"])
     except (OSError, ValueError, KeyError, TypeError):
-        return None
-    meta = nb.metadata.get("sbm_cache", {})
-    if meta.get("key") != key or meta.get("version") != CACHE_VERSION:
-        return None
-    return nb
+        return None, "the stored execution is unreadable"
+    if meta.get("version") != CACHE_VERSION or meta.get("key") != key:
+        return None, "the code, parameters, settings or installed packages changed"
+    changed = manifest.changed()
+    if changed:
+        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+        return None, "changed since the stored execution: " + ", ".join(changed[:3]) + more
+    return Stored(nb, manifest), ""
 
 
-def store(cache_dir: Path, document: Path, key: str, nb: NotebookNode) -> Path:
-    """Store the executed notebook under ``key`` (atomically); return the file."""
+def store(cache_dir: Path, document: Path, key: str, nb: NotebookNode, manifest: Manifest) -> Path:
+    """Store the executed notebook under ``key`` with its manifest (atomically); return the file.
+
+    Raises
+    ------
+    OSError
+        If the store cannot be written; no temporary file is left behind.
+    """
     cache_dir.mkdir(parents=True, exist_ok=True)
     path = cache_file(cache_dir, document)
     nb = nbformat.from_dict(nb)
-    nb.metadata["sbm_cache"] = {"key": key, "version": CACHE_VERSION, "source": document.name}
+    nb.metadata["sbm_cache"] = {"key": key, "version": CACHE_VERSION, "source": document.name,
+                                "manifest": manifest.to_json()}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    nbformat.write(nb, tmp)
-    os.replace(tmp, path)
+    try:
+        nbformat.write(nb, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path

@@ -13,17 +13,31 @@ The kernel's environment is pinned for reproducible output:
   ``MATPLOTLIBRC`` = a file fixing figure size, ``savefig.dpi`` and
   ``svg.hashsalt`` (a ``matplotlibrc`` in the document's folder takes precedence,
   as matplotlib documents).
+
+Two hidden cells, not part of the notebook, run around the document: the first installs
+an audit hook that records every file the kernel opens for reading and every folder it
+lists; the last reports those, with the modules imported from outside the standard
+library and the installed packages. From them the render builds the cache's manifest
+and checks that the run read one data package only (see ``_cache``).
+
+Each chunk gets ``timeout`` seconds (the front matter's ``execute: timeout``, the
+``timeout`` argument of ``render``, else :data:`DEFAULT_TIMEOUT`); a chunk that runs
+longer, or a kernel that dies, fails the render with the chunk's name and line.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from nbformat import NotebookNode
 
 from ._errors import RenderError
@@ -31,8 +45,67 @@ from ._progress import Progress
 from ._qmd import QmdDocument
 from ._settings import DocumentSettings
 
-__all__ = ["KernelSession", "execute_notebook", "needs_kernel", "kernel_environment", "matplotlibrc_text",
-           "strip_ansi"]
+__all__ = ["KernelSession", "Execution", "execute_notebook", "needs_kernel", "kernel_environment",
+           "matplotlibrc_text", "strip_ansi", "DEFAULT_TIMEOUT"]
+
+#: Seconds a chunk may run before the render stops it, unless the document or caller says otherwise.
+DEFAULT_TIMEOUT = 600.0
+
+# Installed in the kernel before the document's first cell. The hook must never raise
+# (an exception in an audit hook propagates into the code that triggered the event).
+_TRACK_SOURCE = """\
+def __sbm_track__():
+    import os, sys
+    files, folders = set(), set()
+    write = os.O_WRONLY | os.O_RDWR
+
+    def hook(event, args):
+        try:
+            if event == "open":
+                path, mode = args[0], args[1]
+                if isinstance(path, int) or path is None:
+                    return
+                if mode is None:
+                    if args[2] & write and not args[2] & os.O_RDWR:
+                        return
+                elif not ("r" in mode or "+" in mode):
+                    return
+                files.add(os.path.abspath(os.fsdecode(path)))
+            elif event in ("os.listdir", "os.scandir"):
+                if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
+                    return  # the import system's own look at sys.path (imports are tracked as modules)
+                path = args[0]
+                if isinstance(path, int):
+                    return
+                folders.add(os.path.abspath(os.fsdecode(path if path is not None else ".")))
+        except Exception:
+            pass
+
+    sys.addaudithook(hook)
+    return files, folders
+__sbm_tracked__ = __sbm_track__()
+del __sbm_track__
+"""
+
+# Run after the document: what it read and imported, as one JSON line on stdout.
+_REPORT_SOURCE = """\
+def __sbm_report__():
+    import json, os, sys, sysconfig
+    files, folders = __sbm_tracked__
+    paths = sysconfig.get_paths()
+    skip = {os.path.realpath(p) for p in (paths["stdlib"], paths["platstdlib"], paths["purelib"],
+                                        paths["platlib"], sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    modules = set()
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__file__", None)
+        if isinstance(name, str) and os.path.isabs(name):
+            modules.add(name)
+    entries = {os.path.abspath(p or ".") for p in sys.path if isinstance(p, str)}
+    print(json.dumps({"skip": sorted(skip), "modules": sorted(modules), "files": sorted(files),
+                      "folders": sorted(folders - entries), "cwd": os.getcwd()}))
+__sbm_report__()
+del __sbm_report__
+"""
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -149,8 +222,11 @@ class KernelSession:
             raise RenderError(f"the Python kernel could not start: {type(exc).__name__}: {exc}") from None
 
     def log_tail(self) -> str:
+        """The end of the kernel's log, without ipykernel's notice about its local transport."""
         self._log.flush()
-        return strip_ansi(self.log_path.read_text(encoding="utf-8", errors="replace"))[-2000:]
+        text = strip_ansi(self.log_path.read_text(encoding="utf-8", errors="replace"))
+        lines = [line for line in text.splitlines() if "without encryption" not in line]
+        return "\n".join(lines)[-2000:]
 
     def shutdown(self) -> None:
         """Stop the kernel (at once: every output has been received) and close its log."""
@@ -161,21 +237,79 @@ class KernelSession:
             self._log.close()
 
 
+@dataclass(frozen=True)
+class Execution:
+    """What running a notebook took and used.
+
+    Attributes
+    ----------
+    seconds : float
+        Time spent executing.
+    files : tuple of str
+        Files the kernel read and modules it imported, outside the standard library,
+        the installed packages and the kernel's own temporary files.
+    folders : tuple of str
+        Folders the kernel listed.
+    """
+
+    seconds: float
+    files: tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()
+
+
+_SYSTEM_PREFIXES = ("/proc/", "/sys/", "/dev/")
+
+
+def _outside(path: str, prefixes: list[str]) -> bool:
+    if path.startswith(_SYSTEM_PREFIXES) or "__pycache__" in path or "/ipykernel_" in path:
+        return False
+    real = os.path.realpath(path)
+    return not any(real == p or real.startswith(p.rstrip(os.sep) + os.sep) for p in prefixes)
+
+
+def _used(report: dict[str, Any], exclude: list[Path]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The files and folders of the kernel's report that the cache must watch."""
+    prefixes = [os.path.realpath(p) for p in report.get("skip", [])] + [os.path.realpath(p) for p in exclude]
+    files = {p for p in report.get("files", []) + report.get("modules", []) if _outside(p, prefixes)}
+    files = {p for p in files if os.path.isfile(p) or not os.path.exists(p)}
+    folders = {p for p in report.get("folders", []) if _outside(p, prefixes)}
+    return tuple(sorted(files)), tuple(sorted(folders))
+
+
+def _where(doc: QmdDocument, cell: NotebookNode) -> str:
+    sbm = cell.metadata.get("sbm", {})
+    if sbm.get("kind") == "chunk":
+        chunk = doc.chunks[sbm["chunk"]]
+        name = f"chunk {chunk.options.label!r}" if chunk.options.label else f"chunk {chunk.index + 1} (unlabelled)"
+        return f"{name}, {doc.path.name} line {chunk.line}"
+    if sbm.get("kind") == "inline":
+        lines = sorted({e.line for e in doc.inlines if e.id in sbm.get("ids", [])})
+        shown = ", ".join(str(n) for n in lines[:5]) + (" ..." if len(lines) > 5 else "")
+        return f"the inline expressions of {doc.path.name} line{'s' if len(lines) != 1 else ''} {shown}"
+    return f"the {sbm.get('kind', 'hidden')} cell of {doc.path.name}"
+
+
 def execute_notebook(
     nb: NotebookNode,
     doc: QmdDocument,
     *,
     kernel: KernelSession,
     progress: Progress,
-    timeout: int | None = None,
-) -> float:
-    """Execute ``nb`` in place in ``kernel``; return the seconds it took.
+    timeout: float | None = DEFAULT_TIMEOUT,
+    exclude: tuple[Path, ...] = (),
+) -> Execution:
+    """Execute ``nb`` in place in ``kernel``; return what it took and used.
+
+    ``timeout`` is per cell, in seconds (``None``: no limit). ``exclude`` names
+    folders whose files are not reported as used (the render's own temporary
+    folder).
 
     Raises
     ------
     RenderError
         If a chunk or an inline expression raises (unless the chunk has
-        ``error: true``), or if the kernel dies or times out.
+        ``error: true``), runs longer than ``timeout``, or the kernel dies; the
+        message names the chunk and its line.
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -193,12 +327,26 @@ def execute_notebook(
         resources={"metadata": {"path": str(doc.path.parent)}},
     )
     n = len(chunk_cells)
-    progress.info(f"executing {n} chunk{'s' if n != 1 else ''} with {sys.executable}")
+    progress.info(f"executing {n} chunk{'s' if n != 1 else ''} with {sys.executable}"
+                  + (f" (at most {timeout:g} s per chunk)" if timeout else ""))
     start = time.perf_counter()
     done = 0
+
+    def hidden(source: str) -> NotebookNode:
+        cell = nbformat.v4.new_code_cell(source, metadata={"sbm": {"kind": "hidden"}})
+        nb.cells.append(cell)
+        try:
+            client.execute_cell(cell, len(nb.cells) - 1, store_history=False)
+        finally:
+            nb.cells.pop()
+        return cell
+
+    current: NotebookNode | None = None
     try:
         with client.setup_kernel(cleanup_kc=True):
+            hidden(_TRACK_SOURCE)
             for index, cell in code_cells:
+                current = cell
                 sbm = cell.metadata["sbm"]
                 if sbm["kind"] == "chunk":
                     done += 1
@@ -208,13 +356,36 @@ def execute_notebook(
                     client.execute_cell(cell, index, store_history=True)
                 except CellExecutionError as exc:
                     raise _chunk_error(doc, cell, exc) from None
-    except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:
+            current = None
+            report_cell = hidden(_REPORT_SOURCE)
+    except CellTimeoutError:
+        where = _where(doc, current) if current is not None else f"the kernel of {doc.path.name}"
+        raise RenderError(
+            f"{where} ran for more than {timeout:g} s and was stopped; raise the limit with "
+            "'execute: timeout: <seconds>' in the front matter or --timeout, if it needs longer",
+            path=str(doc.path),
+        ) from None
+    except (DeadKernelError, RuntimeError) as exc:
         if isinstance(exc, RenderError):
             raise
         tail = kernel.log_tail()
+        where = _where(doc, current) if current is not None else "the hidden setup"
         raise RenderError(
-            f"{doc.path.name}: the Python kernel failed ({type(exc).__name__}: {exc})"
+            f"{doc.path.name}: the Python kernel died while running {where} ({type(exc).__name__}: {exc})"
             + (f"\n\nkernel log:\n{tail}" if tail.strip() else ""),
             path=str(doc.path),
         ) from None
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    text = "".join(_text_of(o) for o in report_cell.get("outputs", []) if o.get("output_type") == "stream")
+    try:
+        report = json.loads(text.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise RenderError(f"{doc.path.name}: the kernel did not report what the document read "
+                          f"(got {text[:200]!r}); the execution cannot be cached or checked") from None
+    files, folders = _used(report, list(exclude))
+    return Execution(seconds, files, folders)
+
+
+def _text_of(output: Any) -> str:
+    text = output.get("text", "")
+    return "".join(text) if isinstance(text, list) else str(text)

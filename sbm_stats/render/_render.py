@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ast
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -142,30 +140,20 @@ def _validate(path: Any, to: Any, engine: Any) -> tuple[Path, tuple[str, ...], s
     return doc.resolve(), tuple(formats), engine
 
 
-def _data_dir(doc_dir: Path, values: Mapping[str, Any]) -> Path:
+def _data_dir(doc_dir: Path, values: Mapping[str, Any]) -> Path | None:
+    """The data folder the document is given (its ``data_dir`` parameter), if any."""
     raw = values.get("data_dir")
-    if raw:
+    if raw and isinstance(raw, (str, os.PathLike)):
         return (doc_dir / str(raw)).resolve()
-    from .._paths import default_data_dir
-
-    return Path(default_data_dir()).resolve()
+    return None
 
 
-def _move_into_place(written: dict[str, Path], out_dir: Path, stem: str, progress: Progress) -> list[Path]:
-    # check every destination before replacing any, so that a render never leaves some
-    # outputs new and others old
-    for fmt in written:
-        dst = out_dir / f"{stem}{FORMATS[fmt]}"
-        if dst.exists() and not dst.is_file():
-            raise RenderError(f"out_dir: {dst} exists and is not a file; the {fmt} output cannot replace it "
-                              "(nothing was written)")
-    final = []
-    for fmt, src in written.items():
-        dst = out_dir / f"{stem}{FORMATS[fmt]}"
-        os.replace(src, dst)
-        progress.wrote(dst)
-        final.append(dst)
-    return final
+def _timeout(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 10**7:
+        raise RenderError(f"timeout ({value!r}) must be a number of seconds above 0")
+    return float(value)
 
 
 def render(
@@ -178,6 +166,8 @@ def render(
     cache: bool = True,
     cache_dir: str | os.PathLike[str] | None = None,
     quiet: bool = False,
+    timeout: float | None = None,
+    wait: bool = True,
 ) -> RenderResult:
     r"""Render a Quarto document to HTML, PDF and/or Word.
 
@@ -204,9 +194,17 @@ def render(
         unchanged (builtin engine; see Notes). ``False`` always executes (and
         refreshes the store).
     cache_dir : str or path, optional
-        Where executions are stored; default ``<out_dir>/.sbm_cache``.
+        Where executions are stored; default outside every output folder (see
+        ``sbm_stats/render/_cache.py``): ``$SBM_STATS_CACHE_DIR``, else
+        ``$XDG_CACHE_HOME/sbm-stats``, else ``~/.cache/sbm-stats``.
     quiet : bool
         No progress messages on standard error.
+    timeout : float, optional
+        Seconds each chunk may run (builtin engine); default the front matter's
+        ``execute: timeout``, else 600.
+    wait : bool
+        When another render is writing into ``out_dir``, wait for it (default)
+        or fail at once.
 
     Returns
     -------
@@ -218,9 +216,12 @@ def render(
         For an invalid argument; a malformed document; a chunk that fails (the
         error names the chunk's label, its line in the ``.qmd``, its source and
         the traceback); a cross-reference to a missing label; or a failure of
-        pandoc, Typst or Quarto. No output file is written or replaced then:
-        the render works in a temporary folder and moves finished files into
-        ``out_dir`` only at the end.
+        pandoc, Typst or Quarto; a chunk that runs past its timeout; a kernel
+        that dies. No output file is written or replaced then: the render
+        works in a staging folder beside ``out_dir`` and moves the finished
+        files into it in one step at the end, under a lock on ``out_dir``
+        (see :mod:`sbm_stats._publish`). A failure to store the execution in
+        the cache is a warning, not an error.
     TypeError
         If ``params`` is not a mapping or ``path`` not a path.
 
@@ -238,10 +239,17 @@ def render(
     and a matplotlib ``Figure`` returned by a chunk is drawn even when the code
     chose the Agg backend.
 
-    The cache key covers the code run, the parameters, every file in the data
-    folder (the ``data_dir`` parameter, else :func:`sbm_stats.default_data_dir`),
-    the ``sbm_stats`` source and the installed package versions; see
-    ``sbm_stats/render/_cache.py`` for the exact rule.
+    The cache reuses an execution only when the code run, the parameters, the
+    installed package versions, a ``matplotlibrc`` beside the document and the
+    environment variables the document declares are unchanged, and so is
+    every file the kernel read or imported from outside the installed packages
+    (recorded during the run); see ``sbm_stats/render/_cache.py`` for the
+    exact rule.
+
+    One data package per render: when the kernel read files from more than one
+    data package (a folder with a ``datapackage.json``), or from another one than
+    its ``data_dir`` parameter names, the render fails and says which files came
+    from where. The progress messages name the package that was read.
 
     Output is byte-for-byte reproducible: timestamps come from
     ``SOURCE_DATE_EPOCH`` or else the document's ``date``, figures are written
@@ -268,9 +276,10 @@ def render(
     start = time.perf_counter()
     doc_path, formats, engine = _validate(path, to, engine)
     params = _validate_params(params)
-    out = Path(out_dir)
+    timeout = _timeout(timeout)
     progress = Progress(quiet)
 
+    from .._publish import OutputError, Publication
     from ._quarto import find_quarto
 
     quarto = find_quarto() if engine in ("auto", "quarto") else None
@@ -280,37 +289,32 @@ def render(
     used: Literal["builtin", "quarto"] = "quarto" if quarto else "builtin"
     progress.head(f"render {doc_path.name} -> {', '.join(formats)} (engine: {used})")
 
-    created = not out.exists()
-    blocker = next((p for p in (out, *out.parents) if p.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        raise RenderError(f"out_dir ({str(out)!r}) must be a folder, but {blocker} is a file")
-    out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".sbm-render-", dir=out)).resolve()
-    ok = False
+    names = [f"{doc_path.stem}{FORMATS[f]}" for f in formats]
     try:
-        if used == "quarto":
-            result = _render_quarto(quarto, doc_path, formats, out, params, workdir, cache, quiet, progress)
-        else:
-            result = _render_builtin(doc_path, formats, out, params, workdir, cache,
-                                     Path(cache_dir) if cache_dir is not None else out / ".sbm_cache", progress)
-        ok = True
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-        if not ok and created:
-            shutil.rmtree(out, ignore_errors=True)
+        with Publication(out_dir, option="out_dir", names=names, wait=wait, on_wait=progress.info) as pub:
+            if used == "quarto":
+                result = _render_quarto(quarto, doc_path, formats, params, pub.staging, cache, quiet, progress)
+            else:
+                store = Path(cache_dir) if cache_dir is not None else None
+                result = _render_builtin(doc_path, formats, params, pub.staging, cache, store, timeout, progress)
+            outputs = pub.publish(names)
+    except OutputError as exc:
+        raise RenderError(str(exc)) from None
+    for dst in outputs:
+        progress.wrote(dst)
     timings = dict(result.timings)
     timings["total"] = time.perf_counter() - start
     progress.info(f"done in {timings['total']:.1f} s")
     return RenderResult(
-        source=result.source, formats=result.formats, outputs=result.outputs, engine=result.engine,
+        source=result.source, formats=result.formats, outputs=tuple(outputs), engine=result.engine,
         cache_hit=result.cache_hit, params=result.params, timings=MappingProxyType(timings),
         cache_key=result.cache_key,
     )
 
 
 def _render_quarto(
-    quarto: str, doc_path: Path, formats: tuple[str, ...], out: Path, params: dict[str, Any],
-    workdir: Path, cache: bool, quiet: bool, progress: Progress,
+    quarto: str, doc_path: Path, formats: tuple[str, ...], params: dict[str, Any],
+    staging: Path, cache: bool, quiet: bool, progress: Progress,
 ) -> RenderResult:
     from ._qmd import read_front_matter
     from ._quarto import run_quarto
@@ -324,20 +328,54 @@ def _render_quarto(
     except RenderError:
         epoch = None
     t = time.perf_counter()
-    written = run_quarto(quarto, doc_path, formats, params=injected, workdir=workdir, epoch=epoch,
+    work = staging / ".work"
+    work.mkdir()
+    written = run_quarto(quarto, doc_path, formats, params=injected, workdir=work, epoch=epoch,
                          cache=cache, quiet=quiet, progress=progress)
+    for fmt, src in written.items():
+        os.replace(src, staging / f"{doc_path.stem}{FORMATS[fmt]}")
     seconds = time.perf_counter() - t
-    outputs = _move_into_place(written, out, doc_path.stem, progress)
-    return RenderResult(doc_path, formats, tuple(outputs), "quarto", False,
-                        MappingProxyType(injected), {"quarto": seconds})
+    return RenderResult(doc_path, formats, (), "quarto", False, MappingProxyType(injected), {"quarto": seconds})
+
+
+def _check_data_packages(doc: Path, files: tuple[str, ...], given: Path | None, progress: Progress) -> None:
+    """One data package per render: the one ``data_dir`` names, if it names one."""
+    from ._cache import data_packages
+
+    packages = data_packages(files)
+    if given is not None and (given / "datapackage.json").is_file():
+        foreign = [p for p in packages if p != given]
+        if foreign:
+            sample = [f for f in files if Path(f).is_relative_to(foreign[0])][:3]
+            raise RenderError(
+                f"{doc.name}: the document was given data_dir {str(given)!r}, but its code also read the data "
+                f"package {str(foreign[0])!r} ({', '.join(sample)}): one render must take all its numbers from "
+                "one data package; pass the data folder on to every loader", path=str(doc))
+    elif len(packages) > 1:
+        listed = "; ".join(
+            f"{p} ({', '.join(f for f in files if Path(f).is_relative_to(p))[:200]})" for p in packages)
+        raise RenderError(f"{doc.name}: the document read {len(packages)} data packages: {listed}; one render "
+                          "must take all its numbers from one data package", path=str(doc))
+    if packages:
+        progress.info(f"data package: {packages[0]}")
+    else:
+        progress.info("data package: none read")
 
 
 def _render_builtin(
-    doc_path: Path, formats: tuple[str, ...], out: Path, params: dict[str, Any],
-    workdir: Path, cache: bool, cache_dir: Path, progress: Progress,
+    doc_path: Path, formats: tuple[str, ...], params: dict[str, Any], staging: Path,
+    cache: bool, cache_dir: Path | None, timeout: float | None, progress: Progress,
 ) -> RenderResult:
     from . import _cache
-    from ._execute import KernelSession, execute_notebook, kernel_environment, matplotlibrc_text, needs_kernel
+    from ._execute import (
+        DEFAULT_TIMEOUT,
+        Execution,
+        KernelSession,
+        execute_notebook,
+        kernel_environment,
+        matplotlibrc_text,
+        needs_kernel,
+    )
     from ._markdown import NotebookFacts, build_markdown
     from ._notebook import build_notebook, parameter_defaults
     from ._pandoc import Job, write_outputs
@@ -359,51 +397,76 @@ def _render_builtin(
         progress.warn(f"parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} not assigned "
                       "in the parameters chunk (injected anyway)")
     nb = build_notebook(doc, settings, injected)
+    cache_dir = cache_dir if cache_dir is not None else _cache.default_cache_dir()
+    limit = timeout if timeout is not None else (settings.timeout or DEFAULT_TIMEOUT)
+    given = _data_dir(doc.path.parent, {**parameter_defaults(doc), **injected})
+    workdir = staging / ".work"
+    workdir.mkdir()
     store = _cache.cache_file(cache_dir, doc.path)
     kernel: KernelSession | None = None
+    execution: Execution | None = None
     try:
         # When execution is certain (nothing stored, or no cache), start the
         # kernel now: it starts up while the cache key is worked out.
         if needs_kernel(nb) and not (cache and store.exists()):
             kernel = KernelSession(settings, workdir, doc.path.parent)
-        data_dir = _data_dir(doc.path.parent, {**parameter_defaults(doc), **injected})
         rc_text = matplotlibrc_text(settings)
-        key = _cache.cache_key(nb, kernel_environment(settings, workdir / "matplotlibrc"), rc_text, data_dir)
+        key = _cache.cache_key(nb, kernel_env=kernel_environment(settings, workdir / "matplotlibrc"),
+                               rc_text=rc_text, local_rc=doc.path.parent / "matplotlibrc",
+                               declared_env=settings.cache_env)
         timings["parse"] = time.perf_counter() - t
 
-        executed = _cache.load(cache_dir, doc.path, key) if cache else None
-        hit = executed is not None
-        if executed is not None:
-            progress.info(f"cache hit ({store.name}, key {key[:12]}): not executing")
-            nb = executed
+        stored, why = _cache.load(cache_dir, doc.path, key) if cache else (None, "cache off")
+        hit = stored is not None
+        if stored is not None:
+            progress.info(f"cache hit ({store}): not executing")
+            nb = stored.nb
+            files = tuple(p for p, _ in stored.manifest.files)
             timings["execute"] = 0.0
         elif not needs_kernel(nb):
             progress.info("no code to run")
+            files = ()
             timings["execute"] = 0.0
         else:
             if cache:
-                progress.info(f"cache miss (key {key[:12]}; data folder {data_dir})")
+                progress.info(f"cache miss: {why}")
             if kernel is None:
                 kernel = KernelSession(settings, workdir, doc.path.parent)
-            timings["execute"] = execute_notebook(nb, doc, kernel=kernel, progress=progress)
+            execution = execute_notebook(nb, doc, kernel=kernel, progress=progress, timeout=limit,
+                                         exclude=(staging, cache_dir))
+            files = execution.files
+            timings["execute"] = execution.seconds
     finally:
         if kernel is not None:
             kernel.shutdown()
+    _check_data_packages(doc.path, files, given, progress)
 
     t = time.perf_counter()
     fig_dir = workdir / f"{doc.path.stem}_files"
     fig_dir.mkdir()
-    staged = workdir / "out"
-    staged.mkdir()
+    written = workdir / "out"
+    written.mkdir()
     jobs = []
     facts = NotebookFacts.of(doc, nb)
     for fmt in formats:
         md = build_markdown(doc, settings, nb, fmt, fig_dir=fig_dir, progress=progress, facts=facts)
-        jobs.append(Job(fmt, md, staged / f"{doc.path.stem}{FORMATS[fmt]}"))
+        jobs.append(Job(fmt, md, written / f"{doc.path.stem}{FORMATS[fmt]}"))
     timings["markdown"] = time.perf_counter() - t
     timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress))
-    outputs = _move_into_place({job.fmt: job.target for job in jobs}, out, doc.path.stem, progress)
-    if not hit:
-        _cache.store(cache_dir, doc.path, key, nb)
-    return RenderResult(doc.path, formats, tuple(outputs), "builtin", hit,
-                        MappingProxyType(injected), timings, key)
+    for job in jobs:
+        os.replace(job.target, staging / job.target.name)
+    if execution is not None and cache:
+        _store_quietly(cache_dir, doc.path, key, nb, execution, progress)
+    return RenderResult(doc.path, formats, (), "builtin", hit, MappingProxyType(injected), timings, key)
+
+
+def _store_quietly(cache_dir: Path, document: Path, key: str, nb: Any, execution: Any, progress: Progress) -> None:
+    """Store the execution; a failure is a warning (the render itself succeeded)."""
+    from .._publish import os_error_message
+    from . import _cache
+
+    try:
+        manifest = _cache.Manifest.of(execution.files, execution.folders)
+        _cache.store(cache_dir, document, key, nb, manifest)
+    except OSError as exc:
+        progress.warn(f"the execution was not cached ({os_error_message(exc)}); the next render runs the code again")

@@ -62,6 +62,10 @@ class DocumentSettings:
     formats: Mapping[str, Any]
     meta: Mapping[str, Any]
     base_dir: Path
+    #: Seconds a chunk may run (``execute: timeout``); ``None`` when the document sets none.
+    timeout: float | None = None
+    #: Environment variables whose values the execution depends on (``sbm-stats: cache-env``).
+    cache_env: tuple[str, ...] = ()
 
     def option(self, fmt: str, key: str, default: Any = None) -> Any:
         """A format option: ``format: <fmt>: key`` over top-level ``key`` over ``default``."""
@@ -204,6 +208,7 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
     if isinstance(bibliography, str):
         bibliography = (bibliography,)
     base = path.parent
+    timeout, cache_env = _execution_options(path, meta)
     return DocumentSettings(
         title=_text(meta.get("title")),
         subtitle=_text(meta.get("subtitle")),
@@ -223,4 +228,31 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
         formats=formats,
         meta=meta,
         base_dir=base.resolve(),
+        timeout=timeout,
+        cache_env=cache_env,
     )
+
+
+def _execution_options(path: Path, meta: Mapping[str, Any]) -> tuple[float | None, tuple[str, ...]]:
+    """``execute: timeout`` and ``sbm-stats: cache-env`` from the front matter, checked."""
+    execute = meta.get("execute") or {}
+    timeout = execute.get("timeout") if isinstance(execute, dict) else None
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < 10**7:
+            raise RenderError(f"{path.name}: front matter: execute: timeout ({timeout!r}) must be a number of "
+                              "seconds above 0")
+        timeout = float(timeout)
+    ours = meta.get("sbm-stats") or {}
+    if not isinstance(ours, dict):
+        raise RenderError(f"{path.name}: front matter: sbm-stats ({ours!r}) must be a mapping of options")
+    unknown = sorted(set(ours) - {"cache-env"})
+    if unknown:
+        raise RenderError(f"{path.name}: front matter: sbm-stats: {unknown[0]!r} is not an option; "
+                          "the only one is 'cache-env'")
+    names = ours.get("cache-env") or []
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(n, str) and n and "=" not in n for n in names):
+        raise RenderError(f"{path.name}: front matter: sbm-stats: cache-env ({names!r}) must be a list of "
+                          "environment variable names")
+    return timeout, tuple(names)

@@ -1,0 +1,277 @@
+"""Trustworthy renders: no stale or mixed number, no half-written folder, no hang.
+
+Each test builds a small document in its own folder, renders it with the builtin
+engine, changes one thing the output depends on and checks that the next render
+sees the change (or, for failures, that nothing was written or removed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sbm_stats import RenderError, render
+from sbm_stats._publish import Publication
+from sbm_stats.render._cache import Manifest, data_packages
+
+pytestmark = pytest.mark.slow
+
+SBM_STATS = Path(sys.executable).with_name("sbm-stats")
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _doc(folder: Path, body: str, front: str = "") -> Path:
+    return _write(folder / "doc.qmd", f"---\ntitle: \"T\"\n{front}---\n\n{body}\n")
+
+
+def _text(result) -> str:
+    return result.output("html").read_text(encoding="utf-8")
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` with its SHA-256 (the state a failed run must not change)."""
+    if not folder.exists():
+        return {}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _kw(tmp_path: Path, **more):
+    return {"to": "html", "out_dir": tmp_path / "out", "engine": "builtin", "quiet": True,
+            "cache_dir": tmp_path / "cache", **more}
+
+
+# ----------------------------------------------------------------------------- the cache key
+
+def test_a_helper_module_beside_the_document_is_part_of_the_key(tmp_path):
+    _write(tmp_path / "helper.py", "VALUE = 41\n")
+    doc = _doc(tmp_path, "```{python}\nimport helper\n```\n\nVärdet är `{python} helper.VALUE`.")
+    assert "Värdet är 41." in _text(render(doc, **_kw(tmp_path)))
+    assert render(doc, **_kw(tmp_path)).cache_hit is True
+    _write(tmp_path / "helper.py", "VALUE = 42\n")
+    again = render(doc, **_kw(tmp_path))
+    assert again.cache_hit is False
+    assert "Värdet är 42." in _text(again)
+
+
+def test_a_file_read_from_anywhere_is_part_of_the_key(tmp_path):
+    elsewhere = _write(tmp_path / "elsewhere" / "n.txt", "7")
+    doc = _doc(tmp_path / "doc", f"Talet är `{{python}} open({str(elsewhere)!r}).read()`.")
+    assert "Talet är 7." in _text(render(doc, **_kw(tmp_path)))
+    assert render(doc, **_kw(tmp_path)).cache_hit is True
+    _write(elsewhere, "8")
+    again = render(doc, **_kw(tmp_path))
+    assert again.cache_hit is False and "Talet är 8." in _text(again)
+
+
+def test_a_matplotlibrc_beside_the_document_is_part_of_the_key(tmp_path):
+    doc = _doc(tmp_path, "Bredd: `{python} __import__('matplotlib').rcParams['lines.linewidth']`.")
+    assert "Bredd: 1.5." in _text(render(doc, **_kw(tmp_path)))  # matplotlib's default
+    _write(tmp_path / "matplotlibrc", "lines.linewidth: 4\n")
+    added = render(doc, **_kw(tmp_path))
+    assert added.cache_hit is False and "Bredd: 4.0." in _text(added)
+    (tmp_path / "matplotlibrc").unlink()
+    removed = render(doc, **_kw(tmp_path))
+    assert removed.cache_hit is False and "Bredd: 1.5." in _text(removed)
+
+
+def test_declared_environment_variables_are_part_of_the_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("SBM_TEST_WAVE", "2014")
+    doc = _doc(tmp_path, "Våg `{python} __import__('os').environ['SBM_TEST_WAVE']`.",
+               front="sbm-stats:\n  cache-env: [SBM_TEST_WAVE]\n")
+    assert "Våg 2014." in _text(render(doc, **_kw(tmp_path)))
+    assert render(doc, **_kw(tmp_path)).cache_hit is True
+    monkeypatch.setenv("SBM_TEST_WAVE", "2017")
+    again = render(doc, **_kw(tmp_path))
+    assert again.cache_hit is False and "Våg 2017." in _text(again)
+
+
+def test_the_cache_is_not_in_the_output_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("SBM_STATS_CACHE_DIR", str(tmp_path / "store"))
+    doc = _doc(tmp_path, "Summan är `{python} 1 + 1`.")
+    kwargs = {**_kw(tmp_path), "cache_dir": None}
+    render(doc, **kwargs)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["doc.html"]
+    assert [p.suffix for p in (tmp_path / "store").iterdir()] == [".ipynb"]
+    assert render(doc, **kwargs).cache_hit is True
+
+
+def test_a_cache_that_cannot_be_written_is_a_warning(tmp_path, capsys):
+    blocked = _write(tmp_path / "not-a-folder", "a file where the cache folder should be")
+    doc = _doc(tmp_path, "Summan är `{python} 1 + 1`.")
+    result = render(doc, **{**_kw(tmp_path), "cache_dir": blocked, "quiet": False})
+    assert "Summan är 2." in _text(result)
+    assert "the execution was not cached" in capsys.readouterr().err
+
+
+def test_manifest_notices_changed_added_and_removed_files(tmp_path):
+    a = _write(tmp_path / "a.txt", "1")
+    manifest = Manifest.of([str(a), str(tmp_path / "gone.txt")], [str(tmp_path)])
+    assert manifest.changed() == []
+    _write(a, "2")
+    _write(tmp_path / "gone.txt", "now here")
+    assert manifest.changed() == [str(a), str(tmp_path / "gone.txt"), f"{tmp_path}/ (listing)"]
+
+
+# ----------------------------------------------------------------------------- one data package
+
+def _package(folder: Path, value: str) -> Path:
+    _write(folder / "datapackage.json", '{"name": "p", "resources": []}')
+    _write(folder / "value.txt", value)
+    return folder
+
+
+def test_data_packages_of_paths(tmp_path):
+    a = _package(tmp_path / "a", "1")
+    b = _package(tmp_path / "a" / "inner", "2")
+    assert data_packages([str(a / "value.txt"), str(b / "value.txt"), str(tmp_path / "x.txt")]) == [a, b]
+
+
+def test_two_data_packages_in_one_render_is_an_error(tmp_path):
+    a, b = _package(tmp_path / "a", "1"), _package(tmp_path / "b", "2")
+    doc = _doc(tmp_path, f"`{{python}} open({str(a / 'value.txt')!r}).read()` och "
+                         f"`{{python}} open({str(b / 'value.txt')!r}).read()`.")
+    out = tmp_path / "out"
+    with pytest.raises(RenderError, match="read 2 data packages") as info:
+        render(doc, **_kw(tmp_path))
+    assert str(a) in str(info.value) and str(b) in str(info.value)
+    assert not out.exists()
+
+
+def test_a_package_other_than_data_dir_is_an_error(tmp_path):
+    given, other = _package(tmp_path / "given", "1"), _package(tmp_path / "other", "2")
+    doc = _doc(tmp_path, "```{python}\n#| tags: [parameters]\ndata_dir = 'given'\n```\n\n"
+                         f"`{{python}} open({str(other / 'value.txt')!r}).read()`.",
+               front="params:\n  data_dir: given\n")
+    with pytest.raises(RenderError, match="was given data_dir .*given.* also read the data package .*other"):
+        render(doc, **_kw(tmp_path))
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_report_reads_one_data_package(tmp_path, repo_root, data_dir):
+    """The report with ``data_dir`` pointing at a copy reads the copy alone (design, frame, schema)."""
+    import shutil
+
+    copy = tmp_path / "wave"
+    shutil.copytree(data_dir, copy)
+    result = render(repo_root / "report.qmd", to="html", out_dir=tmp_path / "out", engine="builtin",
+                    quiet=True, cache=False, params={"data_dir": str(copy)})
+    assert result.output("html").is_file()
+
+
+# ----------------------------------------------------------------------------- hangs and dying kernels
+
+def test_a_chunk_that_never_returns_is_stopped(tmp_path):
+    doc = _doc(tmp_path, "```{python}\n#| label: evig\nwhile True:\n    pass\n```",
+               front="execute:\n  timeout: 2\n")
+    start = time.monotonic()
+    with pytest.raises(RenderError, match=r"chunk 'evig', doc.qmd line 7 ran for more than 2 s"):
+        render(doc, **_kw(tmp_path))
+    assert time.monotonic() - start < 60
+    assert not (tmp_path / "out").exists()
+
+
+def test_timeout_argument_overrides_the_front_matter(tmp_path):
+    doc = _doc(tmp_path, "```{python}\nimport time\ntime.sleep(30)\n```", front="execute:\n  timeout: 600\n")
+    with pytest.raises(RenderError, match=r"chunk 1 \(unlabelled\), doc.qmd line 7 ran for more than 1 s"):
+        render(doc, **_kw(tmp_path, timeout=1))
+
+
+@pytest.mark.parametrize("value", [0, -1, "ten", True])
+def test_bad_timeouts_are_refused(tmp_path, value):
+    doc = _doc(tmp_path, "Text.", front=f"execute:\n  timeout: {value!r}\n".replace("'", ""))
+    with pytest.raises(RenderError, match=r"execute: timeout .* must be a number of seconds above 0"):
+        render(doc, **_kw(tmp_path))
+
+
+def test_a_dying_kernel_names_the_chunk(tmp_path):
+    doc = _doc(tmp_path, "```{python}\n#| label: doende\nimport os\nos._exit(3)\n```")
+    with pytest.raises(RenderError, match=r"kernel died while running chunk 'doende', doc.qmd line 5"):
+        render(doc, **_kw(tmp_path))
+    assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- all or nothing
+
+def test_a_failed_render_leaves_the_output_folder_as_it_was(tmp_path):
+    out = tmp_path / "out"
+    _write(out / "doc.html", "previous")
+    _write(out / "other.txt", "not ours")
+    before = _tree(out)
+    doc = _doc(tmp_path, "```{python}\n1 / 0\n```")
+    with pytest.raises(RenderError, match="ZeroDivisionError"):
+        render(doc, **_kw(tmp_path))
+    assert _tree(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".sbm-")] == []
+
+
+def test_a_busy_output_folder_fails_clearly_without_waiting(tmp_path):
+    doc = _doc(tmp_path, "Text.")
+    out = tmp_path / "out"
+    with Publication(out):
+        with pytest.raises(RenderError, match="another sbm-stats run is writing to"):
+            render(doc, **_kw(tmp_path, wait=False))
+    assert not out.exists()
+    assert render(doc, **_kw(tmp_path, wait=False)).output("html").is_file()
+
+
+def test_staging_left_by_a_killed_run_is_removed(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    leftover = tmp_path / f".sbm-staging-out-{dead}-abc"
+    _write(leftover / "doc.html", "half")
+    render(_doc(tmp_path, "Text."), **_kw(tmp_path))
+    assert not leftover.exists()
+
+
+def test_an_unwritable_output_folder_is_a_message(tmp_path):
+    doc = _doc(tmp_path, "Text.")
+    with pytest.raises(RenderError, match=r"out_dir: cannot prepare /proc/sbm-test"):
+        render(doc, **{**_kw(tmp_path), "out_dir": "/proc/sbm-test"})
+
+
+def test_concurrent_renders_into_one_folder_both_succeed_in_turn(tmp_path):
+    doc = _doc(tmp_path, "```{python}\nimport time\ntime.sleep(2)\n```\n\nKlart.")
+    args = [str(SBM_STATS), "render", str(doc), "--out", str(tmp_path / "out"), "--engine", "builtin",
+            "--no-cache"]
+    first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    second = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    first_err = first.communicate(timeout=120)[1]
+    assert first.returncode == 0, first_err
+    assert second.returncode == 0, second.stderr
+    assert "Klart." in (tmp_path / "out" / "doc.html").read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".sbm-")] == []
+
+
+@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGTERM, 143, "terminated"),
+                                                    (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_mid_render_leaves_nothing(tmp_path, sig, code, word):
+    doc = _doc(tmp_path, "```{python}\n#| label: lang\nimport time\ntime.sleep(60)\n```")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([str(SBM_STATS), "render", str(doc), "--out", str(out), "--engine", "builtin"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    seen = ""
+    while "lang (line" not in seen and time.monotonic() < deadline:  # the chunk is running
+        seen += proc.stderr.readline()
+    time.sleep(0.5)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert err.strip().splitlines()[-1] == f"sbm-stats: {word}"
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".sbm-")] == []
