@@ -22,10 +22,39 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
-__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP"]
+__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP", "Markdown", "shown"]
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
+
+
+class Markdown(str):
+    """Text to be inserted into a report as markdown, the same under Quarto and the builtin engine.
+
+    Quarto inserts an inline expression's ``text/markdown`` representation verbatim
+    and falls back to its ``text/plain`` one, which for a plain ``str`` is its
+    ``repr``: quoted, with a no-break space shown as ``\\xa0``. A value the report
+    shows is therefore a ``Markdown``: a ``str`` in every other respect.
+
+    >>> Markdown("16\xa0386")._repr_markdown_()
+    '16\xa0386'
+    """
+
+    __slots__ = ()
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def shown(fn):
+    """Decorate a function returning text for the report: its result becomes :class:`Markdown`."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return Markdown(fn(*args, **kwargs))
+
+    return wrapper
 
 
 def _check_real(value, name: str) -> float:

@@ -38,7 +38,7 @@ from .data import (
     load_sources,
     load_vulnerability_factors,
 )
-from .formatting import fmt_int, fmt_interval, fmt_num, fmt_pct
+from .formatting import fmt_int, fmt_interval, fmt_num, fmt_pct, shown
 
 __all__ = ["Report", "number_in_words"]
 
@@ -138,22 +138,27 @@ class Report:
             raise ValueError(f"{figure_id} has no {column} in published_figures.csv")
         return float(value)
 
+    @shown
     def n(self, figure_id: str) -> str:
         """The count of a figure, in digits: '16'."""
         return fmt_int(self._get(figure_id, "count"))
 
+    @shown
     def base(self, figure_id: str) -> str:
         """The base of a figure: '29'."""
         return fmt_int(self._get(figure_id, "base"))
 
+    @shown
     def w(self, figure_id: str, *, gender: str = "en") -> str:
         """The count (or whole value) in words up to twelve ('fyra'), digits above."""
         return number_in_words(self._number(figure_id), gender=gender)
 
+    @shown
     def wb(self, figure_id: str, *, gender: str = "en") -> str:
         """The base in words up to twelve ('fyra' in 'två av de fyra'), digits above."""
         return number_in_words(self._get(figure_id, "base"), gender=gender)
 
+    @shown
     def v(self, figure_id: str, *, decimals: int = 0, words: bool = False) -> str:
         """The value of a figure: '16 386'; with ``words=True`` small whole numbers in words."""
         value = self._get(figure_id, "value")
@@ -161,6 +166,7 @@ class Report:
             return number_in_words(value)
         return fmt_num(value, decimals=decimals)
 
+    @shown
     def ordinal(self, figure_id: str) -> str:
         """The value as a Swedish ordinal: 'tredje'."""
         value = self._get(figure_id, "value")
@@ -169,6 +175,7 @@ class Report:
                              f"{len(_ORDINALS) - 1}")
         return _ORDINALS[int(value)]
 
+    @shown
     def words(self, figure_id: str) -> str:
         """The publication's verbal quantity for a figure: 'drygt hälften'."""
         verbal = self._row(figure_id)["verbal"]
@@ -177,6 +184,7 @@ class Report:
         return str(verbal)
 
     @staticmethod
+    @shown
     def cap(text: str) -> str:
         """Capitalise the first letter (for a value that starts a sentence)."""
         return text[:1].upper() + text[1:]
@@ -198,19 +206,23 @@ class Report:
         end = int(str(self._row(after)["period"])[:4])
         return census_change(self._number(before), self._number(after), start=start, end=end)
 
+    @shown
     def growth(self, before: str, after: str, *, decimals: int = 0) -> str:
         """Relative change between two figures as a percentage: '45 %'."""
         return fmt_pct(self._change(before, after).relative, decimals=decimals)
 
+    @shown
     def per_year(self, before: str, after: str, *, decimals: int = 0) -> str:
         """Absolute change per year between the figures' years: '1 023'."""
         return fmt_num(self._change(before, after).per_year, decimals=decimals)
 
+    @shown
     def names(self, group: str) -> str:
         """The municipalities of a publication group, as a Swedish list."""
         s = load_sample_2014(self.data_dir)
         return _join_sv(list(s.loc[s.publication_group == group, "municipality_name"]))
 
+    @shown
     def declined_names(self) -> str:
         """The municipalities that were asked but not interviewed."""
         s = load_sample_2014(self.data_dir)
@@ -218,10 +230,20 @@ class Report:
 
     # ------------------------------------------------------------------ tables
 
-    @staticmethod
-    def show(table: pd.DataFrame):
-        """The table as the report shows it: without the row numbers of the DataFrame's index."""
-        return table.style.hide(axis="index")
+    def show(self, table: pd.DataFrame):
+        """The table as the report shows it: without the row numbers of the DataFrame's index.
+
+        The Styler's id (which prefixes every element id of its HTML) comes from the
+        table's content and how often that content was shown before, not from pandas'
+        random default, so that a render under Quarto, which keeps the Styler's HTML,
+        is the same every time.
+        """
+        import hashlib
+
+        digest = hashlib.sha256(table.to_csv().encode("utf-8")).hexdigest()[:10]
+        seen = self._cache.setdefault("shown_tables", {})
+        seen[digest] = seen.get(digest, 0) + 1
+        return table.style.hide(axis="index").set_uuid(f"{digest}-{seen[digest]}")
 
     def table_vulnerability(self) -> pd.DataFrame:
         """The publication's Tabell 1: one row per level, its factors joined."""
@@ -280,6 +302,7 @@ class Report:
             "Regel och uträkning": [d if r in ("", "–") else f"{r}: {d}" for r, d in zip(a.rule, a.detail)],
         })
 
+    @shown
     def audit_summary(self) -> str:
         """A paragraph on the audit's outcome, with its counts."""
         a = self.audit_result()
@@ -397,6 +420,7 @@ class Report:
         labels = [f"{t} ({fmt_int(c)}/{fmt_int(b)})" for t, c, b in zip(r.label_sv, r["count"], r["base"])]
         return plots.forest(labels, ci.estimate, ci.low, ci.high)
 
+    @shown
     def interval_summary(self) -> str:
         """How to read the intervals, with the forced-moves example computed."""
         from .proportions import proportion_ci
@@ -493,6 +517,7 @@ class Report:
                            for r in table.itertuples()],
         })
 
+    @shown
     def wave_summary(self) -> str:
         """What can and cannot be compared between the waves."""
         before = self._number("bme.municipalities_2008")
@@ -546,6 +571,7 @@ class Report:
                          "Antal": fmt_int(sizes[stage.id]), "Villkor och regel": rule})
         return pd.DataFrame(rows)
 
+    @shown
     def design_summary(self) -> str:
         """The design and its open assumptions in a paragraph, sizes taken from the design."""
         d = self.design()
@@ -615,6 +641,7 @@ class Report:
         asked = p.municipality_code.isin(set(load_sample_2014(self.data_dir).municipality_code)).to_numpy()
         return plots.inclusion_by_population(population, p.monte_carlo.to_numpy(), synthetic=True, highlight=asked)
 
+    @shown
     def published_sample_summary(self) -> str:
         """What the published 30 look like against the design on the SYNTHETIC frame."""
         from .sampling import published_sample_check
