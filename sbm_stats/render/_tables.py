@@ -21,7 +21,10 @@ __all__ = ["Table", "read_html_tables", "to_pipe_table", "escape_markdown"]
 
 _NUMBER_RE = re.compile(r"^[-+\u2212]?(?:\d[\d\s\u00a0\u202f,.]*|\.\d+)(?:[eE][-+]?\d+)?\s*%?$")
 _MISSING = {"", "nan", "NaN", "<NA>", "NaT", "None", "-", "\u2013", "\u2014", "..."}
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$|@~^#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$|@~^#\"'])")
+# pandoc's smart punctuation would turn "--" into a dash and "..." into an ellipsis
+_SMART_RUNS = re.compile(r"(?<=-)-|(?<=\.)\.")
+_ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 
 
 @dataclass
@@ -83,7 +86,8 @@ class _Parser(HTMLParser):
         elif not self._stack:
             return
         elif tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._cell.text = " ".join("".join(self._buf).split())
+            # ASCII white space only: a non-breaking space in a cell ("533\u00a0271") is content
+            self._cell.text = _ASCII_SPACE.sub(" ", "".join(self._buf)).strip()
             self._row.append(self._cell)
             self._cell = None
         elif tag == "tr" and self._row is not None:
@@ -144,8 +148,13 @@ def _grid(rows: list[list[_Cell]], repeat_colspan: bool) -> list[list[tuple[str,
 
 
 def escape_markdown(text: str) -> str:
-    """Text with the characters that pandoc markdown would interpret escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Text with the characters that pandoc markdown would interpret escaped.
+
+    Quotes, ``--`` and ``...`` are escaped too, so that pandoc's smart
+    punctuation leaves cell texts as pandas wrote them (``== "yes"`` is code-like
+    text, not a quotation, and English curly quotes would be wrong in Swedish).
+    """
+    return _SMART_RUNS.sub(r"\\\g<0>", _MD_SPECIAL.sub(r"\\\1", text))
 
 
 def _is_number(text: str) -> bool:
