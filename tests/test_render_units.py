@@ -435,3 +435,62 @@ def test_markdown_figure_and_table_are_numbered_with_chunk_free_document(tmp_pat
     assert "Figur 1: Ett diagram över åren" in pdf and "Tabell 1: Antal per år" in pdf
     docx = zipfile.ZipFile(io.BytesIO(result.output("docx").read_bytes())).read("word/document.xml").decode()
     assert 'descr="Alt-text för bilden"' in docx and "Tabell\xa01: Antal per år" in docx
+
+
+# ----------------------------------------------------------------------------- what a document may include (issue 14)
+
+def test_image_outside_the_document_folder_is_refused_before_writing(tmp_path):
+    path = _write(tmp_path, "s.qmd", "---\ntitle: S\n---\n\nText.\n\n![](/etc/passwd)\n")
+    with pytest.raises(RenderError, match=r"s\.qmd, line 7: image '/etc/passwd' is outside the folders") as info:
+        render(path, to=("html", "docx"), out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    assert "--resource-path" in str(info.value)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("s.*"))
+
+
+def test_raw_html_resource_and_non_image_are_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("secret", encoding="utf-8")
+    (tmp_path / "fake.png").write_text("not a png", encoding="utf-8")
+    for body, message in (('<img src="notes.txt">', "<img src> 'notes.txt' is not an image"),
+                          ("![](fake.png)", "image 'fake.png' is not an image"),
+                          ('<script src="../x.js"></script>', "<script src> '../x.js' is outside")):
+        path = _write(tmp_path, "r.qmd", f"---\ntitle: R\n---\n\n{body}\n")
+        with pytest.raises(RenderError, match=re.escape(message)):
+            render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+
+
+def test_image_kind_reads_magic_bytes(tmp_path):
+    from sbm_stats.render._resources import image_kind
+
+    # the signatures from the PNG, JPEG, GIF, WebP (RIFF) and PDF specifications
+    for name, head, kind in (("a", b"\x89PNG\r\n\x1a\n", "png"), ("b", b"\xff\xd8\xff\xe0", "jpeg"),
+                             ("c", b"GIF89a", "gif"), ("d", b"RIFF\0\0\0\0WEBPVP8 ", "webp"),
+                             ("e", b"%PDF-1.7", "pdf"), ("f", b'<?xml version="1.0"?>\n<svg>', "svg"),
+                             ("g", b"root:x:0:0", None)):
+        (tmp_path / name).write_bytes(head)
+        assert image_kind(tmp_path / name) == kind, name
+
+
+def test_front_matter_lang_must_be_a_language_tag(tmp_path):
+    path = _write(tmp_path, "l.qmd", '---\ntitle: L\nlang: \'sv", font: "x") #read("/etc/passwd") //\'\n---\n\nText.\n')
+    with pytest.raises(RenderError, match=r"lang \(.*\) must be a language tag such as 'sv'"):
+        render(path, to="pdf", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+
+
+def test_raw_markup_in_the_title_is_shown_as_text(tmp_path):
+    path = _write(tmp_path, "t.qmd", "---\ntitle: 'A `<b>x</b>`{=html} `#pagebreak()`{=typst}'\n---\n\nText.\n")
+    result = render(path, to=("html", "pdf"), out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    html = result.output("html").read_text(encoding="utf-8")
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    import pypdf
+
+    assert pypdf.PdfReader(result.output("pdf")).metadata["/Title"] == "A <b>x</b> #pagebreak()"
+
+
+def test_inline_plain_text_is_escaped_as_quarto_does():
+    from sbm_stats.render._markdown import _escaped_plain
+
+    # jupyter-inline.ts asEscapedMarkdown: quotes dropped, backslashes doubled, then
+    # backslash and the punctuation of its character class escaped
+    assert _escaped_plain(repr("11\xa0270")) == "11\\\\\\\\xa0270"
+    assert _escaped_plain(repr("a*b")) == "a\\*b"
+    assert _escaped_plain("42") == "42"
