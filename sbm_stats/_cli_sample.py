@@ -3,7 +3,12 @@
 ``sbm-stats sample --seed N --out DIR`` draws the sample the design gives on the frame
 and writes ``sample.csv``, ``protocol.md`` (Swedish) and ``published_check.csv``;
 with ``--probabilities --replicates R`` it writes the inclusion probabilities of every
-municipality instead (exact and Monte Carlo), with a progress bar on stderr.
+municipality instead (exact and Monte Carlo), with a progress bar on stderr; with
+``--sensitivity`` it runs every combination of the design's open assumptions and
+writes, per municipality, the range of its exact inclusion probability and in how
+many variants it is selected with the seed (``sensitivity.csv``), one row per variant
+(``sensitivity_variants.csv``) and one per municipality and variant
+(``sensitivity_by_variant.csv``).
 
 Without ``--frame`` the synthetic demonstration frame is used, and stderr says so.
 Everything is computed before anything is written; the files are written to a
@@ -36,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Draw the sample a design file gives on a frame (sample.csv, protocol.md, published_check.csv), "
             "or with --probabilities the inclusion probabilities of every municipality "
-            "(inclusion_probabilities.csv, inclusion_probabilities_by_stage.csv)."
+            "(inclusion_probabilities.csv, inclusion_probabilities_by_stage.csv), or with --sensitivity every "
+            "combination of the design's open assumptions (sensitivity.csv, sensitivity_variants.csv, "
+            "sensitivity_by_variant.csv)."
         ),
     )
     p.add_argument("--design", help="the design file (default: the bundled data/design/2014.yaml)")
@@ -48,10 +55,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=_non_negative_int, required=True,
                    help="seed of the permanent random numbers (and of the Monte Carlo)")
     p.add_argument("--out", required=True, help="the folder to write to (created if needed)")
-    p.add_argument("--probabilities", action="store_true",
-                   help="write inclusion probabilities of every municipality instead of a sample")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--probabilities", action="store_true",
+                      help="write inclusion probabilities of every municipality instead of a sample")
     p.add_argument("--replicates", type=_positive_int, default=100_000,
                    help="Monte Carlo replicates for --probabilities (default 100000)")
+    what.add_argument("--sensitivity", action="store_true",
+                      help="run every combination of the design's open assumptions: per municipality the range "
+                           "of its exact inclusion probability and in how many variants the seed selects it")
     p.set_defaults(func=_sample)
 
     d = sub.add_parser(
@@ -71,6 +82,7 @@ def _sample(args: argparse.Namespace) -> int:
     from .sampling import (
         SYNTHETIC_BANNER,
         demo_frame,
+        design_sensitivity,
         demo_frame_path,
         inclusion_probabilities,
         load_design,
@@ -93,7 +105,24 @@ def _sample(args: argparse.Namespace) -> int:
         )
     if frame.attrs.get("synthetic") and args.frame:
         print(f"sbm-stats: the frame {args.frame} is marked synthetic ({SYNTHETIC_BANNER})", file=sys.stderr)
-    if args.probabilities:
+    if args.sensitivity:
+        result = design_sensitivity(frame, design, seed=args.seed)
+        files = {
+            "sensitivity.csv": _csv(result.to_frame()),
+            "sensitivity_variants.csv": _csv(result.variants_frame()),
+            "sensitivity_by_variant.csv": _csv(result.long_frame()),
+        }
+        _write_outputs(out, files)
+        table = result.to_frame()
+        moved = table[table.probability_range > 1e-12]
+        print(
+            f"{len(result.variants)} variants ({', '.join(result.assumptions)}), seed {result.seed}: "
+            f"{len(moved)} of {len(table)} municipalities change inclusion probability (largest range "
+            f"{table.probability_range.max():.4f}); {int((table.variants_selected > 0).sum())} are selected in "
+            f"at least one variant, {int((table.variants_selected == len(result.variants)).sum())} in all"
+            + (" - SYNTHETIC frame" if result.synthetic else "")
+        )
+    elif args.probabilities:
         bar = _ProgressBar(sys.stderr)
         probs = inclusion_probabilities(frame, design, replicates=args.replicates, seed=args.seed, progress=bar)
         bar.close()
@@ -174,6 +203,10 @@ def _check_out(value: str) -> Path:
         raise DataValidationError([Problem(str(out), None, None, None, "a folder to write to (found a file)")],
                                   summary="--out")
     return out
+
+
+def _csv(table) -> str:
+    return table.to_csv(index=False, lineterminator="\n")
 
 
 def _write_outputs(out: Path, files: dict[str, str]) -> None:

@@ -278,3 +278,16 @@ def test_protocol_shows_seed_counts_and_swedish_numbers():
 def test_bad_seed(seed):
     with pytest.raises(ValueError, match=r"seed .* must be a non-negative integer"):
         select_sample(demo_frame(), load_design(), seed=seed)
+
+
+def test_protocol_qualifies_simple_random_sampling_per_stage():
+    # Within a stage the draw is simple random; over the whole design the municipalities of one
+    # list differ (on the demo frame 0.0411 to 0.0864 in the takeover list, the figures of the
+    # independent check quoted in issue 12).
+    from sbm_stats.sampling import demo_frame, load_design, select_sample
+
+    s = select_sample(demo_frame(), load_design(), seed=2014)
+    takeover = next(r for r in s.stages if r.stage == "bme_takeover")
+    assert takeover.list_probability_range == pytest.approx((0.0411, 0.0864), abs=5e-5)
+    assert "obundet slumpmässigt bland de kommuner som återstår" in s.protocol()
+    assert "0,0411–0,0864" in s.protocol()

@@ -73,6 +73,11 @@ class StageRecord:
     it drew among, ``taken`` the codes it added. ``ranking`` holds, for a random stage,
     (code, name, random number, taken) for the taken municipalities and the next two in
     line; ``lines`` holds the Swedish lines of an extremes stage.
+    ``list_probability_range`` holds, for a random stage, the smallest and largest exact
+    inclusion probability under the whole design of the municipalities on its list that
+    are not selected for certain (None where they are not all exact): the draw within
+    the stage is a simple random sample of what the list has left, but over the whole
+    design the municipalities of one list need not have equal chances.
     """
 
     stage: str
@@ -86,6 +91,7 @@ class StageRecord:
     ranking: tuple[tuple[str, str, float, bool], ...] = ()
     lines: tuple[str, ...] = ()
     condition: str = ""
+    list_probability_range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,7 @@ def select_sample(frame: pd.DataFrame, design: Design, *, seed: int, replicates:
 def draw_sample(plan: Plan, *, seed: int, replicates: int, exact: Exact | None = None) -> Sample:
     """:func:`select_sample` on a compiled plan (``exact``: its exact probabilities, if known)."""
     design = plan.design
+    exact = exact if exact is not None else exact_probabilities(plan)
     selected = np.zeros(plan.n, dtype=bool)
     picked: list[dict[str, Any]] = []
     records: list[StageRecord] = []
@@ -274,6 +281,7 @@ def draw_sample(plan: Plan, *, seed: int, replicates: int, exact: Exact | None =
                 stage.id, stage.kind, stage.label, int(listed.sum()), int((listed & selected).sum()) - len(new)
                 if stage.exclude_selected else 0, len(pool), stage.size, tuple(plan.codes[new]),
                 ranking=ranking, condition=stage.eligible.text,
+                list_probability_range=_list_range(exact.pi, listed),
             ))
     if design.expected_size is not None and len(picked) != design.expected_size:
         raise DesignError(
@@ -314,6 +322,11 @@ def _probabilities_for(plan: Plan, units: list[int], seed: int, replicates: int,
     return pi, method, se, exact.note, reps
 
 
+def _list_range(pi: np.ndarray, listed: np.ndarray) -> tuple[float, float] | None:
+    values = pi[listed & (pi < 1)] if not np.isnan(pi[listed]).any() else np.array([])
+    return (float(values.min()), float(values.max())) if len(values) else None
+
+
 def _who_took(unit: int, picked: list[dict[str, Any]]) -> str:
     for d in picked:
         if d["unit"] == unit:
@@ -322,8 +335,9 @@ def _who_took(unit: int, picked: list[dict[str, Any]]) -> str:
 
 
 def _strip_stage_prefix(label: str) -> str:
+    """The part of a label after its short name ("BME, barn: kommuner som ..." -> "kommuner som ...")."""
     head, sep, tail = label.partition(": ")
-    return tail if sep and head.lower().startswith("steg") else label
+    return tail if sep else label
 
 
 def _check_seed(seed: Any) -> int:
@@ -396,6 +410,12 @@ def _protocol(sample: Sample, published_check: Any) -> str:
             L += [f"Villkor: `{rec.condition}`. Uppfyller villkoret: {sv_int(rec.listed)}; "
                   f"redan valda och uteslutna: {rec.excluded}; att dra bland: {sv_int(rec.pool)}; "
                   f"dras: {rec.size} (andel i steget {rec.size}/{rec.pool} = {sv_decimal(share, 4)}).", ""]
+            if rec.list_probability_range is not None:
+                low, high = rec.list_probability_range
+                L += [f"Inom steget är urvalet obundet slumpmässigt bland de kommuner som återstår. Över hela "
+                      f"designen har listans kommuner (utom de som väljs med säkerhet) ändå olika "
+                      f"inklusionssannolikheter, {sv_decimal(low, 4)}–{sv_decimal(high, 4)}, eftersom "
+                      "tidigare steg kan ha tagit en del av listan.", ""]
             L += _md_table(["Ordning", "Kod", "Kommun", "Slumptal", "Vald"], [
                 [j + 1, code, name, sv_decimal(u, 6), "ja" if taken else "nej (nästa i tur)"]
                 for j, (code, name, u, taken) in enumerate(rec.ranking)

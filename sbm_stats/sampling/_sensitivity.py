@@ -254,7 +254,7 @@ class SensitivityVariant:
     name: str
     choices: Mapping[str, str]
     codes: tuple[str, ...]
-    expected_size: float
+    expected_size: float  # the sum of the exact inclusion probabilities, rounded to 9 decimals
 
 
 @dataclass(frozen=True, eq=False)
@@ -427,7 +427,7 @@ def design_sensitivity(
     codes = table["municipality_code"].to_numpy(dtype=object)
     variants = tuple(
         SensitivityVariant(name=n, choices=choices_of[n], codes=table.attrs["samples"][n],
-                           expected_size=float(table.attrs["mean_size"][n]))
+                           expected_size=round(float(table.attrs["mean_size"][n]), 9))
         for n in names
     )
     for arr in (probabilities, selected):
