@@ -280,27 +280,33 @@ def render(
     progress = Progress(quiet)
 
     from .._publish import OutputError, Publication
-    from ._quarto import find_quarto
+    from ._quarto import check_quarto, find_quarto
 
-    quarto = find_quarto() if engine in ("auto", "quarto") else None
-    if engine == "quarto" and quarto is None:
-        raise RenderError("engine ('quarto') needs a quarto executable on PATH, and none was found; "
-                          "use engine 'builtin' or 'auto'")
+    quarto = find_quarto(required=engine == "quarto") if engine in ("auto", "quarto") else None
+    if engine == "auto" and quarto is not None:
+        try:  # too old, or parameters without papermill: the builtin engine renders instead
+            check_quarto(quarto, params)
+        except RenderError as exc:
+            progress.warn(f"{exc}; rendering with the builtin engine")
+            quarto = None
     used: Literal["builtin", "quarto"] = "quarto" if quarto else "builtin"
     progress.head(f"render {doc_path.name} -> {', '.join(formats)} (engine: {used})")
 
     names = [f"{doc_path.stem}{FORMATS[f]}" for f in formats]
     try:
         with Publication(out_dir, option="out_dir", names=names, wait=wait, on_wait=progress.info) as pub:
+            supporting: list[str] = []
             if used == "quarto":
-                result = _render_quarto(quarto, doc_path, formats, params, pub.staging, cache, quiet, progress)
+                result, supporting = _render_quarto(quarto, doc_path, formats, params, pub.staging,
+                                                    Path(out_dir), cache, quiet, progress)
             else:
                 store = Path(cache_dir) if cache_dir is not None else None
                 result = _render_builtin(doc_path, formats, params, pub.staging, cache, store, timeout, progress)
-            outputs = pub.publish(names)
+            published = pub.publish(names + supporting)
+            outputs = published[:len(names)]
     except OutputError as exc:
         raise RenderError(str(exc)) from None
-    for dst in outputs:
+    for dst in published:
         progress.wrote(dst)
     timings = dict(result.timings)
     timings["total"] = time.perf_counter() - start
@@ -314,10 +320,11 @@ def render(
 
 def _render_quarto(
     quarto: str, doc_path: Path, formats: tuple[str, ...], params: dict[str, Any],
-    staging: Path, cache: bool, quiet: bool, progress: Progress,
-) -> RenderResult:
+    staging: Path, out: Path, cache: bool, quiet: bool, progress: Progress,
+) -> tuple[RenderResult, list[str]]:
+    """Render with Quarto into ``staging``; also return the names of the supporting files staged."""
     from ._qmd import read_front_matter
-    from ._quarto import run_quarto
+    from ._quarto import render_with_quarto
     from ._settings import read_settings
 
     doc = read_front_matter(doc_path)
@@ -327,15 +334,16 @@ def _render_quarto(
         epoch: int | None = read_settings(doc).epoch
     except RenderError:
         epoch = None
-    t = time.perf_counter()
-    work = staging / ".work"
-    work.mkdir()
-    written = run_quarto(quarto, doc_path, formats, params=injected, workdir=work, epoch=epoch,
-                         cache=cache, quiet=quiet, progress=progress)
-    for fmt, src in written.items():
-        os.replace(src, staging / f"{doc_path.stem}{FORMATS[fmt]}")
-    seconds = time.perf_counter() - t
-    return RenderResult(doc_path, formats, (), "quarto", False, MappingProxyType(injected), {"quarto": seconds})
+    # Quarto runs the chunks in a copy of the document's folder: a data folder outside it
+    # is passed as an absolute path, so that it is still found from the copy.
+    given = _data_dir(doc_path.parent, params)
+    if given is not None and not given.is_relative_to(doc_path.parent):
+        params = {**params, "data_dir": str(given)}
+    staged = render_with_quarto(quarto, doc_path, formats, overrides=params, staging=staging, epoch=epoch,
+                                quiet=quiet, progress=progress, cache=cache, exclude=(out,))
+    result = RenderResult(doc_path, formats, (), "quarto", False, MappingProxyType(injected),
+                          {"quarto": staged.seconds})
+    return result, [p.name for p in staged.supporting]
 
 
 def _check_data_packages(doc: Path, files: tuple[str, ...], given: Path | None, progress: Progress) -> None:
