@@ -512,3 +512,27 @@ def test_in_process_main_leaves_no_sigterm_handler_behind():
     assert cli.main(["data", "check", "--data-dir", str(DATA)]) == 0
     assert signal.getsignal(signal.SIGTERM) == before
     assert sys.exc_info() == (None, None, None)
+
+
+# ------------------------------------------------------------- conditions of a design
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("(" * 10_000 + 'a == "x"' + ")" * 10_000, "at most 2000 characters long; this one has 20008"),
+    ("(" * 33 + 'a == "x"' + ")" * 33, "nest parentheses and 'not' at most 32 deep"),
+    ("not " * 33 + 'a == "x"', "nest parentheses and 'not' at most 32 deep"),
+    ("a == " + "9" * 31, "at most 30 digits"),
+    (" or ".join(['a == "x"'] * 300), "at most 2000 characters long"),
+], ids=["long", "deep-parentheses", "deep-not", "long-number", "many-terms"])
+def test_hostile_conditions_are_refused_with_a_message(text, words):
+    from sbm_stats.sampling._condition import ConditionError, parse_condition
+
+    with pytest.raises(ConditionError, match=words):
+        parse_condition(text)
+
+
+def test_conditions_at_the_limits_still_parse():
+    from sbm_stats.sampling._condition import parse_condition
+
+    assert parse_condition("(" * 32 + 'a == "x"' + ")" * 32).columns == ("a",)
+    assert parse_condition("not " * 32 + "a == " + "9" * 30).columns == ("a",)

@@ -254,3 +254,62 @@ def test_excel_input_is_validated_like_csv(data_copy):
         load_table("housing_solutions", data_dir=data_copy, path=path)
     (p,) = info.value.problems
     assert (p.line, p.column, p.value) == (3, "position", "two")
+
+
+# ------------------------------------------------------- lines a person can find
+
+
+def test_foreign_key_problems_name_the_line_after_a_blank_line(data_copy):
+    path = data_copy / "sample_2014.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # header line 1; a blank line after line 2; the row that was line 4 is on line 5
+    cells = lines[3].split(",")
+    cells[0] = "9999"  # not a municipality code
+    lines[3] = ",".join(cells)
+    lines.insert(2, "")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        load_table("sample_2014", data_dir=data_copy)
+    assert [(p.line, p.column, p.value) for p in info.value.problems] == [(5, "municipality_code", "9999")]
+
+
+# ----------------------------------------------------------- a broken descriptor
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        # line 2 '  "resources": [' , line 3 '    {"name": "sources", }': a comma before '}'
+        ('{\n  "resources": [\n    {"name": "sources", }\n  ]\n}\n',
+         r"datapackage.json, line 3: expected valid JSON \(Expecting property name enclosed in double quotes "
+         r"at column 25\)"),
+        ('{"resources": "sources.csv"}', r"column 'resources': value 'sources.csv': expected a non-empty list"),
+        ('{"resources": [{"name": "sources", "path": "sources.csv"}]}',
+         r"expected resources\[0\].schema to be a Table Schema object or the path of one"),
+        ('{"resources": [{"name": "sources", "path": "sources.csv", "schema": {"fields": "source_id"}}]}',
+         r"value 'source_id': expected 'fields' to be a non-empty list of field objects"),
+        ('{"resources": [{"name": "x", "path": "x.csv", "schema": {"fields": [{"name": "a"}], '
+         '"primaryKey": "b"}}]}',
+         r"value 'b': expected primaryKey to be a field name or a list of them: a"),
+        ("\ufeff[1, 2]", r"value 'list': expected a JSON object with a 'resources' list"),
+        ("[" * 100_000, r"expected JSON nested less deeply"),
+    ],
+    ids=["syntax", "resources-not-a-list", "no-schema", "fields-not-a-list", "bad-primary-key",
+         "not-an-object", "deep-nesting"],
+)
+def test_malformed_descriptor_is_a_data_error(data_copy, text, words):
+    (data_copy / "datapackage.json").write_text(text, encoding="utf-8")
+    with pytest.raises(DataValidationError, match=words):
+        sbm_stats.data.load_datapackage(data_copy)
+    with pytest.raises(DataValidationError, match=words):  # data check stops there, once
+        check_data(data_copy)
+
+
+def test_a_table_missing_from_the_descriptor_is_a_problem_of_the_check(data_copy):
+    path = data_copy / "datapackage.json"
+    package = json.loads(path.read_text(encoding="utf-8"))
+    package["resources"] = [r for r in package["resources"] if r["name"] != "housing_solutions"]
+    path.write_text(json.dumps(package), encoding="utf-8")
+    report = check_data(data_copy)
+    assert report.rows["housing_solutions"] is None
+    assert any(p.value == "housing_solutions" and p.column == "resources" for p in report.problems)

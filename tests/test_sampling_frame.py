@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -187,3 +189,127 @@ def test_missing_duplicated_and_unknown_codes(tmp_path):
 
 def test_schema_loader_reads_the_bundled_schema():
     assert load_frame_schema()["fields"][0]["name"] == "municipality_code"
+
+
+# ------------------------------------------------------- line numbers a person can find
+
+
+def test_blank_lines_and_multiline_cells_keep_the_editor_line(tmp_path):
+    lines = demo_lines()
+    # line 4 gets a quoted answer across two lines ("no" / "yes": lines 4-5 in the file);
+    # a blank line goes in before the row that was line 7. That row is then on line 9
+    # (+1 for the line break inside the quotes, +1 for the blank line).
+    cells = lines[3].split(",")
+    cells[7] = '"no\nyes"'
+    lines[3] = ",".join(cells)
+    cells = lines[6].split(",")
+    cells[6] = "ja"
+    lines[6] = ",".join(cells)
+    lines.insert(6, "")
+    with pytest.raises(DataValidationError) as err:
+        load_frame(write_lines(tmp_path, lines))
+    found = {(p.line, p.column, p.value) for p in err.value.problems}
+    assert found == {(4, "bme_tenant_takeover_aim", "no\nyes"), (9, "bme_children_under_18", "ja")}
+
+
+def test_blank_excel_rows_keep_the_sheet_row(tmp_path):
+    import openpyxl
+
+    header, *rows = demo_lines()
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append([])  # sheet row 1 blank: the header is on row 2, as the spreadsheet shows it
+    ws.append(header.split(","))
+    for i, line in enumerate(rows):
+        cells = line.split(",")
+        if i == 3:
+            ws.append([])  # sheet row 6 blank: rows[3] lands on row 7
+            cells[3] = "-2"
+        ws.append([cells[0], *(int(c) for c in cells[1:6]), *cells[6:]])
+    path = tmp_path / "frame.xlsx"
+    book.save(path)
+    with pytest.raises(DataValidationError) as err:
+        load_frame(path)
+    assert [(p.line, p.column, p.value) for p in err.value.problems] == [
+        (7, "kfm_executed_evictions_2013", -2)]
+
+
+def test_line_numbers_reach_the_frame_check(tmp_path):
+    from sbm_stats.sampling import check_frame
+
+    lines = demo_lines()
+    lines.insert(2, "")  # the row that was line 3 is now on line 4
+    frame = load_frame(write_lines(tmp_path, lines))
+    assert frame.attrs["source_lines"][:3] == (2, 4, 5)
+    frame.loc[1, "bme_children_under_18"] = "kanske"
+    with pytest.raises(DataValidationError) as err:
+        check_frame(frame, load_frame_schema())
+    assert [(p.line, p.value) for p in err.value.problems] == [(4, "kanske")]
+    # a reordered copy keeps attrs but not the order: rows are counted instead
+    with pytest.raises(DataValidationError) as err:
+        check_frame(frame.iloc[::-1], load_frame_schema())
+    assert [p.line for p in err.value.problems] == [290]  # row 289 of 290 in the reversed copy
+
+
+# --------------------------------------------------------------- files that are not frames
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    path = tmp_path / "frame.csv"
+    os.mkfifo(path)
+    with pytest.raises(DataValidationError, match=r"expected a regular file, found a named pipe \(FIFO\)"):
+        load_frame(path)
+
+
+def test_counts_beyond_64_bits_are_a_problem_not_an_overflow(tmp_path):
+    lines = demo_lines()
+    cells = lines[1].split(",")
+    cells[1] = str(2**63)  # one more than the largest int64
+    lines[1] = ",".join(cells)
+    with pytest.raises(DataValidationError) as err:
+        load_frame(write_lines(tmp_path, lines))
+    (p,) = err.value.problems
+    assert (p.line, p.column, p.value) == (2, "population_2013", "9223372036854775808")
+    # the largest int64 itself is read
+    cells[1] = str(2**63 - 1)
+    lines[1] = ",".join(cells)
+    assert load_frame(write_lines(tmp_path, lines))["population_2013"].iloc[0] == 2**63 - 1
+
+
+def test_broken_frame_schema_names_the_line(tmp_path):
+    path = tmp_path / "frame.schema.json"
+    path.write_text('{\n  "fields": [\n    {"name": "municipality_code",}\n  ]\n}\n', encoding="utf-8")
+    # the comma at line 3 is followed by '}' at column 38: JSON wants a property name there
+    with pytest.raises(DataValidationError, match=r"line 3: expected valid JSON \(Expecting property name"):
+        load_frame_schema(path)
+    path.write_text('{"fields": [{"name": "code", "type": "string"}]}', encoding="utf-8")
+    with pytest.raises(DataValidationError, match="a field named 'municipality_code'"):
+        load_frame_schema(path)
+
+
+# ------------------------------------------------------ one data package for the whole run
+
+
+def test_demo_frame_of_another_data_package(tmp_path, data_dir):
+    copy = tmp_path / "wave"
+    shutil.copytree(data_dir, copy)
+    frame_file = copy / "synthetic" / "demo_frame_2013.csv"
+    lines = frame_file.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    assert cells[0] == "0114" and cells[6] == "no"
+    cells[6] = "yes"  # 0114's answer differs in the copy
+    lines[1] = ",".join(cells)
+    frame_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert demo_frame_path(copy) == frame_file
+    ours = demo_frame(copy).set_index("municipality_code")
+    bundled = demo_frame().set_index("municipality_code")
+    assert ours.loc["0114", "bme_children_under_18"] == "yes"
+    assert bundled.loc["0114", "bme_children_under_18"] == "no"
+    # its frame schema is the copy's too: an answer the copy's schema does not allow is refused
+    schema_file = copy / "schemas" / "frame.schema.json"
+    schema_file.write_text(schema_file.read_text(encoding="utf-8").replace('"no_answer"', '"unanswered"'),
+                           encoding="utf-8")
+    lines[2] = lines[2].rsplit(",", 1)[0] + ",no_answer"
+    frame_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"line 3, column 'bme_tenant_takeover_aim'"):
+        demo_frame(copy)
