@@ -47,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                         help="seconds each chunk may run (default: the front matter's "
                              "'execute: timeout', else 600)")
+    parser.add_argument("--resource-path", action="append", default=[], metavar="DIR",
+                        help="a folder besides the document's own that its images may come from "
+                             "(repeatable; relative to the document)")
     parser.add_argument("--no-wait", dest="wait", action="store_false",
                         help="fail at once when another render is writing into --out "
                              "(by default wait for it)")
@@ -90,6 +93,7 @@ def _render(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         timeout=args.timeout,
         wait=args.wait,
+        resource_path=args.resource_path,
     )
     for path in result.outputs:
         print(path)

@@ -275,3 +275,36 @@ def test_a_signal_mid_render_leaves_nothing(tmp_path, sig, code, word):
     assert "Traceback" not in err
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".sbm-")] == []
+
+
+# ----------------------------------------------------------------------------- files a document may embed
+
+def _png(path: Path) -> Path:
+    """A 1 x 1 grey PNG, built by hand (signature, IHDR, IDAT, IEND with their CRCs)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1 x 1, 8-bit greyscale
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+                     + chunk(b"IEND", b""))
+    return path
+
+
+def test_an_image_outside_the_document_folder_needs_resource_path(tmp_path):
+    image = _png(tmp_path / "shared" / "logo.png")
+    doc = _doc(tmp_path / "doc", f"![Logga]({image})")
+    with pytest.raises(RenderError, match="--resource-path"):
+        render(doc, **_kw(tmp_path))
+    assert not (tmp_path / "out").exists()
+    result = render(doc, **_kw(tmp_path, resource_path=["../shared"]))
+    assert "data:image/png;base64," in _text(result)
+
+
+def test_resource_path_must_be_a_folder(tmp_path):
+    doc = _doc(tmp_path, "Text.")
+    with pytest.raises(RenderError, match=r"resource_path \('nowhere'\) must be an existing folder"):
+        render(doc, **_kw(tmp_path, resource_path=["nowhere"]))

@@ -7,10 +7,7 @@ file it reads, never from the engine's own output.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import stat
-import sys
 import textwrap
 from pathlib import Path
 
@@ -23,6 +20,8 @@ from sbm_stats.render import RenderError, render
 from sbm_stats.render._qmd import Chunk, MarkdownBlock, parse_qmd
 from sbm_stats.render._settings import read_settings
 from sbm_stats.render._tables import read_html_tables, to_pipe_table
+
+from .fixtures.fake_quarto import install_fake_quarto
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qmd"
 
@@ -214,75 +213,49 @@ def test_document_without_code_renders_without_a_kernel(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------- quarto dispatch
+# How render() hands over to Quarto; the delegation itself (arguments, environment, the
+# scratch copy, bad input) is tested in test_quarto_delegation.py with the same fake.
 
-FAKE_QUARTO = """import json, pathlib, sys
-args = sys.argv[1:]
-record = {{"args": args}}
-if "--execute-params" in args:
-    record["params"] = pathlib.Path(args[args.index("--execute-params") + 1]).read_text(encoding="utf-8")
-pathlib.Path({record!r}).write_text(json.dumps(record), encoding="utf-8")
-if {fail}:
-    print("ERROR: something broke", file=sys.stderr)
-    sys.exit(1)
-out = pathlib.Path(args[args.index("--output-dir") + 1])
-stem = pathlib.Path(args[1]).stem
-ext = {{"html": ".html", "typst": ".pdf", "docx": ".docx"}}
-for fmt in args[args.index("--to") + 1].split(","):
-    (out / (stem + ext[fmt])).write_text("made by fake quarto " + fmt, encoding="utf-8")
-"""
-
-
-@pytest.fixture
-def fake_quarto(tmp_path, monkeypatch):
-    def make(fail: bool = False) -> Path:
-        bin_dir = tmp_path / "bin"
-        bin_dir.mkdir(exist_ok=True)
-        record = tmp_path / "quarto-call.json"
-        body = bin_dir / "fake_quarto.py"
-        body.write_text(FAKE_QUARTO.format(record=str(record), fail=fail), encoding="utf-8")
-        script = bin_dir / "quarto"  # a shell wrapper: a shebang line cannot hold a long path
-        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{body}" "$@"\n', encoding="utf-8")
-        script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-        return record
-    return make
-
-
-def test_auto_engine_delegates_to_quarto_on_path(tmp_path, fake_quarto):
-    import json
-
-    record = fake_quarto()
-    doc = FIXTURES / "parametrar.qmd"
+def test_auto_engine_delegates_to_quarto_on_path(tmp_path, monkeypatch):
+    fake = install_fake_quarto(tmp_path / "bin", monkeypatch)
     out = tmp_path / "out"
-    result = render(doc, to=("html", "pdf", "docx"), out_dir=out, params={"wave": 2014}, quiet=True)
+    result = render(FIXTURES / "utan_kod.qmd", to=("html", "pdf", "docx"), out_dir=out, quiet=True)
     assert result.engine == "quarto"
-    call = json.loads(record.read_text(encoding="utf-8"))
-    args = call["args"]
-    assert args[:2] == ["render", str(doc.resolve())]
-    assert args[args.index("--to") + 1] == "html,typst,docx"
-    assert "--output-dir" in args and "--quiet" in args
-    assert "wave: 2014" in call["params"]
-    assert sorted(p.name for p in out.iterdir()) == ["parametrar.docx", "parametrar.html", "parametrar.pdf"]
-    assert (out / "parametrar.pdf").read_text(encoding="utf-8") == "made by fake quarto typst"
+    (call,) = fake.renders()
+    assert call["argv"][call["argv"].index("--to") + 1] == "html,typst,docx"
+    assert "-P" not in call["argv"]
+    assert result.outputs == (out / "utan_kod.html", out / "utan_kod.pdf", out / "utan_kod.docx")
+    assert (out / "utan_kod.pdf").read_bytes().startswith(b"fake typst output")
+    # the HTML is not self-contained (no embed-resources): its files come along
+    assert sorted(p.name for p in out.iterdir()) == ["utan_kod.docx", "utan_kod.html", "utan_kod.pdf",
+                                                    "utan_kod_files"]
+    assert (out / "utan_kod_files" / "libs" / "quarto-html" / "quarto.js").is_file()
 
 
-def test_no_cache_asks_quarto_to_refresh(tmp_path, fake_quarto):
-    import json
-
-    record = fake_quarto()
+def test_no_cache_is_passed_to_quarto_as_no_cache(tmp_path, monkeypatch):
+    fake = install_fake_quarto(tmp_path / "bin", monkeypatch)
     render(FIXTURES / "utan_kod.qmd", to="html", out_dir=tmp_path / "out", engine="quarto", cache=False, quiet=True)
-    assert "--cache-refresh" in json.loads(record.read_text(encoding="utf-8"))["args"]
+    (call,) = fake.renders()
+    assert "--no-cache" in call["argv"] and "--cache-refresh" not in call["argv"]
 
 
-def test_builtin_engine_ignores_quarto_on_path(tmp_path, fake_quarto):
-    record = fake_quarto()
+def test_builtin_engine_ignores_quarto_on_path(tmp_path, monkeypatch):
+    fake = install_fake_quarto(tmp_path / "bin", monkeypatch)
     result = render(FIXTURES / "utan_kod.qmd", to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)
     assert result.engine == "builtin"
-    assert not record.exists()
+    assert fake.calls() == []
 
 
-def test_failing_quarto_leaves_outputs_untouched(tmp_path, fake_quarto):
-    fake_quarto(fail=True)
+def test_auto_engine_renders_with_builtin_when_quarto_is_too_old(tmp_path, monkeypatch, capsys):
+    fake = install_fake_quarto(tmp_path / "bin", monkeypatch, version="1.3.450")
+    result = render(FIXTURES / "utan_kod.qmd", to="html", out_dir=tmp_path / "out")
+    assert result.engine == "builtin"
+    assert fake.renders() == []
+    assert "Quarto 1.3.450" in capsys.readouterr().err
+
+
+def test_failing_quarto_leaves_outputs_untouched(tmp_path, monkeypatch):
+    install_fake_quarto(tmp_path / "bin", monkeypatch, fail="cell")
     out = tmp_path / "out"
     out.mkdir()
     old = out / "utan_kod.html"
@@ -299,16 +272,21 @@ def test_quarto_engine_without_quarto_is_an_error(tmp_path, monkeypatch):
         render(FIXTURES / "utan_kod.qmd", out_dir=tmp_path / "out", engine="quarto", quiet=True)
 
 
-def test_cli_quarto_dispatch_passes_params(tmp_path, fake_quarto, capsys):
-    import json
-
-    record = fake_quarto()
+def test_cli_quarto_dispatch_passes_only_the_overrides(tmp_path, monkeypatch, capsys):
+    site = tmp_path / "site"  # papermill, importable here and in the Python Quarto is given
+    (site / "papermill").mkdir(parents=True)
+    (site / "papermill" / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    fake = install_fake_quarto(tmp_path / "bin", monkeypatch)
     out = tmp_path / "out"
     code = main(["render", str(FIXTURES / "parametrar.qmd"), "--to", "html", "--out", str(out),
                  "--param", "wave=2014", "--param", "data_dir=../data", "--engine", "quarto"])
     assert code == 0
-    params = json.loads(record.read_text(encoding="utf-8"))["params"]
-    assert "wave: 2014" in params and "data_dir: ../data" in params
+    (call,) = fake.renders()
+    # Quarto runs the chunks in a copy of the document's folder: a data folder outside it
+    # goes absolute (FIXTURES/../data), a value inside it would stay as given
+    assert call["params"] == {"wave": 2014, "data_dir": str((FIXTURES.parent / "data").resolve())}
     assert capsys.readouterr().out.strip() == str(out / "parametrar.html")
 
 

@@ -148,6 +148,21 @@ def _data_dir(doc_dir: Path, values: Mapping[str, Any]) -> Path | None:
     return None
 
 
+def _resource_roots(doc: Path, extra: Iterable[str | os.PathLike[str]]) -> tuple[Path, ...]:
+    """The document's folder and the folders the author allows images from, each checked."""
+    if isinstance(extra, (str, os.PathLike)):
+        extra = [extra]
+    roots = [doc.parent]
+    for raw in extra:
+        if not isinstance(raw, (str, os.PathLike)):
+            raise TypeError(f"resource_path ({raw!r}) must hold paths")
+        folder = (doc.parent / raw).resolve()
+        if not folder.is_dir():
+            raise RenderError(f"resource_path ({str(raw)!r}) must be an existing folder")
+        roots.append(folder)
+    return tuple(dict.fromkeys(roots))
+
+
 def _timeout(value: Any) -> float | None:
     if value is None:
         return None
@@ -168,6 +183,7 @@ def render(
     quiet: bool = False,
     timeout: float | None = None,
     wait: bool = True,
+    resource_path: Iterable[str | os.PathLike[str]] = (),
 ) -> RenderResult:
     r"""Render a Quarto document to HTML, PDF and/or Word.
 
@@ -205,6 +221,11 @@ def render(
     wait : bool
         When another render is writing into ``out_dir``, wait for it (default)
         or fail at once.
+    resource_path : iterable of paths
+        Folders, besides the document's own folder tree, that the document may
+        take images from (builtin engine). Anything else a document names as an
+        image, or as the source of raw HTML it embeds, is an error, as is a file
+        that is not an image (PNG, JPEG, GIF, WebP, SVG or PDF).
 
     Returns
     -------
@@ -233,11 +254,14 @@ def render(
     around them), cross-references, callouts. It does not run other engines,
     Quarto filters, extensions or shortcodes other than ``pagebreak``, nor
     Quarto's layout options (they are ignored, with a note). An inline value is
-    ``str(value)`` (or its ``_repr_markdown_()``), inserted as markdown. Where
+    the value's ``text/markdown`` representation (its ``_repr_markdown_()``),
+    else its ``text/plain`` one escaped as Quarto escapes it (so a ``str``
+    holding a no-break space shows as ``\\xa0``, as under Quarto). Where
     it departs from Quarto on purpose: a DataFrame is shown in full (pandas'
     ``display.max_rows``, ``max_columns`` and ``max_colwidth`` do not cut it),
     and a matplotlib ``Figure`` returned by a chunk is drawn even when the code
-    chose the Agg backend.
+    chose the Agg backend (pyplot figures left open under Agg are not shown,
+    as under Quarto).
 
     The cache reuses an execution only when the code run, the parameters, the
     installed package versions, a ``matplotlibrc`` beside the document and the
@@ -277,6 +301,7 @@ def render(
     doc_path, formats, engine = _validate(path, to, engine)
     params = _validate_params(params)
     timeout = _timeout(timeout)
+    roots = _resource_roots(doc_path, resource_path)
     progress = Progress(quiet)
 
     from .._publish import OutputError, Publication
@@ -301,7 +326,8 @@ def render(
                                                     Path(out_dir), cache, quiet, progress)
             else:
                 store = Path(cache_dir) if cache_dir is not None else None
-                result = _render_builtin(doc_path, formats, params, pub.staging, cache, store, timeout, progress)
+                result = _render_builtin(doc_path, formats, params, pub.staging, cache, store, timeout, roots,
+                                         progress)
             published = pub.publish(names + supporting)
             outputs = published[:len(names)]
     except OutputError as exc:
@@ -372,7 +398,7 @@ def _check_data_packages(doc: Path, files: tuple[str, ...], given: Path | None, 
 
 def _render_builtin(
     doc_path: Path, formats: tuple[str, ...], params: dict[str, Any], staging: Path,
-    cache: bool, cache_dir: Path | None, timeout: float | None, progress: Progress,
+    cache: bool, cache_dir: Path | None, timeout: float | None, roots: tuple[Path, ...], progress: Progress,
 ) -> RenderResult:
     from . import _cache
     from ._execute import (
@@ -457,10 +483,11 @@ def _render_builtin(
     jobs = []
     facts = NotebookFacts.of(doc, nb)
     for fmt in formats:
-        md = build_markdown(doc, settings, nb, fmt, fig_dir=fig_dir, progress=progress, facts=facts)
+        md = build_markdown(doc, settings, nb, fmt, fig_dir=fig_dir, progress=progress, facts=facts,
+                            allowed_roots=roots)
         jobs.append(Job(fmt, md, written / f"{doc.path.stem}{FORMATS[fmt]}"))
     timings["markdown"] = time.perf_counter() - t
-    timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress))
+    timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress, allowed_roots=roots))
     for job in jobs:
         os.replace(job.target, staging / job.target.name)
     if execution is not None and cache:
