@@ -579,15 +579,3 @@ def render_with_quarto(
         overrides=MappingProxyType(overrides), version=version, command=tuple(show(a) for a in args),
         seconds=seconds)
 
-
-def run_quarto(
-    quarto: str, document: Path, formats: tuple[str, ...], *, params: Mapping[str, Any], workdir: Path,
-    epoch: int | None, cache: bool, quiet: bool, progress: Progress,
-) -> dict[str, Path]:
-    """Former entry point, kept until ``_render.py`` calls :func:`render_with_quarto`.
-
-    ``params`` are passed as overrides; the outputs are staged in ``workdir``.
-    """
-    result = render_with_quarto(quarto, document, formats, overrides=params, staging=workdir, epoch=epoch,
-                                quiet=quiet, progress=progress, cache=cache)
-    return dict(zip(result.formats, result.outputs))
