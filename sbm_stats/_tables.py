@@ -333,6 +333,10 @@ def _read_rows(path: Path, name: str, sheet: str | int | None) -> tuple[list[str
         raise DataValidationError(
             [Problem(name, None, None, path.suffix, "a .csv file or an .xlsx workbook")]
         )
+    if sheet is not None:
+        raise DataValidationError(
+            [Problem(name, None, None, sheet, "no sheet for a CSV file (a sheet names a worksheet of an .xlsx workbook)")]
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:

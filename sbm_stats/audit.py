@@ -322,7 +322,8 @@ def audit(*, data_dir: str | Path | None = None, claims_path: str | Path | None 
             problems += [Problem(name, line, p.column, p.value, f"{p.expected} (in {p.file or 'the data'})")
                          for p in exc.problems]
         except (ValueError, ZeroDivisionError) as exc:  # a figure the claim's arithmetic cannot use
-            problems.append(Problem(name, line, None, claim.get("id"), f"a claim that can be recomputed ({exc})"))
+            reason = str(exc) if len(str(exc)) <= 200 else str(exc)[:197] + "..."
+            problems.append(Problem(name, line, None, claim.get("id"), f"a claim that can be recomputed ({reason})"))
     if problems:
         raise DataValidationError(problems, summary=f"{name}: {len(problems)} claim(s) cannot be recomputed")
     return AuditResult(tuple(results), name)

@@ -277,5 +277,5 @@ def _display(path: Path) -> str:
     try:
         data = default_data_dir().resolve()
         return "data/" + path.resolve().relative_to(data).as_posix()
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # outside data/, or a symlink loop (reported by the reader)
         return str(path)
