@@ -16,6 +16,7 @@ interviews: the 29 municipalities are not a simple random sample.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
@@ -271,12 +272,17 @@ def _interval_fpc(
         if not exact.all():
             low[~exact], high[~exact] = _interval_srs(c[~exact], n[~exact], alpha, method)
     else:
-        # Effective sample size n_eff = n (N - 1) / (N - n): the sample size whose
-        # binomial variance p(1 - p) / n_eff equals the without-replacement variance
-        # p(1 - p) / n * (N - n) / (N - 1). The count is scaled alike, so p is kept.
+        # Effective sample size n_eff = (n - 1) N / (N - n) = p(1 - p) / v(p): the sample
+        # size whose binomial variance p(1 - p) / n_eff equals Cochran's unbiased
+        # without-replacement estimator v(p) = (1 - n/N) p(1 - p) / (n - 1). The count is
+        # scaled alike, so p is kept. With n = 1 (and N > 1) v(p) cannot be estimated:
+        # n_eff = 0 and the interval is [0, 1].
+        single = (n == 1) & ~census
         with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.where(census, 1.0, (big_n - 1.0) / (big_n - n))
+            factor = np.where(census | single, 1.0, (n - 1.0) * big_n / (n * (big_n - n)))
         low, high = _interval_srs(c * factor, n * factor, alpha, method)
+        low = np.where(single, 0.0, low)
+        high = np.where(single, 1.0, high)
     estimate = c / n
     low = np.where(census, estimate, low)
     high = np.where(census, estimate, high)
@@ -376,36 +382,59 @@ def proportion_ci(
         transformed back; reproduces R's ``binom::binom.logit``, including its rule at
         the edges, where the log-odds are infinite: at ``x = 0`` the interval is
         ``[0, 1 - (alpha/2)^(1/n)]`` and at ``x = n`` ``[(alpha/2)^(1/n), 1]``, the
-        Clopper-Pearson bounds. Always inside (0, 1) otherwise.
+        Clopper-Pearson bounds. Always inside (0, 1) otherwise. Its bounds are not
+        monotone in the count at high levels: at 99 % the upper bound for 1 of 29
+        (0.3294) is higher than for 2 of 29 (0.3285), because the half-width on the
+        log-odds scale shrinks faster than the centre moves.
 
     All bounds are in [0, 1] and none is NaN. The estimate lies inside the interval
     for every method except ``'jeffreys'`` (see above); for ``'agresti-coull'`` this
     holds because its interval contains the Wilson interval.
 
-    **Finite population correction** (``population_size = N`` given). Under simple
-    random sampling without replacement the variance of ``p`` is
-    ``p (1 - p) / n * (N - n) / (N - 1)``.
+    **Finite population correction** (``population_size = N`` given). The variance
+    convention for sampling without replacement, here and in
+    :func:`weighted_proportion`, is Cochran's unbiased estimator of the variance of
+    ``p`` under simple random sampling without replacement (Cochran 1977, section 3.3)
+
+        ``v(p) = (1 - n / N) p (1 - p) / (n - 1)``,
+
+    the estimator of R's ``survey::svymean`` for ``svydesign(ids = ~1, fpc = ~N)`` and
+    of svy. (The alternative ``p (1 - p) / n * (N - n) / (N - 1)`` is the true variance
+    with ``p`` put in place of the population proportion; it is not unbiased and is not
+    used.)
 
     * ``'wald'``, ``'wilson'``, ``'agresti-coull'``, ``'logit'`` and ``'jeffreys'``
-      replace ``n`` by the effective sample size ``n_eff = n (N - 1) / (N - n)`` and
-      ``x`` by ``p n_eff`` (same ``p``), so the variance entering each formula is the
-      without-replacement one. For ``'jeffreys'`` this gives Beta(p n_eff + 1/2,
-      (1 - p) n_eff + 1/2) quantiles, the effective-sample-size device of Korn &
-      Graubard (1998); for ``'logit'`` the edge bounds use ``n_eff`` too.
+      replace ``n`` by the effective sample size ``n_eff = p (1 - p) / v(p) = (n - 1) N
+      / (N - n)`` and ``x`` by ``p n_eff`` (same ``p``), so the variance entering each
+      formula is ``v(p)``: the Wald half-width is ``z sqrt(v(p))``. This is the
+      effective sample size of Korn & Graubard (1998) and of R's
+      ``survey::svyciprop(method = "beta")`` (``n.eff = p (1 - p) / vcov``), which use
+      it in Clopper-Pearson's beta quantiles; for ``'jeffreys'`` it gives
+      Beta(p n_eff + 1/2, (1 - p) n_eff + 1/2) quantiles, and for ``'logit'`` the edge
+      bounds use ``n_eff`` too. Because ``v(p)`` divides by ``n - 1``, ``n_eff`` is
+      larger than ``n`` (a narrower interval than without ``population_size``) only
+      when ``N < n^2``; as ``N`` grows it tends to ``n - 1``, R's without-replacement
+      estimator with no correction, not to the binomial ``n`` used when
+      ``population_size`` is None. With ``n = 1`` (and ``N > 1``) the variance cannot
+      be estimated (``n_eff = 0``): these methods return ``[0, 1]``.
     * ``'clopper-pearson'`` is made exact for the finite population instead: the
       interval inverts the two one-sided *hypergeometric* tests for the number ``M``
       of population units with the property (Buonaccorsi 1987; Wright 1991), giving
       ``[M_low / N, M_high / N]`` with coverage at least nominal for every ``M``. The
       bounds are multiples of ``1 / N``. This keeps what the method is chosen for --
-      a guaranteed coverage -- which an effective sample size would not. For
-      ``N > 1e8`` (see ``HYPERGEOMETRIC_MAX_POPULATION``) the binomial
-      Clopper-Pearson interval is returned unchanged: the correction is then
-      negligible and scipy's hypergeometric tails become slow and inexact.
+      a guaranteed coverage -- which an effective sample size would not. It changes
+      the interval even for ``n = 1``: 1 of 1 from ``N = 290`` gives ``[8/290, 1] =
+      [0.0276, 1]`` (the smallest ``M`` with ``P(X >= 1 | M) = M / 290 >= 0.025`` is 8),
+      not the binomial ``[0.025, 1]``. For ``N > 1e8`` (see
+      ``HYPERGEOMETRIC_MAX_POPULATION``) the binomial Clopper-Pearson interval is
+      returned unchanged: the correction is then negligible and scipy's
+      hypergeometric tails become slow and inexact.
     * When ``nobs == N`` (a census) every method returns the zero-width interval
       ``[p, p]``: nothing is left to estimate.
 
-    As ``N`` grows the corrected intervals tend to the uncorrected ones; with
-    ``n = 1`` the factor ``(N - n) / (N - 1)`` is 1 and nothing changes.
+    All of this assumes a simple random sample of the ``N``; for the 2014 interviews
+    (certainty and extreme-value picks, unequal chances for the rest) it does not hold,
+    and a corrected interval is no refinement of the uncorrected one.
 
     References
     ----------
@@ -415,9 +444,13 @@ def proportion_ci(
     Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
     comparison of seven methods. *Statistics in Medicine* 17, 857-872.
 
+    Cochran, W. G. (1977). *Sampling Techniques*, 3rd ed. Wiley. Section 3.3.
+
     Korn, E. L. and Graubard, B. I. (1998). Confidence intervals for proportions with
     small expected number of positive counts estimated from survey data. *Survey
     Methodology* 24, 193-201.
+
+    Lumley, T. R package ``survey``, ``svyciprop`` (``R/svyciprop.R``, method "beta").
 
     Buonaccorsi, J. P. (1987). A note on confidence intervals for proportions in
     finite populations. *The American Statistician* 41(3), 215-218.
@@ -434,7 +467,7 @@ def proportion_ci(
 
     >>> res = proportion_ci(16, 29, population_size=290)
     >>> round(res.low, 4), round(res.high, 4)
-    (0.3835, 0.7089)
+    (0.3811, 0.711)
 
     Vectorised, with the exact interval:
 
@@ -513,6 +546,9 @@ class WeightedProportion:
         Number of units.
     n_strata : int
         Number of strata (1 without ``strata``).
+    df : float or None
+        Degrees of freedom of the t quantile the interval uses (None: the normal
+        quantile).
     """
 
     y: np.ndarray
@@ -527,6 +563,7 @@ class WeightedProportion:
     high: float
     nobs: int
     n_strata: int
+    df: float | None = None
 
     @property
     def confidence_interval(self) -> ConfidenceInterval:
@@ -540,7 +577,7 @@ class WeightedProportion:
         --------
         >>> res = weighted_proportion([1, 0, 1, 1], [1.0, 1.0, 2.0, 2.0])
         >>> list(res.to_frame().columns)  # doctest: +NORMALIZE_WHITESPACE
-        ['estimate', 'standard_error', 'low', 'high', 'nobs', 'n_strata',
+        ['estimate', 'standard_error', 'low', 'high', 'nobs', 'n_strata', 'df',
          'confidence_level', 'method', 'finite_population_correction']
         """
         return pd.DataFrame(
@@ -551,6 +588,7 @@ class WeightedProportion:
                 "high": [self.high],
                 "nobs": [self.nobs],
                 "n_strata": [self.n_strata],
+                "df": [np.inf if self.df is None else self.df],
                 "confidence_level": [self.confidence_level],
                 "method": [self.method],
                 "finite_population_correction": [self.population_size is not None],
@@ -591,6 +629,7 @@ def weighted_proportion(
     population_size: Any = None,
     confidence_level: float = 0.95,
     method: WeightedMethod = "wald",
+    df: float | Literal["design"] | None = "design",
 ) -> WeightedProportion:
     r"""Design-based (weighted) proportion with a stratified linearised variance.
 
@@ -614,9 +653,14 @@ def weighted_proportion(
     confidence_level : float, default 0.95
         Two-sided confidence level, strictly between 0 and 1.
     method : {'wald', 'logit'}, default 'wald'
-        ``'wald'``: ``p -/+ z se``, clipped to [0, 1]. ``'logit'``: the same interval
+        ``'wald'``: ``p -/+ q se``, clipped to [0, 1]. ``'logit'``: the same interval
         built on the log-odds scale with ``se / (p (1 - p))`` and transformed back
-        (as R ``survey::svyciprop(method = "logit")`` with a normal quantile).
+        (as R ``survey::svyciprop(method = "logit")``).
+    df : 'design', float or None, default 'design'
+        Degrees of freedom of the quantile ``q``: ``'design'`` uses the design's,
+        ``n - H`` (units less strata, R's ``degf()`` for a stratified design without
+        clusters); a positive number uses that; None uses the normal quantile (the
+        behaviour before ``df`` existed).
 
     Returns
     -------
@@ -643,8 +687,13 @@ def weighted_proportion(
 
     the estimator of R's ``survey::svymean`` for ``svydesign(ids = ~1, strata = ~h,
     weights = ~w, fpc = ~N_h)``. With one stratum and equal weights ``N / n`` it is
-    ``(1 - n / N) p (1 - p) / (n - 1)``, the textbook simple-random-sampling formula.
-    The interval uses the normal quantile (no degrees-of-freedom correction). When
+    ``(1 - n / N) p (1 - p) / (n - 1)``, Cochran's (1977, section 3.3) unbiased
+    estimator for simple random sampling without replacement -- the convention that
+    :func:`proportion_ci` uses with ``population_size`` too. The interval uses the t
+    quantile with ``df`` degrees of freedom, by default ``n - H``, as R's
+    ``svyciprop`` (``df = degf(design)``) and svy do; with few units per stratum the
+    normal quantile would understate the width (6 units in 2 strata: t with 4 degrees
+    of freedom, 2.776 against 1.960). When
     ``p`` is 0 or 1 the linearised variance is 0 and both methods return ``[p, p]``:
     a known failure of linearisation at the edges -- use :func:`proportion_ci` on the
     counts if an edge interval is needed.
@@ -653,6 +702,12 @@ def weighted_proportion(
     (counts of municipalities), with neither unit-level answers nor design weights.
     With public data only the unweighted analysis of :func:`proportion_ci` is
     possible; this function is for data collected with a known design.
+
+    References
+    ----------
+    Cochran, W. G. (1977). *Sampling Techniques*, 3rd ed. Wiley. Section 3.3.
+
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
 
     Examples
     --------
@@ -664,6 +719,7 @@ def weighted_proportion(
     """
     method = check_choice("method", method, WEIGHTED_METHODS)
     level = check_confidence_level(confidence_level)
+    _check_df(df)
     yy = _answers(y)
     w = _as_1d("weights", weights, "weights must be positive finite numbers, one per unit")
     w = w.astype(float)
@@ -764,7 +820,20 @@ def weighted_proportion(
         contrib = np.where(f_h < 1, (1 - f_h) * n_h / (n_h - 1) * ss_h, 0.0)
     variance = float(contrib.sum())
     se = float(np.sqrt(variance))
-    crit = float(stats.norm.isf((1 - level) / 2))
+    used_df = float(len(yy) - n_strata) if df == "design" else (None if df is None else float(df))
+    if used_df is not None and math.isinf(used_df):
+        used_df = None
+    if se == 0.0:
+        crit = 0.0
+    elif used_df is None:
+        crit = float(stats.norm.isf((1 - level) / 2))
+    elif used_df <= 0:
+        raise ValueError(
+            f"df='design' gives n - H = {len(yy)} - {n_strata} = {int(used_df)} degrees of freedom, too few "
+            "for a t quantile; give df as a positive number, or None for the normal quantile"
+        )
+    else:
+        crit = float(stats.t.isf((1 - level) / 2, used_df))
     if se == 0.0:
         low = high = estimate
     elif method == "wald":
@@ -792,4 +861,15 @@ def weighted_proportion(
         high=high,
         nobs=len(yy),
         n_strata=n_strata,
+        df=used_df,
     )
+
+
+def _check_df(df: Any) -> None:
+    allowed = "df must be 'design' (n - H, the default), a positive number, or None (the normal quantile)"
+    if df is None or (isinstance(df, str) and df == "design"):
+        return
+    if isinstance(df, bool) or not isinstance(df, (int, float, np.integer, np.floating)):
+        raise TypeError(f"df ({df!r}) is not allowed: {allowed}")
+    if not (df > 0):  # also NaN
+        raise ValueError(f"df ({df!r}) is not allowed: {allowed}")

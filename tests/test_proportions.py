@@ -9,6 +9,7 @@ the comment.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from statistics import NormalDist
 
@@ -17,6 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from statsmodels.stats.proportion import proportion_confint
 
 from sbm_stats.proportions import (
     PROPORTION_METHODS,
@@ -195,29 +197,55 @@ def test_jeffreys_closed_forms():
 # --------------------------------------------------------------------------------
 
 
+def test_fpc_wald_is_cochrans_unbiased_variance():
+    # Textbook value worked by hand (Cochran 1977, section 3.3: v(p) = (1 - n/N) p q / (n - 1)):
+    # 16 of 29 from N = 290: p q = 16 * 13 / 29^2 = 208/841 = 0.24732461;
+    # (1 - 29/290) = 0.9 -> 0.9 * 208/841 / 28 = 187.2/23548 = 0.00794972, se = 0.0891612.
+    # svy 0.35.0 gives the same se (see test_weighted_matches_svy below: 0.0892, 4 decimals).
+    res = proportion_ci(16, 29, population_size=290, method="wald")
+    se = (res.high - res.low) / 2 / _z(0.95)
+    assert se == pytest.approx(0.0891612, abs=5e-8)
+    assert se ** 2 == pytest.approx(187.2 / 23548, rel=1e-12)
+    # the same convention as weighted_proportion with equal weights and N
+    w = weighted_proportion([1] * 16 + [0] * 13, [10.0] * 29, population_size=290)
+    assert w.standard_error == pytest.approx(se, rel=1e-12)
+
+
 @pytest.mark.parametrize("method", ["wald", "wilson", "agresti-coull", "logit", "jeffreys"])
 def test_fpc_is_the_effective_sample_size(method):
-    # n_eff = n (N - 1) / (N - n): for 29 of 290, 29 * 289 / 261 = 32.1111...; the
-    # interval with FPC equals the one without FPC at x_eff = p n_eff, n_eff.
+    # n_eff = (n - 1) N / (N - n) (Korn & Graubard 1998; R survey::svyciprop "beta":
+    # n.eff = p(1 - p) / vcov): for 29 of 290, 28 * 290 / 261 = 31.1111...; the interval
+    # with FPC equals the one without FPC at x_eff = p n_eff, n_eff.
     x, n, big_n = 16, 29, 290
-    n_eff = n * (big_n - 1) / (big_n - n)
-    assert n_eff == pytest.approx(32.111111111, abs=1e-9)
+    n_eff = (n - 1) * big_n / (big_n - n)
+    assert n_eff == pytest.approx(31.111111111, abs=1e-9)
     with_fpc = proportion_ci(x, n, population_size=big_n, method=method)
-    # the effective-size interval, by the closed forms where there is one:
+    p = x / n
     if method == "wald":
-        p = x / n
-        half = _z(0.95) * math.sqrt(p * (1 - p) / n * (big_n - n) / (big_n - 1))
+        half = _z(0.95) * math.sqrt((1 - n / big_n) * p * (1 - p) / (n - 1))
         assert (with_fpc.low, with_fpc.high) == pytest.approx((p - half, p + half), abs=1e-12)
     if method == "wilson":
-        # Wilson's closed form at the effective size: n_eff = 32.1111, x_eff = 16/29 * n_eff
-        # = 17.7165; centre (p + z^2/2n) / (1 + z^2/n) and half-width
+        # Wilson's closed form at the effective size: n_eff = 31.1111, x_eff = 16/29 * n_eff;
+        # centre (p + z^2/2n) / (1 + z^2/n) and half-width
         # z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2) with n = n_eff, p = 16/29, z = 1.959964
-        # give 0.3835424 and 0.7088526 (standard library only, as in _wilson below).
-        z, p = _z(0.95), x / n
+        # give 0.3810712 and 0.7110076 (standard library only).
+        z = _z(0.95)
         centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
         half = z / (1 + z * z / n_eff) * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff * n_eff))
-        assert (centre - half, centre + half) == pytest.approx((0.3835424, 0.7088526), abs=5e-8)
+        assert (centre - half, centre + half) == pytest.approx((0.3810712, 0.7110076), abs=5e-8)
         assert (with_fpc.low, with_fpc.high) == pytest.approx((centre - half, centre + half), abs=1e-12)
+    if method in ("agresti-coull", "jeffreys"):
+        # statsmodels at the (fractional) effective counts, called directly
+        name = {"agresti-coull": "agresti_coull"}.get(method, method)
+        lo, hi = proportion_confint(x * n_eff / n, n_eff, alpha=0.05, method=name)
+        assert (with_fpc.low, with_fpc.high) == pytest.approx((lo, hi), abs=1e-12)
+    if method == "logit":
+        z = _z(0.95)
+        centre, half = math.log(p / (1 - p)), z / math.sqrt(n_eff * p * (1 - p))
+        expit = lambda t: 1 / (1 + math.exp(-t))  # noqa: E731
+        assert (with_fpc.low, with_fpc.high) == pytest.approx((expit(centre - half), expit(centre + half)),
+                                                              abs=1e-12)
+    # N = 290 < n^2 = 841: the effective size exceeds n, so the interval is narrower
     without = proportion_ci(x, n, method=method)
     assert with_fpc.low > without.low and with_fpc.high < without.high
 
@@ -228,13 +256,21 @@ def test_fpc_census_gives_a_zero_width_interval():
         assert res.low == res.high == res.estimate == 16 / 29
 
 
-def test_fpc_vanishes_for_a_large_population():
-    for method in PROPORTION_METHODS:
-        base = proportion_ci([0, 1, 16, 28, 29], 29, method=method)
-        big = proportion_ci([0, 1, 16, 28, 29], 29, method=method, population_size=10**7)
-        # effective-size methods move by O(n/N) = 3e-6; the exact one by steps of 1/N too
-        np.testing.assert_allclose(big.low, base.low, atol=2e-5)
-        np.testing.assert_allclose(big.high, base.high, atol=2e-5)
+@pytest.mark.parametrize("method", ["wald", "wilson", "agresti-coull", "jeffreys", "clopper-pearson"])
+def test_fpc_tends_to_n_minus_1_for_a_large_population(method):
+    # With N -> infinity, v(p) -> p q / (n - 1): the effective-size methods tend to the
+    # interval at n - 1 trials (R survey's estimator without fpc), not to the binomial one at
+    # n; the exact one tends to the binomial Clopper-Pearson interval at n. Interior counts
+    # (the edge rules are checked elsewhere); references from statsmodels called directly.
+    counts = np.array([1, 16, 28])
+    big = proportion_ci(counts, 29, method=method, population_size=10**7)
+    if method == "clopper-pearson":
+        lo, hi = proportion_confint(counts, 29, alpha=0.05, method="beta")
+    else:
+        name = {"agresti-coull": "agresti_coull", "wald": "normal"}.get(method, method)
+        lo, hi = proportion_confint(counts * 28 / 29, 28, alpha=0.05, method=name)
+    np.testing.assert_allclose(big.low, np.clip(lo, 0, 1), atol=2e-5)
+    np.testing.assert_allclose(big.high, np.clip(hi, 0, 1), atol=2e-5)
 
 
 def test_fpc_above_the_hypergeometric_limit_uses_the_binomial_interval():
@@ -244,12 +280,28 @@ def test_fpc_above_the_hypergeometric_limit_uses_the_binomial_interval():
     assert (big.low, big.high) == (base.low, base.high)
 
 
-def test_fpc_with_one_unit_changes_nothing():
-    # (N - n) / (N - 1) = 1 for n = 1.
+def test_fpc_with_one_unit():
+    # n = 1 of N = 290: v(p) = (1 - 1/290) p q / 0 cannot be estimated, so the
+    # effective-size methods give [0, 1].
     for method in ("wald", "wilson", "agresti-coull", "logit", "jeffreys"):
-        a = proportion_ci(1, 1, method=method)
-        b = proportion_ci(1, 1, method=method, population_size=290)
-        assert (a.low, a.high) == pytest.approx((b.low, b.high), abs=1e-12)
+        res = proportion_ci(1, 1, method=method, population_size=290)
+        assert (res.low, res.high) == (0.0, 1.0)
+    # The exact interval changes too (hand-worked): P(X >= 1 | M) = M / 290 >= 0.025 needs
+    # M >= 7.25, so M_low = 8; P(X <= 1 | M) = 1 for every M, so M_high = 290: [8/290, 1].
+    res = proportion_ci(1, 1, method="clopper-pearson", population_size=290)
+    assert (res.low, res.high) == pytest.approx((8 / 290, 1.0), abs=1e-15)
+    assert res.low == pytest.approx(0.0276, abs=5e-5)
+    assert proportion_ci(1, 1, method="clopper-pearson").low == pytest.approx(0.025, abs=1e-12)
+
+
+def test_logit_is_not_monotone_in_the_count_at_99_percent():
+    # Worked by hand (documented in proportion_ci): z = 2.5758; 1 of 29: logit = ln(1/28) =
+    # -3.3322, half = z sqrt(29 / (1 * 28)) = 2.6214 -> upper expit(-0.7108) = 0.3294;
+    # 2 of 29: ln(2/27) = -2.6027, half = z sqrt(29 / (2 * 27)) = 1.8877 -> expit(-0.7150) = 0.3285.
+    one = proportion_ci(1, 29, method="logit", confidence_level=0.99)
+    two = proportion_ci(2, 29, method="logit", confidence_level=0.99)
+    assert one.high == pytest.approx(0.3294, abs=5e-5) and two.high == pytest.approx(0.3285, abs=5e-5)
+    assert one.high > two.high
 
 
 # --------------------------------------------------------------------------------
@@ -419,6 +471,10 @@ def test_symmetry_n_minus_count_mirrors_the_interval(xn, level, method, extra):
 def test_fpc_never_widens_the_interval_beyond_its_grid(xn, level, method, extra):
     x, n = xn
     big_n = n + extra
+    if method != "clopper-pearson" and (n == 1 and big_n > 1 or big_n > n * n):
+        # n_eff = (n - 1) N / (N - n) >= n only when N <= n^2 (see proportion_ci); n = 1
+        # has no variance estimate ([0, 1])
+        return
     plain = proportion_ci(x, n, confidence_level=level, method=method)
     fpc = proportion_ci(x, n, confidence_level=level, method=method, population_size=big_n)
     # The exact finite-population interval has its bounds on the grid M/N, so it can be
@@ -446,8 +502,17 @@ def test_weighted_hand_worked_stratified_example():
     assert isinstance(res, WeightedProportion)
     assert res.estimate == pytest.approx(5 / 7, abs=1e-15)
     assert res.standard_error == pytest.approx(math.sqrt(3) / 14, abs=1e-15)
-    z = _z(0.95)
+    # t quantile with the design's n - H = 5 - 2 = 3 degrees of freedom: t_{0.975, 3} = 3.182446
+    # (statistical tables give 3.182); the normal quantile with df=None.
+    t3 = 3.182446305284263
+    assert res.df == 3.0
     assert (res.low, res.high) == pytest.approx(
+        (5 / 7 - t3 * math.sqrt(3) / 14, min(1.0, 5 / 7 + t3 * math.sqrt(3) / 14)), abs=1e-9)
+    z = _z(0.95)
+    normal = weighted_proportion([1, 0, 0, 1, 1], [2, 2, 2, 4, 4], strata=["a", "a", "a", "b", "b"],
+                                 population_size={"a": 12, "b": 8}, df=None)
+    assert normal.df is None
+    assert (normal.low, normal.high) == pytest.approx(
         (5 / 7 - z * math.sqrt(3) / 14, 5 / 7 + z * math.sqrt(3) / 14), abs=1e-12)
     # Without strata the centring is overall (mean z = 0): z = 2/49, -5/49, -5/49, 4/49,
     # 4/49 -> sum of squares (4 + 25 + 25 + 16 + 16) / 2401 = 86/2401; times 5/4 and
@@ -472,15 +537,79 @@ def test_weighted_reduces_to_the_srs_formula():
 
 
 def test_weighted_logit_interval_and_frame():
-    res = weighted_proportion([1, 0, 0, 1, 1], [2, 2, 2, 4, 4], method="logit")
-    # logit(p) -/+ z se / (p (1 - p)), transformed back
-    p, se, z = res.estimate, res.standard_error, _z(0.95)
+    res = weighted_proportion([1, 0, 0, 1, 1], [2, 2, 2, 4, 4], method="logit", df=7.5)
+    # logit(p) -/+ q se / (p (1 - p)), transformed back, q = t_{0.975, 7.5} (a given df)
+    from scipy import stats
+
+    p, se, z = res.estimate, res.standard_error, stats.t.isf(0.025, 7.5)
     lo = 1 / (1 + math.exp(-(math.log(p / (1 - p)) - z * se / (p * (1 - p)))))
     hi = 1 / (1 + math.exp(-(math.log(p / (1 - p)) + z * se / (p * (1 - p)))))
     assert (res.low, res.high) == pytest.approx((lo, hi), abs=1e-12)
     frame = res.to_frame()
     assert frame.loc[0, "method"] == "logit" and len(frame) == 1
     assert res.confidence_interval == ConfidenceInterval(res.low, res.high)
+
+
+# svy 0.35.0 (pip install -c constraints.txt svy), run for these references:
+#
+#   import svy, polars as pl
+#   df = pl.DataFrame({"y": [1, 0, 0, 1, 1, 0], "w": [2.0, 2.0, 2.0, 4.0, 4.0, 4.0],
+#                      "h": ["a", "a", "a", "b", "b", "b"], "N": [12, 12, 12, 8, 8, 8]})
+#   s = svy.Sample(data=df, design=svy.Design(stratum="h", wgt="w", pop_size="N"))
+#   s.estimation.prop("y", ci_method="logit")   # y=1: est 0.5556 se 0.2003 lci 0.1162 uci 0.9224
+#   s.estimation.mean("y")                       # est 0.5556 se 0.2003 lci -0.0006 uci 1.1117
+#   s2 = svy.Sample(data=df, design=svy.Design(stratum="h", wgt="w"))        # no fpc
+#   s2.estimation.prop("y", ci_method="logit")  # y=1: est 0.5556 se 0.2485 lci 0.0711 uci 0.9533
+#   s2.estimation.mean("y")                      # est 0.5556 se 0.2485 lci -0.1343 uci 1.2454
+#   df3 = pl.DataFrame({"y": [1] * 16 + [0] * 13, "w": [10.0] * 29, "N": [290] * 29})
+#   svy.Sample(data=df3, design=svy.Design(wgt="w", pop_size="N")).estimation.mean("y")
+#                                                # est 0.5517 se 0.0892 lci 0.3691 uci 0.7344
+# svy prints 4 decimals, hence abs=5e-5. Its intervals use t with n - H degrees of freedom
+# (4 for the six units in two strata, 28 for the 29).
+SVY = [
+    # (y, w, strata, N, method, se, low, high, unclipped)
+    ([1, 0, 0, 1, 1, 0], [2, 2, 2, 4, 4, 4], list("aaabbb"), {"a": 12, "b": 8}, "logit", 0.2003, 0.1162, 0.9224),
+    ([1, 0, 0, 1, 1, 0], [2, 2, 2, 4, 4, 4], list("aaabbb"), None, "logit", 0.2485, 0.0711, 0.9533),
+    ([1, 0, 0, 1, 1, 0], [2, 2, 2, 4, 4, 4], list("aaabbb"), {"a": 12, "b": 8}, "wald", 0.2003, -0.0006, 1.1117),
+    ([1, 0, 0, 1, 1, 0], [2, 2, 2, 4, 4, 4], list("aaabbb"), None, "wald", 0.2485, -0.1343, 1.2454),
+    ([1] * 16 + [0] * 13, [10.0] * 29, None, 290, "wald", 0.0892, 0.3691, 0.7344),
+]
+
+
+@pytest.mark.parametrize("y, w, strata, big_n, method, se, low, high", SVY,
+                         ids=["logit-fpc", "logit", "wald-fpc", "wald", "srs-29-of-290"])
+def test_weighted_matches_svy(y, w, strata, big_n, method, se, low, high):
+    from scipy import stats
+
+    res = weighted_proportion(y, w, strata=strata, population_size=big_n, method=method)
+    assert res.df == len(y) - (1 if strata is None else len(set(strata)))
+    assert res.standard_error == pytest.approx(se, abs=5e-5)
+    if method == "wald":
+        # svy does not clip its mean's interval to [0, 1]; compare the unclipped bounds and
+        # check that ours are the same bounds clipped
+        q = stats.t.isf(0.025, res.df)
+        raw = (res.estimate - q * res.standard_error, res.estimate + q * res.standard_error)
+        assert raw == pytest.approx((low, high), abs=5e-5)
+        assert (res.low, res.high) == pytest.approx((max(0.0, raw[0]), min(1.0, raw[1])), abs=1e-12)
+    else:
+        assert (res.low, res.high) == pytest.approx((low, high), abs=5e-5)
+
+
+@pytest.mark.parametrize("df, error, words", [
+    ("normal", TypeError, "df ('normal') is not allowed"),
+    (0, ValueError, "df (0) is not allowed"),
+    (float("nan"), ValueError, "df (nan) is not allowed"),
+    (True, TypeError, "df (True) is not allowed"),
+])
+def test_weighted_bad_df(df, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        weighted_proportion([1, 0, 1], [1, 1, 1], df=df)
+
+
+def test_weighted_design_df_of_zero_without_variance():
+    # two census strata of one unit each: n - H = 0, but the variance is 0 -> [p, p]
+    res = weighted_proportion([1, 0], [1, 1], strata=["a", "b"], population_size={"a": 1, "b": 1})
+    assert (res.low, res.high) == (0.5, 0.5) and res.df == 0.0
 
 
 def test_weighted_all_ones_is_a_documented_zero_width_interval():
