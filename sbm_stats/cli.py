@@ -14,6 +14,7 @@ the command ran                         0/1   its own output (1: ``--strict`` an
 bad input (any :class:`SbmStatsError`)  2     ``sbm-stats: error: <file, line, column: ...>``
 a file the system refuses (OSError)     2     ``sbm-stats: error: <path>: <system's reason>``
 a bad argument (argparse)               2     the usage and the argument
+the reader of stdout went away (pipe)   141   nothing
 Ctrl-C (SIGINT)                         130   ``sbm-stats: interrupted``
 SIGTERM                                 143   ``sbm-stats: terminated``
 anything else: a bug of sbm-stats       70    ``sbm-stats: internal error ...`` and where to
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import select
 import signal
 import sys
 import threading
@@ -53,6 +55,8 @@ EXIT_INTERNAL_ERROR = 70
 EXIT_INTERRUPTED = 130
 #: Exit status after SIGTERM (128 + SIGTERM).
 EXIT_TERMINATED = Terminated.exit_code
+#: Exit status when the reader of standard output went away (128 + SIGPIPE), silently.
+EXIT_BROKEN_PIPE = 141
 
 #: Modules that add subcommands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
@@ -104,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(debug, EXIT_TERMINATED, "sbm-stats: terminated")
         except SbmStatsError as exc:
             return _fail(debug, EXIT_USER_ERROR, f"sbm-stats: error: {exc}")
+        except BrokenPipeError as exc:
+            if _stdout_gone():  # `sbm-stats audit | head`: the reader has all it wanted
+                return EXIT_BROKEN_PIPE
+            return _fail(debug, EXIT_USER_ERROR, f"sbm-stats: error: {os_error_text(exc)}")
         except OSError as exc:
             return _fail(debug, EXIT_USER_ERROR, f"sbm-stats: error: {os_error_text(exc)}")
         except Exception as exc:
@@ -142,6 +150,21 @@ def internal_error_text(exc: BaseException) -> str:
         + "\nThis is a bug in sbm-stats, not a problem with your input: please report it with the command "
         f"and the output of --debug (sbm-stats --debug COMMAND ...) on {REPORT_TO}."
     )
+
+
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe whose reader has gone; if so, point it at /dev/null so
+    that the interpreter's final flush does not print an error of its own."""
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        gone = any(event & select.POLLERR for _, event in poller.poll(0))
+        if gone:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+        return gone
+    except (OSError, ValueError, AttributeError):  # stdout without a descriptor (captured), or no poll()
+        return False
 
 
 def _fail(debug: bool, code: int, message: str) -> int:

@@ -542,3 +542,19 @@ def test_conditions_at_the_limits_still_parse():
 
     assert parse_condition("(" * 32 + 'a == "x"' + ")" * 32).columns == ("a",)
     assert parse_condition("not " * 32 + "a == " + "9" * 30).columns == ("a",)
+
+
+def test_reader_of_stdout_going_away_is_quiet(tmp_path):
+    # `sbm-stats ... | head -1`: once head has its line, the rest of the output has nowhere
+    # to go; that is not an error of sbm-stats (exit 128 + SIGPIPE, nothing on stderr).
+    script = tmp_path / "many_lines.py"
+    script.write_text(
+        "import sys\nfrom sbm_stats import cli, _cli_data\n"
+        "def many(args):\n    for i in range(200_000):\n        print('line', i)\n    return 0\n"
+        "_cli_data._check = many\nsys.exit(cli.main(['data', 'check']))\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"line 0\n"
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141, err
+    assert err == b""
