@@ -17,8 +17,9 @@ would run it (so Python start-up and imports count for both tools):
 
 The document is ``report.qmd`` at the repository root when it exists and
 renders; otherwise the largest fixture in ``tests/fixtures/qmd/``. Each
-measurement is repeated and the median reported. Targets: (1) no slower than
-(2); (4) under 2 s.
+measurement is repeated and the median reported. Targets: (1) at most 0.65 of
+(2) (issue 10); (4) under 2 s. Executions are cached in a temporary folder of
+the benchmark, not in the user's cache.
 
 This is not a test: timings depend on the machine and its load.
 """
@@ -26,6 +27,7 @@ This is not a test: timings depend on the machine and its load.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -48,9 +50,9 @@ def _nbconvert() -> list[str]:
     return [sys.executable, "-m", "nbconvert"]
 
 
-def _time(cmd: list[str], cwd: Path) -> tuple[float, str]:
+def _time(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -97,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="bench-render-"))
+    env = {**os.environ, "SBM_STATS_CACHE_DIR": str(work / "cache")}
+    os.environ["SBM_STATS_CACHE_DIR"] = env["SBM_STATS_CACHE_DIR"]
     try:
         doc = _choose_document(args.doc, work)
         # nbconvert runs a notebook in the notebook's folder (a temporary one here);
@@ -124,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         # Interleave the cases so that a change in machine load hits all of them alike.
         for _ in range(args.repeat):
             for name, cmd in cases:
-                seconds, err = _time(cmd, ROOT)
+                seconds, err = _time(cmd, ROOT, env)
                 if "warm" in name and "cache hit" not in err:
                     # The inputs changed between runs (e.g. someone edited sbm_stats):
                     # this run executed, so it is no warm measurement.
@@ -165,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         warm_runs = results["sbm-stats render --to html,pdf,docx (warm, cached)"]
         warm = statistics.median(warm_runs) if warm_runs else float("nan")
         print()
-        print(f"cold HTML / nbconvert: {ours / theirs:.2f}  (target <= 1.00: {'met' if ours <= theirs else 'NOT met'})")
+        ratio = ours / theirs
+        print(f"cold HTML / nbconvert: {ratio:.2f}  (target <= 0.65: {'met' if ratio <= 0.65 else 'NOT met'})")
         print(f"warm, all three formats: {warm:.2f}s  (target < 2 s: {'met' if warm < 2 else 'NOT met'})")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["load_yaml", "YAMLLimitError", "MAX_ALIASES", "MAX_DEPTH", "MAX_EXPANDED"]
+__all__ = ["load_yaml", "describe", "YAMLLimitError", "MAX_ALIASES", "MAX_DEPTH", "MAX_EXPANDED"]
 
 #: At most this many ``*alias`` references in one document.
 MAX_ALIASES = 64
@@ -83,6 +83,23 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
             total = 1
         memo[key] = total
     return memo[key]
+
+
+def describe(exc: yaml.YAMLError) -> str:
+    """What went wrong, without PyYAML's marks (whose lines count from the start of the
+    text parsed, not of the file it came from: callers name the line themselves).
+
+    >>> try:
+    ...     load_yaml("a: [1")
+    ... except yaml.YAMLError as exc:
+    ...     describe(exc)
+    "while parsing a flow sequence: expected ',' or ']', but got '<stream end>'"
+    """
+    problem = getattr(exc, "problem", None)
+    if not problem:
+        return str(exc)
+    context = getattr(exc, "context", None)
+    return f"{context}: {problem}" if context else str(problem)
 
 
 def load_yaml(text: str) -> Any:

@@ -308,3 +308,63 @@ def test_resource_path_must_be_a_folder(tmp_path):
     doc = _doc(tmp_path, "Text.")
     with pytest.raises(RenderError, match=r"resource_path \('nowhere'\) must be an existing folder"):
         render(doc, **_kw(tmp_path, resource_path=["nowhere"]))
+
+
+# ----------------------------------------------------------------------------- the render command's bad-input corpus
+
+_BOMB = "\n".join(["a0: &a0 [x, x]"] + [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]" for i in range(1, 40)])
+
+# (id, front matter, body, extra CLI arguments, a fragment the message must hold).
+# Each ends with exit 2, that fragment, no traceback, and --out and the document's
+# folder as they were.
+RENDER_CASES = [
+    ("many aliases in the front matter", _BOMB + "\n", "Text.", [], "line 36: the front matter is not valid "
+     "YAML: more than 64 aliases"),  # the alias past the 64th stands on line 3 + 33 of doc.qmd
+    ("alias bomb in the front matter", _BOMB.rsplit("\na30", 1)[0] + "\n", "Text.", [],
+     "expands to more than 100000 values"),  # 30 doublings: 2**31 values from 60 aliases
+    ("front matter nested too deep", "x: " + "[" * 80 + "]" * 80 + "\n", "Text.", [], "nested more than 64 levels"),
+    ("front matter not closed", None, "---\ntitle: T\n\nText.", [], "never closed"),
+    ("lang that would inject Typst", 'lang: "sv\\"); #read(\\"/etc/passwd\\")"\n', "Text.", ["--to", "pdf"],
+     "lang"),
+    ("an image outside the document's folder", "", "![](/etc/passwd)", [], "/etc/passwd"),
+    ("a file that is no image", "", "![Data](data.csv)", [], "data.csv"),
+    ("raw HTML embedding a local file", "", '<img src="/etc/hostname">', [], "/etc/hostname"),
+    ("timeout of zero", "execute:\n  timeout: 0\n", "Text.", [], "execute: timeout (0)"),
+    ("unknown sbm-stats option", "sbm-stats:\n  cache: false\n", "Text.", [], "'cache' is not an option"),
+    ("cache-env not a list of names", "sbm-stats:\n  cache-env: [1]\n", "Text.", [], "cache-env"),
+    ("a parameter that is no literal", "", "Text.", ["--param", "__x=1"], "parameter name ('__x')"),
+    ("an unknown format", "", "Text.", ["--to", "epub"], "to ('epub') must be one of"),
+    ("--out inside a file", "", "Text.", ["--out", "{doc}/sub"], "is a file"),
+    ("--timeout of zero", "", "Text.", ["--timeout", "0"], "expected a number of seconds above 0"),
+    ("--resource-path not a folder", "", "Text.", ["--resource-path", "nowhere"], "resource_path ('nowhere')"),
+]
+
+
+@pytest.mark.parametrize(("front", "body", "extra", "fragment"), [c[1:] for c in RENDER_CASES],
+                         ids=[c[0] for c in RENDER_CASES])
+def test_render_bad_input(tmp_path, capsys, front, body, extra, fragment):
+    from sbm_stats.cli import main
+
+    folder = tmp_path / "doc"
+    _write(folder / "data.csv", "a,b\n1,2\n")
+    doc = folder / "doc.qmd"
+    if front is None:
+        _write(doc, body)
+    else:
+        _write(doc, f"---\ntitle: T\n{front}---\n\n{body}\n")
+    out = tmp_path / "out"
+    _write(out / "doc.html", "the previous render")
+    before = (_tree(folder), _tree(out))
+    args = [a.replace("{doc}", str(doc)) for a in extra]
+    if "--out" not in args:
+        args += ["--out", str(out)]
+    try:
+        code = main(["render", str(doc), "--engine", "builtin", "--quiet", *args])
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert fragment in err
+    assert "Traceback" not in err
+    assert (_tree(folder), _tree(out)) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".sbm-")] == []

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .._yaml import load_yaml
+from .._yaml import describe, load_yaml
 from ._errors import RenderError
 
 __all__ = [
@@ -230,7 +230,7 @@ def _read_front_matter(path: Path, lines: list[str]) -> tuple[dict[str, Any], in
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 line = i + 2 + mark.line if mark is not None else i + 1
-                raise _err(path, line, f"the front matter is not valid YAML: {exc}") from None
+                raise _err(path, line, f"the front matter is not valid YAML: {describe(exc)}") from None
             if meta is None:
                 meta = {}
             if not isinstance(meta, dict):
@@ -305,7 +305,7 @@ def _make_chunk(
         try:
             raw = load_yaml("\n".join(yaml_lines)) or {}
         except yaml.YAMLError as exc:
-            raise _err(path, line + 1, f"the '#|' options of this chunk are not valid YAML: {exc}") from None
+            raise _err(path, line + 1, f"the '#|' options of this chunk are not valid YAML: {describe(exc)}") from None
         if not isinstance(raw, dict):
             raise _err(path, line + 1, "the '#|' options of a chunk must be 'key: value' lines")
     options = _chunk_options(path, line, raw, defaults)
