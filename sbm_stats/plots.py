@@ -35,11 +35,14 @@ _SV_PCT = FuncFormatter(lambda x, _: fmt_pct(x))
 
 
 class ReportFigure:
-    """A matplotlib figure that shows itself in Jupyter (PNG and SVG) without pyplot.
+    """A matplotlib figure that shows itself in Jupyter as a PNG, without pyplot.
 
-    The bytes are reproducible: no software or date metadata, a fixed SVG hash salt,
-    the style of :data:`STYLE`. ``.figure`` is the underlying
-    :class:`~matplotlib.figure.Figure` for saving in other formats.
+    PNG only: Quarto prefers ``image/svg+xml`` over ``image/png`` whenever a value
+    offers both, so a figure with an SVG representation would be an SVG under Quarto
+    and a PNG under the builtin engine (and every render would draw it twice). The
+    bytes are reproducible: no software or date metadata, the style of
+    :data:`STYLE`. ``.figure`` is the underlying :class:`~matplotlib.figure.Figure`
+    (``savefig`` writes SVG, PDF and the rest).
     """
 
     #: Print resolution of the PNG output.
@@ -50,9 +53,6 @@ class ReportFigure:
 
     def _repr_png_(self) -> bytes:
         return self._bytes("png", metadata={"Software": None}, dpi=self.DPI)
-
-    def _repr_svg_(self) -> str:
-        return self._bytes("svg", metadata={"Date": None, "Creator": None}).decode("utf-8")
 
     def _bytes(self, fmt: str, **kwargs) -> bytes:
         buf = io.BytesIO()
