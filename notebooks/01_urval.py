@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -26,7 +28,6 @@
 frame_path = ""
 seed = 2014
 replicates = 100_000
-sensitivity_replicates = 10_000
 
 # %%
 from IPython.display import Markdown
@@ -34,7 +35,9 @@ from IPython.display import Markdown
 from sbm_stats import plots
 from sbm_stats.sampling import (
     compare_designs,
+    default_design_path,
     demo_frame,
+    design_sensitivity,
     design_variant,
     inclusion_probabilities,
     load_design,
@@ -89,18 +92,34 @@ plots.inclusion_by_county(table.county_name, table.probability, synthetic=probs.
 # %% [markdown]
 # ## Känslighet för designens öppna antaganden
 #
-# Publikationen anger inte hur stora de slumpmässiga dragningarna ur de två BME-listorna
-# var (antagande A1) eller vad som händer när kommunen med högst värde redan är vald (A2).
-# Här jämförs standardvalen med två alternativ.
+# Publikationen lämnar flera val öppna; designfilen märker vart och ett med OPEN ASSUMPTION.
+# De som har ett körbart alternativ står under `open_assumptions` i designfilen: storleken
+# på BME-dragningarna tillsammans med vad som händer när kommunen med högst värde redan är
+# vald (A1+A2, ett gemensamt antagande; alternativet är designfilen
+# `data/design/2014_skip.yaml`), om övertagandelistan ligger inom barnlistan (A5), i vilken
+# ordning Kronofogdens åtta val görs (A9) och i vilken ordning slumpstegen dras (A10). Alla
+# kombinationer körs. För varje kommun visas spannet för den exakta
+# inklusionssannolikheten och i hur många varianter den kommer med med fröet ovan.
+
+# %%
+sensitivity = design_sensitivity(frame, design, seed=seed)
+sensitivity.variants_frame()
+
+# %%
+sensitivity.to_frame().sort_values("probability_range", ascending=False).head(20)
+
+# %% [markdown]
+# Vad som ändras mellan standarddesignen och två varianter: exakta
+# inklusionssannolikheter och urvalet med samma frö (bara kommuner där något skiljer).
 
 # %%
 variants = {
-    "standard (8 + 7, nästa i tur)": design,
-    "9 + 6": design_variant(design, sizes={"bme_children": 9, "bme_takeover": 6}),
-    "hoppa över redan vald": design_variant(design, already_selected="skip", expected_size=None),
+    "standard (nästa i tur, 8 + 7)": design,
+    "hoppa över redan vald (10 + 9)": load_design(default_design_path().with_name("2014_skip.yaml")),
+    "Kronofogdens variabler i omvänd ordning": design_variant(design, choose={"a9_pick_order": "variables_reversed"}),
 }
-sens = compare_designs(frame, variants, replicates=sensitivity_replicates, seed=seed)
-sens.attrs["mean_size"]
+sens = compare_designs(frame, variants, sample_seed=seed)
+sens[sens.differs]
 
 # %%
 names = list(variants)

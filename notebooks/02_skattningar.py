@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -41,9 +43,14 @@ R.table_all_methods()
 # %% [markdown]
 # ## Vad ändlighetskorrektionen ändrar
 #
-# Urvalsandelen är 29 av 290 kommuner; korrektionen krymper intervallen något. Den gäller
-# bara resultat vars bas är hela urvalet; för en delgrupp (till exempel de fyra kommuner
-# där barnfamiljer fått flytta) är populationens storlek okänd.
+# Urvalsandelen är 29 av 290 kommuner; korrektionen krymper intervallen något. Den
+# förutsätter att de 29 är ett obundet slumpmässigt urval ur de 290, vilket de inte är: 12
+# av de 30 tillfrågade valdes med säkerhet eller för sina högsta värden, och resten hade
+# olika chans att komma med. Korrektionen är därför ingen förfining av intervallen utan en
+# räkning under ett antagande som inte håller. Variansen är Cochrans väntevärdesriktiga
+# skattning (1 − n/N)·p(1 − p)/(n − 1), samma som i de designbaserade skattningarna. Den
+# gäller bara resultat vars bas är hela urvalet; för en delgrupp (till exempel de fyra
+# kommuner där barnfamiljer fått flytta) är populationens storlek okänd.
 
 # %%
 R.table_fpc_effect()

@@ -26,30 +26,43 @@ Workflow::
 or on the command line: ``sbm-stats sample --seed N --out DIR``.
 
 Open assumptions (the publication leaves these open; each is an explicit key of the
-design file, commented there, with these defaults):
+design file, commented there with an ``OPEN ASSUMPTION`` mark, with these defaults):
 
-A1 Size of each stage-3 draw (``size``): only the total of 26 besides the four is
-   given. 30 - 4 - 8 - 3 leaves 15 random draws in stage 3, split 8 (children list,
-   named first) and 7 (takeover list).
-A2 A "highest" municipality already selected (``already_selected``): ``next``, take
-   the next-ranked not yet selected. Stockholm almost surely has the highest count of
-   every variable and is already fixed; with ``skip`` stage 2 would add 0 to 8
-   municipalities depending on the data and the published total of 30 could only
-   come out by chance, with ``next`` it adds exactly 8. (The published list also holds
-   large municipalities outside the four, such as Norrköping, Örebro and Södertälje,
-   which next-ranked counts would pick; consistent with, not proof of, this reading.)
+A1+A2 One joint assumption: the size of each BME draw (``size``; only the total of 26
+   besides the four is given) together with what happens when a "highest"
+   municipality is already selected (``already_selected``). Default ``next`` (the
+   next-ranked one not yet selected; the Kronofogden stage adds exactly 8) with
+   8 + 7 BME draws; the alternative ``skip`` with the draws enlarged to 10 + 9
+   (``data/design/2014_skip.yaml``) also gives 30 on the demo frame. Neither is forced
+   by the total, and the large municipalities of the published list (Norrköping,
+   Örebro, Södertälje) are no evidence either way.
 A3 Ties in a ranking (``ties``): ``lowest_code`` (the lower municipality code first),
-   which keeps stage 2 deterministic given the frame; ``error`` stops instead.
+   which keeps the Kronofogden stage deterministic given the frame; ``error`` stops.
 A4 "Per inhabitant" (``per``, ``population``): per 10 000 inhabitants of 31 December
    2013. The scale changes only the words in the protocol, not the ranking.
-A5 Overlap of the two stage-3 lists and repeated selection (``eligible``,
-   ``exclude_selected``): the lists are taken as described, so they overlap; every
-   random stage first removes municipalities already selected, so the 30 are distinct.
-A6 Independence of the random draws (``random_numbers``): ``per_stage``, one permanent
-   random number per municipality and random stage, so each stage is a simple random
-   sample of what its list has left ("ur var och en av grupperna ... slumpmässigt");
+A5 The two BME lists (``eligible``, ``exclude_selected``): taken as described, so they
+   overlap; every random stage first removes municipalities already selected, so the
+   30 are distinct. Alternatives: disjoint lists, or the takeover list nested in the
+   children list (BME 2014 asked its follow-up only of municipalities letting to
+   households with children; alternative ``nested``).
+A6 Random numbers (``random_numbers``): ``per_stage``, one permanent random number per
+   municipality and random stage, so the random numbers of different stages are
+   independent and each draw is a simple random sample of what its list has left;
    ``shared`` (one number per municipality, Statistics Sweden's coordination) is an
-   option.
+   option. Over the whole design the municipalities of one list still have unequal
+   inclusion probabilities (0.041 to 0.086 within the takeover list on the demo frame).
+A7 The year of Kronofogden's statistics: 2013.
+A8 The two municipalities that did not answer the children question are drawn at
+   random (the text says "slumpmässigt" only of the one without children).
+A9 The order of the eight Kronofogden picks (``variable_order``, ``pick_order``): the
+   variables as footnote 2 lists them, each count before its value per inhabitant.
+A10 The order of the random stages (``random_order``): as the publication names them.
+
+``open_assumptions`` in the design file lists the runnable alternatives;
+:func:`design_variant` applies a choice, :func:`compare_designs` shows what changes
+between designs (inclusion probabilities and the sample for a seed), and
+:func:`design_sensitivity` (``sbm-stats sample --sensitivity``) runs every
+combination.
 
 Selection uses permanent random numbers (:mod:`sbm_stats.sampling._prn`): BLAKE2b
 of seed, stage and code mapped to (0, 1); a random stage takes the smallest numbers
