@@ -11,7 +11,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     check = data_sub.add_parser(
         "check",
         help="validate every table of the data package and print a summary",
-        description="Validate every table against data/datapackage.json; exit 1 if any problem is found.",
+        description=(
+            "Validate every table against data/datapackage.json and print every problem with its file, "
+            "line and column; exit 1 if any table has a problem, 2 if there is no readable data package "
+            "(no folder, or a datapackage.json that is not valid JSON or not a data package descriptor)."
+        ),
     )
     check.add_argument("--data-dir", help="the data folder (default: the bundled data/)")
     check.set_defaults(func=_check)
