@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 
-from .errors import SbmStatsError
+from .errors import SbmStatsError, Terminated
 
 __all__ = ["Publication", "OutputError", "Terminated", "os_error_message", "terminate_on_sigterm"]
 
@@ -48,12 +48,6 @@ _STAGING_PREFIX = ".sbm-staging-"
 
 class OutputError(SbmStatsError, OSError):
     """An output that cannot be written where it was asked for (nothing was written)."""
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived; raised so that clean-up code runs (exit status 143)."""
-
-    exit_code = 143
 
 
 def os_error_message(exc: OSError, path: str | os.PathLike[str] | None = None) -> str:

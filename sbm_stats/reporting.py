@@ -550,7 +550,7 @@ class Report:
         from .sampling import demo_frame
 
         if "frame" not in self._cache:
-            self._cache["frame"] = demo_frame()
+            self._cache["frame"] = demo_frame(self.data_dir)
         return self._cache["frame"]
 
     def table_design(self) -> pd.DataFrame:
