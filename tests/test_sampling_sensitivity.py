@@ -300,7 +300,7 @@ def test_the_good_small_design_loads():
 
 @pytest.mark.parametrize("changes, words", [
     (dict(order="one, nope"), ["random_order: stage 'nope' is not a stage of this design", "one, two",
-                               "random_order: stage 'two' is left out"]),
+                               "random_order leaves out stage(s) 'two'"]),
     (dict(order="one, kfm, two"), ["random_order: stage 'kfm' is a extremes stage"]),
     (dict(order="two, two, one"), ["random_order: stage 'two' is listed more than once"]),
     (dict(variables="kfm_eviction_applications_2013, kfm_bogus"),

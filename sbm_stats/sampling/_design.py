@@ -579,6 +579,8 @@ def _build(spec: dict, path: Path, problems: list[str], known_codes: set[str]) -
     stages, random_order = _order_random(stages, spec.get("random_order"), problems)
     if expected is not None and stages:
         _check_total(stages, expected, problems)
+    if problems:  # the alternatives are checked against a design that is valid itself
+        return None
     assumptions = _open_assumptions(spec, path, problems, known_codes)
     if problems:
         return None
@@ -620,10 +622,11 @@ def _order_random(stages: list[Stage], order: Any, problems: list[str]) -> tuple
     for x in sorted({x for x in order if order.count(x) > 1}):
         problems.append(f"random_order: stage {x!r} is listed more than once; list each random stage once")
         bad = True
-    for x in listed:
-        if x not in order:
-            problems.append(f"random_order: stage {x!r} is left out; list every random stage once ({', '.join(listed)})")
-            bad = True
+    missing = [x for x in listed if x not in order]
+    if missing:
+        problems.append(f"random_order leaves out stage(s) {', '.join(repr(x) for x in missing)}; list every "
+                        f"random stage once ({', '.join(listed)})")
+        bad = True
     if bad:
         return stages, listed
     by_id = {s.id: s for s in randoms}
