@@ -124,8 +124,11 @@ def _sample(args: argparse.Namespace) -> int:
         )
     elif args.probabilities:
         bar = _ProgressBar(sys.stderr)
-        probs = inclusion_probabilities(frame, design, replicates=args.replicates, seed=args.seed, progress=bar)
-        bar.close()
+        try:
+            probs = inclusion_probabilities(frame, design, replicates=args.replicates, seed=args.seed,
+                                            progress=bar)
+        finally:
+            bar.close()  # end the bar's line, also when interrupted, so that a message starts on its own
         files = {
             "inclusion_probabilities.csv": probs.to_frame().to_csv(index=False, lineterminator="\n"),
             "inclusion_probabilities_by_stage.csv": probs.stage_frame().to_csv(index=False, lineterminator="\n"),

@@ -244,6 +244,10 @@ class Design:
         The design file.
     sha256 : str
         Hex digest of the design file's bytes, for the protocol.
+    data_dir : Path or None
+        The data package the design file belongs to (the nearest folder above it with
+        a ``datapackage.json``): its municipality list checks the codes, its frame
+        schema is the default, and a sample drawn with the design reads it alone.
 
     Examples
     --------
@@ -270,6 +274,7 @@ class Design:
     choices: Mapping[str, str] = field(default_factory=dict, compare=False)
     variant_of: str | None = None
     spec: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    data_dir: Path | None = field(default=None, repr=False, compare=False)
 
     def assumption(self, assumption_id: str) -> OpenAssumption:
         """The open assumption with this id."""
@@ -318,6 +323,15 @@ class Design:
                 )
             rows.append(row)
         return pd.DataFrame(rows, columns=["order", "stage", "kind", "label", "size", "parameters"])
+
+
+def package_of(path: Path) -> Path:
+    """The data package a file belongs to: the nearest folder above it with a
+    ``datapackage.json``, else the default data folder."""
+    for folder in Path(path).resolve().parents:
+        if (folder / "datapackage.json").is_file():
+            return folder
+    return Path(default_data_dir())
 
 
 def default_design_path() -> Path:
@@ -398,8 +412,9 @@ def design_from_spec(
     DesignError
         Listing every problem, prefixed with ``where``.
     """
+    data_dir = package_of(anchor)
     if known_codes is None:
-        known_codes = set(load_municipalities()["municipality_code"])
+        known_codes = set(load_municipalities(data_dir)["municipality_code"])
     problems: list[str] = []
     design = _build(spec, anchor, problems, known_codes)
     if problems or design is None:
@@ -416,7 +431,7 @@ def design_from_spec(
                               f"{_choice_text(assumptions, full)}:\n{lines}")
         design["open_assumptions"] = assumptions
     return Design(**{**design, "path": where, "sha256": sha256, "spec": spec, "choices": full,
-                     "variant_of": variant_of})
+                     "variant_of": variant_of, "data_dir": data_dir})
 
 
 def codes_checked(design: Design) -> set[str]:
@@ -742,24 +757,20 @@ def _check_change(change: Any, where: str, stage_ids: set, problems: list[str]) 
 
 
 def _read_schema(value: Any, design_path: Path, problems: list[str]) -> tuple[Path | None, dict | None]:
+    from ..errors import DataValidationError
+    from ._frame import load_frame_schema
+
     if value is None:
-        schema_path = default_data_dir() / "schemas" / "frame.schema.json"
+        schema_path = package_of(design_path) / "schemas" / "frame.schema.json"
     elif isinstance(value, str):
         schema_path = (design_path.parent / value).resolve()
     else:
         problems.append(f"frame_schema ({value!r}) must be a path to a Table Schema JSON file")
         return None, None
     try:
-        schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(f"frame_schema: no such file {schema_path}")
-        return None, None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problems.append(f"frame_schema: {schema_path} is not valid UTF-8 JSON ({exc})")
-        return None, None
-    names = [f.get("name") for f in schema.get("fields", [])] if isinstance(schema, dict) else []
-    if "municipality_code" not in names:
-        problems.append(f"frame_schema: {schema_path} must describe a 'municipality_code' field")
+        schema = load_frame_schema(schema_path)
+    except DataValidationError as exc:
+        problems.append(f"frame_schema: {exc}")
         return None, None
     return schema_path, schema
 

@@ -126,7 +126,7 @@ def compile_plan(frame: pd.DataFrame, design: Design, *, municipalities: pd.Data
     if not isinstance(design, Design):
         raise TypeError(f"design must be a Design (from load_design), not {type(design).__name__}")
     if municipalities is None:
-        municipalities = load_municipalities()
+        municipalities = load_municipalities(design.data_dir)
     clean = check_frame(frame, design.frame_schema, municipalities=municipalities)
     # pandas deep-copies ``attrs`` (the frame's metadata) on every column access; the
     # ranking reads plain columns of a copy without them.

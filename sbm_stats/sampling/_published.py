@@ -164,7 +164,7 @@ def published_sample_check(
     >>> check.note.startswith("Illustrativt")
     True
     """
-    published = load_sample_2014() if published is None else published
+    published = load_sample_2014(design.data_dir) if published is None else published
     for col in ("municipality_code", "municipality_name", "publication_group", "interviewed"):
         if col not in published.columns:
             raise ValueError(f"published must have the column {col!r}; it has: {', '.join(published.columns)}")

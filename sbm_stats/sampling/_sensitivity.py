@@ -202,7 +202,11 @@ def compare_designs(
     sizes = {}
     samples: dict[str, tuple[str, ...]] = {}
     synthetic = False
-    municipalities = load_municipalities()
+    packages = {d.data_dir for d in designs.values()}
+    if len(packages) > 1:
+        raise DesignError("designs must come from one data package; these come from "
+                          + ", ".join(sorted(str(p) for p in packages)))
+    municipalities = load_municipalities(packages.pop())
     for name, design in designs.items():
         try:
             plan = compile_plan(frame, design, municipalities=municipalities)
