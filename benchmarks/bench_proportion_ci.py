@@ -25,7 +25,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sbm_stats.proportions import PROPORTION_METHODS, proportion_ci  # noqa: E402
+from sbm_stats.estimation.proportions import PROPORTION_METHODS, proportion_ci  # noqa: E402
 
 STATSMODELS_NAME = {
     "wilson": "wilson",

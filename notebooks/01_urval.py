@@ -32,7 +32,7 @@ replicates = 100_000
 # %%
 from IPython.display import Markdown
 
-from sbm_stats import plots
+from sbm_stats.report import plots
 from sbm_stats.sampling import (
     compare_designs,
     default_design_path,

@@ -27,9 +27,9 @@ replicates = 20_000
 seed = 2014
 
 # %%
-from sbm_stats import plots
-from sbm_stats.coverage import exact_coverage, simulated_coverage
-from sbm_stats.reporting import Report
+from sbm_stats.report import plots
+from sbm_stats.estimation.coverage import exact_coverage, simulated_coverage
+from sbm_stats.report import Report
 
 R = Report.load(confidence_level=confidence_level)
 nobs = R.nobs  # the interviewed municipalities

@@ -22,7 +22,7 @@ data_dir = ""
 
 # %%
 from sbm_stats.data import load_wave_measures
-from sbm_stats.reporting import Report
+from sbm_stats.report import Report
 
 R = Report.load(data_dir=data_dir or None)
 

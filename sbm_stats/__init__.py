@@ -17,9 +17,7 @@ command line start fast; ``from sbm_stats import proportion_ci`` works as usual.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ._lazy import exports
 from ._version import __version__
 
 # `render` is both a subpackage and the function it exports: importing the function here,
@@ -27,143 +25,29 @@ from ._version import __version__
 # whatever is imported later (a submodule import would otherwise rebind the name).
 from .render import render  # noqa: E402
 
-_LAZY = {
-    "AuditResult": ".audit",
-    "load_claims": ".audit",
-    "DIFFERENCE_METHODS": ".compare",
-    "fmt_num": ".formatting",
-    "fmt_int": ".formatting",
-    "fmt_pct": ".formatting",
-    "fmt_interval": ".formatting",
-    "design_variant": ".sampling",
-    "compare_designs": ".sampling",
-    "probability_table": ".sampling",
-    "ClaimResult": ".audit",
-    "audit": ".audit",
-    "CensusChange": ".compare",
-    "ProportionDifference": ".compare",
-    "census_change": ".compare",
-    "diff_proportions": ".compare",
-    "wave_table": ".compare",
-    "CoverageResult": ".coverage",
-    "exact_coverage": ".coverage",
-    "simulated_coverage": ".coverage",
-    "check_data": ".data",
-    "default_data_dir": ".data",
-    "load_datapackage": ".data",
-    "load_housing_solutions": ".data",
-    "load_municipalities": ".data",
-    "load_published_figures": ".data",
-    "load_sample_2014": ".data",
-    "load_sources": ".data",
-    "load_table": ".data",
-    "load_verbal_quantities": ".data",
-    "load_vulnerability_factors": ".data",
-    "load_wave_measures": ".data",
-    "DataValidationError": ".errors",
-    "DesignError": ".errors",
-    "Problem": ".errors",
-    "SbmStatsError": ".errors",
-    "PROPORTION_METHODS": ".proportions",
-    "ConfidenceInterval": ".proportions",
-    "ProportionCI": ".proportions",
-    "WeightedProportion": ".proportions",
-    "proportion_ci": ".proportions",
-    "weighted_proportion": ".proportions",
-    "RenderError": ".render",
-    "RenderResult": ".render",
-    "Report": ".reporting",
-    "Design": ".sampling",
-    "InclusionProbabilities": ".sampling",
-    "PublishedSampleCheck": ".sampling",
-    "Sample": ".sampling",
-    "demo_frame": ".sampling",
-    "inclusion_probabilities": ".sampling",
-    "load_design": ".sampling",
-    "load_frame": ".sampling",
-    "published_sample_check": ".sampling",
-    "select_sample": ".sampling",
-    "VerbalRange": ".verbal",
-    "verbal_range": ".verbal",
+#: The public API, by the module that defines it: the one list of public names.
+_PUBLIC = {
+    # data (everyone)
+    ".data": ["default_data_dir", "load_datapackage", "load_table", "load_sources", "load_municipalities",
+              "load_published_figures", "load_sample_2014", "load_housing_solutions",
+              "load_vulnerability_factors", "load_verbal_quantities", "load_wave_measures", "check_data"],
+    ".errors": ["SbmStatsError", "Problem", "DataValidationError", "DesignError"],
+    # estimation and comparison
+    ".estimation": ["proportion_ci", "ProportionCI", "ConfidenceInterval", "PROPORTION_METHODS",
+                    "weighted_proportion", "WeightedProportion", "diff_proportions", "ProportionDifference",
+                    "DIFFERENCE_METHODS", "census_change", "CensusChange", "wave_table", "exact_coverage",
+                    "simulated_coverage", "CoverageResult"],
+    # audit
+    ".audit": ["audit", "load_claims", "AuditResult", "ClaimResult", "verbal_range", "VerbalRange"],
+    # sample design
+    ".sampling": ["load_design", "Design", "load_frame", "demo_frame", "select_sample", "Sample",
+                  "inclusion_probabilities", "InclusionProbabilities", "published_sample_check",
+                  "PublishedSampleCheck", "design_variant", "compare_designs", "design_sensitivity",
+                  "DesignSensitivity", "SensitivityVariant", "OpenAssumption", "probability_table"],
+    # report
+    ".report": ["Report", "fmt_num", "fmt_int", "fmt_pct", "fmt_interval"],
+    ".render": ["RenderResult", "RenderError"],
 }
 
-__all__ = [
-    "__version__",
-    # errors
-    "SbmStatsError",
-    "DataValidationError",
-    "DesignError",
-    "Problem",
-    # data
-    "check_data",
-    "default_data_dir",
-    "load_datapackage",
-    "load_table",
-    "load_sources",
-    "load_municipalities",
-    "load_published_figures",
-    "load_sample_2014",
-    "load_housing_solutions",
-    "load_vulnerability_factors",
-    "load_verbal_quantities",
-    "load_wave_measures",
-    # estimation and comparison
-    "proportion_ci",
-    "ProportionCI",
-    "ConfidenceInterval",
-    "PROPORTION_METHODS",
-    "weighted_proportion",
-    "WeightedProportion",
-    "diff_proportions",
-    "ProportionDifference",
-    "census_change",
-    "CensusChange",
-    "wave_table",
-    "exact_coverage",
-    "simulated_coverage",
-    "CoverageResult",
-    "DIFFERENCE_METHODS",
-    "fmt_num",
-    "fmt_int",
-    "fmt_pct",
-    "fmt_interval",
-    # audit
-    "audit",
-    "load_claims",
-    "AuditResult",
-    "ClaimResult",
-    "verbal_range",
-    "VerbalRange",
-    # sample design
-    "load_design",
-    "Design",
-    "load_frame",
-    "demo_frame",
-    "select_sample",
-    "Sample",
-    "inclusion_probabilities",
-    "InclusionProbabilities",
-    "published_sample_check",
-    "PublishedSampleCheck",
-    "design_variant",
-    "compare_designs",
-    "probability_table",
-    # report
-    "render",
-    "RenderResult",
-    "RenderError",
-    "Report",
-]
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sbm_stats' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = exports(__name__, globals(), _PUBLIC)
+__all__ += ["__version__", "render"]

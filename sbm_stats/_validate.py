@@ -1,6 +1,6 @@
 """Argument validation shared by the estimation and comparison functions.
 
-Every public function in :mod:`sbm_stats.proportions` and :mod:`sbm_stats.compare`
+Every public function in :mod:`sbm_stats.estimation.proportions` and :mod:`sbm_stats.estimation.compare`
 checks its arguments here, once, at the boundary. The helpers raise
 :class:`TypeError` for a value of the wrong kind and :class:`ValueError` for a value
 of the right kind outside what is allowed; each message names the argument, repeats

@@ -411,7 +411,7 @@ def _raise(exc: BaseException) -> Callable[..., int]:
 
 
 def test_internal_error_says_so_and_where_to_report(monkeypatch, capsys):
-    monkeypatch.setattr("sbm_stats._cli_data._check", _raise(RuntimeError("boom")))
+    monkeypatch.setattr("sbm_stats.cli._data._check", _raise(RuntimeError("boom")))
     assert cli.main(["data", "check"]) == 70
     err = capsys.readouterr().err
     assert f"sbm-stats: internal error of sbm-stats {cli.__version__}: RuntimeError: boom" in err
@@ -421,7 +421,7 @@ def test_internal_error_says_so_and_where_to_report(monkeypatch, capsys):
 
 
 def test_debug_shows_the_traceback_of_an_internal_error(monkeypatch, capsys):
-    monkeypatch.setattr("sbm_stats._cli_data._check", _raise(RuntimeError("boom")))
+    monkeypatch.setattr("sbm_stats.cli._data._check", _raise(RuntimeError("boom")))
     assert cli.main(["--debug", "data", "check"]) == 70
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err and "RuntimeError: boom" in err
@@ -436,14 +436,14 @@ def test_debug_shows_the_traceback_of_a_user_error(tmp_path, capsys):
 
 
 def test_os_error_names_the_path_and_the_reason(monkeypatch, capsys):
-    monkeypatch.setattr("sbm_stats._cli_data._check",
+    monkeypatch.setattr("sbm_stats.cli._data._check",
                         _raise(PermissionError(13, "Permission denied", "/srv/out/x.csv")))
     assert cli.main(["data", "check"]) == 2
     assert capsys.readouterr().err == "sbm-stats: error: /srv/out/x.csv: Permission denied\n"
 
 
 def test_ctrl_c_in_process(monkeypatch, capsys):
-    monkeypatch.setattr("sbm_stats._cli_data._check", _raise(KeyboardInterrupt()))
+    monkeypatch.setattr("sbm_stats.cli._data._check", _raise(KeyboardInterrupt()))
     assert cli.main(["data", "check"]) == 130
     assert capsys.readouterr().err == "sbm-stats: interrupted\n"
 
@@ -460,7 +460,7 @@ def test_sigterm_in_process_runs_finally_and_restores_the_handler(monkeypatch, c
             cleaned.append(True)
 
     before = signal.getsignal(signal.SIGTERM)
-    monkeypatch.setattr("sbm_stats._cli_data._check", command)
+    monkeypatch.setattr("sbm_stats.cli._data._check", command)
     assert cli.main(["data", "check"]) == 143
     assert capsys.readouterr().err == "sbm-stats: terminated\n"
     assert cleaned == [True]
@@ -549,7 +549,7 @@ def test_reader_of_stdout_going_away_is_quiet(tmp_path):
     # to go; that is not an error of sbm-stats (exit 128 + SIGPIPE, nothing on stderr).
     script = tmp_path / "many_lines.py"
     script.write_text(
-        "import sys\nfrom sbm_stats import cli, _cli_data\n"
+        "import sys\nfrom sbm_stats import cli\nfrom sbm_stats.cli import _data as _cli_data\n"
         "def many(args):\n    for i in range(200_000):\n        print('line', i)\n    return 0\n"
         "_cli_data._check = many\nsys.exit(cli.main(['data', 'check']))\n", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -1,4 +1,4 @@
-"""Tests of sbm_stats.compare: wave comparisons.
+"""Tests of sbm_stats.estimation.compare: wave comparisons.
 
 Every expected number names its origin: Newcombe (1998) Table II (see
 tests/reference/diff_proportions_newcombe1998.csv), the publication's own figures, or a
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sbm_stats.compare import (
+from sbm_stats.estimation.compare import (
     DIFFERENCE_METHODS,
     CensusChange,
     ProportionDifference,
@@ -25,7 +25,7 @@ from sbm_stats.compare import (
     wave_table,
 )
 from sbm_stats.errors import DataValidationError
-from sbm_stats.proportions import ConfidenceInterval
+from sbm_stats.estimation.proportions import ConfidenceInterval
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 NEWCOMBE = pd.read_csv(REFERENCE / "diff_proportions_newcombe1998.csv", comment="#")

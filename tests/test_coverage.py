@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import binom, norm
 
-from sbm_stats.coverage import exact_coverage, simulated_coverage
+from sbm_stats.estimation.coverage import exact_coverage, simulated_coverage
 
 Z = norm.ppf(0.975)
 

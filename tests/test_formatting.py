@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from sbm_stats.formatting import NBSP, fmt_count_of, fmt_int, fmt_interval, fmt_num, fmt_pct
+from sbm_stats.report.formatting import NBSP, fmt_count_of, fmt_int, fmt_interval, fmt_num, fmt_pct
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests of sbm_stats.proportions: reference values, edges, validation, invariants.
+"""Tests of sbm_stats.estimation.proportions: reference values, edges, validation, invariants.
 
 Every expected number names its origin: a table in tests/reference/ (with its source in
 the file's header), a closed form computed here with the standard library only (no
@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from sbm_stats.proportions import (
+from sbm_stats.estimation.proportions import (
     PROPORTION_METHODS,
     ConfidenceInterval,
     ProportionCI,

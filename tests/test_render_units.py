@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sbm_stats._cli_render import parse_param
+from sbm_stats.cli._render import parse_param
 from sbm_stats.cli import main
 from sbm_stats.render import RenderError, render
 from sbm_stats.render._qmd import Chunk, MarkdownBlock, parse_qmd

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sbm_stats.formatting import NBSP
-from sbm_stats.reporting import Report, number_in_words
+from sbm_stats.report.formatting import NBSP
+from sbm_stats.report import Report, number_in_words
 
 
 @pytest.fixture(scope="module")

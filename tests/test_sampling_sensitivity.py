@@ -68,7 +68,7 @@ def test_published_check_flags_what_no_stage_can_reach():
 
 
 def test_cli_default_seed_is_the_generators():
-    from sbm_stats import _cli_sample
+    from sbm_stats.cli import _sample as _cli_sample
     from sbm_stats.sampling._synthetic import DEMO_SEED
 
     assert _cli_sample.DEMO_SEED == DEMO_SEED

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from sbm_stats.verbal import rounding_unit, verbal_range
+from sbm_stats.audit.verbal import rounding_unit, verbal_range
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ import pandas as pd
 import yaml
 
 from .._yaml import load_yaml
-from ..data import default_data_dir, load_municipalities
+from ..data._loaders import default_data_dir, load_municipalities
 from ..errors import DesignError
 from ._condition import Condition, ConditionError, parse_condition
 

@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import load_municipalities
+from ..data._loaders import load_municipalities
 from ..errors import DesignError
 from ._design import CertaintyStage, Design, ExtremesStage, RandomStage
 from ._format import sv_decimal, sv_int

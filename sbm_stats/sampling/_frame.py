@@ -3,7 +3,7 @@
 A user's real frame (Kronofogden's per-municipality statistics for 2013 and the BME
 2014 answers, which are not public in machine-readable form) is read from CSV or
 Excel by :func:`load_frame` and validated against the frame's Table Schema
-(``data/schemas/frame.schema.json``) through :func:`sbm_stats._tables.read_table`:
+(``data/schemas/frame.schema.json``) through :func:`sbm_stats.data._tables.read_table`:
 every problem is reported at once, each with its line.
 
 Besides the schema's own checks (types, non-negative counts, answers in their allowed
@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._tables import check_table_schema, read_json_file, read_table, source_lines
-from ..data import default_data_dir, load_municipalities
+from ..data._tables import check_table_schema, read_json_file, read_table, source_lines
+from ..data._loaders import default_data_dir, load_municipalities
 from ..errors import DataValidationError, Problem
 
 __all__ = [

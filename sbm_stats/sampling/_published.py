@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data import load_sample_2014
+from ..data._loaders import load_sample_2014
 from ._design import CertaintyStage, Design, ExtremesStage
 from ._engine import compile_plan, deterministic_prefix, exact_probabilities
 from ._format import sv_decimal

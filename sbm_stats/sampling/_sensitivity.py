@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import DesignError
 from ._design import Design, ExtremesStage, RandomStage, apply_changes, codes_checked, design_from_spec
-from ..data import load_municipalities
+from ..data._loaders import load_municipalities
 from ._engine import compile_plan
 from ._probabilities import probabilities_from_plan
 from ._select import _check_seed, draw_sample

@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import load_municipalities
+from ..data._loaders import load_municipalities
 from ._prn import PRN_FORMULA, permanent_random_number, permanent_random_numbers
 
 __all__ = [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data import load_municipalities, load_sample_2014
+from ..data._loaders import load_municipalities, load_sample_2014
 from ._probabilities import InclusionProbabilities
 
 __all__ = ["probability_table"]

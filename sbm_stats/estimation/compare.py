@@ -23,7 +23,7 @@ import pandas as pd
 # collected by pytest as a test when the module's doctests run.
 from statsmodels.stats import proportion as _sm_proportion
 
-from ._validate import (
+from .._validate import (
     as_numeric_array,
     broadcast_shape,
     check_choice,
@@ -33,7 +33,7 @@ from ._validate import (
     check_same_labels,
     labels_of,
 )
-from .errors import DataValidationError, Problem
+from ..errors import DataValidationError, Problem
 from .proportions import ConfidenceInterval
 
 __all__ = [
@@ -172,7 +172,7 @@ def diff_proportions(
     Raises
     ------
     TypeError, ValueError
-        As :func:`sbm_stats.proportions.proportion_ci`, for each pair of counts, and
+        As :func:`sbm_stats.estimation.proportions.proportion_ci`, for each pair of counts, and
         for a bad ``method`` or ``confidence_level``.
 
     Notes

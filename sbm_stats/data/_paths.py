@@ -17,8 +17,8 @@ def default_data_dir() -> Path:
     env = os.environ.get("SBM_STATS_DATA")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parent
-    bundled = here / "_bundled_data"
+    package = Path(__file__).resolve().parents[1]  # sbm_stats/
+    bundled = package / "_bundled_data"
     if (bundled / "datapackage.json").exists():
         return bundled
-    return here.parent / "data"
+    return package.parent / "data"

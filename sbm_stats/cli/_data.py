@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .data import check_data
+    from ..data._loaders import check_data
 
     report = check_data(args.data_dir)
     print(report)

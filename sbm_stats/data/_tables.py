@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import DataValidationError, Problem
+from ..errors import DataValidationError, Problem
 
 __all__ = ["read_table", "read_json_file", "check_table_schema", "check_foreign_key", "source_lines", "RowCheck"]
 

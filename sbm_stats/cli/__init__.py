@@ -41,8 +41,8 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from ._version import __version__
-from .errors import SbmStatsError, Terminated
+from .._version import __version__
+from ..errors import SbmStatsError, Terminated
 
 __all__ = ["main", "build_parser", "EXIT_USER_ERROR", "EXIT_INTERNAL_ERROR", "EXIT_INTERRUPTED",
            "EXIT_TERMINATED"]
@@ -60,10 +60,10 @@ EXIT_BROKEN_PIPE = 141
 
 #: Modules that add subcommands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
-    "sbm_stats._cli_data",
-    "sbm_stats._cli_sample",
-    "sbm_stats._cli_render",
-    "sbm_stats._cli_audit",
+    "sbm_stats.cli._data",
+    "sbm_stats.cli._sample",
+    "sbm_stats.cli._render",
+    "sbm_stats.cli._audit",
 )
 
 #: Where an internal error should be reported (the project is named as in the README).

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import load_verbal_quantities
-from .formatting import fmt_num
+from ..data._loaders import load_verbal_quantities
+from ..report.formatting import fmt_num
 
 __all__ = ["VerbalRange", "verbal_range", "rounding_unit"]
 

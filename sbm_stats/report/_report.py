@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from .audit import VERDICTS_SV, AuditResult, audit
-from .compare import census_change
-from .data import (
+from ..audit._claims import VERDICTS_SV, AuditResult, audit
+from ..estimation.compare import census_change
+from ..data._loaders import (
     _resolve,
     load_housing_solutions,
     load_municipalities,
@@ -113,8 +113,8 @@ class Report:
         seed: int = 2014,
         replicates: int = 20000,
     ) -> Report:
-        from ._validate import check_choice, check_confidence_level
-        from .proportions import PROPORTION_METHODS
+        from .._validate import check_choice, check_confidence_level
+        from ..estimation.proportions import PROPORTION_METHODS
 
         confidence_level = check_confidence_level(confidence_level)
         ci_method = check_choice("ci_method", ci_method, PROPORTION_METHODS)
@@ -198,7 +198,7 @@ class Report:
         return self._get(figure_id, "count" if pd.notna(row["count"]) else "value")
 
     def change(self, before: str, after: str):
-        """:func:`~sbm_stats.compare.census_change` between two figures, years from their periods."""
+        """:func:`~sbm_stats.estimation.compare.census_change` between two figures, years from their periods."""
         return self._change(before, after)
 
     def _change(self, before: str, after: str):
@@ -351,12 +351,12 @@ class Report:
         return [self.population_size if int(b) == self.nobs else None for b in bases]
 
     def intervals(self, *, method: str | None = None, population_size: int | None = None):
-        """:func:`~sbm_stats.proportions.proportion_ci` over every interview result.
+        """:func:`~sbm_stats.estimation.proportions.proportion_ci` over every interview result.
 
         With ``population_size``, only results whose base is the interviewed sample get the
         correction; results on a subgroup get NaN bounds (see :meth:`_fpc_sizes`).
         """
-        from .proportions import proportion_ci
+        from ..estimation.proportions import proportion_ci
 
         r = self.interview_results()
         counts, bases = r["count"].astype(int).to_numpy(), r["base"].astype(int).to_numpy()
@@ -390,7 +390,7 @@ class Report:
 
     def table_all_methods(self) -> pd.DataFrame:
         """Every interview result with the interval of every method, side by side."""
-        from .proportions import PROPORTION_METHODS
+        from ..estimation.proportions import PROPORTION_METHODS
 
         r = self.interview_results()
         out = pd.DataFrame({"Fråga": r.label_sv.to_numpy(),
@@ -423,7 +423,7 @@ class Report:
     @shown
     def interval_summary(self) -> str:
         """How to read the intervals, with the forced-moves example computed."""
-        from .proportions import proportion_ci
+        from ..estimation.proportions import proportion_ci
 
         c, n = int(self._get("res.forced_moves", "count")), int(self._get("res.forced_moves", "base"))
         plain = proportion_ci(c, n, confidence_level=self.confidence_level, method=self.ci_method)
@@ -447,7 +447,7 @@ class Report:
 
     def table_interval_methods(self, figure_id: str) -> pd.DataFrame:
         """Every interval method for one result, with and without the correction."""
-        from .proportions import PROPORTION_METHODS as METHODS, proportion_ci
+        from ..estimation.proportions import PROPORTION_METHODS as METHODS, proportion_ci
 
         c, n = int(self._get(figure_id, "count")), int(self._get(figure_id, "base"))
         rows = []
@@ -466,8 +466,8 @@ class Report:
     # ------------------------------------------------------------------ waves
 
     def wave_records(self) -> pd.DataFrame:
-        """The long table of measures by wave that :func:`~sbm_stats.compare.wave_table` takes."""
-        from .data import load_wave_measures
+        """The long table of measures by wave that :func:`~sbm_stats.estimation.compare.wave_table` takes."""
+        from ..data._loaders import load_wave_measures
 
         w = load_wave_measures(self.data_dir)
         f = self.figures
@@ -487,8 +487,8 @@ class Report:
 
     def table_waves(self) -> pd.DataFrame:
         """The comparison table: one row per measure and wave, a reason for every gap."""
-        from .compare import wave_table
-        from .data import load_wave_measures
+        from ..estimation.compare import wave_table
+        from ..data._loaders import load_wave_measures
 
         table = wave_table(self.wave_records())
         w = load_wave_measures(self.data_dir).assign(wave=lambda d: d.wave.astype(int))
@@ -539,7 +539,7 @@ class Report:
 
     def design(self):
         """The 2014 sample design (``data/design/2014.yaml`` of the data folder)."""
-        from .sampling import load_design
+        from ..sampling import load_design
 
         if "design" not in self._cache:
             self._cache["design"] = load_design(self.data_dir / "design" / "2014.yaml")
@@ -547,7 +547,7 @@ class Report:
 
     def demo_frame(self) -> pd.DataFrame:
         """The SYNTHETIC demonstration frame (labelled so in its attrs)."""
-        from .sampling import demo_frame
+        from ..sampling import demo_frame
 
         if "frame" not in self._cache:
             self._cache["frame"] = demo_frame(self.data_dir)
@@ -598,7 +598,7 @@ class Report:
 
     def demo_sample(self):
         """The design drawn from the SYNTHETIC frame with the report's seed."""
-        from .sampling import select_sample
+        from ..sampling import select_sample
 
         if "sample" not in self._cache:
             self._cache["sample"] = select_sample(self.demo_frame(), self.design(), seed=self.seed,
@@ -626,7 +626,7 @@ class Report:
 
     def inclusion(self):
         """Inclusion probabilities on the SYNTHETIC frame: exact and by Monte Carlo."""
-        from .sampling import inclusion_probabilities
+        from ..sampling import inclusion_probabilities
 
         if "inclusion" not in self._cache:
             self._cache["inclusion"] = inclusion_probabilities(
@@ -644,7 +644,7 @@ class Report:
     @shown
     def published_sample_summary(self) -> str:
         """What the published 30 look like against the design on the SYNTHETIC frame."""
-        from .sampling import published_sample_check
+        from ..sampling import published_sample_check
 
         check = published_sample_check(self.demo_frame(), self.design())
         inc = self.inclusion()

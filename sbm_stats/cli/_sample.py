@@ -23,8 +23,8 @@ import json
 import sys
 from pathlib import Path
 
-from ._io import write_files
-from .errors import DataValidationError, Problem
+from .._io import write_files
+from ..errors import DataValidationError, Problem
 
 # sbm_stats.sampling (numpy, pandas, pandera) is imported inside the commands, so that
 # `sbm-stats --help` and the other commands do not pay for it.
@@ -79,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _sample(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .sampling import (
+    from ..sampling import (
         SYNTHETIC_BANNER,
         demo_frame,
         design_sensitivity,
@@ -90,7 +90,7 @@ def _sample(args: argparse.Namespace) -> int:
         published_sample_check,
         select_sample,
     )
-    from .sampling._frame import _display
+    from ..sampling._frame import _display
 
     out = _check_out(args.out)
     design = load_design(args.design)
@@ -158,8 +158,8 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _demo_frame(args: argparse.Namespace) -> int:
-    from .sampling import SYNTHETIC_BANNER, make_demo_frame
-    from .sampling._synthetic import demo_frame_csv
+    from ..sampling import SYNTHETIC_BANNER, make_demo_frame
+    from ..sampling._synthetic import demo_frame_csv
 
     out = _check_out(args.out)
     frame = make_demo_frame(args.seed)

@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from .render import RenderError, render
-from .render._render import ENGINES, FORMATS
+from ..render import RenderError, render
+from ..render._render import ENGINES, FORMATS
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -31,11 +31,11 @@ from typing import Any, Literal
 import pandas as pd
 import yaml
 
-from .compare import census_change
-from ._yaml import _LimitedLoader, load_yaml
-from .data import _resolve, default_data_dir, load_datapackage, load_published_figures, load_table, load_verbal_quantities
-from .errors import DataValidationError, Problem
-from .formatting import fmt_int, fmt_num, fmt_pct
+from ..estimation.compare import census_change
+from .._yaml import _LimitedLoader, load_yaml
+from ..data._loaders import _resolve, default_data_dir, load_datapackage, load_published_figures, load_table, load_verbal_quantities
+from ..errors import DataValidationError, Problem
+from ..report.formatting import fmt_int, fmt_num, fmt_pct
 from .verbal import rounding_unit, verbal_range
 
 __all__ = ["audit", "load_claims", "AuditResult", "ClaimResult", "VERDICTS", "VERDICTS_SV"]

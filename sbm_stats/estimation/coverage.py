@@ -88,7 +88,7 @@ def exact_coverage(
     nobs : int
         Sample size (29 in the study).
     methods : sequence of str
-        Interval methods of :func:`~sbm_stats.proportions.proportion_ci`.
+        Interval methods of :func:`~sbm_stats.estimation.proportions.proportion_ci`.
     confidence_level : float
         Nominal level.
     p : sequence of float, optional

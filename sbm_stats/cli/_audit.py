@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .audit import audit
+    from ..audit._claims import audit
 
     out = Path(args.out) if args.out else None
     if out is not None:
@@ -42,7 +42,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _check_out(out: Path) -> None:
     """``--out`` must name a file whose folder is (or can become) a folder."""
-    from .errors import DataValidationError, Problem
+    from ..errors import DataValidationError, Problem
 
     if out.is_dir():
         raise DataValidationError([Problem(str(out), None, None, None, "a file path for --out (found a folder)")])
@@ -54,7 +54,7 @@ def _check_out(out: Path) -> None:
 
 def _write_csv(frame, out: Path) -> None:
     """Write the table to ``out`` whole or not at all."""
-    from ._io import write_files
+    from .._io import write_files
 
     write_files(out.parent, {out.name: frame.to_csv(index=False, lineterminator="\n")})
     print(f"wrote {out}", file=sys.stderr)

@@ -26,8 +26,8 @@ import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.proportion import proportion_confint
 
-from ._stats_hypergeom import hypergeometric_interval
-from ._validate import (
+from ._hypergeom import hypergeometric_interval
+from .._validate import (
     as_numeric_array,
     broadcast_shape,
     check_choice,

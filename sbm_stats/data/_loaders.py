@@ -20,7 +20,7 @@ import pandas as pd
 
 from ._paths import default_data_dir
 from ._tables import check_foreign_key, check_table_schema, read_json_file, read_table, source_lines
-from .errors import DataValidationError, Problem
+from ..errors import DataValidationError, Problem
 
 __all__ = [
     "default_data_dir",
