@@ -667,3 +667,22 @@ def test_series_with_different_labels_are_not_paired_by_position():
     aligned = proportion_ci(count, nobs.reindex(count.index)).to_frame()
     # Åre: 1 of 10, Malmö: 9 of 20, paired by label
     assert aligned.loc["Åre", "estimate"] == pytest.approx(0.1) and aligned.loc["Malmö", "estimate"] == pytest.approx(0.45)
+
+
+@pytest.mark.parametrize("method, sm_method", [("wald", "normal"), ("wilson", "wilson"),
+                                               ("agresti-coull", "agresti_coull"),
+                                               ("clopper-pearson", "beta"), ("jeffreys", "jeffreys")])
+def test_closed_forms_agree_with_statsmodels(method, sm_method):
+    """Our scipy.special forms against statsmodels 0.14's proportion_confint on every count of
+    n = 1..40 at three levels (the edges x = 0 and x = n included); Jeffreys is compared off
+    the edges, where ours follows Brown, Cai & DasGupta instead (see _interval_srs)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    n = np.repeat(np.arange(1, 41), np.arange(2, 42))
+    x = np.concatenate([np.arange(k + 1) for k in range(1, 41)])
+    for level in (0.8, 0.95, 0.99):
+        ours = proportion_ci(x, n, method=method, confidence_level=level)
+        low, high = proportion_confint(x, n, alpha=1 - level, method=sm_method)
+        inner = (x > 0) & (x < n) if method == "jeffreys" else np.ones_like(x, dtype=bool)
+        np.testing.assert_allclose(np.asarray(ours.low)[inner], low[inner], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(np.asarray(ours.high)[inner], high[inner], rtol=1e-12, atol=1e-14)

@@ -30,7 +30,6 @@ Universes*. Lecture Notes in Statistics 66. Springer.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["hypergeometric_interval"]
 
@@ -96,6 +95,8 @@ def hypergeometric_interval(
     >>> float(low[0]), float(high[0])
     (0.0, 0.6)
     """
+    from scipy import stats  # imported when used: a report that needs no exact interval skips it
+
     shape = np.shape(x)
     triples = np.stack(
         [np.ravel(x).astype(np.int64), np.ravel(n).astype(np.int64),

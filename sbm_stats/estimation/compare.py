@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 # Imported as a module: a bare ``test_proportions_2indep`` in this namespace would be
 # collected by pytest as a test when the module's doctests run.
-from statsmodels.stats import proportion as _sm_proportion
 
 from .._validate import (
     as_numeric_array,
@@ -230,6 +229,8 @@ def diff_proportions(
     >>> round(res.pvalue, 4)
     0.008
     """
+    from statsmodels.stats import proportion as _sm_proportion  # about a second: only when used
+
     check_same_labels(count1=count1, nobs1=nobs1, count2=count2, nobs2=nobs2)
     method = check_choice("method", method, DIFFERENCE_METHODS)
     level = check_confidence_level(confidence_level)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .proportions import PROPORTION_METHODS as METHODS, proportion_ci
 
@@ -110,6 +109,8 @@ def exact_coverage(
     discrete intervals oscillates in p (Brown, Cai & DasGupta 2001); compare methods by
     their mean and minimum over a grid, not at one p.
     """
+    from scipy import stats  # imported when used: a report that needs no exact interval skips it
+
     _check_nobs(nobs, population_size)
     k = np.arange(nobs + 1)
     if population_size is None:

@@ -23,8 +23,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
-from statsmodels.stats.proportion import proportion_confint
+from scipy import special
 
 from ._hypergeom import hypergeometric_interval
 from .._validate import (
@@ -55,15 +54,6 @@ ProportionMethod = Literal[
     "wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald", "logit"
 ]
 PROPORTION_METHODS: tuple[str, ...] = get_args(ProportionMethod)
-
-#: statsmodels' name for each method it computes (``proportion_confint(method=...)``).
-_STATSMODELS_NAME = {
-    "wilson": "wilson",
-    "clopper-pearson": "beta",
-    "jeffreys": "jeffreys",
-    "agresti-coull": "agresti_coull",
-    "wald": "normal",
-}
 
 #: Above this population size the exact hypergeometric interval is not computed:
 #: scipy's hypergeometric tails slow down roughly in proportion to N beyond it (about
@@ -203,9 +193,46 @@ def _validated_counts(
     return c, n, big_n, labels, scalar
 
 
-def _sm_interval(count: Any, nobs: Any, alpha: float, method: str) -> tuple[Any, Any]:
+def _z(tail: float) -> float:
+    """The standard normal quantile with ``tail`` above it (``scipy.stats.norm.isf``)."""
+    return float(-special.ndtri(tail))
+
+
+def _closed_form_interval(count: Any, nobs: Any, alpha: float, method: str) -> tuple[Any, Any]:
+    """Wald, Wilson, Agresti-Coull, Clopper-Pearson and Jeffreys bounds, as statsmodels computes them.
+
+    The formulas and edge rules of ``statsmodels.stats.proportion.proportion_confint``
+    (0.14; methods ``normal``, ``wilson``, ``agresti_coull``, ``beta``, ``jeffreys``),
+    written with ``scipy.special`` alone so that a document that only needs an
+    interval does not import statsmodels (about a second): Wald, Wilson and
+    Agresti-Coull are clipped to [0, 1]; Clopper-Pearson is 0 at x = 0 and 1 at x = n.
+    ``tests/test_proportions.py`` holds them to R's ``binom.confint`` and to
+    statsmodels itself.
+    """
+    tail = alpha / 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        return proportion_confint(count, nobs, alpha=alpha, method=_STATSMODELS_NAME[method])
+        q = count / nobs
+        if method in ("wald", "wilson", "agresti-coull"):
+            z = _z(tail)
+            if method == "wald":
+                centre, half = q, z * np.sqrt(q * (1 - q) / nobs)
+            elif method == "wilson":
+                denom = 1 + z * z / nobs
+                centre = (q + z * z / (2 * nobs)) / denom
+                half = z * np.sqrt(q * (1.0 - q) / nobs + z * z / (4.0 * nobs**2)) / denom
+            else:
+                n_c = nobs + z * z
+                centre = (count + z * z / 2.0) / n_c
+                half = z * np.sqrt(centre * (1.0 - centre) / n_c)
+            return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+        if method == "clopper-pearson":
+            low = np.where(q == 0, 0.0, special.betaincinv(count, nobs - count + 1, tail))
+            high = np.where(q == 1, 1.0, special.betainccinv(count + 1, nobs - count, tail))
+            return low, high
+        if method == "jeffreys":
+            return (special.betaincinv(count + 0.5, nobs - count + 0.5, tail),
+                    special.betainccinv(count + 0.5, nobs - count + 0.5, tail))
+    raise ValueError(f"method ({method!r}) has no closed form here")  # pragma: no cover
 
 
 def _logit_interval(count: Any, nobs: Any, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -215,7 +242,7 @@ def _logit_interval(count: Any, nobs: Any, alpha: float) -> tuple[np.ndarray, np
     scale; at ``count == 0`` the interval is ``[0, 1 - (alpha/2)^(1/n)]`` and at
     ``count == nobs`` it is ``[(alpha/2)^(1/n), 1]`` (the Clopper-Pearson bounds there).
     """
-    z = stats.norm.isf(alpha / 2.0)
+    z = _z(alpha / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         rest = nobs - count
         centre = np.log(count) - np.log(rest)
@@ -236,7 +263,7 @@ def _interval_srs(
     """Bounds without finite population correction, for validated arrays."""
     if method == "logit":
         return _logit_interval(c, n, alpha)
-    low, high = _sm_interval(c, n, alpha, method)
+    low, high = _closed_form_interval(c, n, alpha, method)
     if method == "jeffreys":
         # Brown, Cai & DasGupta (2001), section 4.1.2: the lower bound is 0 at x = 0
         # and the upper bound 1 at x = n (statsmodels keeps the beta quantiles there).
@@ -826,14 +853,14 @@ def weighted_proportion(
     if se == 0.0:
         crit = 0.0
     elif used_df is None:
-        crit = float(stats.norm.isf((1 - level) / 2))
+        crit = _z((1 - level) / 2)
     elif used_df <= 0:
         raise ValueError(
             f"df='design' gives n - H = {len(yy)} - {n_strata} = {int(used_df)} degrees of freedom, too few "
             "for a t quantile; give df as a positive number, or None for the normal quantile"
         )
     else:
-        crit = float(stats.t.isf((1 - level) / 2, used_df))
+        crit = float(-special.stdtrit(used_df, (1 - level) / 2))
     if se == 0.0:
         low = high = estimate
     elif method == "wald":
