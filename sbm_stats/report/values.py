@@ -1,0 +1,517 @@
+"""Values that know where they came from: the data row, its source and the computation.
+
+Every number a report shows can be a :class:`TracedValue`: its raw value, its Swedish
+text, a stable id, the data package table, row key and column it was read from, the
+source of that row (a section of the publication, or an external source with its URL,
+from ``sources.csv``), and for a derived number the computation with its inputs, each
+input itself a traced value. A value that is also one of the publication's claims
+carries the claim's id and the audit's verdict.
+
+A :class:`ValueRegistry` makes them. It belongs to one render (the report owns it; there
+is no module-level state), reads rows through the data package's checked loaders, and
+refuses, with the value's id and what is missing:
+
+- a row, column or table that the data package does not have;
+- a computation that names an input it was not given, or an input made by another
+  registry;
+- two different values under one id.
+
+Shown inline (`` `{python} value` ``), a traced value is a pandoc span,
+``[16 386]{.sbm-value data-value-id="…" data-source="…" …}``, through
+``_repr_markdown_``: Quarto and the builtin engine both insert ``text/markdown``
+verbatim. Without a filter the span is the number (a ``<span>`` with ``data-``
+attributes in HTML, plain text in Word and PDF); the builtin engine's filter
+``sbm_stats/render/filters/values.lua`` turns it into a focusable number with its
+provenance, links it to the values appendix ("Sifferförteckning") and lists every
+value in ``<stem>.values.csv`` beside the outputs.
+
+Tables: :meth:`ValueRegistry.column` traces a column's cells, and :func:`traced_table`
+shows a DataFrame of traced (and plain) cells as a markdown pipe table. Figures: a
+figure's printed numbers are listed, traced, in a line under it
+(:func:`figure_values`), which is also the text alternative a screen reader gets.
+
+Examples
+--------
+>>> reg = ValueRegistry()
+>>> after = reg.read("published_figures", "bme.flats_2013", "value", formatted="16\\xa0386")
+>>> before = reg.read("published_figures", "bme.flats_2008", "value", formatted="11\\xa0270")
+>>> after.formatted, after.raw, after.source.id
+('16\\xa0386', 16386.0, 'socstyr_2015')
+>>> growth = reg.derive("bme.growth", after.raw / before.raw - 1, "{after} / {before} − 1",
+...                     inputs={"after": after, "before": before}, formatted="45,4\\xa0%")
+>>> growth.computation.text
+'16\\xa0386 / 11\\xa0270 − 1 = 45,4\\xa0%'
+>>> growth._repr_markdown_().startswith('[45,4\\xa0%]{.sbm-value data-value-id="bme.growth" data-raw=')
+True
+>>> reg.read("published_figures", "no.such_row", "value")
+Traceback (most recent call last):
+...
+sbm_stats.report.values.ValueTraceError: value 'published_figures:no.such_row:value': the row 'no.such_row' does not exist in the table published_figures (key figure_id)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import string
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SbmStatsError
+from .formatting import Markdown, fmt_num
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["TracedValue", "ValueSource", "Computation", "ValueRegistry", "ValueTraceError",
+           "traced_table", "figure_values", "VALUES_COLUMNS"]
+
+#: The columns of the values file ``<stem>.values.csv``, in order.
+VALUES_COLUMNS = ("id", "section", "formatted", "raw", "table", "row", "column", "source", "source_url",
+                  "computation", "inputs", "claim", "verdict")
+
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>$#|~^])")
+
+
+class ValueTraceError(SbmStatsError, ValueError):
+    """A value that cannot be traced: a missing row, column or input, or one id for two values."""
+
+
+@dataclass(frozen=True)
+class ValueSource:
+    """Where a data row comes from: a row of ``sources.csv``, and the publication's section.
+
+    Attributes
+    ----------
+    id : str
+        The ``source_id``.
+    citation : str
+        The citation as ``sources.csv`` gives it.
+    url : str or None
+        The source's address, for an external source that has one.
+    section : str or None
+        The section of the publication the row was read from (publications only).
+    """
+
+    id: str
+    citation: str
+    url: str | None = None
+    section: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The source in words: the citation and, for a publication, the section."""
+        return self.citation + (f" Avsnitt: {self.section}." if self.section else "")
+
+
+@dataclass(frozen=True)
+class Computation:
+    """How a derived value was computed: a formula over named, traced inputs.
+
+    Attributes
+    ----------
+    formula : str
+        The arithmetic with ``{name}`` for each input, e.g. ``"{after} / {before} − 1"``.
+    inputs : tuple of (str, TracedValue)
+        Each input's name in the formula and its value.
+    result : str
+        The formatted result.
+    """
+
+    formula: str
+    inputs: tuple[tuple[str, TracedValue], ...]
+    result: str
+
+    @property
+    def text(self) -> str:
+        """The computation with the inputs' Swedish text: ``16 386 / 11 270 − 1 = 45,4 %``."""
+        names = dict(self.inputs)
+        return self.formula.format_map({k: v.formatted for k, v in names.items()}) + " = " + self.result
+
+    @property
+    def input_ids(self) -> tuple[str, ...]:
+        return tuple(v.id for _, v in self.inputs)
+
+
+@dataclass(frozen=True)
+class TracedValue:
+    """A number the report shows, with where it came from.
+
+    Attributes
+    ----------
+    id : str
+        Stable across renders: ``table:row:column`` for a value read from data, the
+        caller's name for a derived one. Letters, digits and ``_ . : -``.
+    raw : float, int or str
+        The value as read or computed.
+    formatted : str
+        The Swedish text the reader sees.
+    table, row, column : str or None
+        Where in the data package the value was read (``row`` is the row's key, a
+        composite key joined by ``", "``); None for a derived value.
+    source : ValueSource or None
+        The source of that row.
+    computation : Computation or None
+        For a derived value: the formula and its inputs.
+    claim, verdict : str or None
+        The publication's claim this value is (its id in the audit) and the audit's verdict.
+    """
+
+    id: str
+    raw: Any
+    formatted: str
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+    source: ValueSource | None = None
+    computation: Computation | None = None
+    claim: str | None = None
+    verdict: str | None = None
+
+    def __str__(self) -> str:
+        return self.formatted
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def markdown(self) -> str:
+        """The value as a pandoc span carrying its provenance in ``data-`` attributes."""
+        attrs = [("data-value-id", self.id)] + [(f"data-{k}", v) for k, v in self._fields().items()
+                                                 if k not in ("id", "formatted") and v not in (None, "")]
+        if self.computation is not None:
+            attrs.append(("data-inputs", json.dumps([_as_json(v) for _, v in self.computation.inputs],
+                                                    ensure_ascii=False, separators=(",", ":"))))
+        text = " ".join(f"{k}={_attr(str(v))}" for k, v in attrs)
+        return f"[{_escape(self.formatted)}]{{.sbm-value {text}}}"
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "formatted": self.formatted, "raw": _raw_text(self.raw),
+            "table": self.table, "row": self.row, "column": self.column,
+            "source": self.source.id if self.source else None,
+            "source-text": self.source.text if self.source else None,
+            "source-url": self.source.url if self.source else None,
+            "computation": self.computation.text if self.computation else None,
+            "claim": self.claim, "verdict": self.verdict,
+        }
+
+    def with_claim(self, claim: str, verdict: str) -> TracedValue:
+        """This value as the publication's claim ``claim``, with the audit's ``verdict``."""
+        return TracedValue(self.id, self.raw, self.formatted, self.table, self.row, self.column,
+                           self.source, self.computation, claim, verdict)
+
+
+def _raw_text(raw: Any) -> str:
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 2**53:
+        return str(int(raw))
+    return str(raw)
+
+
+def _as_json(value: TracedValue) -> dict[str, Any]:
+    """A value and, recursively, its inputs, as the filter reads them from ``data-inputs``."""
+    record = {k.replace("-", "_"): v for k, v in value._fields().items() if v not in (None, "")}
+    if value.computation is not None:
+        record["inputs"] = [_as_json(v) for _, v in value.computation.inputs]
+    return record
+
+
+def _escape(text: str) -> str:
+    """Text as markdown that shows it literally."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _attr(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _default_format(raw: Any) -> str:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return str(raw)
+    if isinstance(raw, float) and not raw.is_integer():
+        return fmt_num(raw, decimals=1)
+    return fmt_num(raw, decimals=0)
+
+
+@dataclass
+class ValueRegistry:
+    """The traced values of one render: makes them, and refuses what cannot be traced.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        The data package values are read from (default: the bundled ``data/``).
+
+    Notes
+    -----
+    One registry per render, owned by the report (no module-level state). Tables are
+    read once each, through :func:`sbm_stats.data.load_table` (validated against the
+    package's schema), so that a row that exists is a row the data check accepts.
+    """
+
+    data_dir: str | Path | None = None
+    _values: dict[str, TracedValue] = field(default_factory=dict, repr=False)
+    _tables: dict[str, Any] = field(default_factory=dict, repr=False)
+    _claims: dict[str, Any] | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ reading
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __iter__(self):
+        return iter(self._values.values())
+
+    def __getitem__(self, value_id: str) -> TracedValue:
+        try:
+            return self._values[value_id]
+        except KeyError:
+            raise ValueTraceError(f"no traced value has the id {value_id!r}") from None
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            from ..data._loaders import TABLES, load_table
+
+            if name not in TABLES:
+                raise ValueTraceError(f"table ({name!r}) must be one of " + ", ".join(repr(t) for t in TABLES))
+            self._tables[name] = load_table(name, data_dir=self.data_dir)
+        return self._tables[name]
+
+    def _key(self, name: str) -> list[str]:
+        from ..data._loaders import load_datapackage
+
+        package = load_datapackage(self.data_dir)
+        resource = next(r for r in package["resources"] if r["name"] == name)
+        schema = resource["schema"]
+        if isinstance(schema, str):
+            from ..data._loaders import _resolve
+            from ..data._tables import read_json_file
+
+            folder = _resolve(self.data_dir)
+            schema = read_json_file(folder / schema, str(folder / schema))
+        key = schema.get("primaryKey")
+        return [key] if isinstance(key, str) else list(key or [])
+
+    def _source(self, row: Mapping[str, Any]) -> ValueSource | None:
+        source_id = row.get("source_id")
+        if not isinstance(source_id, str) or not source_id:
+            return None
+        sources = self._table("sources").set_index("source_id")
+        entry = sources.loc[source_id]
+        url = entry.get("url")
+        section = row.get("section") if entry.get("kind") == "publication" else None
+        return ValueSource(source_id, str(entry["citation"]),
+                           url if isinstance(url, str) and url else None,
+                           section if isinstance(section, str) and section else None)
+
+    def read(self, table: str, row: str | int | tuple, column: str, *, id: str | None = None,
+             formatted: str | None = None, fmt: Callable[[Any], str] | None = None) -> TracedValue:
+        """The value in ``table``'s ``row`` (its primary key) and ``column``, traced.
+
+        Parameters
+        ----------
+        table : str
+            A table of the data package (``published_figures``, ``municipalities``, ...).
+        row : str, int or tuple
+            The row's primary key (a tuple for a composite key, in the key's order).
+        column : str
+            The column to read.
+        id : str, optional
+            The value's id; default ``table:row:column`` (a composite key joined by ``:``).
+        formatted : str, optional
+            The Swedish text; default ``fmt(raw)``, else the number with a decimal comma.
+        fmt : callable, optional
+            Formats the raw value (e.g. :func:`~sbm_stats.report.fmt_int`).
+
+        Raises
+        ------
+        ValueTraceError
+            If the table, row or column does not exist, the cell is empty, or the id is
+            already taken by another value.
+        """
+        keys = row if isinstance(row, tuple) else (row,)
+        value_id = id if id is not None else ":".join([table, *map(str, keys), column])
+        self._check_id(value_id)
+        frame = self._table(table)
+        key_columns = self._key(table)
+        where = f"value {value_id!r}"
+        if len(key_columns) != len(keys):
+            raise ValueTraceError(f"{where}: the table {table} has the key ({', '.join(key_columns)}); "
+                                  f"row ({row!r}) must give {len(key_columns)} value(s)")
+        if column not in frame.columns:
+            raise ValueTraceError(f"{where}: the column {column!r} does not exist in the table {table} "
+                                  f"(columns: {', '.join(frame.columns)})")
+        mask = None
+        for name, key in zip(key_columns, keys):
+            hit = frame[name].astype(str) == str(key)
+            mask = hit if mask is None else mask & hit
+        found = frame[mask]
+        row_text = ", ".join(map(str, keys))
+        if found.empty:
+            raise ValueTraceError(f"{where}: the row {row_text!r} does not exist in the table {table} "
+                                  f"(key {', '.join(key_columns)})")
+        record = found.iloc[0].to_dict()
+        raw = record[column]
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+            raise ValueTraceError(f"{where}: the table {table}, row {row_text!r} has no value in the "
+                                  f"column {column!r}")
+        raw = raw.item() if hasattr(raw, "item") else raw
+        text = formatted if formatted is not None else (fmt(raw) if fmt else _default_format(raw))
+        value = TracedValue(value_id, raw, str(text), table, row_text, column, self._source(record))
+        return self._register(value)
+
+    def column(self, table: str, column: str, *, rows: Iterable[Any] | None = None,
+               fmt: Callable[[Any], str] | None = None) -> pd.Series:
+        """Every cell of ``column`` (or of the rows ``rows``) traced, indexed by row key.
+
+        For a table's cells: ``registry.column("municipalities", "population_2013",
+        fmt=fmt_int)`` gives a Series of :class:`TracedValue` to put in a DataFrame
+        shown with :func:`traced_table`. A composite key's rows are tuples.
+        """
+        import pandas as pd
+
+        frame = self._table(table)
+        key = self._key(table)
+        if rows is None:
+            rows = [tuple(r) if len(key) > 1 else r[0] for r in frame[key].itertuples(index=False)]
+        rows = list(rows)
+        return pd.Series([self.read(table, r, column, fmt=fmt) for r in rows], index=rows, name=column,
+                         dtype=object)
+
+    def derive(self, id: str, raw: Any, formula: str, *, inputs: Mapping[str, TracedValue],
+               formatted: str | None = None, fmt: Callable[[Any], str] | None = None) -> TracedValue:
+        """A value computed from traced inputs.
+
+        Parameters
+        ----------
+        id : str
+            The value's id.
+        raw : number
+            The computed value (computed by the caller, from the inputs' ``raw``).
+        formula : str
+            The arithmetic, with ``{name}`` for each input: ``"{after} / {before} − 1"``.
+        inputs : mapping of str to TracedValue
+            Each name of the formula and its value; every one must have been made by
+            this registry.
+        formatted, fmt
+            As in :meth:`read`.
+
+        Raises
+        ------
+        ValueTraceError
+            If the formula names an input that ``inputs`` does not give, an input was not
+            made by this registry, or the id is taken by another value.
+        """
+        self._check_id(id)
+        try:
+            named = [f for _, f, _, _ in string.Formatter().parse(formula) if f is not None]
+        except ValueError as exc:
+            raise ValueTraceError(f"value {id!r}: formula ({formula!r}) is not valid: {exc}") from None
+        unknown = [n for n in named if n not in inputs]
+        if unknown:
+            raise ValueTraceError(
+                f"value {id!r}: the computation {formula!r} names the unknown input(s) "
+                f"{', '.join(repr(n) for n in unknown)} (given: {', '.join(map(repr, inputs)) or 'none'})")
+        for name, value in inputs.items():
+            if not isinstance(value, TracedValue):
+                raise ValueTraceError(f"value {id!r}: input {name!r} ({value!r}) must be a traced value")
+            if self._values.get(value.id) != value:
+                raise ValueTraceError(f"value {id!r}: the input {name!r} ({value.id!r}) is not a value of this "
+                                      "registry (read or derive it here first)")
+        text = formatted if formatted is not None else (fmt(raw) if fmt else _default_format(raw))
+        computation = Computation(formula, tuple(inputs.items()), str(text))
+        return self._register(TracedValue(id, raw, str(text), computation=computation))
+
+    def claimed(self, value: TracedValue, claim: str) -> TracedValue:
+        """``value`` as the publication's claim ``claim``, with the audit's verdict on it.
+
+        The audit is run once per registry, on this registry's data package.
+        """
+        if self._claims is None:
+            from ..audit._claims import audit
+
+            self._claims = {c.id: c for c in audit(data_dir=self.data_dir).claims}
+        if claim not in self._claims:
+            raise ValueTraceError(f"value {value.id!r}: the claim {claim!r} does not exist in the audit")
+        linked = value.with_claim(claim, str(self._claims[claim].verdict))
+        self._values[value.id] = linked
+        return linked
+
+    # ------------------------------------------------------------------ checks
+
+    @staticmethod
+    def _check_id(value_id: Any) -> None:
+        if not isinstance(value_id, str) or not _ID_RE.fullmatch(value_id):
+            raise ValueTraceError(f"id ({value_id!r}) must start with a letter or digit and hold only letters, "
+                                  "digits and _ . : -")
+
+    def _register(self, value: TracedValue) -> TracedValue:
+        known = self._values.get(value.id)
+        if known is not None and known.claim is not None and value.claim is None:
+            value = value.with_claim(known.claim, known.verdict or "")
+        if known is not None and known != value:
+            raise ValueTraceError(
+                f"value {value.id!r}: two different values under one id ({known.formatted!r} from "
+                f"{_origin(known)}, and {value.formatted!r} from {_origin(value)})")
+        self._values[value.id] = value
+        return value
+
+
+def _origin(value: TracedValue) -> str:
+    if value.computation is not None:
+        return f"the computation {value.computation.formula!r}"
+    return f"{value.table}, row {value.row!r}, column {value.column!r}"
+
+
+class _TableText(Markdown):
+    __slots__ = ()
+
+
+def traced_table(frame: pd.DataFrame, *, index: bool = True) -> Markdown:
+    """A DataFrame whose cells may be :class:`TracedValue` as a markdown pipe table.
+
+    Traced cells become spans (so each is traced in every format); other cells are
+    shown as text, markdown escaped. Returned as :class:`~sbm_stats.report.Markdown`,
+    so that a chunk that shows it gets a table under Quarto and the builtin engine
+    alike (``tbl-cap`` and a ``tbl-`` label apply as to any table).
+
+    >>> import pandas as pd
+    >>> print(traced_table(pd.DataFrame({"kommun": ["Åre"], "andel": ["25 %"]}), index=False))
+    | kommun | andel |
+    |---|---|
+    | Åre | 25 % |
+    """
+    def cell(x: Any) -> str:
+        if isinstance(x, TracedValue):
+            return x.markdown().replace("|", "\\|")
+        return _escape(str(x)).replace("\n", " ")
+
+    import pandas as pd
+
+    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    shown = frame.reset_index() if index and not default_index else frame
+    header = "| " + " | ".join(cell(c) for c in shown.columns) + " |"
+    rule = "|" + "---|" * len(shown.columns)
+    rows = ["| " + " | ".join(cell(x) for x in r) + " |" for r in shown.itertuples(index=False)]
+    return Markdown("\n".join([header, rule, *rows]))
+
+
+def figure_values(values: Iterable[tuple[str, TracedValue]] | Mapping[str, TracedValue], *,
+                  label: str = "Värden i figuren") -> Markdown:
+    """The numbers a figure prints, listed and traced, for a line under the figure.
+
+    A figure's numbers are pixels: nobody can point at them. Listed under it as
+    traced values they link to the appendix like any other number, and they are the
+    figure's text alternative for a reader who cannot see it.
+
+    >>> reg = ValueRegistry()
+    >>> v = reg.read("published_figures", "res.forced_moves", "count")
+    >>> figure_values({"Påtvingade flyttningar": v})[:45]
+    'Värden i figuren: Påtvingade flyttningar [16]'
+    """
+    items = values.items() if isinstance(values, Mapping) else values
+    parts = [f"{_escape(name)} {v.markdown()}" for name, v in items]
+    return Markdown(f"{label}: " + "; ".join(parts) + ".")
