@@ -46,7 +46,7 @@ from ._progress import Progress
 from ._resources import check_resource, document_resources, is_remote
 from ._settings import DocumentSettings
 
-__all__ = ["pandoc_path", "write_outputs", "Job"]
+__all__ = ["pandoc_path", "write_outputs", "Job", "traced_values", "write_values_file"]
 
 _LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _TYPST_PAPER = {"a4": "a4", "a5": "a5", "a3": "a3", "letter": "us-letter", "us-letter": "us-letter",
@@ -110,8 +110,8 @@ def _metadata(settings: DocumentSettings, fmt: str, stem: str) -> dict[str, Any]
     return meta
 
 
-def _filter_path() -> str:
-    return str(resources.files("sbm_stats.render").joinpath("filters", "quarto.lua"))
+def _filter_path(name: str = "quarto.lua") -> str:
+    return str(resources.files("sbm_stats.render").joinpath("filters", name))
 
 
 def _run(args: list[str], *, cwd: Path, env: dict[str, str], what: str) -> str:
@@ -141,7 +141,7 @@ def _tree_args(job: Job, workdir: Path, meta_path: Path) -> list[str]:
     md_path.write_text(job.markdown.markdown, encoding="utf-8")
     return [pandoc_path(), str(md_path), "--from", "markdown", "--to", "json",
             "--data-dir", str(_data_dir(workdir)), "--metadata-file", str(meta_path),
-            "--lua-filter", _filter_path()]
+            "--lua-filter", _filter_path(), "--lua-filter", _filter_path("values.lua")]
 
 
 def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path: Path,
@@ -199,6 +199,19 @@ def _meta_list(tree: dict[str, Any], key: str) -> list[str]:
     return [entry["c"] for entry in item.get("c", [])]
 
 
+def _meta_string_list(tree: dict[str, Any], key: str) -> list[str]:
+    item = tree["meta"].get(key, {})
+    return [entry["c"] for entry in item.get("c", [])] if item.get("t") == "MetaList" else []
+
+
+def traced_values(tree: dict[str, Any]) -> list[dict[str, str]]:
+    """The traced values the filter ``values.lua`` found, one record per value (``sbm-values``)."""
+    item = tree["meta"].get("sbm-values")
+    if not item or item.get("t") != "MetaString":
+        return []
+    return json.loads(item["c"])
+
+
 def _check_problems(tree: dict[str, Any], source: Path, progress: Progress) -> None:
     lines = source.read_text(encoding="utf-8").splitlines()
 
@@ -221,6 +234,14 @@ def _check_problems(tree: dict[str, Any], source: Path, progress: Progress) -> N
             f"to a label that does not exist:\n" + "\n".join(problems) + f"\nknown labels: {known}",
             path=str(source),
         )
+    conflicts = [entry.split("\t") for entry in dict.fromkeys(_meta_string_list(tree, "sbm-value-problems"))]
+    if conflicts:
+        problems = []
+        for value_id, key, first, second in conflicts:
+            line = line_of(f'data-value-id="{value_id}"')
+            problems.append(f"  - {value_id!r}{f' (line {line})' if line else ''}: {key} {first!r} and {second!r}")
+        raise RenderError(f"{source.name}: two different values under one id:\n" + "\n".join(problems),
+                          path=str(source))
     for code in dict.fromkeys(_meta_list(tree, "shortcode")):
         progress.warn(f"the shortcode {code} is not supported by the builtin engine; left as written")
 
@@ -327,8 +348,12 @@ def write_outputs(
     workdir: Path,
     progress: Progress,
     allowed_roots: tuple[Path, ...] | None = None,
+    values: dict[str, list[dict[str, str]]] | None = None,
 ) -> dict[str, float]:
     """Write every job's output (pandoc runs in parallel); return seconds per format.
+
+    ``values``, when given, receives per format the traced values the document
+    shows (see :func:`traced_values`).
 
     ``allowed_roots`` are the folders the document's own files (images) may
     come from; default: those of each job's markdown (the document's folder).
@@ -366,7 +391,9 @@ def write_outputs(
                 continue
             files[resource.target] = check_resource(resource, base_dir=settings.base_dir, roots=roots,
                                                     source=doc_path)
-        for key in ("sbm-render", "sbm-problems"):
+        if values is not None:
+            values[job.fmt] = traced_values(tree)
+        for key in ("sbm-render", "sbm-problems", "sbm-values", "sbm-value-problems"):
             tree["meta"].pop(key, None)
         typst_root = workdir / f"typst-{job.fmt}"
         alt_texts: dict[str, str] = {}
@@ -385,3 +412,16 @@ def write_outputs(
         for fmt, seconds in pool.map(run, jobs):
             timings[fmt] = seconds
     return timings
+
+
+def write_values_file(records: list[dict[str, str]], path: Path) -> None:
+    """The values file: one row per traced value, the columns of ``VALUES_COLUMNS``."""
+    import csv
+
+    from ..report.values import VALUES_COLUMNS
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=VALUES_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({k: record.get(k, "") for k in VALUES_COLUMNS})

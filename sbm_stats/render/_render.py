@@ -21,6 +21,8 @@ __all__ = ["render", "RenderResult", "FORMATS", "ENGINES"]
 
 #: The output formats, and the extension of the file each writes.
 FORMATS = {"html": ".html", "pdf": ".pdf", "docx": ".docx"}
+#: The values file written beside the outputs when the document shows traced values.
+VALUES_SUFFIX = ".values.csv"
 #: The engines ``render`` can use.
 ENGINES = ("auto", "builtin", "quarto")
 
@@ -51,6 +53,10 @@ class RenderResult:
         per format, ``total``).
     cache_key : str or None
         The key of the execution (builtin engine only).
+    values_file : Path or None
+        The values file ``<stem>.values.csv`` written beside the outputs, when the
+        document shows traced values (builtin engine; see
+        :mod:`sbm_stats.report.values`).
     """
 
     source: Path
@@ -61,6 +67,7 @@ class RenderResult:
     params: Mapping[str, Any]
     timings: Mapping[str, float]
     cache_key: str | None = None
+    values_file: Path | None = None
 
     def output(self, fmt: str) -> Path:
         """The file written for ``fmt``."""
@@ -328,6 +335,8 @@ def render(
                 store = Path(cache_dir) if cache_dir is not None else None
                 result = _render_builtin(doc_path, formats, params, pub.staging, cache, store, timeout, roots,
                                          progress)
+                if (pub.staging / f"{doc_path.stem}{VALUES_SUFFIX}").is_file():
+                    supporting.append(f"{doc_path.stem}{VALUES_SUFFIX}")
             published = pub.publish(names + supporting)
             outputs = published[:len(names)]
     except OutputError as exc:
@@ -341,6 +350,7 @@ def render(
         source=result.source, formats=result.formats, outputs=tuple(outputs), engine=result.engine,
         cache_hit=result.cache_hit, params=result.params, timings=MappingProxyType(timings),
         cache_key=result.cache_key,
+        values_file=next((p for p in published if p.name.endswith(VALUES_SUFFIX)), None),
     )
 
 
@@ -412,7 +422,7 @@ def _render_builtin(
     )
     from ._markdown import NotebookFacts, build_markdown
     from ._notebook import build_notebook, parameter_defaults
-    from ._pandoc import Job, write_outputs
+    from ._pandoc import Job, write_outputs, write_values_file
     from ._qmd import parse_qmd
     from ._settings import read_settings
 
@@ -487,9 +497,14 @@ def _render_builtin(
                             allowed_roots=roots)
         jobs.append(Job(fmt, md, written / f"{doc.path.stem}{FORMATS[fmt]}"))
     timings["markdown"] = time.perf_counter() - t
-    timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress, allowed_roots=roots))
+    values: dict[str, list[dict[str, str]]] = {}
+    timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress, allowed_roots=roots,
+                                 values=values))
     for job in jobs:
         os.replace(job.target, staging / job.target.name)
+    records = values.get(formats[0], [])
+    if records:  # the values file, beside the outputs
+        write_values_file(records, staging / f"{doc.path.stem}{VALUES_SUFFIX}")
     if execution is not None and cache:
         _store_quietly(cache_dir, doc.path, key, nb, execution, progress)
     return RenderResult(doc.path, formats, (), "builtin", hit, MappingProxyType(injected), timings, key)
