@@ -12,9 +12,12 @@ Two engines do the work:
 
 The public names are :func:`render`, :class:`RenderResult` and
 :class:`RenderError`; the command line is ``sbm-stats render``.
+:func:`number_coverage` finds the numbers a rendered HTML shows without their
+provenance (see :mod:`sbm_stats.report.values`).
 """
 
+from ._coverage import NumberCoverage, UntracedNumber, number_coverage
 from ._errors import RenderError
 from ._render import RenderResult, render
 
-__all__ = ["render", "RenderResult", "RenderError"]
+__all__ = ["render", "RenderResult", "RenderError", "number_coverage", "NumberCoverage", "UntracedNumber"]

@@ -67,7 +67,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["TracedValue", "ValueSource", "Computation", "ValueRegistry", "ValueTraceError",
-           "traced_table", "figure_values", "VALUES_COLUMNS"]
+           "traced_table", "figure_values", "VALUES_COLUMNS", "read_values_file", "diff_values", "ValueChange",
+           "ValuesDiff"]
 
 #: The columns of the values file ``<stem>.values.csv``, in order.
 VALUES_COLUMNS = ("id", "section", "formatted", "raw", "table", "row", "column", "source", "source_url",
@@ -295,11 +296,20 @@ class ValueRegistry:
         key = schema.get("primaryKey")
         return [key] if isinstance(key, str) else list(key or [])
 
-    def _source(self, row: Mapping[str, Any]) -> ValueSource | None:
+    def _source(self, table: str, row: Mapping[str, Any]) -> ValueSource | None:
+        """The row's ``source_id``, else the sources the descriptor lists for the whole table."""
+        sources = self._table("sources").set_index("source_id")
         source_id = row.get("source_id")
         if not isinstance(source_id, str) or not source_id:
-            return None
-        sources = self._table("sources").set_index("source_id")
+            from ..data._loaders import load_datapackage
+
+            resource = next(r for r in load_datapackage(self.data_dir)["resources"] if r["name"] == table)
+            ids = [s.get("title") for s in resource.get("sources") or [] if s.get("title") in sources.index]
+            if not ids:
+                return None
+            urls = [u for u in (sources.loc[i].get("url") for i in ids) if isinstance(u, str) and u]
+            return ValueSource(" ".join(ids), " ".join(str(sources.loc[i]["citation"]) for i in ids),
+                               urls[0] if urls else None)
         entry = sources.loc[source_id]
         url = entry.get("url")
         section = row.get("section") if entry.get("kind") == "publication" else None
@@ -360,7 +370,7 @@ class ValueRegistry:
                                   f"column {column!r}")
         raw = raw.item() if hasattr(raw, "item") else raw
         text = formatted if formatted is not None else (fmt(raw) if fmt else _default_format(raw))
-        value = TracedValue(value_id, raw, str(text), table, row_text, column, self._source(record))
+        value = TracedValue(value_id, raw, str(text), table, row_text, column, self._source(table, record))
         return self._register(value)
 
     def column(self, table: str, column: str, *, rows: Iterable[Any] | None = None,
@@ -515,3 +525,136 @@ def figure_values(values: Iterable[tuple[str, TracedValue]] | Mapping[str, Trace
     items = values.items() if isinstance(values, Mapping) else values
     parts = [f"{_escape(name)} {v.markdown()}" for name, v in items]
     return Markdown(f"{label}: " + "; ".join(parts) + ".")
+
+
+# --------------------------------------------------------------------------- values files
+
+
+def read_values_file(path: str | Path) -> dict[str, dict[str, str]]:
+    """A values file (``<stem>.values.csv``) as ``{id: row}``.
+
+    Raises
+    ------
+    ValueTraceError
+        If the file cannot be read, lacks a column of :data:`VALUES_COLUMNS`, or names
+        an id twice (each with the file and line).
+    """
+    import csv
+
+    file = Path(path)
+    try:
+        with file.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in VALUES_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ValueTraceError(f"{file}: line 1: not a values file: the column(s) {', '.join(missing)} "
+                                      f"are missing (expected: {', '.join(VALUES_COLUMNS)})")
+            rows: dict[str, dict[str, str]] = {}
+            for line, row in enumerate(reader, 2):
+                if row["id"] in rows:
+                    raise ValueTraceError(f"{file}: line {line}: the id {row['id']!r} is listed twice")
+                rows[row["id"]] = {k: row.get(k) or "" for k in VALUES_COLUMNS}
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValueTraceError(f"{file}: cannot be read as a values file ({reason})") from None
+    return rows
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """One number that differs between two renders.
+
+    ``kind`` is ``'changed'``, ``'added'`` or ``'removed'``; ``why`` lists the inputs
+    (down to the data rows) whose value changed, or what else changed about the value.
+    """
+
+    id: str
+    kind: str
+    section: str
+    old: str
+    new: str
+    why: tuple[str, ...]
+
+    def __str__(self) -> str:
+        where = f" (i {self.section})" if self.section else ""
+        if self.kind == "added":
+            return f"added    {self.id}{where}: {self.new}"
+        if self.kind == "removed":
+            return f"removed  {self.id}{where}: {self.old}"
+        because = "; ".join(self.why) if self.why else "the value itself"
+        return f"changed  {self.id}{where}: {self.old} -> {self.new}; why: {because}"
+
+
+@dataclass(frozen=True)
+class ValuesDiff:
+    """The numbers that differ between two values files."""
+
+    changes: tuple[ValueChange, ...]
+    compared: int
+
+    def __str__(self) -> str:
+        if not self.changes:
+            return f"no number changed ({self.compared} values compared)"
+        lines = [str(c) for c in self.changes]
+        return "\n".join(lines + [f"{len(self.changes)} of {self.compared} values differ"])
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([{"id": c.id, "kind": c.kind, "section": c.section, "old": c.old, "new": c.new,
+                              "why": "; ".join(c.why)} for c in self.changes],
+                            columns=["id", "kind", "section", "old", "new", "why"])
+
+
+def _why(value_id: str, old: dict[str, dict[str, str]], new: dict[str, dict[str, str]],
+         seen: set[str]) -> list[str]:
+    """The inputs of ``value_id`` whose value changed, recursively, and other changes of the value."""
+    if value_id in seen:
+        return []
+    seen.add(value_id)
+    a, b = old.get(value_id), new.get(value_id)
+    if a is None or b is None:
+        return [f"{value_id} {'added' if a is None else 'removed'}"]
+    reasons = []
+    if (a["table"], a["row"], a["column"]) != (b["table"], b["row"], b["column"]):
+        reasons.append(f"{value_id} read from {b['table']}, row {b['row']}, column {b['column']} "
+                       f"(was {a['table']}, row {a['row']}, column {a['column']})")
+    elif a["table"] and a["raw"] != b["raw"]:
+        reasons.append(f"{value_id}: {a['table']}, row {a['row']}, column {a['column']}: "
+                       f"{a['raw']} -> {b['raw']}")
+    if a["computation"].split(" = ")[0] != b["computation"].split(" = ")[0] and a["inputs"] == b["inputs"] \
+            and a["raw"] != b["raw"] and not a["table"]:
+        reasons.append(f"{value_id}: the computation {a['computation']!r} -> {b['computation']!r}")
+    if a["inputs"] != b["inputs"]:
+        reasons.append(f"{value_id}: inputs {a['inputs'] or 'none'} -> {b['inputs'] or 'none'}")
+    for input_id in dict.fromkeys(b["inputs"].split()):
+        reasons += _why(input_id, old, new, seen)
+    return reasons
+
+
+def diff_values(old: Mapping[str, Mapping[str, str]], new: Mapping[str, Mapping[str, str]]) -> ValuesDiff:
+    """The numbers that changed between two renders, where they appear and why.
+
+    A value differs when its raw value or its text differs; the reasons name the
+    inputs of its computation that changed (recursively, down to the data rows).
+
+    >>> row = dict.fromkeys(VALUES_COLUMNS, "")
+    >>> a = {"x": {**row, "id": "x", "raw": "1", "formatted": "1", "table": "t", "row": "r", "column": "c"}}
+    >>> b = {"x": {**a["x"], "raw": "2", "formatted": "2"}}
+    >>> print(diff_values(a, b))
+    changed  x: 1 -> 2; why: x: t, row r, column c: 1 -> 2
+    1 of 1 values differ
+    """
+    old, new = dict(old), dict(new)
+    changes = []
+    for value_id in list(dict.fromkeys([*old, *new])):
+        a, b = old.get(value_id), new.get(value_id)
+        if a is None:
+            changes.append(ValueChange(value_id, "added", b["section"], "", b["formatted"], ()))
+        elif b is None:
+            changes.append(ValueChange(value_id, "removed", a["section"], a["formatted"], "", ()))
+        elif (a["raw"], a["formatted"]) != (b["raw"], b["formatted"]):
+            reasons = _why(value_id, old, new, set())
+            changes.append(ValueChange(value_id, "changed", b["section"], a["formatted"], b["formatted"],
+                                       tuple(reasons)))
+    return ValuesDiff(tuple(changes), len(set(old) | set(new)))

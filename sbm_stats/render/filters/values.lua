@@ -134,6 +134,14 @@ local function source_inlines(record)
   return text
 end
 
+-- The audit's verdicts, as a reader of the report reads them.
+local VERDICTS = { consistent = "stämmer", inconsistent = "stämmer inte", ["not verifiable"] = "kan inte prövas" }
+
+local function claim_text(record)
+  local verdict = record.verdict and (VERDICTS[record.verdict] or record.verdict) or "okänt"
+  return record.claim .. ", granskningens utfall: " .. verdict
+end
+
 local function row_text(record)
   return string.format("tabell %s, rad %s, kolumn %s", record.table, record.row, record.column)
 end
@@ -154,7 +162,7 @@ local function html_value(span, record)
   if record.table then table.insert(lines, text_line("Data", pandoc.Inlines(row_text(record)))) end
   if record.computation then table.insert(lines, text_line("Beräkning", pandoc.Inlines(record.computation))) end
   if record.claim then
-    table.insert(lines, text_line("Påstående", pandoc.Inlines(record.claim .. " (" .. (record.verdict or "") .. ")")))
+    table.insert(lines, text_line("Påstående i publikationen", pandoc.Inlines(claim_text(record))))
   end
   table.insert(lines, pandoc.Inlines({ pandoc.Link(pandoc.Inlines("I sifferförteckningen: " .. record.id),
                                                    "#" .. anchor(record)) }))
@@ -217,8 +225,7 @@ local function entry(record)
     table.insert(items, text_line("Beräkning", line))
   end
   if record.claim then
-    table.insert(items, text_line("Påstående i publikationen",
-      pandoc.Inlines(record.claim .. ", granskningens utfall: " .. (record.verdict or "okänt"))))
+    table.insert(items, text_line("Påstående i publikationen", pandoc.Inlines(claim_text(record))))
   end
   local list = {}
   for _, item in ipairs(items) do table.insert(list, { pandoc.Plain(item) }) end
