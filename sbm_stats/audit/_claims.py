@@ -1,7 +1,9 @@
 """The audit: every checkable quantitative statement of the publication, recomputed.
 
-The registry of claims is data (``data/audit/claims_2014.yaml``): each claim names
-the rows of ``published_figures.csv`` it rests on and the kind of comparison that
+The registry of claims is data: the file the data package's descriptor names under
+``audit.claims`` (``data/audit/claims_2014.yaml`` in the bundled package). Each claim
+names the rows of ``published_figures.csv`` it rests on (read through
+:meth:`sbm_stats.data.DataPackage.figure`, the one figure lookup) and the kind of comparison that
 tests it. :func:`audit` recomputes them all and returns one table with a verdict per
 claim — ``consistent``, ``inconsistent`` or ``not verifiable`` (with the reason) —
 and never stops at the first mismatch.
@@ -33,7 +35,7 @@ import yaml
 
 from ..estimation.compare import census_change
 from .._yaml import _LimitedLoader, load_yaml
-from ..data._loaders import _resolve, default_data_dir, load_datapackage, load_published_figures, load_table, load_verbal_quantities
+from ..data._package import DataPackage, Figure, as_package, file_wave_problem
 from ..errors import DataValidationError, Problem
 from ..report.formatting import fmt_int, fmt_num, fmt_pct
 from .verbal import rounding_unit, verbal_range
@@ -129,15 +131,24 @@ class ClaimResult:
 
 @dataclass(frozen=True)
 class AuditResult:
-    """All claims with their verdicts."""
+    """All claims with their verdicts, and the data package they were recomputed from.
+
+    ``data_dir`` is the package's folder as messages name it, ``wave`` its wave and
+    ``synthetic`` whether it is made up (every output then says so).
+    """
 
     claims: tuple[ClaimResult, ...]
     claims_file: str
+    data_dir: str = ""
+    wave: str = ""
+    synthetic: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """One row per claim, in registry order."""
         rows = [vars(c) | {"figures": ", ".join(c.figures), "sources": ", ".join(c.sources)} for c in self.claims]
-        return pd.DataFrame(rows, columns=list(ClaimResult.__dataclass_fields__))
+        frame = pd.DataFrame(rows, columns=list(ClaimResult.__dataclass_fields__))
+        frame.attrs.update(wave=self.wave, synthetic=self.synthetic, data_dir=self.data_dir)
+        return frame
 
     def counts(self) -> dict[str, int]:
         """How many claims got each verdict."""
@@ -152,11 +163,21 @@ class AuditResult:
         frame = self.to_frame()[["id", "verdict", "published", "recomputed", "rule"]]
         counts = ", ".join(f"{v}: {n}" for v, n in self.counts().items())
         with pd.option_context("display.max_colwidth", 60, "display.width", 200):
-            return f"{frame.to_string(index=False)}\n\n{len(self.claims)} claims ({counts})"
+            text = f"{frame.to_string(index=False)}\n\n{len(self.claims)} claims ({counts})"
+        if self.wave:
+            text += f" from the data package {self.data_dir} (wave {self.wave})"
+        if self.synthetic:
+            text += " - SYNTETISKA DATA – inte verkliga uppgifter"
+        return text
 
 
-def load_claims(path: str | Path | None = None, *, data_dir: str | Path | None = None) -> list[dict[str, Any]]:
+def load_claims(path: str | Path | None = None, *, package: DataPackage | str | Path | None = None,
+                data_dir: str | Path | None = None) -> list[dict[str, Any]]:
     """Read and validate the claims registry; every problem is reported at once.
+
+    ``path`` defaults to the package's claims registry (its descriptor's
+    ``audit.claims``); ``package`` (default: the bundled one; ``data_dir`` is its older
+    name) gives the figures, verbal quantities and tables the claims are checked against.
 
     The file is read with the project's capped safe YAML loader
     (:func:`sbm_stats._yaml.load_yaml`), so that object tags and alias bombs are refused.
@@ -168,25 +189,28 @@ def load_claims(path: str | Path | None = None, *, data_dir: str | Path | None =
         that is not a regular file, text that is not UTF-8 or not YAML (with its line),
         a document that is not a mapping with a ``claims`` list, an unknown kind, a
         missing parameter or one of the wrong type, a figure id not in
-        published_figures, a wording that is not a verbal quantity.
+        published_figures, a wording that is not a verbal quantity, a ``wave`` that is not
+        the package's.
     """
-    return _read_claims(path, _resolve(data_dir))[0]
+    return _read_claims(path, as_package(package, data_dir))[0]
 
 
-def _read_claims(path: str | Path | None, folder: Path) -> tuple[list[dict[str, Any]], list[int | None], str]:
+def _read_claims(path: str | Path | None, package: DataPackage) -> tuple[list[dict[str, Any]], list[int | None], str]:
     """The claims, the line each starts on, and the file's name in messages."""
-    file = Path(path) if path is not None else folder / "audit" / "claims_2014.yaml"
-    if path is not None:
-        name = str(path)
-    elif folder.resolve() == default_data_dir().resolve():
-        name = "data/audit/claims_2014.yaml"
-    else:
-        name = str(file)
+    file = Path(path) if path is not None else package.claims_path
+    name = str(path) if path is not None else package.display(file)
     doc, lines = _parse_claims_file(file, name)
-    figures = set(load_published_figures(folder).figure_id)
-    verbal = load_verbal_quantities(folder)
+    wave = doc.get("wave")
+    if wave is not None and not (isinstance(wave, (str, int)) and not isinstance(wave, bool)):
+        raise DataValidationError([Problem(name, None, "wave", _short(wave), "the wave of the claims, e.g. 2014")])
+    mixed = file_wave_problem(package, file, wave, "a claims registry")
+    if mixed is not None:
+        raise DataValidationError([mixed, Problem(name, None, "wave", wave, f"the data package's wave {package.wave}")],
+                                  summary=f"{name}: claims of wave {wave} with the data package of wave {package.wave}")
+    figures = set(package.table("published_figures").figure_id)
+    verbal = package.table("verbal_quantities")
     tables = {res["name"]: [f["name"] for f in res["schema"]["fields"]]
-              for res in load_datapackage(folder)["resources"] if isinstance(res["schema"], dict)}
+              for res in package.descriptor["resources"] if isinstance(res["schema"], dict)}
     problems: list[Problem] = []
     seen: set[str] = set()
     for line, claim in zip(lines, doc["claims"]):
@@ -290,29 +314,27 @@ def _parse_claims_file(file: Path, name: str) -> tuple[dict[str, Any], list[int 
     return doc, lines
 
 
-def audit(*, data_dir: str | Path | None = None, claims_path: str | Path | None = None) -> AuditResult:
-    """Recompute every claim of the registry from ``data/``.
+def audit(package: DataPackage | str | Path | None = None, *, data_dir: str | Path | None = None,
+          claims_path: str | Path | None = None) -> AuditResult:
+    """Recompute every claim of the registry from the data package.
 
     Parameters
     ----------
-    data_dir : str or Path, optional
-        The data folder.
+    package : DataPackage, str or Path, optional
+        The data package (or its folder); default the bundled one. ``data_dir`` is the
+        older name of the same argument.
     claims_path : str or Path, optional
-        Another claims registry (a new wave's); defaults to
-        ``data/audit/claims_2014.yaml``.
+        Another claims registry; defaults to the package's own (its descriptor's
+        ``audit.claims``).
 
     Returns
     -------
     AuditResult
         One :class:`ClaimResult` per claim, in registry order.
     """
-    folder = _resolve(data_dir)
-    claims, lines, name = _read_claims(claims_path, folder)
-    ctx = _Context(
-        figures=load_published_figures(folder).set_index("figure_id"),
-        verbal=load_verbal_quantities(folder),
-        folder=folder,
-    )
+    pkg = as_package(package, data_dir)
+    claims, lines, name = _read_claims(claims_path, pkg)
+    ctx = _Context(package=pkg, verbal=pkg.table("verbal_quantities"))
     results = []
     problems: list[Problem] = []
     for line, claim in zip(lines, claims):
@@ -326,7 +348,7 @@ def audit(*, data_dir: str | Path | None = None, claims_path: str | Path | None 
             problems.append(Problem(name, line, None, claim.get("id"), f"a claim that can be recomputed ({reason})"))
     if problems:
         raise DataValidationError(problems, summary=f"{name}: {len(problems)} claim(s) cannot be recomputed")
-    return AuditResult(tuple(results), name)
+    return AuditResult(tuple(results), name, data_dir=pkg.display_root, wave=pkg.wave, synthetic=pkg.synthetic)
 
 
 # ------------------------------------------------------------------------ evaluation
@@ -334,9 +356,11 @@ def audit(*, data_dir: str | Path | None = None, claims_path: str | Path | None 
 
 @dataclass(frozen=True)
 class _Context:
-    figures: pd.DataFrame
+    package: DataPackage
     verbal: pd.DataFrame
-    folder: Path
+
+    def figure(self, ref: str) -> Figure:
+        return self.package.figure(ref)
 
 
 def _as_list(x: Any) -> list:
@@ -360,7 +384,7 @@ def _evaluate(claim: dict[str, Any], ctx: _Context) -> ClaimResult:
     refs = [r for key in _FIGURE_KEYS for r in _as_list(claim.get(key)) if isinstance(r, str)]
     refs += _as_list(claim.get("parts"))
     refs = list(dict.fromkeys(refs))
-    sources = tuple(dict.fromkeys(ctx.figures.loc[r, "source_id"] for r in refs))
+    sources = tuple(dict.fromkeys(ctx.figure(r).source for r in refs))
     return ClaimResult(
         id=claim["id"], section=claim["section"], claim=claim["claim"], reading=claim.get("reading", ""),
         kind=kind, published=published, recomputed=recomputed, rule=rule, verdict=_verdict(holds),
@@ -369,18 +393,16 @@ def _evaluate(claim: dict[str, Any], ctx: _Context) -> ClaimResult:
 
 
 def _fig(ctx: _Context, ref: str, column: str) -> float:
-    value = ctx.figures.loc[ref, column]
-    if pd.isna(value):
-        raise DataValidationError(
-            [Problem("data/published_figures.csv", None, column, ref, f"a {column} for {ref}, which the audit uses")]
-        )
+    figure = ctx.figure(ref)
+    value = getattr(figure, column)
+    if value is None:
+        raise DataValidationError([Problem(figure.file, None, column, ref, f"a {column} for {ref}, which the audit uses")])
     return float(value)
 
 
 def _number(ctx: _Context, ref: str) -> float:
     """A figure's count if it has one, else its value."""
-    row = ctx.figures.loc[ref]
-    return _fig(ctx, ref, "count" if pd.notna(row["count"]) else "value")
+    return _fig(ctx, ref, "count" if ctx.figure(ref).count is not None else "value")
 
 
 def _share_text(count: float, base: float) -> str:
@@ -391,7 +413,7 @@ def _verbal_share(claim, ctx):
     if "figure" in claim:
         ref = claim["figure"]
         count, base = _fig(ctx, ref, "count"), _fig(ctx, ref, "base")
-        wording = claim.get("wording") or ctx.figures.loc[ref, "verbal"]
+        wording = claim.get("wording") or ctx.figure(ref).verbal
     else:
         count, base, wording = _number(ctx, claim["numerator"]), float(claim["base"]), claim["wording"]
     r = verbal_range(wording, table=ctx.verbal)
@@ -408,7 +430,7 @@ def _verbal_value(claim, ctx):
 
 
 def _years(ctx: _Context, ref: str) -> int:
-    return int(str(ctx.figures.loc[ref, "period"])[:4])
+    return ctx.figure(ref).year
 
 
 def _change(claim, ctx):
@@ -438,8 +460,7 @@ def _parts_sum(claim, ctx):
     parts = [_fig(ctx, p, "count") for p in claim["parts"]]
     total_ref = claim["total"]
     if isinstance(total_ref, str):
-        row = ctx.figures.loc[total_ref]
-        use = claim.get("total_of") or ("base" if pd.notna(row["base"]) else "count")
+        use = claim.get("total_of") or ("base" if ctx.figure(total_ref).base is not None else "count")
         total = _fig(ctx, total_ref, use)
     else:
         total = float(total_ref)
@@ -468,7 +489,7 @@ def _same_figure(claim, ctx):
         rule = "samma tal"
     else:
         raise DataValidationError([Problem("claims", None, "rule", claim["rule"], "'equal' or 'rounded'")])
-    src_a, src_b = ctx.figures.loc[claim["a"], "source_id"], ctx.figures.loc[claim["b"], "source_id"]
+    src_a, src_b = ctx.figure(claim["a"]).source, ctx.figure(claim["b"]).source
     return (f"{fmt_int(a)} ({src_a})", f"{fmt_int(b)} ({src_b})", rule, holds, detail)
 
 
@@ -478,22 +499,28 @@ def _direction(claim, ctx):
     holds = after < before if decrease else after > before
     word = "minskning" if decrease else "ökning"
     return (word, f"{fmt_int(before)} → {fmt_int(after)}", f"{word} mellan perioderna", holds,
-            f"{ctx.figures.loc[claim['before'], 'period']}: {fmt_int(before)}; "
-            f"{ctx.figures.loc[claim['after'], 'period']}: {fmt_int(after)}")
+            f"{ctx.figure(claim['before']).period}: {fmt_int(before)}; "
+            f"{ctx.figure(claim['after']).period}: {fmt_int(after)}")
 
 
 def _table_count(claim, ctx):
-    table = load_table(claim["table"], data_dir=ctx.folder)
+    table = ctx.package.table(claim["table"])
     if "where" in claim:
         table = table[table[claim["where"]].astype(bool)]
     n = len(table)
     published = _fig(ctx, claim["figure"], "count")
     return (fmt_int(published), fmt_int(n), f"rader i {claim['table']}", n == published,
-            f"{n} rader i data/{claim['table']}.csv" + (f" där {claim['where']}" if "where" in claim else ""))
+            f"{n} rader i {_table_file(ctx, claim['table'])}" + (f" där {claim['where']}" if "where" in claim else ""))
+
+
+def _table_file(ctx: _Context, table: str) -> str:
+    """A table's file as ``<package folder name>/<path>`` (``data/sample_2014.csv``)."""
+    root = "data" if ctx.package.bundled else ctx.package.path.resolve().name
+    return f"{root}/{ctx.package.resource(table)['path']}"
 
 
 def _column_total(claim, ctx):
-    table = load_table(claim["table"], data_dir=ctx.folder)
+    table = ctx.package.table(claim["table"])
     total = float(table[claim["column"]].sum())
     published = _number(ctx, claim["figure"])
     return (fmt_int(published), fmt_int(total), f"summan av {claim['column']}", total == published,
@@ -501,8 +528,7 @@ def _column_total(claim, ctx):
 
 
 def _unverifiable(claim, ctx):
-    row = ctx.figures.loc[claim["figure"]]
-    wording = row["verbal"] if pd.notna(row["verbal"]) else ""
+    wording = ctx.figure(claim["figure"]).verbal or ""
     return (wording, "–", "–", None, claim["reason"])
 
 

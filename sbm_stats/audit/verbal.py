@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data._loaders import load_verbal_quantities
+from ..data._package import DataPackage, as_package
 from ..report.formatting import fmt_num
 
 __all__ = ["VerbalRange", "verbal_range", "rounding_unit"]
@@ -98,7 +98,8 @@ def rounding_unit(number: float) -> float:
     return 10 ** -(len(text.split(".")[1]))
 
 
-def verbal_range(wording: str, *, data_dir: str | Path | None = None, table: pd.DataFrame | None = None) -> VerbalRange:
+def verbal_range(wording: str, *, package: DataPackage | str | Path | None = None, data_dir: str | Path | None = None,
+                 table: pd.DataFrame | None = None) -> VerbalRange:
     """The numeric range that ``wording`` stands for.
 
     Parameters
@@ -106,8 +107,9 @@ def verbal_range(wording: str, *, data_dir: str | Path | None = None, table: pd.
     wording : str
         A term of the table ('de flesta'), or a qualifier and a number ('cirka 800',
         'knappt 1 600', '45 procent').
-    data_dir : str or Path, optional
-        Where to read ``verbal_quantities.csv``.
+    package : DataPackage, str or Path, optional
+        The data package whose ``verbal_quantities`` to read (default: the bundled one;
+        ``data_dir`` is the older name of the same argument).
     table : DataFrame, optional
         An already loaded verbal quantities table (saves re-reading it).
 
@@ -118,7 +120,7 @@ def verbal_range(wording: str, *, data_dir: str | Path | None = None, table: pd.
     """
     if not isinstance(wording, str) or not wording.strip():
         raise ValueError(f"wording ({wording!r}) must be a non-empty string")
-    terms = (table if table is not None else load_verbal_quantities(data_dir)).set_index("term")
+    terms = (table if table is not None else as_package(package, data_dir).table("verbal_quantities")).set_index("term")
     text = " ".join(wording.lower().split())
     if text in terms.index:
         row = terms.loc[text]

@@ -12,25 +12,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         "audit",
         help="recompute every checkable figure of the publication and print a verdict per claim",
         description=(
-            "Recompute each claim of data/audit/claims_2014.yaml from data/ and print one row per "
-            "claim: consistent, inconsistent or not verifiable. Exit 0 unless --strict and a claim "
-            "is inconsistent (exit 1)."
+            "Recompute each claim of a data package's claims registry (its datapackage.json's audit.claims; "
+            "the bundled package's is data/audit/claims_2014.yaml) from that package and print one row per "
+            "claim: consistent, inconsistent or not verifiable, and the package used. Exit 0 unless --strict "
+            "and a claim is inconsistent (exit 1)."
         ),
     )
     p.add_argument("--out", metavar="FILE.csv", help="also write the full audit table as CSV (UTF-8)")
     p.add_argument("--strict", action="store_true", help="exit 1 if any claim is inconsistent")
-    p.add_argument("--data-dir", help="the data folder (default: the bundled data/)")
-    p.add_argument("--claims", metavar="FILE.yaml", help="another claims registry (default: data/audit/claims_2014.yaml)")
+    p.add_argument("--data-dir", help="the data package's folder (default: the bundled data/)")
+    p.add_argument("--claims", metavar="FILE.yaml",
+                   help="another claims registry (default: the package's own, its descriptor's audit.claims)")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from ..audit._claims import audit
+    from ..data._package import DataPackage
 
     out = Path(args.out) if args.out else None
     if out is not None:
         _check_out(out)  # before the work, so that a bad --out costs nothing and prints no table
-    result = audit(data_dir=args.data_dir, claims_path=args.claims)
+    package = DataPackage.open(args.data_dir)
+    result = audit(package, claims_path=args.claims)
+    print(f"data package: {package}; claims: {result.claims_file}")
     print(result)
     if out is not None:
         _write_csv(result.to_frame(), out)

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "(no folder, or a datapackage.json that is not valid JSON or not a data package descriptor)."
         ),
     )
-    check.add_argument("--data-dir", help="the data folder (default: the bundled data/)")
+    check.add_argument("--data-dir", help="the data package's folder (default: the bundled data/)")
     check.set_defaults(func=_check)
 
 

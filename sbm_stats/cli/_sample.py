@@ -46,10 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
             "sensitivity_by_variant.csv)."
         ),
     )
-    p.add_argument("--design", help="the design file (default: the bundled data/design/2014.yaml)")
+    p.add_argument("--data-dir", help="the data package's folder (default: the bundled data/); the design, the "
+                                      "frame schema, the municipalities and the published sample come from it")
+    p.add_argument("--design", help="the design file (default: the package's design, e.g. data/design/2014.yaml)")
     p.add_argument(
         "--frame",
-        help="the frame, CSV or .xlsx (default: the SYNTHETIC demonstration frame data/synthetic/demo_frame_2013.csv)",
+        help="the frame, CSV or .xlsx (default: the package's SYNTHETIC demonstration frame, e.g. "
+             "data/synthetic/demo_frame_2013.csv)",
     )
     p.add_argument("--sheet", help="the worksheet of an Excel frame (default: the first)")
     p.add_argument("--seed", type=_non_negative_int, required=True,
@@ -79,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _sample(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from ..data._package import DataPackage
     from ..sampling import (
         SYNTHETIC_BANNER,
         demo_frame,
@@ -90,17 +94,18 @@ def _sample(args: argparse.Namespace) -> int:
         published_sample_check,
         select_sample,
     )
-    from ..sampling._frame import _display
 
     out = _check_out(args.out)
-    design = load_design(args.design)
+    package = DataPackage.open(args.data_dir)
+    design = load_design(args.design, package=package)
+    print(f"data package: {package}; design: {package.display(design.path)}")
     if args.frame:
-        frame = load_frame(args.frame, schema=design.frame_schema, sheet=args.sheet)
+        frame = load_frame(args.frame, schema=design.frame_schema, sheet=args.sheet, package=package)
     else:
-        frame = demo_frame()
+        frame = demo_frame(package)
         print(
             f"sbm-stats: no --frame given: using the synthetic demonstration frame "
-            f"{_display(demo_frame_path())} ({SYNTHETIC_BANNER})",
+            f"{package.display(demo_frame_path(package))} ({SYNTHETIC_BANNER})",
             file=sys.stderr,
         )
     if frame.attrs.get("synthetic") and args.frame:
@@ -151,7 +156,8 @@ def _sample(args: argparse.Namespace) -> int:
         }
         _write_outputs(out, files)
         print(f"sample of {len(sample.units)} municipalities (seed {sample.seed})"
-              + (" - SYNTHETIC frame" if sample.synthetic else ""))
+              + (" - SYNTHETIC frame" if sample.synthetic else "")
+              + (" - SYNTETISKA DATA: the data package is synthetic" if package.synthetic else ""))
     for name in files:
         print(f"  wrote {out / name}")
     return 0
@@ -187,12 +193,12 @@ class _ProgressBar:
 
     def __call__(self, done: int, total: int) -> None:
         filled = self.width * done // total if total else self.width
+        self.started = True  # before the write: an interrupt during it must still end the line
         self.stream.write(
             f"\rMonte Carlo [{'#' * filled}{'.' * (self.width - filled)}] {100 * done // max(total, 1):3d}% "
             f"{done}/{total} replicates"
         )
         self.stream.flush()
-        self.started = True
 
     def close(self) -> None:
         if self.started:

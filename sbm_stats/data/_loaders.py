@@ -1,25 +1,28 @@
-"""Load and validate the project's data package (``data/``).
+"""Load and validate the tables of a data package (a wave's ``data/``).
 
-Every table is described in ``data/datapackage.json`` (a Frictionless Tabular Data
-Package): its columns, types, units, allowed values, primary key, foreign keys and
+Every table is described in the package's ``datapackage.json`` (a Frictionless Tabular
+Data Package): its columns, types, units, allowed values, primary key, foreign keys and
 sources. The loaders here read that descriptor, validate the file against it and
 return a typed DataFrame; every problem in a file is reported at once.
 
-Where the data lives, in order of precedence: the ``data_dir`` argument, the
-environment variable ``SBM_STATS_DATA``, the copy bundled in an installed wheel, the
-``data/`` folder of a source checkout.
+Each loader takes the :class:`~sbm_stats.data.DataPackage` to read (or a folder, which
+becomes one; ``data_dir=`` is the older spelling of the same argument). ``None`` is the
+bundled package, opened by :meth:`DataPackage.open`, the one place a default folder is
+consulted.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ._package import CORE_TABLES, DataPackage, as_package
 from ._paths import default_data_dir
-from ._tables import check_foreign_key, check_table_schema, read_json_file, read_table, source_lines
+from ._tables import check_foreign_key, read_json_file, read_table, source_lines
 from ..errors import DataValidationError, Problem
 
 __all__ = [
@@ -30,6 +33,7 @@ __all__ = [
     "load_municipalities",
     "load_published_figures",
     "load_sample_2014",
+    "load_published_sample",
     "load_housing_solutions",
     "load_vulnerability_factors",
     "load_verbal_quantities",
@@ -39,7 +43,8 @@ __all__ = [
     "TABLES",
 ]
 
-#: The tables of the data package, in the order they are checked.
+#: The tables of the bundled 2014 package, in the order they are checked (another wave's
+#: package has its own published sample and demo frame: see ``DataPackage.table_names``).
 TABLES = (
     "sources",
     "municipalities",
@@ -55,18 +60,15 @@ TABLES = (
 #: Sweden has had 290 municipalities since 2003; the 2013/2014 frame is that set.
 N_MUNICIPALITIES = 290
 
-
-def _resolve(data_dir: str | Path | None) -> Path:
-    path = Path(data_dir) if data_dir is not None else default_data_dir()
-    if not (path / "datapackage.json").exists():
-        raise DataValidationError(
-            [Problem(str(path), None, None, None, "a data folder with a datapackage.json descriptor")],
-            summary="data folder not found",
-        )
-    return path
+PackageLike = DataPackage | str | os.PathLike | None
 
 
-def load_datapackage(data_dir: str | Path | None = None) -> dict[str, Any]:
+def _resolve(data_dir: PackageLike) -> Path:
+    """The folder of a package (kept for callers that still work with folders)."""
+    return DataPackage.open(data_dir).path
+
+
+def load_datapackage(package: PackageLike = None, *, data_dir: PackageLike = None) -> dict[str, Any]:
     """The parsed ``datapackage.json`` descriptor, checked for the shape the loaders rely on.
 
     Raises
@@ -75,73 +77,17 @@ def load_datapackage(data_dir: str | Path | None = None) -> dict[str, Any]:
         Naming ``datapackage.json`` and, for a JSON syntax error, the line and column;
         for a descriptor of the wrong shape (``resources`` not a list, a resource without
         ``name``, ``path`` or ``schema``, an inline schema that is not a Table Schema, a
-        foreign key to a table the package does not have), every such problem at once.
+        foreign key to a table the package does not have, wave entries that are missing,
+        name no file or mix waves), every such problem at once.
     """
-    path = _resolve(data_dir) / "datapackage.json"
-    package = read_json_file(path, str(path))
-    problems = _descriptor_problems(package, str(path))
-    if problems:
-        raise DataValidationError(problems, summary=f"{path}: not a usable data package descriptor")
-    return package
-
-
-def _descriptor_problems(package: Any, name: str) -> list[Problem]:
-    if not isinstance(package, dict):
-        return [Problem(name, None, None, type(package).__name__, "a JSON object with a 'resources' list")]
-    resources = package.get("resources")
-    if not isinstance(resources, list) or not resources:
-        return [Problem(name, None, "resources", _short(resources), "a non-empty list of resource objects")]
-    problems: list[Problem] = []
-    names: list[str] = []
-    for i, res in enumerate(resources):
-        where = f"resources[{i}]"
-        if not isinstance(res, dict):
-            problems.append(Problem(name, None, None, _short(res), f"{where} to be an object with name, path and schema"))
-            continue
-        rname = res.get("name")
-        if not isinstance(rname, str) or not rname:
-            problems.append(Problem(name, None, None, _short(rname), f"{where}.name to be a non-empty text"))
-        elif rname in names:
-            problems.append(Problem(name, None, None, rname, f"{where}.name to be unique among the resources"))
-        else:
-            names.append(rname)
-        if not isinstance(res.get("path"), str) or not res.get("path"):
-            problems.append(Problem(name, None, None, _short(res.get("path")),
-                                    f"{where}.path to be the path of the table's file, relative to the data folder"))
-        schema = res.get("schema")
-        if isinstance(schema, dict):
-            problems += check_table_schema(schema, f"{name} {where}.schema")
-        elif not isinstance(schema, str) or not schema:
-            problems.append(Problem(name, None, None, _short(schema),
-                                    f"{where}.schema to be a Table Schema object or the path of one"))
-    for i, res in enumerate(resources):
-        schema = res.get("schema") if isinstance(res, dict) else None
-        for fk in (schema.get("foreignKeys") or []) if isinstance(schema, dict) else []:
-            target = fk.get("reference", {}).get("resource") if isinstance(fk, dict) else None
-            if isinstance(target, str) and target not in names:
-                problems.append(Problem(name, None, None, target,
-                                        f"resources[{i}].schema.foreignKeys to name a resource of the package: "
-                                        + ", ".join(names)))
-    return problems
-
-
-def _short(value: Any) -> Any:
-    text = repr(value)
-    return value if len(text) <= 80 else text[:77] + "..."
-
-
-def _resource(package: dict, name: str) -> dict:
-    for res in package["resources"]:
-        if res["name"] == name:
-            return res
-    known = ", ".join(r["name"] for r in package["resources"])
-    raise ValueError(f"table ({name!r}) must be one of: {known}")
+    return dict(as_package(package, data_dir).descriptor)
 
 
 def load_table(
     name: str,
     *,
-    data_dir: str | Path | None = None,
+    package: PackageLike = None,
+    data_dir: PackageLike = None,
     path: str | Path | None = None,
 ) -> pd.DataFrame:
     """Load one table of the data package, validated against its schema.
@@ -149,9 +95,10 @@ def load_table(
     Parameters
     ----------
     name : str
-        A table name from :data:`TABLES`.
-    data_dir : str or Path, optional
-        The data folder (see the module docstring for the default).
+        A table of the package (``DataPackage.table_names``).
+    package : DataPackage, str or Path, optional
+        The data package (or its folder); default the bundled one. ``data_dir`` is the
+        older name of the same argument.
     path : str or Path, optional
         Read this file instead of the package's own (to validate a user's version of
         a table); foreign keys are still checked against the package's other tables.
@@ -167,35 +114,38 @@ def load_table(
         With every problem found, including foreign keys that point nowhere, a table
         the descriptor does not list, and foreign keys that lead back to the table.
     """
-    return _load_table(name, _resolve(data_dir), path, ())
+    pkg = as_package(package, data_dir)
+    if path is None:
+        return pkg.table(name)
+    return read_package_table(pkg, name, path)
 
 
-def _load_table(name: str, folder: Path, path: str | Path | None, chain: tuple[str, ...]) -> pd.DataFrame:
-    package = load_datapackage(folder)
+def read_package_table(package: DataPackage, name: str, path: str | Path | None = None) -> pd.DataFrame:
+    """Read and check the table ``name`` of ``package`` (from ``path`` when given); not cached.
+
+    Tables a foreign key refers to come from the package's cache.
+    """
+    folder = package.path
     descriptor = folder / "datapackage.json"
-    res = _resource(package, name)
+    res = package.resource(name)
     schema = res["schema"]
     schema_name = f"{descriptor} ({name}.schema)"
     if isinstance(schema, str):  # a Table Schema kept in its own file
         schema_name = str(folder / schema)
         schema = read_json_file(folder / schema, schema_name)
     file = Path(path) if path is not None else folder / res["path"]
-    if path is not None:
-        display = str(file)
-    elif folder.resolve() == default_data_dir().resolve():
+    display = str(file) if path is not None else package.display(file)
+    if package.bundled and path is None:
         display = f"data/{res['path']}"  # the package's own data, named as in the repository
-    else:
-        display = str(folder / res["path"])
     frame = read_table(file, schema, display_name=display, row_checks=_ROW_CHECKS.get(name, ()),
                        schema_name=schema_name)
     problems = []
     for fk in schema.get("foreignKeys", []):
         ref = fk["reference"]
-        if ref["resource"] in (*chain, name):
-            raise DataValidationError([Problem(schema_name, None, "foreignKeys", ref["resource"],
-                                               "foreign keys that do not lead back to a table on the way: "
-                                               + " -> ".join((*chain, name, ref["resource"])))])
-        target = _load_table(ref["resource"], folder, None, (*chain, name))
+        if ref["resource"] == name:
+            raise DataValidationError([Problem(schema_name, None, "foreignKeys", name,
+                                               f"foreign keys that do not lead back to a table on the way: {name} -> {name}")])
+        target = _cached_target(package, ref["resource"], name)
         if ref["fields"] not in target.columns:
             raise DataValidationError([Problem(schema_name, None, "foreignKeys", ref["fields"],
                                                f"a field of {ref['resource']}: {', '.join(target.columns)}")])
@@ -203,20 +153,43 @@ def _load_table(name: str, folder: Path, path: str | Path | None, chain: tuple[s
             frame, fk["fields"], target[ref["fields"]],
             file=display, what=f"a {ref['fields']} that exists in {ref['resource']}",
         )
-    problems += [p for check in _CROSS_CHECKS.get(name, ()) for p in check(frame, display, folder)]
+    if name == package.published_sample:
+        problems += _sample_names(frame, display, package)
     if problems:
         raise DataValidationError(problems, summary=f"{display}: {len(problems)} problem(s)")
     frame.attrs["source_file"] = display
-    frame.attrs["synthetic"] = bool(res.get("synthetic", False))
+    frame.attrs["synthetic"] = bool(res.get("synthetic", False)) or package.synthetic
+    frame.attrs["wave"] = package.wave
     return frame
 
 
-def load_sources(data_dir: str | Path | None = None) -> pd.DataFrame:
+def _cached_target(package: DataPackage, target: str, name: str) -> pd.DataFrame:
+    """A referenced table read through the package's cache, after checking for a cycle back to ``name``."""
+    _check_no_cycle(package, target, (name,))
+    return package.table(target)
+
+
+def _check_no_cycle(package: DataPackage, target: str, chain: tuple[str, ...]) -> None:
+    res = package.resource(target)
+    schema = res["schema"]
+    if not isinstance(schema, dict):
+        return
+    for fk in schema.get("foreignKeys", []):
+        nxt = fk["reference"]["resource"]
+        if nxt in (*chain, target):
+            schema_name = f"{package.path / 'datapackage.json'} ({target}.schema)"
+            raise DataValidationError([Problem(schema_name, None, "foreignKeys", nxt,
+                                               "foreign keys that do not lead back to a table on the way: "
+                                               + " -> ".join((*chain, target, nxt)))])
+        _check_no_cycle(package, nxt, (*chain, target))
+
+
+def load_sources(package: PackageLike = None, *, data_dir: PackageLike = None) -> pd.DataFrame:
     """Every source that a row of the data package cites (``sources.csv``)."""
-    return load_table("sources", data_dir=data_dir)
+    return as_package(package, data_dir).table("sources")
 
 
-def load_municipalities(data_dir: str | Path | None = None) -> pd.DataFrame:
+def load_municipalities(package: PackageLike = None, *, data_dir: PackageLike = None) -> pd.DataFrame:
     """Sweden's 290 municipalities with code, county and population 2012-2014.
 
     Examples
@@ -225,11 +198,13 @@ def load_municipalities(data_dir: str | Path | None = None) -> pd.DataFrame:
     >>> len(m), int(m["population_2013"].sum())
     (290, 9644864)
     """
-    return load_table("municipalities", data_dir=data_dir)
+    return as_package(package, data_dir).table("municipalities")
 
 
-def load_published_figures(data_dir: str | Path | None = None) -> pd.DataFrame:
+def load_published_figures(package: PackageLike = None, *, data_dir: PackageLike = None) -> pd.DataFrame:
     """One row per quantitative statement of the publication, plus external figures.
+
+    One row as a record: :meth:`DataPackage.figure`.
 
     Examples
     --------
@@ -237,32 +212,53 @@ def load_published_figures(data_dir: str | Path | None = None) -> pd.DataFrame:
     >>> int(f.loc["res.forced_moves", "count"]), int(f.loc["res.forced_moves", "base"])
     (16, 29)
     """
-    return load_table("published_figures", data_dir=data_dir)
+    return as_package(package, data_dir).table("published_figures")
 
 
-def load_sample_2014(data_dir: str | Path | None = None) -> pd.DataFrame:
-    """The 30 municipalities asked in 2014 and whether each was interviewed."""
-    return load_table("sample_2014", data_dir=data_dir)
+def load_published_sample(package: PackageLike = None, *, data_dir: PackageLike = None) -> pd.DataFrame:
+    """The municipalities the wave's publication names as asked, and whether each was interviewed.
+
+    The table is the resource the descriptor's ``published_sample`` names
+    (``sample_2014`` in the bundled package).
+
+    Raises
+    ------
+    DataValidationError
+        The package names no published sample.
+    """
+    pkg = as_package(package, data_dir)
+    if pkg.published_sample is None:
+        raise DataValidationError([Problem(str(pkg.path / "datapackage.json"), None, "published_sample", None,
+                                           "the name of the resource that lists the published sample")])
+    return pkg.table(pkg.published_sample)
 
 
-def load_housing_solutions(data_dir: str | Path | None = None) -> pd.DataFrame:
+def load_sample_2014(package: PackageLike = None, *, data_dir: PackageLike = None) -> pd.DataFrame:
+    """The municipalities asked in the package's wave (in 2014: 30) and whether each was interviewed.
+
+    The same as :func:`load_published_sample` (kept under its first name).
+    """
+    return load_published_sample(package, data_dir=data_dir)
+
+
+def load_housing_solutions(package: PackageLike = None, *, data_dir: PackageLike = None) -> pd.DataFrame:
     """The housing solutions named in the interviews, by category."""
-    return load_table("housing_solutions", data_dir=data_dir)
+    return as_package(package, data_dir).table("housing_solutions")
 
 
-def load_vulnerability_factors(data_dir: str | Path | None = None) -> pd.DataFrame:
+def load_vulnerability_factors(package: PackageLike = None, *, data_dir: PackageLike = None) -> pd.DataFrame:
     """The publication's Tabell 1: levels and vulnerability factors."""
-    return load_table("vulnerability_factors", data_dir=data_dir)
+    return as_package(package, data_dir).table("vulnerability_factors")
 
 
-def load_wave_measures(data_dir: str | Path | None = None) -> pd.DataFrame:
-    """Which figure stands for each measure in the waves 2008, 2011 and 2014, or why none does."""
-    return load_table("wave_measures", data_dir=data_dir)
+def load_wave_measures(package: PackageLike = None, *, data_dir: PackageLike = None) -> pd.DataFrame:
+    """Which figure stands for each measure in each wave the package compares, or why none does."""
+    return as_package(package, data_dir).table("wave_measures")
 
 
-def load_verbal_quantities(data_dir: str | Path | None = None) -> pd.DataFrame:
+def load_verbal_quantities(package: PackageLike = None, *, data_dir: PackageLike = None) -> pd.DataFrame:
     """The Swedish verbal quantities ('drygt hälften', 'nio av tio') and their numeric ranges."""
-    return load_table("verbal_quantities", data_dir=data_dir)
+    return as_package(package, data_dir).table("verbal_quantities")
 
 
 @dataclass(frozen=True)
@@ -273,6 +269,8 @@ class DataCheckReport:
     rows: dict[str, int | None]
     sources_cited: int
     problems: tuple[Problem, ...] = field(default=())
+    wave: str | None = None
+    synthetic: bool = False
 
     @property
     def ok(self) -> bool:
@@ -283,7 +281,10 @@ class DataCheckReport:
         return pd.DataFrame({"table": list(self.rows), "rows": pd.array(list(self.rows.values()), dtype="Int64")})
 
     def __str__(self) -> str:
-        lines = [f"data package: {self.data_dir}"]
+        head = f"data package: {self.data_dir}"
+        if self.wave is not None:
+            head += f" (wave {self.wave}" + (", SYNTETISKA DATA – inte verkliga uppgifter)" if self.synthetic else ")")
+        lines = [head]
         lines += [f"  {name:<24}{n:>5} rows" if n is not None else f"  {name:<24}  not loaded (see the problems below)"
                   for name, n in self.rows.items()]
         lines.append(f"  sources cited: {self.sources_cited}")
@@ -295,8 +296,12 @@ class DataCheckReport:
         return "\n".join(lines)
 
 
-def check_data(data_dir: str | Path | None = None) -> DataCheckReport:
+def check_data(package: PackageLike = None, *, data_dir: PackageLike = None) -> DataCheckReport:
     """Validate every table of the data package and collect all problems.
+
+    Checked: every resource the descriptor lists, that the core tables
+    (:data:`~sbm_stats.data._package.CORE_TABLES`) are among them, and that the wave's
+    design and claims files do not declare another wave.
 
     Returns a report rather than raising, so that a caller (``sbm-stats data
     check``) can show every table's state; ``report.ok`` is False when any table has
@@ -306,22 +311,22 @@ def check_data(data_dir: str | Path | None = None) -> DataCheckReport:
     ------
     DataValidationError
         When there is no package to check: the folder has no ``datapackage.json``, or
-        the descriptor is not valid JSON or not of the shape of a data package.
+        the descriptor is not valid JSON, not of the shape of a data package, or its
+        wave entries are missing, name no file or mix waves.
     """
-    folder = _resolve(data_dir)
-    package = load_datapackage(folder)  # a broken descriptor stops here, once, rather than once per table
-    listed = {res["name"] for res in package["resources"]}
-    rows: dict[str, int] = {}
+    pkg = as_package(package, data_dir)  # a broken descriptor stops here, once, rather than once per table
+    listed = pkg.table_names
+    rows: dict[str, int | None] = {}
     problems: list[Problem] = []
     cited: set[str] = set()
-    for name in TABLES:
+    for name in CORE_TABLES:
         if name not in listed:
-            problems.append(Problem(str(folder / "datapackage.json"), None, "resources", name,
-                                    "a resource for each table of the package: " + ", ".join(TABLES)))
+            problems.append(Problem(str(pkg.path / "datapackage.json"), None, "resources", name,
+                                    "a resource for each table of the package: " + ", ".join(CORE_TABLES)))
             rows[name] = None
-            continue
+    for name in listed:
         try:
-            frame = load_table(name, data_dir=folder)
+            frame = pkg.table(name)
         except DataValidationError as exc:
             problems += exc.problems
             rows[name] = None
@@ -329,8 +334,10 @@ def check_data(data_dir: str | Path | None = None) -> DataCheckReport:
         rows[name] = len(frame)
         if "source_id" in frame and name != "sources":
             cited |= set(frame["source_id"].dropna())
+    problems += pkg.wave_file_problems()
     # a table whose foreign key fails repeats the referenced table's problems: list each once
-    return DataCheckReport(str(folder), rows, len(cited), tuple(dict.fromkeys(problems)))
+    return DataCheckReport(str(pkg.path), rows, len(cited), tuple(dict.fromkeys(problems)),
+                           wave=pkg.wave, synthetic=pkg.synthetic)
 
 
 # ----------------------------------------------------------------- checks across columns
@@ -381,8 +388,8 @@ def _municipality_count(frame: pd.DataFrame, file: str) -> list[Problem]:
     return []
 
 
-def _sample_names(frame: pd.DataFrame, file: str, folder: Path) -> list[Problem]:
-    names = load_table("municipalities", data_dir=folder).set_index("municipality_code")["municipality_name"]
+def _sample_names(frame: pd.DataFrame, file: str, package: DataPackage) -> list[Problem]:
+    names = package.table("municipalities").set_index("municipality_code")["municipality_name"]
     out = []
     for line, row in zip(source_lines(frame), frame.itertuples(index=False)):
         code = row.municipality_code
@@ -398,6 +405,4 @@ _ROW_CHECKS = {
     "verbal_quantities": (_verbal_checks,),
     "wave_measures": (_wave_checks,),
 }
-_CROSS_CHECKS = {
-    "sample_2014": (_sample_names,),
-}
+

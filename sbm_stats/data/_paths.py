@@ -9,7 +9,10 @@ __all__ = ["default_data_dir"]
 
 
 def default_data_dir() -> Path:
-    """The folder the loaders read when no ``data_dir`` is given.
+    """The folder of the bundled data package: what ``DataPackage.open(None)`` opens.
+
+    Only :meth:`sbm_stats.data.DataPackage.open` calls this; everything else is given a
+    package.
 
     In order: the environment variable ``SBM_STATS_DATA``, the copy bundled in an
     installed wheel (``sbm_stats/_bundled_data``), the ``data/`` folder of a source checkout.

@@ -30,7 +30,8 @@ own permanent random number per municipality, so the random numbers of different
 stages are independent; ``shared``: one number per municipality for every stage, which
 coordinates the draws), ``random_order`` (the random stages' ids in the order they are
 drawn; default: the order they are listed; the random stages take the places in the
-stage list that random stages hold), ``expected_size`` (optional: the number of
+stage list that random stages hold), ``wave`` (optional: the wave the design is for; it
+must be the wave of the data package it is read with), ``expected_size`` (optional: the number of
 distinct municipalities the design must give; checked when the design is read, as far
 as the stages fix it, and again on the frame), and ``frame_schema`` (the Table Schema
 of the frame the design selects from, relative to the design file).
@@ -69,7 +70,7 @@ import pandas as pd
 import yaml
 
 from .._yaml import load_yaml
-from ..data._loaders import default_data_dir, load_municipalities
+from ..data._package import DataPackage, file_wave_problem
 from ..errors import DesignError
 from ._condition import Condition, ConditionError, parse_condition
 
@@ -94,11 +95,11 @@ _ID_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _CODE_RE = re.compile(r"[0-9]{4}\Z")
 
 _TOP_KEYS = {
-    "name", "title", "description", "source", "frame_schema", "random_numbers", "expected_size", "stages",
+    "name", "title", "description", "source", "wave", "frame_schema", "random_numbers", "expected_size", "stages",
     "random_order", "open_assumptions",
 }
 #: The keys of a variant file (one that names a base design with ``variant_of``).
-_VARIANT_KEYS = {"variant_of", "name", "title", "description", "choose"}
+_VARIANT_KEYS = {"variant_of", "name", "title", "description", "choose", "wave"}
 #: The design-level keys that an alternative's changes may set besides ``stages``.
 _CHANGE_KEYS = {"stages", "random_order", "expected_size", "random_numbers"}
 _COMMON_KEYS = {"id", "kind", "label", "note"}
@@ -244,10 +245,12 @@ class Design:
         The design file.
     sha256 : str
         Hex digest of the design file's bytes, for the protocol.
+    package : DataPackage or None
+        The data package the design is read with (see :func:`load_design`): its
+        municipality list checks the codes, its frame schema is the default, and a
+        sample drawn with the design reads it alone.
     data_dir : Path or None
-        The data package the design file belongs to (the nearest folder above it with
-        a ``datapackage.json``): its municipality list checks the codes, its frame
-        schema is the default, and a sample drawn with the design reads it alone.
+        That package's folder.
 
     Examples
     --------
@@ -275,6 +278,7 @@ class Design:
     variant_of: str | None = None
     spec: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     data_dir: Path | None = field(default=None, repr=False, compare=False)
+    package: DataPackage | None = field(default=None, repr=False, compare=False)
 
     def assumption(self, assumption_id: str) -> OpenAssumption:
         """The open assumption with this id."""
@@ -325,27 +329,38 @@ class Design:
         return pd.DataFrame(rows, columns=["order", "stage", "kind", "label", "size", "parameters"])
 
 
-def package_of(path: Path) -> Path:
-    """The data package a file belongs to: the nearest folder above it with a
-    ``datapackage.json``, else the default data folder."""
-    for folder in Path(path).resolve().parents:
-        if (folder / "datapackage.json").is_file():
-            return folder
-    return Path(default_data_dir())
-
-
 def default_design_path() -> Path:
-    """The bundled 2014 design, ``data/design/2014.yaml``."""
-    return default_data_dir() / "design" / "2014.yaml"
+    """The bundled package's design (``data/design/2014.yaml``), as its descriptor names it."""
+    return DataPackage.open(None).design_path
 
 
-def load_design(path: str | Path | None = None) -> Design:
+def design_package(path: str | Path | None, package: DataPackage | str | Path | None) -> DataPackage:
+    """The package a design is read with: ``package`` when given, else the one the file lies in.
+
+    A design file that lies in no data package is read with the bundled package (its
+    municipality list and frame schema); pass ``package`` to read it with another.
+    """
+    if package is not None:
+        return DataPackage.open(package)
+    if path is not None:
+        found = DataPackage.containing(path)
+        if found is not None:
+            return found
+    return DataPackage.open(None)
+
+
+def load_design(path: str | Path | None = None, *, package: DataPackage | str | Path | None = None) -> Design:
     """Read a design file and check it against its frame schema and the municipality list.
 
     Parameters
     ----------
     path : str or Path, optional
-        A YAML design file; defaults to the 2014 design (:func:`default_design_path`).
+        A YAML design file; defaults to the package's design (the entry of its
+        descriptor's ``designs`` without ``variant_of``).
+    package : DataPackage, str or Path, optional
+        The data package to read it with: its municipality list checks the codes and its
+        frame schema is the default. Default: the package the file lies in, else (and
+        without ``path``) the bundled one.
 
     Returns
     -------
@@ -356,19 +371,31 @@ def load_design(path: str | Path | None = None) -> Design:
     DesignError
         Listing every problem found, each naming the stage, the key and what is
         allowed (an unknown stage kind or column, an unknown municipality code, a
-        missing parameter, a misspelt key).
+        missing parameter, a misspelt key); or a design file whose ``wave`` is not the
+        package's (the waves must not be mixed).
 
     Examples
     --------
     >>> d = load_design()
     >>> d.stage("fixed").codes
     ('0180', '1480', '1280', '1283')
+    >>> d.package.wave
+    '2014'
     """
-    path = Path(path) if path is not None else default_design_path()
+    pkg = design_package(path, package)
+    path = Path(path) if path is not None else pkg.design_path
     spec, raw_bytes = _read_spec(path)
+    _check_wave(spec, path, pkg)
     if "variant_of" in spec:
-        return _load_variant(spec, path, raw_bytes)
-    return design_from_spec(spec, path, where=str(path), sha256=hashlib.sha256(raw_bytes).hexdigest())
+        return _load_variant(spec, path, raw_bytes, pkg)
+    return design_from_spec(spec, path, where=str(path), sha256=hashlib.sha256(raw_bytes).hexdigest(), package=pkg)
+
+
+def _check_wave(spec: dict, path: Path, package: DataPackage) -> None:
+    problem = file_wave_problem(package, path, spec.get("wave"), "a design file")
+    if problem is not None:
+        raise DesignError(f"{path}: the design is for wave {spec['wave']}, the data package {package.display_root} "
+                          f"is wave {package.wave}: {problem}")
 
 
 def _read_spec(path: Path) -> tuple[dict, bytes]:
@@ -399,22 +426,27 @@ def design_from_spec(
     choices: Mapping[str, str] | None = None,
     variant_of: str | None = None,
     known_codes: set[str] | None = None,
+    package: DataPackage | None = None,
 ) -> Design:
     """Build a :class:`Design` from a parsed design mapping with some of its alternatives chosen.
 
     ``anchor`` is the design file that ``frame_schema`` is relative to. ``choices`` maps
     open assumption ids to the choice to make (defaults for the rest); the result's
     ``spec`` is ``spec`` itself, so that another choice can be made from it later.
-    ``known_codes`` (the municipality codes) is read from the data folder when not given.
+    ``known_codes`` (the municipality codes) is read from ``package`` when not given;
+    ``package`` defaults as in :func:`load_design` (the package ``anchor`` lies in).
 
     Raises
     ------
     DesignError
         Listing every problem, prefixed with ``where``.
     """
-    data_dir = package_of(anchor)
+    package = design_package(anchor, package)
     if known_codes is None:
-        known_codes = set(load_municipalities(data_dir)["municipality_code"])
+        known_codes = set(package.table("municipalities")["municipality_code"])
+    stored = spec
+    if "frame_schema" not in spec:  # the package's frame schema, as its descriptor names it
+        spec = {**spec, "frame_schema": str(package.frame_schema_path.resolve())}
     problems: list[str] = []
     design = _build(spec, anchor, problems, known_codes)
     if problems or design is None:
@@ -430,8 +462,8 @@ def design_from_spec(
             raise DesignError(f"{where}: {len(problems)} problem(s) in the design with "
                               f"{_choice_text(assumptions, full)}:\n{lines}")
         design["open_assumptions"] = assumptions
-    return Design(**{**design, "path": where, "sha256": sha256, "spec": spec, "choices": full,
-                     "variant_of": variant_of, "data_dir": data_dir})
+    return Design(**{**design, "path": where, "sha256": sha256, "spec": stored, "choices": full,
+                     "variant_of": variant_of, "data_dir": package.path, "package": package})
 
 
 def codes_checked(design: Design) -> set[str]:
@@ -456,7 +488,7 @@ def _choice_text(assumptions: tuple[OpenAssumption, ...], choices: Mapping[str, 
     return ", ".join(f"{a.id}={choices[a.id]}" for a in assumptions if choices[a.id] != a.default) or "the defaults"
 
 
-def _load_variant(spec: dict, path: Path, raw_bytes: bytes) -> Design:
+def _load_variant(spec: dict, path: Path, raw_bytes: bytes, package: DataPackage) -> Design:
     where = str(path)
     problems = [
         f"unknown key {key!r}: a variant file (one with variant_of) has only the keys "
@@ -475,6 +507,7 @@ def _load_variant(spec: dict, path: Path, raw_bytes: bytes) -> Design:
         raise DesignError(f"{where}: {len(problems)} problem(s) in the variant file:\n{lines}")
     base_path = (path.parent / base_name).resolve()
     base_spec, base_bytes = _read_spec(base_path)
+    _check_wave(base_spec, base_path, package)
     if "variant_of" in base_spec:
         raise DesignError(f"{where}: variant_of names {base_path}, itself a variant; name the base design file")
     named = dict(base_spec)
@@ -482,7 +515,8 @@ def _load_variant(spec: dict, path: Path, raw_bytes: bytes) -> Design:
         if key in spec:
             named[key] = spec[key]
     digest = hashlib.sha256(raw_bytes + b"\0" + base_bytes).hexdigest()
-    return design_from_spec(named, base_path, where=where, sha256=digest, choices=choose, variant_of=str(base_path))
+    return design_from_spec(named, base_path, where=where, sha256=digest, choices=choose, variant_of=str(base_path),
+                            package=package)
 
 
 def apply_choices(design: Design, choose: Mapping[str, str], *, where: str) -> dict:
@@ -760,9 +794,7 @@ def _read_schema(value: Any, design_path: Path, problems: list[str]) -> tuple[Pa
     from ..errors import DataValidationError
     from ._frame import load_frame_schema
 
-    if value is None:
-        schema_path = package_of(design_path) / "schemas" / "frame.schema.json"
-    elif isinstance(value, str):
+    if isinstance(value, str):
         schema_path = (design_path.parent / value).resolve()
     else:
         problems.append(f"frame_schema ({value!r}) must be a path to a Table Schema JSON file")

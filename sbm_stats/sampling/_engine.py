@@ -54,7 +54,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data._loaders import load_municipalities
 from ..errors import DesignError
 from ._design import CertaintyStage, Design, ExtremesStage, RandomStage
 from ._format import sv_decimal, sv_int
@@ -126,7 +125,7 @@ def compile_plan(frame: pd.DataFrame, design: Design, *, municipalities: pd.Data
     if not isinstance(design, Design):
         raise TypeError(f"design must be a Design (from load_design), not {type(design).__name__}")
     if municipalities is None:
-        municipalities = load_municipalities(design.data_dir)
+        municipalities = design.package.table("municipalities")
     clean = check_frame(frame, design.frame_schema, municipalities=municipalities)
     # pandas deep-copies ``attrs`` (the frame's metadata) on every column access; the
     # ranking reads plain columns of a copy without them.

@@ -25,8 +25,10 @@ import numpy as np
 import pandas as pd
 
 from ..data._tables import check_table_schema, read_json_file, read_table, source_lines
-from ..data._loaders import default_data_dir, load_municipalities
+from ..data._package import DataPackage, as_package
 from ..errors import DataValidationError, Problem
+
+PackageLike = DataPackage | str | Path | None
 
 __all__ = [
     "load_frame",
@@ -38,23 +40,30 @@ __all__ = [
 ]
 
 
-def _folder(data_dir: str | Path | None) -> Path:
-    return Path(data_dir) if data_dir is not None else default_data_dir()
+def default_frame_schema_path(package: PackageLike = None, *, data_dir: PackageLike = None) -> Path:
+    """The frame schema of the data package (the wave's design entry's ``frame_schema``)."""
+    return as_package(package, data_dir).frame_schema_path
 
 
-def default_frame_schema_path(data_dir: str | Path | None = None) -> Path:
-    """``schemas/frame.schema.json`` of the data package ``data_dir`` (default: the bundled ``data/``)."""
-    return _folder(data_dir) / "schemas" / "frame.schema.json"
+def demo_frame_path(package: PackageLike = None, *, data_dir: PackageLike = None) -> Path:
+    """The synthetic demonstration frame of the data package (its descriptor's ``demo_frame``).
+
+    Raises
+    ------
+    DataValidationError
+        The package has no demonstration frame.
+    """
+    pkg = as_package(package, data_dir)
+    if pkg.demo_frame_path is None:
+        raise DataValidationError([Problem(str(pkg.path / "datapackage.json"), None, "demo_frame", None,
+                                           "the name of the resource of a demonstration frame (this package has "
+                                           "none: give a frame)")])
+    return pkg.demo_frame_path
 
 
-def demo_frame_path(data_dir: str | Path | None = None) -> Path:
-    """``synthetic/demo_frame_2013.csv`` of the data package ``data_dir`` (default: the bundled
-    ``data/``), the synthetic demonstration frame."""
-    return _folder(data_dir) / "synthetic" / "demo_frame_2013.csv"
-
-
-def load_frame_schema(path: str | Path | None = None, *, data_dir: str | Path | None = None) -> dict[str, Any]:
-    """The frame's Table Schema: ``path``, else that of the data package ``data_dir`` (default: the bundled one).
+def load_frame_schema(path: str | Path | None = None, *, package: PackageLike = None,
+                      data_dir: PackageLike = None) -> dict[str, Any]:
+    """The frame's Table Schema: ``path``, else that of the data package (default: the bundled one).
 
     Raises
     ------
@@ -62,8 +71,9 @@ def load_frame_schema(path: str | Path | None = None, *, data_dir: str | Path | 
         Naming the file: not a regular file, not UTF-8 JSON (with the line and column),
         not a Table Schema, or without a ``municipality_code`` field.
     """
-    path = Path(path) if path is not None else default_frame_schema_path(data_dir)
-    name = _display(path)
+    pkg = as_package(package, data_dir) if path is None or package is not None or data_dir is not None else None
+    path = Path(path) if path is not None else pkg.frame_schema_path
+    name = _display(path, pkg)
     schema = read_json_file(path, name)
     problems = check_table_schema(schema, name)
     if not problems and "municipality_code" not in [f["name"] for f in schema["fields"]]:
@@ -79,7 +89,8 @@ def load_frame(
     schema: dict[str, Any] | None = None,
     sheet: str | int | None = None,
     display_name: str | None = None,
-    data_dir: str | Path | None = None,
+    package: PackageLike = None,
+    data_dir: PackageLike = None,
 ) -> pd.DataFrame:
     """Read and validate a frame file (CSV or .xlsx).
 
@@ -94,9 +105,10 @@ def load_frame(
         The worksheet of an Excel file.
     display_name : str, optional
         How the file is named in messages and protocols.
-    data_dir : str or Path, optional
+    package : DataPackage, str or Path, optional
         The data package whose municipality list the codes are checked against (and whose
-        frame schema is the default); default: the bundled ``data/``.
+        frame schema is the default); default: the bundled one. ``data_dir`` is the older
+        name of the same argument.
 
     Returns
     -------
@@ -120,27 +132,30 @@ def load_frame(
     (290, True)
     """
     path = Path(path)
-    schema = schema if schema is not None else load_frame_schema(data_dir=data_dir)
-    name = display_name or _display(path)
-    municipalities = load_municipalities(data_dir)
+    pkg = as_package(package, data_dir)
+    schema = schema if schema is not None else load_frame_schema(package=pkg)
+    name = display_name or _display(path, pkg)
+    municipalities = pkg.table("municipalities")
     frame = read_table(path, schema, display_name=name, sheet=sheet,
                        row_checks=(lambda f, file: _code_set_check(f, file, municipalities),))
     meta = _read_meta(path)
     frame.attrs["source_file"] = name
     frame.attrs["synthetic"] = bool(meta.get("synthetic", False))
     frame.attrs["metadata"] = meta
+    frame.attrs["wave"] = pkg.wave
     return frame
 
 
-def demo_frame(data_dir: str | Path | None = None) -> pd.DataFrame:
+def demo_frame(package: PackageLike = None, *, data_dir: PackageLike = None) -> pd.DataFrame:
     """The synthetic demonstration frame (NOT real data), validated like a user's frame.
 
     Parameters
     ----------
-    data_dir : str or Path, optional
-        The data package to read it from: its ``synthetic/demo_frame_2013.csv``, checked
-        against its ``schemas/frame.schema.json`` and its municipalities (default: the
-        bundled ``data/``), so that a run on another wave's data uses that wave's frame.
+    package : DataPackage, str or Path, optional
+        The data package to read it from: the resource its descriptor's ``demo_frame``
+        names, checked against its frame schema and its municipalities (default: the
+        bundled package), so that a run on another wave's data uses that wave's frame.
+        ``data_dir`` is the older name of the same argument.
 
     Examples
     --------
@@ -148,11 +163,13 @@ def demo_frame(data_dir: str | Path | None = None) -> pd.DataFrame:
     >>> f.attrs["synthetic"], int(f["kfm_children_executed_evictions_2013"].sum())
     (True, 504)
     """
-    return load_frame(demo_frame_path(data_dir), data_dir=data_dir)
+    pkg = as_package(package, data_dir)
+    return load_frame(demo_frame_path(pkg), package=pkg)
 
 
 def check_frame(
-    frame: pd.DataFrame, schema: dict[str, Any], *, municipalities: pd.DataFrame | None = None
+    frame: pd.DataFrame, schema: dict[str, Any], *, municipalities: pd.DataFrame | None = None,
+    package: PackageLike = None,
 ) -> pd.DataFrame:
     """Check an in-memory frame against ``schema`` and return a clean copy.
 
@@ -160,7 +177,8 @@ def check_frame(
     code must be a real, distinct municipality code, every schema column present, every
     count a non-negative whole number and every answer one of its allowed values.
 
-    ``municipalities`` is the list of valid codes (default :func:`load_municipalities`).
+    ``municipalities`` is the list of valid codes (default: that of ``package``, the
+    bundled one when it is not given).
 
     Raises
     ------
@@ -189,7 +207,7 @@ def check_frame(
     if problems:
         raise DataValidationError(problems, summary=f"{name}: the frame lacks columns of its schema")
     out = frame[[f["name"] for f in fields]].reset_index(drop=True).copy()
-    municipalities = load_municipalities() if municipalities is None else municipalities
+    municipalities = as_package(package).table("municipalities") if municipalities is None else municipalities
     known = set(municipalities["municipality_code"])
     seen: dict[str, int] = {}
     lines = source_lines(frame)
@@ -272,10 +290,6 @@ def _read_meta(path: Path) -> dict[str, Any]:
     return meta
 
 
-def _display(path: Path) -> str:
-    """A path as shown to a reader: relative to the data folder's parent when inside it."""
-    try:
-        data = default_data_dir().resolve()
-        return "data/" + path.resolve().relative_to(data).as_posix()
-    except (ValueError, RuntimeError, OSError):  # outside data/, or a symlink loop (reported by the reader)
-        return str(path)
+def _display(path: Path, package: DataPackage | None = None) -> str:
+    """A path as shown to a reader: ``data/...`` inside the bundled package, else as given."""
+    return package.display(path) if package is not None else str(path)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data._loaders import load_sample_2014
+from ..data._loaders import load_published_sample
 from ._design import CertaintyStage, Design, ExtremesStage
 from ._engine import compile_plan, deterministic_prefix, exact_probabilities
 from ._format import sv_decimal
@@ -164,7 +164,7 @@ def published_sample_check(
     >>> check.note.startswith("Illustrativt")
     True
     """
-    published = load_sample_2014(design.data_dir) if published is None else published
+    published = load_published_sample(design.package) if published is None else published
     for col in ("municipality_code", "municipality_name", "publication_group", "interviewed"):
         if col not in published.columns:
             raise ValueError(f"published must have the column {col!r}; it has: {', '.join(published.columns)}")

@@ -23,7 +23,6 @@ import pandas as pd
 
 from ..errors import DesignError
 from ._design import Design, ExtremesStage, RandomStage, apply_changes, codes_checked, design_from_spec
-from ..data._loaders import load_municipalities
 from ._engine import compile_plan
 from ._probabilities import probabilities_from_plan
 from ._select import _check_seed, draw_sample
@@ -111,7 +110,8 @@ def design_variant(
         spec = apply_changes(design.spec, changes) if changes else dict(design.spec)
         out = design_from_spec(spec, Path(design.variant_of or design.path), where=design.path,
                                sha256=design.sha256, choices={**design.choices, **choose},
-                               variant_of=design.variant_of, known_codes=codes_checked(design))
+                               variant_of=design.variant_of, known_codes=codes_checked(design),
+                               package=design.package)
     out = _replace_sizes(out, sizes, already_selected, expected_size)
     if name is None:
         changed = [f"{k}={v}" for k, v in out.choices.items() if design.choices.get(k) != v]
@@ -202,11 +202,11 @@ def compare_designs(
     sizes = {}
     samples: dict[str, tuple[str, ...]] = {}
     synthetic = False
-    packages = {d.data_dir for d in designs.values()}
+    packages = {d.package for d in designs.values()}
     if len(packages) > 1:
         raise DesignError("designs must come from one data package; these come from "
-                          + ", ".join(sorted(str(p) for p in packages)))
-    municipalities = load_municipalities(packages.pop())
+                          + ", ".join(sorted(str(p.path) for p in packages)))
+    municipalities = packages.pop().table("municipalities")
     for name, design in designs.items():
         try:
             plan = compile_plan(frame, design, municipalities=municipalities)

@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data._loaders import load_municipalities
+from ..data._package import DataPackage, as_package
 from ._prn import PRN_FORMULA, permanent_random_number, permanent_random_numbers
 
 __all__ = [
@@ -129,13 +129,16 @@ _COLUMNS = [
 ]
 
 
-def make_demo_frame(seed: int = DEMO_SEED) -> pd.DataFrame:
+def make_demo_frame(seed: int = DEMO_SEED, *, package: DataPackage | str | Path | None = None) -> pd.DataFrame:
     """Build the synthetic demonstration frame (NOT real data).
 
     Parameters
     ----------
     seed : int, default 2014
         A non-negative integer; the committed file uses :data:`DEMO_SEED`.
+    package : DataPackage, str or Path, optional
+        The data package whose municipalities and populations the frame is built on
+        (default: the bundled one).
 
     Returns
     -------
@@ -154,7 +157,7 @@ def make_demo_frame(seed: int = DEMO_SEED) -> pd.DataFrame:
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed ({seed!r}) must be a non-negative integer")
-    m = load_municipalities().sort_values("municipality_code").reset_index(drop=True)
+    m = as_package(package).table("municipalities").sort_values("municipality_code").reset_index(drop=True)
     codes = m["municipality_code"].tolist()
     population = m["population_2013"].to_numpy(dtype=np.int64)
     out: dict[str, Any] = {"municipality_code": codes, "population_2013": population}
