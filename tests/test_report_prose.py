@@ -21,6 +21,7 @@ ALLOWED = [
     (r"\b[Ss]ituation \d\b", "the name of a situation in the homelessness definition"),
     (r"\bunder 18 år\b", "the age limit that defines a child in BME's question"),
     (r"\b(?:Tabell|Figur) 1\b", "the name of the publication's own table or figure"),
+    (r"\(1 − n/N\) p\(1 − p\)/\(n − 1\)", "Cochran's variance formula, whose ones are not quantities"),
 ]
 
 

@@ -1,33 +1,46 @@
-"""The report facade: inline values are the publication's numbers, formatted in Swedish."""
+"""The report's objects: inline values are the publication's numbers, formatted in Swedish;
+the design annex's words come from the design file; the intervals mark small bases and
+keep the finite population correction out of the results table."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+from sbm_stats.report import Markdown, Report, number_in_words
 from sbm_stats.report.formatting import NBSP
-from sbm_stats.report import Report, number_in_words
 
 
 @pytest.fixture(scope="module")
 def R():
-    return Report.load(replicates=2000)
+    return Report.load()
 
 
 def test_inline_values_are_the_publications(R):
+    f = R.figures
     # Resultat / Informellt påtvingade flyttningar: 'Drygt hälften (16 stycken)' of 29.
-    assert (R.n("res.forced_moves"), R.base("res.forced_moves")) == ("16", "29")
-    assert R.words("res.forced_moves") == "drygt hälften"
+    assert (f.count("res.forced_moves"), f.base("res.forced_moves")) == ("16", "29")
+    assert f.verbal("res.forced_moves") == "drygt hälften"
     # Även barnfamiljer tvingas flytta: 'I fyra av kommunerna'.
-    assert R.w("res.family_moves") == "fyra"
+    assert f.count_in_words("res.family_moves") == "fyra"
     # Boverkets resultat: 16 386 flats in 2013; 16 386 / 11 270 - 1 = 45.4 %.
-    assert R.v("bme.flats_2013") == f"16{NBSP}386"
-    assert R.growth("bme.flats_2008", "bme.flats_2013", decimals=1) == f"45,4{NBSP}%"
+    assert f.value("bme.flats_2013") == f"16{NBSP}386"
+    assert f.growth("bme.flats_2008", "bme.flats_2013", decimals=1) == f"45,4{NBSP}%"
     # (16 386 - 11 270) / 5 = 1 023.2
-    assert R.per_year("bme.flats_2008", "bme.flats_2013") == f"1{NBSP}023"
+    assert f.per_year("bme.flats_2008", "bme.flats_2013") == f"1{NBSP}023"
     # Förord: 'tredje gången'.
-    assert R.ordinal("ctx.mapping_round") == "tredje"
-    assert R.names("fixed_large") == "Stockholm, Göteborg, Malmö och Helsingborg"
-    assert R.declined_names() == "Bjuv"
+    assert f.ordinal("ctx.mapping_round") == "tredje"
+    # Metod / Urval av kommuner: the four of the first phase; footnote 3: Bjuv did not take part.
+    assert R.interviews.names("fixed_large") == "Stockholm, Göteborg, Malmö och Helsingborg"
+    assert R.interviews.declined() == "Bjuv"
+
+
+def test_inline_values_are_markdown(R):
+    """Both engines insert text/markdown alike; a plain str would be shown as its repr by Quarto."""
+    values = [R.figures.count("res.forced_moves"), R.figures.verbal("res.forced_moves"),
+              R.interviews.declined(), R.intervals.level, R.design.sizes_sum, R.audit.claims]
+    assert all(isinstance(v, Markdown) for v in values)
 
 
 @pytest.mark.parametrize("n, gender, text", [(0, "en", "noll"), (1, "en", "en"), (1, "ett", "ett"),
@@ -38,30 +51,182 @@ def test_number_in_words(n, gender, text):
 
 def test_unknown_figure_is_a_clear_error(R):
     with pytest.raises(KeyError, match="no.such"):
-        R.n("no.such")
+        R.figures.count("no.such")
     with pytest.raises(ValueError, match="bme.flats_2013 has no count"):
-        R.n("bme.flats_2013")
+        R.figures.count("bme.flats_2013")
+    with pytest.raises(ValueError, match=r"group \('nope'\) must be one of: fixed_large, other_selected"):
+        R.interviews.names("nope")
 
 
 def test_tables_have_their_rows(R):
-    assert len(R.table_vulnerability()) == 4          # Tabell 1: four levels
-    assert len(R.table_sample()) == 30                # Metod: 30 asked
-    assert list(R.table_housing_solutions().columns) == ["Akutboende", "Övergångsboende", "Långsiktigt boende"]
-    results = R.table_results()
+    assert len(R.publication.table_vulnerability()) == 4          # Tabell 1: four levels
+    assert len(R.interviews.table_sample()) == 30                 # Metod: 30 asked
+    assert list(R.publication.table_housing_solutions().columns) == [
+        "Akutboende", "Övergångsboende", "Långsiktigt boende"]
+    results = R.intervals.table_results()
     assert (results["Antal"] == "16 av 29").sum() == 2  # forced moves, and 'does not crowd out'
-    waves = R.table_waves()
+    waves = R.waves.table()
     assert len(waves) == 18 and (waves["Anmärkning"] != "").all()
 
 
+def test_results_table_has_no_finite_population_column_and_marks_small_bases(R):
+    results = R.intervals.table_results()
+    assert list(results.columns) == ["Fråga", "Antal", "Andel", f"95{NBSP}% KI", "Bas"]
+    # Även barnfamiljer tvingas flytta: the four follow-ups are 'x av 4', the only bases below 10.
+    small = results.loc[results["Bas"] == "liten bas", "Antal"]
+    assert len(small) == 4 and all(a.endswith(" av 4") for a in small)
+    assert (results.loc[results["Bas"] == "", "Antal"].str.endswith(" av 29")).all()
+
+
+def test_intervals_in_the_prose(R):
+    i = R.intervals
+    # Wilson 95 % for 16 of 29 (z = 1.959964, z² = 3.841459): centre (16 + z²/2)/(29 + z²)
+    # = 17.92073/32.84146 = 0.54567, half-width z·sqrt(16·13/29 + z²/4)/(29 + z²)
+    # = 1.959964·sqrt(8.132776)/32.84146 = 1.959964·2.85180/32.84146 = 0.17019:
+    # 0.3755 to 0.7159, shown as 38–72 %.
+    assert i.interval("res.forced_moves") == f"38–72{NBSP}%"
+    assert i.share("res.forced_moves") == f"55{NBSP}%"      # 16/29 = 0.5517
+    assert (i.level, i.method_name, i.population) == (f"95{NBSP}%", "Wilsons metod", "290")
+    # the correction (Cochran: variance times 1 - 29/290 = 0.9) narrows it
+    with_fpc = i.interval("res.forced_moves", finite_population=True)
+    low, high = (int(x) for x in with_fpc.removesuffix(f"{NBSP}%").split("–"))
+    assert 38 <= low and high <= 72 and with_fpc != i.interval("res.forced_moves")
+
+
+def test_design_words_come_from_the_design_file(R):
+    d = R.design
+    # data/design/2014.yaml: stages 4 fixed, 8 Kronofogden picks, draws 8, 7, 1 and 2; 30 in all
+    assert d.sizes_sum == "4 + 8 + 8 + 7 + 1 + 2 = 30"
+    assert (d.stage_count, d.total, d.fixed_or_extreme) == ("sex", "30", "12")
+    assert d.already_selected == "nästa kommun i rangordningen väljs"       # already_selected: next
+    # the skip variant (open_assumptions a1_a2: skip_enlarged): draws of 10 and 9
+    assert (d.size("bme_children", alternative="skip_enlarged"),
+            d.size("bme_takeover", alternative="skip_enlarged")) == ("10", "9")
+    assert d.already_selected_under("skip_enlarged") == "kommunen hoppas över"
+    assert d.per_inhabitant == f"10{NBSP}000 invånare enligt folkmängd 31 december 2013"
+    assert d.open_tags == "A1+A2, A5, A9 och A10"
+    assert d.tag("a1_a2") == "A1+A2"
+    assert d.how_chosen("supplement_no_answer") == "drogs slumpmässigt"
+    # 2 x 2 x 2 x 2 combinations of the four open assumptions
+    assert d.variant_count == "16"
+
+
+def test_an_edited_design_file_changes_the_words(tmp_path, data_dir):
+    """Editing the design file changes the annex's phrases: nothing is typed twice."""
+    copy = tmp_path / "wave"
+    shutil.copytree(data_dir, copy)
+    path = copy / "design" / "2014.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("already_selected: next", "already_selected: skip")
+    text = text.replace("ties: lowest_code", "ties: error")
+    text = text.replace("per: 10000", "per: 1000")
+    path.write_text(text, encoding="utf-8")
+    d = Report.load(data_dir=copy).design
+    assert d.already_selected == "kommunen hoppas över"
+    assert d.ties == "urvalet stoppas och valet görs för hand"
+    assert d.per_inhabitant.startswith(f"1{NBSP}000 invånare")
+    table = d.table_design()
+    assert "kommunen hoppas över" in table.loc[1, "Villkor och regel"]
+
+
+def test_design_table_names_the_stages_and_their_orders(R):
+    t = R.design.table_design()
+    assert list(t["Steg"]) == ["Fasta kommuner", "Kronofogden", "BME, barn", "BME, övertagande",
+                               "Komplettering, inga barn", "Komplettering, ej svar"]
+    assert (t.loc[t["Typ"].str.startswith("slumpmässigt"), "Typ"]
+            == "slumpmässigt (obundet inom steget; sannolikheterna skiljer inom listan)").all()
+    assert list(t["Ordning"][2:]) == [f"dras som nummer {k} av 4" for k in range(1, 5)]
+    assert t.loc[1, "Ordning"].startswith("ansökningar om avhysning, verkställda avhysningar")
+
+
+def test_inclusion_probabilities_are_exact(R):
+    p = R.design.probabilities
+    assert p.exact.notna().all() and len(p) == 290
+    # Four fixed municipalities and eight Kronofogden picks are certain (data/design/2014.yaml).
+    assert (p.probability == 1).sum() == 12
+    # the expected sample size is the design's total: the probabilities sum to 30
+    assert p.probability.sum() == pytest.approx(30, abs=1e-9)
+    # the takeover list's range, as the design file's comment gives it (0.041 to 0.086)
+    assert R.design.list_probabilities("bme_takeover") == "0,041–0,086"
+
+
+def test_sensitivity_tables(R):
+    d = R.design
+    variants = d.table_variants()
+    assert len(variants) == 16 and variants.attrs["synthetic"] is True
+    # the design file's comment: reversing the variable order takes Huddinge instead of Linköping
+    a9 = variants[(variants["A9"] == "alternativet") & (variants[["A1+A2", "A5", "A10"]] == "som i designen").all(axis=1)]
+    assert list(a9["Med här, inte i designens urval"]) == ["Huddinge"]
+    assert list(a9["I designens urval, inte här"]) == ["Linköping"]
+    s = d.table_sensitivity()
+    assert s.attrs["synthetic"] is True and s["Antal"].map(lambda x: int(x.replace(NBSP, ""))).sum() <= 290
+    changes = d.table_variant_changes()
+    # in the skip variant the Kronofogden stage adds only who is new; the municipalities it no
+    # longer takes are no longer certain
+    assert "nej" in set(changes["Vald, A1+A2 alternativet"]) and changes.attrs["synthetic"] is True
+
+
 def test_synthetic_annex_says_so(R):
-    t = R.table_demo_sample()
+    t = R.design.table_sample()
     assert t.attrs["synthetic"] is True and len(t) == 30
+    assert "Steg " not in " ".join(t["Steg"])  # short stage names, not the publication's numbering
 
 
-@pytest.mark.parametrize("name", ["plot_ladder", "plot_bme", "plot_sos", "plot_forest"])
+def test_audit_counts_add_up(R):
+    a = R.audit
+    assert int(a.consistent) + int(a.inconsistent) + int(a.not_verifiable) == int(a.claims)
+
+
+def test_forest_marks_small_bases(R):
+    from sbm_stats.report import plots
+
+    fig = plots.forest(["a", "b"], [0.5, 0.25], [0.2, 0.05], [0.8, 0.7], small_base=[False, True]).figure
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Liten bas (färre än 10 kommuner)"]
+    with pytest.raises(ValueError, match="small_base has 1 values; labels has 2"):
+        plots.forest(["a", "b"], [0.5, 0.25], [0.2, 0.05], [0.8, 0.7], small_base=[True])
+    # the report's forest plot names level, method and the missing correction on its axis
+    label = R.intervals.plot_forest().figure.axes[0].get_xlabel()
+    assert "95" in label and "Wilsons metod" in label and "utan ändlighetskorrektion" in label
+
+
+def test_inclusion_figure_says_synthetic_inside_the_axes(R):
+    ax = R.design.plot_inclusion().figure.axes[0]
+    assert "SYNTETISKA DATA" in [t.get_text() for t in ax.texts]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Tillfrågade 2014 (verkliga kommuner, syntetiska sannolikheter)"]
+
+
+@pytest.mark.parametrize("name", ["publication.plot_ladder", "figures.plot_bme", "figures.plot_sos",
+                                  "intervals.plot_forest", "design.plot_inclusion"])
 def test_plots_render_to_reproducible_png(name, R):
     # two figures built independently, from two loads of the data, give the same bytes
-    first = getattr(R, name)()._repr_png_()
-    second = getattr(Report.load(replicates=2000), name)()._repr_png_()
+    def draw(report):
+        subject, method = name.split(".")
+        return getattr(getattr(report, subject), method)()._repr_png_()
+
+    first, second = draw(R), draw(Report.load())
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
     assert first == second
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"confidence_level": 1.5}, "confidence_level"),
+    ({"ci_method": "wils"}, "ci_method"),
+    ({"seed": -1}, r"seed \(-1\) must be a whole number of at least 0"),
+])
+def test_bad_options_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Report.load(**kwargs)
+
+
+def test_the_report_does_not_import_heavy_modules(tmp_path):
+    """Loading the report and its inline values imports neither statsmodels nor scipy.stats."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from sbm_stats.report import Report; R = Report.load(); "
+            "R.figures.count('res.forced_moves'); R.design.sizes_sum; "
+            "print(sorted(m for m in ('statsmodels', 'scipy.stats') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip() == "[]"

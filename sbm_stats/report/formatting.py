@@ -22,7 +22,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
-__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP", "Markdown", "shown"]
+__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP", "Markdown", "shown",
+           "number_in_words", "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -104,3 +105,63 @@ def fmt_interval(low: float, high: float, *, decimals: int = 0, percent: bool = 
     if percent:
         return f"{fmt_num(low * 100, decimals=decimals)}–{fmt_num(high * 100, decimals=decimals)}{NBSP}%"
     return f"{fmt_num(low, decimals=decimals)}–{fmt_num(high, decimals=decimals)}"
+
+
+# ------------------------------------------------------------------ Swedish words and lists
+
+_WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv")
+_ORDINALS = ("nollte", "första", "andra", "tredje", "fjärde", "femte", "sjätte", "sjunde", "åttonde",
+             "nionde", "tionde", "elfte", "tolfte")
+
+
+def number_in_words(n: int, *, gender: str = "en") -> str:
+    """A whole number as Swedish text: words up to twelve, digits above (Svenska skrivregler).
+
+    >>> number_in_words(4), number_in_words(1, gender="ett"), number_in_words(16)
+    ('fyra', 'ett', '16')
+    """
+    if gender not in {"en", "ett"}:
+        raise ValueError(f"gender ({gender!r}) must be 'en' or 'ett'")
+    if isinstance(n, bool) or not isinstance(n, Real) or not float(n).is_integer() or n < 0:
+        raise ValueError(f"n ({n!r}) must be a non-negative whole number")
+    n = int(n)
+    if n == 1:
+        return gender
+    return _WORDS[n] if n < len(_WORDS) else fmt_int(n)
+
+
+def ordinal_in_words(n: int) -> str:
+    """A whole number from 1 to 12 as a Swedish ordinal: 3 -> 'tredje'."""
+    if isinstance(n, bool) or not isinstance(n, Real) or not float(n).is_integer() or not 1 <= n < len(_ORDINALS):
+        raise ValueError(f"n ({n!r}) must be a whole number from 1 to {len(_ORDINALS) - 1}")
+    return _ORDINALS[int(n)]
+
+
+def join_sv(items) -> str:
+    """A Swedish list: 'a, b och c'."""
+    items = [str(x) for x in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " och " + items[-1]
+
+
+@shown
+def cap(text: str) -> str:
+    """The text with its first letter capitalised (for a value that starts a sentence)."""
+    return text[:1].upper() + text[1:]
+
+
+_SV_ORDER = str.maketrans("åäöéü", "{|}eu")  # å, ä, ö after z, as in Swedish
+
+
+def sv_sort_key(series):
+    """A sort key for Swedish names (a pandas Series): å, ä, ö after z, whatever the locale."""
+    return series.astype(str).str.lower().str.translate(_SV_ORDER)
+
+
+#: The interval methods as the report names them.
+METHOD_NAMES_SV = {
+    "wilson": "Wilsons metod", "clopper-pearson": "Clopper–Pearsons exakta metod",
+    "jeffreys": "Jeffreys metod", "agresti-coull": "Agresti–Coulls metod", "wald": "Walds metod",
+    "logit": "logitmetoden",
+}

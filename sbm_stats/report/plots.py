@@ -103,7 +103,7 @@ def housing_ladder() -> Figure:
 
 
 @_styled
-def bme_national(municipalities, flats, sources) -> Figure:
+def bme_national(municipalities, flats) -> Figure:
     """Boverket's figures for 2008 and 2013: municipalities and flats, each source a bar."""
     fig = _figure(6.5, 3.0)
     left, right = fig.subplots(1, 2)
@@ -150,17 +150,45 @@ def situation3(figures) -> Figure:
 
 
 @_styled
-def forest(labels, estimate, low, high, *, title: str = "") -> Figure:
-    """Proportions with their intervals, one row per question, top to bottom."""
+def forest(labels, estimate, low, high, *, small_base=None, small_base_label: str = "Liten bas (färre än 10 kommuner)",
+           xlabel: str = "", title: str = "") -> Figure:
+    """Proportions with their intervals, one row per question, top to bottom.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        One label per row.
+    estimate, low, high : array-like
+        The proportions and the bounds of their intervals.
+    small_base : array-like of bool, optional
+        True for rows with a small base: drawn with an open grey marker and a grey
+        line, with the legend ``small_base_label``.
+    xlabel, title : str
+        The x axis's label (say the level and the method) and an optional title.
+    """
+    import numpy as np
+
     n = len(labels)
-    fig = _figure(6.5, 0.9 + 0.26 * n)
+    small = np.zeros(n, dtype=bool) if small_base is None else np.asarray(small_base, dtype=bool)
+    if small.shape != (n,):
+        raise ValueError(f"small_base has {small.size} values; labels has {n}")
+    estimate, low, high = (np.asarray(x, dtype=float) for x in (estimate, low, high))
+    fig = _figure(6.5, 1.1 + 0.26 * n)
     ax = fig.add_subplot()
-    ys = list(range(n))[::-1]
-    ax.hlines(ys, low, high, color=BLUE, lw=1.6)
-    ax.plot(estimate, ys, "o", color=BLUE, ms=4)
+    ys = np.arange(n)[::-1]
+    big = ~small
+    ax.hlines(ys[big], low[big], high[big], color=BLUE, lw=1.6)
+    ax.plot(estimate[big], ys[big], "o", color=BLUE, ms=4)
+    if small.any():
+        ax.hlines(ys[small], low[small], high[small], color=GREY, lw=1.2)
+        ax.plot(estimate[small], ys[small], "o", mfc="white", mec=GREY, ms=4.5, mew=1.0,
+                label=small_base_label)
+        ax.legend(fontsize=7, frameon=False, loc="lower right")
     ax.set_yticks(ys, labels, fontsize=7.5)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(_SV_PCT)
+    if xlabel:
+        ax.set_xlabel(xlabel, fontsize=8)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
     if title:
@@ -169,14 +197,20 @@ def forest(labels, estimate, low, high, *, title: str = "") -> Figure:
 
 
 @_styled
-def inclusion_by_population(population, probability, *, synthetic: bool, highlight=None) -> Figure:
-    """Inclusion probability against population (log scale)."""
-    fig = _figure(6.5, 3.2)
+def inclusion_by_population(population, probability, *, synthetic: bool, highlight=None,
+                            highlight_label: str = "Tillfrågade 2014") -> Figure:
+    """Inclusion probability against population (log scale).
+
+    With ``synthetic`` the axes say SYNTETISKA DATA inside the plot, so that the label
+    stays with the figure wherever it is copied; ``highlight`` (bool array) marks points
+    with open red circles labelled ``highlight_label``.
+    """
+    fig = _figure(6.5, 3.4)
     ax = fig.add_subplot()
     ax.scatter(population, probability, s=9, color=BLUE, alpha=0.7, linewidths=0)
     if highlight is not None:
         ax.scatter(population[highlight], probability[highlight], s=16, facecolors="none",
-                   edgecolors=RED, linewidths=0.8, label="Tillfrågade 2014")
+                   edgecolors=RED, linewidths=0.8, label=highlight_label)
         ax.legend(fontsize=7, frameon=False, loc="center right")
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(_SV_INT)
@@ -185,6 +219,8 @@ def inclusion_by_population(population, probability, *, synthetic: bool, highlig
     ax.set_ylim(-0.03, 1.05)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_num(x, decimals=1)))
     if synthetic:
+        ax.text(0.5, 0.55, "SYNTETISKA DATA", transform=ax.transAxes, ha="center", va="center",
+                fontsize=22, color=RED, alpha=0.25, fontweight="bold")
         ax.set_title("SYNTETISKA DATA – inte verkliga uppgifter", fontsize=9, color=RED)
     return fig
 

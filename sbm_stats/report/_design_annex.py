@@ -1,0 +1,544 @@
+"""The sample-design annex: the design file's own fields as words, tables and a figure.
+
+Every phrase here is read from the design file of the data package (stage sizes, the
+rule for an already-selected municipality, the ordering of the picks and draws, the
+population that "per inhabitant" divides by, the names of the lists, the open
+assumptions), so that editing the design file changes the report and never
+contradicts it. The sentences around them are in ``report.qmd``.
+
+The demonstration frame is SYNTHETIC: every table and figure made from it says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .formatting import fmt_int, fmt_num, join_sv, number_in_words, shown
+
+__all__ = ["DesignAnnex"]
+
+_KIND_SV = {
+    "certainty": "fast urval",
+    "extremes": "högst värde",
+    "random": "slumpmässigt (obundet inom steget; sannolikheterna skiljer inom listan)",
+}
+_ALREADY_SELECTED_SV = {"next": "nästa kommun i rangordningen väljs", "skip": "kommunen hoppas över"}
+_TIES_SV = {"lowest_code": "lägst kommunkod först", "error": "urvalet stoppas och valet görs för hand"}
+_PICK_ORDER_SV = {"by_variable": "för varje variabel antalet före antalet per invånare",
+                  "by_measure": "alla antal före alla antal per invånare"}
+_RANDOM_NUMBERS_SV = {
+    "per_stage": "ja, varje steg har ett eget permanent slumptal per kommun",
+    "shared": "nej, samma permanenta slumptal per kommun används i alla steg",
+}
+_HOW_SV = {"certainty": "valdes med säkerhet", "extremes": "valdes för sina högsta värden",
+           "random": "drogs slumpmässigt"}
+_ANSWER_SV = {"yes": "ja", "no": "nej", "no_answer": "inget svar"}
+_OP_SV = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+#: The smallest range of an inclusion probability over the variants that the annex shows.
+RANGE_SHOWN = 0.01
+
+
+def _short(label: str) -> str:
+    """A stage's short name: its label up to the colon ('BME, barn')."""
+    return label.split(":", 1)[0]
+
+
+def _quoted(names) -> str:
+    return join_sv(f"”{n}”" for n in names)
+
+
+@dataclass(frozen=True)
+class DesignAnnex:
+    """The design of the data package ``data_dir``, drawn on its SYNTHETIC frame with ``seed``."""
+
+    data_dir: Path
+    seed: int
+
+    # ------------------------------------------------------------------ what is read and computed once
+
+    @functools.cached_property
+    def _designs(self) -> tuple[Path, tuple[Path, ...]]:
+        """The design file and its variant files, as ``datapackage.json`` lists them."""
+        descriptor = json.loads((self.data_dir / "datapackage.json").read_text(encoding="utf-8"))
+        entries = descriptor.get("designs") or [{"path": "design/2014.yaml"}]
+        main = [e for e in entries if not e.get("variant_of")]
+        if len(main) != 1:
+            raise ValueError(f"{self.data_dir / 'datapackage.json'}: 'designs' must list exactly one design "
+                             f"without variant_of; it lists {len(main)}")
+        variants = tuple(self.data_dir / e["path"] for e in entries if e.get("variant_of"))
+        return self.data_dir / main[0]["path"], variants
+
+    @functools.cached_property
+    def design(self):
+        """The :class:`~sbm_stats.sampling.Design`."""
+        from ..sampling import load_design
+
+        return load_design(self._designs[0])
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """The SYNTHETIC demonstration frame of the data package."""
+        from ..sampling import demo_frame
+
+        return demo_frame(self.data_dir)
+
+    @functools.cached_property
+    def sample(self):
+        """The design drawn from the SYNTHETIC frame with the seed."""
+        from ..sampling import select_sample
+
+        return select_sample(self.frame, self.design, seed=self.seed)
+
+    @functools.cached_property
+    def probabilities(self) -> pd.DataFrame:
+        """Exact inclusion probabilities of every municipality on the SYNTHETIC frame."""
+        from ..sampling import inclusion_probabilities, probability_table
+
+        return probability_table(inclusion_probabilities(self.frame, self.design), data_dir=self.data_dir)
+
+    @functools.cached_property
+    def sensitivity(self):
+        """Every combination of the open assumptions (:func:`~sbm_stats.sampling.design_sensitivity`)."""
+        from ..sampling import design_sensitivity
+
+        return design_sensitivity(self.frame, self.design, seed=self.seed)
+
+    @functools.cached_property
+    def variant_comparison(self) -> pd.DataFrame:
+        """The design against its variant files (:func:`~sbm_stats.sampling.compare_designs`)."""
+        from ..sampling import compare_designs, load_design
+
+        designs = {self._design_name(self.design): self.design}
+        for path in self._designs[1]:
+            variant = load_design(path)
+            designs[self._design_name(variant)] = variant
+        return compare_designs(self.frame, designs, sample_seed=self.seed)
+
+    @functools.cached_property
+    def _names(self) -> dict[str, str]:
+        p = self.probabilities
+        return dict(zip(p.municipality_code, p.municipality_name))
+
+    # ------------------------------------------------------------------ the design in words
+
+    def _stage(self, stage_id: str, design=None):
+        return (design or self.design).stage(stage_id)
+
+    def _extremes(self):
+        stages = [s for s in self.design.stages if s.kind == "extremes"]
+        if not stages:
+            raise ValueError(f"{self.design.path}: the design has no extremes stage")
+        return stages[0]
+
+    @property
+    @shown
+    def file(self) -> str:
+        """The design file, relative to its data package: 'design/2014.yaml'."""
+        return Path(self.design.path).resolve().relative_to(self.data_dir.resolve()).as_posix()
+
+    @property
+    @shown
+    def stage_count(self) -> str:
+        """How many stages, in words ('sex' steg)."""
+        return number_in_words(len(self.design.stages), gender="ett")
+
+    @property
+    @shown
+    def sizes_sum(self) -> str:
+        """The stage sizes and their total: '4 + 8 + 8 + 7 + 1 + 2 = 30'."""
+        sizes = [int(x) for x in self.design.to_frame()["size"]]
+        return " + ".join(fmt_int(x) for x in sizes) + f" = {fmt_int(sum(sizes))}"
+
+    @property
+    @shown
+    def total(self) -> str:
+        """The number of municipalities the design gives, in digits."""
+        return fmt_int(int(self.design.to_frame()["size"].sum()))
+
+    @property
+    @shown
+    def fixed_or_extreme(self) -> str:
+        """How many are chosen with certainty or for an extreme value, in digits."""
+        frame = self.design.to_frame()
+        return fmt_int(int(frame.loc[frame.kind != "random", "size"].sum()))
+
+    def _alternative(self, name: str):
+        for assumption in self.design.open_assumptions:
+            if name in assumption.alternatives:
+                return assumption
+        known = [a for x in self.design.open_assumptions for a in x.alternatives]
+        raise ValueError(f"alternative ({name!r}) must be one of: {', '.join(known)}")
+
+    @functools.cached_property
+    def _variants(self) -> dict:
+        from ..sampling import design_variant
+
+        return {alt: design_variant(self.design, choose={a.id: alt})
+                for a in self.design.open_assumptions for alt in a.alternatives}
+
+    def _variant(self, alternative: str):
+        """The design with one alternative of its open assumptions."""
+        self._alternative(alternative)  # a clear error for an unknown name
+        return self._variants[alternative]
+
+    @shown
+    def size(self, stage_id: str, *, alternative: str | None = None) -> str:
+        """A stage's size in digits, in the design or under an alternative of its open assumptions."""
+        design = self._variant(alternative) if alternative else self.design
+        return fmt_int(int(design.to_frame().set_index("stage").loc[stage_id, "size"]))
+
+    @shown
+    def size_in_words(self, stage_id: str) -> str:
+        """A stage's size in words up to twelve."""
+        return number_in_words(int(self.design.to_frame().set_index("stage").loc[stage_id, "size"]))
+
+    @shown
+    def tag(self, assumption_id: str) -> str:
+        """The mark of an open assumption in the design file: 'A1+A2'."""
+        return self.design.assumption(assumption_id).tag
+
+    @shown
+    def how_chosen(self, stage_id: str) -> str:
+        """How a stage chooses, in words: 'drogs slumpmässigt'."""
+        return _HOW_SV[self._stage(stage_id).kind]
+
+    @property
+    @shown
+    def range_shown(self) -> str:
+        """The smallest range of a probability the sensitivity table shows: '0,01'."""
+        return fmt_num(RANGE_SHOWN, decimals=2)
+
+    @shown
+    def list_name(self, stage_id: str) -> str:
+        """A stage's short name: 'BME, barn'."""
+        return _short(self._stage(stage_id).label)
+
+    @shown
+    def list_names(self, kind: str = "random") -> str:
+        """The short names of the stages of a kind, quoted: '”BME, barn”, ... och ”Komplettering, ej svar”'."""
+        return _quoted(_short(s.label) for s in self.design.stages if s.kind == kind)
+
+    @property
+    @shown
+    def already_selected(self) -> str:
+        """What happens when the highest municipality is already selected, in the design."""
+        return _ALREADY_SELECTED_SV[self._extremes().already_selected]
+
+    @shown
+    def already_selected_under(self, alternative: str) -> str:
+        """The same rule under an alternative of the open assumptions."""
+        extremes = self._extremes()
+        return _ALREADY_SELECTED_SV[self._variant(alternative).stage(extremes.id).already_selected]
+
+    @property
+    @shown
+    def ties(self) -> str:
+        """How equal values are ranked."""
+        return _TIES_SV[self._extremes().ties]
+
+    @property
+    @shown
+    def per_inhabitant(self) -> str:
+        """'10 000 invånare enligt folkmängd 31 december 2013' (the scale and the population's title)."""
+        stage = self._extremes()
+        titles = {f["name"]: f.get("title", f["name"]) for f in self.design.frame_schema["fields"]}
+        title = titles.get(stage.population, stage.population)
+        return f"{fmt_int(stage.per)} invånare enligt {title[:1].lower()}{title[1:]}"
+
+    @property
+    @shown
+    def random_numbers(self) -> str:
+        """Whether the random numbers of different stages are independent."""
+        return _RANDOM_NUMBERS_SV[self.design.random_numbers]
+
+    @property
+    @shown
+    def exclusion(self) -> str:
+        """Whether a municipality already selected can be drawn again."""
+        random = [s for s in self.design.stages if s.kind == "random"]
+        if all(s.exclude_selected for s in random):
+            return "en redan vald kommun kan inte väljas igen"
+        if not any(s.exclude_selected for s in random):
+            return "en redan vald kommun kan väljas igen"
+        return "en redan vald kommun kan väljas igen i " + _quoted(_short(s.label) for s in random
+                                                                    if not s.exclude_selected)
+
+    @property
+    @shown
+    def pick_order(self) -> str:
+        """The order of the extremes stage's picks, in words."""
+        stage = self._extremes()
+        labels = {v.column: v.label for v in stage.variables}
+        order = stage.variable_order or tuple(v.column for v in stage.variables)
+        return f"{join_sv(labels[c] for c in order)}; {_PICK_ORDER_SV[stage.pick_order]}"
+
+    @property
+    @shown
+    def random_order(self) -> str:
+        """The order of the random stages, by their short names."""
+        return _quoted(_short(self.design.stage(s).label) for s in self.design.random_order)
+
+    @property
+    @shown
+    def open_tags(self) -> str:
+        """The tags of the open assumptions with a runnable alternative: 'A1+A2, A5, A9 och A10'."""
+        return join_sv(a.tag for a in self.design.open_assumptions)
+
+    @property
+    @shown
+    def variant_count(self) -> str:
+        """How many combinations of the open assumptions there are, in digits."""
+        return fmt_int(len(self.sensitivity.variants))
+
+    @shown
+    def list_probabilities(self, stage_id: str) -> str:
+        """The range of the exact inclusion probabilities within a random stage's list: '0,041–0,086'.
+
+        SYNTHETIC frame: the range illustrates the design, it does not describe 2014.
+        """
+        stage = self._stage(stage_id)
+        if stage.kind != "random":
+            raise ValueError(f"stage {stage_id!r} is {stage.kind}; only a random stage has a list")
+        on_list = set(self.frame.municipality_code[stage.eligible.evaluate(self.frame)])
+        p = self.probabilities.loc[self.probabilities.municipality_code.isin(on_list), "probability"]
+        p = p[p < 1]  # those a fixed or Kronofogden stage takes are not drawn from the list
+        return f"{fmt_num(p.min(), decimals=3)}–{fmt_num(p.max(), decimals=3)}"
+
+    # ------------------------------------------------------------------ the published sample
+
+    @functools.cached_property
+    def _published_check(self):
+        from ..sampling import published_sample_check
+
+        return published_sample_check(self.frame, self.design)
+
+    @property
+    @shown
+    def published_named(self) -> str:
+        """How many municipalities the publication names, in digits."""
+        return fmt_int(len(self._published_check.units))
+
+    @property
+    @shown
+    def published_possible(self) -> str:
+        """How many of them some stage could have chosen on the SYNTHETIC frame, in digits."""
+        check = self._published_check
+        return fmt_int(len(check.units) - len(check.flagged))
+
+    @property
+    @shown
+    def frame_size(self) -> str:
+        """The municipalities of the frame, in digits."""
+        return fmt_int(len(self.frame))
+
+    @property
+    @shown
+    def exact_count(self) -> str:
+        """How many municipalities have an exact inclusion probability, in digits."""
+        return fmt_int(int(self.probabilities.exact.notna().sum()))
+
+    # ------------------------------------------------------------------ tables
+
+    def _rule(self, stage) -> str:
+        if stage.kind == "extremes":
+            rule = stage.label.split(":", 1)[-1].strip()
+            rule += f"; om kommunen redan är vald: {_ALREADY_SELECTED_SV[stage.already_selected]}"
+            if "per_inhabitant" in stage.measures:
+                titles = {f["name"]: f.get("title", f["name"]) for f in self.design.frame_schema["fields"]}
+                title = titles.get(stage.population, stage.population)
+                rule += f"; per {fmt_int(stage.per)} invånare ({title[:1].lower()}{title[1:]})"
+            return rule + f"; lika värden: {_TIES_SV[stage.ties]}"
+        if stage.kind == "random":
+            rule = stage.label.split(":", 1)[-1].strip()
+            return rule + ("; redan valda utesluts" if stage.exclude_selected else "")
+        return "–"
+
+    def _order(self, stage) -> str:
+        if stage.kind == "extremes":
+            return self.pick_order
+        if stage.kind == "random":
+            return f"dras som nummer {fmt_int(self.design.random_order.index(stage.id) + 1)} av " \
+                   f"{fmt_int(len(self.design.random_order))}"
+        return "–"
+
+    def table_design(self) -> pd.DataFrame:
+        """The design stage by stage: kind, size, eligibility, rule and order."""
+        sizes = self.design.to_frame().set_index("stage")["size"]
+        return pd.DataFrame([{
+            "Steg": _short(stage.label),
+            "Typ": _KIND_SV[stage.kind],
+            "Antal": fmt_int(int(sizes[stage.id])),
+            "Villkor och regel": self._rule(stage),
+            "Ordning": self._order(stage),
+        } for stage in self.design.stages])
+
+    def _describe(self, change: dict[str, Any], design) -> str:
+        """A change of the design file in Swedish, with the values ``design`` has at its paths."""
+        parts = []
+        if "random_order" in change:
+            parts.append("slumpstegen i ordningen " + _quoted(_short(design.stage(s).label)
+                                                              for s in design.random_order))
+        titles = {f["name"]: f.get("title", f["name"]) for f in design.frame_schema["fields"]}
+        for stage_id, fields in (change.get("stages") or {}).items():
+            stage = design.stage(stage_id)
+            for key in fields:
+                if key == "already_selected":
+                    text = f"redan vald: {_ALREADY_SELECTED_SV[stage.already_selected]}"
+                elif key == "size":
+                    text = f"{fmt_int(stage.size)} kommuner"
+                elif key == "eligible":
+                    text = "lista: " + _condition_sv(stage.eligible.tree, titles)
+                elif key == "variable_order":
+                    labels = {v.column: v.label for v in stage.variables}
+                    text = "variablerna i ordningen " + join_sv(labels[c] for c in stage.variable_order)
+                else:
+                    text = f"{key}: {getattr(stage, key, '')}"
+                parts.append(f"{_short(stage.label)}: {text}")
+        return "; ".join(parts)
+
+    def _choice(self, assumption, choice: str) -> str:
+        if choice == assumption.default:
+            first = assumption.alternatives[0]
+            return self._describe(assumption.changes[first], self.design)
+        return self._describe(assumption.changes[choice], self._variant(choice))
+
+    def table_assumptions(self) -> pd.DataFrame:
+        """The open assumptions with a runnable alternative: the design's choice and the others."""
+        return pd.DataFrame([{
+            "Antagande": a.tag,
+            "I designen": self._choice(a, a.default),
+            "Alternativ": " | ".join(self._choice(a, alt) for alt in a.alternatives),
+        } for a in self.design.open_assumptions])
+
+    def table_sample(self) -> pd.DataFrame:
+        """SYNTHETIC: the drawn sample with stage, reason, random number and probabilities."""
+        s = self.sample.to_frame()
+        stage_names = {st.id: _short(st.label) for st in self.design.stages}
+        out = pd.DataFrame({
+            "Steg": [stage_names[x] for x in s.stage],
+            "Kommun": s.municipality_name.to_numpy(),
+            "Skäl": [r.split(": ")[0] if k == "random" else r for r, k in zip(s.reason, s.stage_kind)],
+            "Slumptal": [fmt_num(x, decimals=4) if pd.notna(x) else "–" for x in s.random_number],
+            "Sannolikhet": [fmt_num(x, decimals=3) for x in s.inclusion_probability],
+            "Vikt": [fmt_num(x, decimals=1) for x in s.design_weight],
+        })
+        out.attrs["synthetic"] = True
+        return out
+
+    def _choice_short(self, assumption, choice: str) -> str:
+        """'som i designen' for the default, else 'alternativ' (numbered when there are several)."""
+        if choice == assumption.default:
+            return "som i designen"
+        if len(assumption.alternatives) == 1:
+            return "alternativet"
+        return f"alternativ {fmt_int(assumption.alternatives.index(choice) + 1)}"
+
+    def _municipalities(self, codes: str) -> str:
+        return join_sv(self._names[c] for c in codes.split()) or "–"
+
+    def table_variants(self) -> pd.DataFrame:
+        """SYNTHETIC: every combination of the open assumptions and how its sample differs."""
+        s = self.sensitivity
+        v = s.variants_frame()
+        out = pd.DataFrame({
+            **{a.tag: [self._choice_short(a, x.choices[a.id]) for x in s.variants] for a in self.design.open_assumptions},
+            "Förväntad storlek": [fmt_num(x, decimals=1) for x in v.expected_size],
+            "Med här, inte i designens urval": [self._municipalities(x) for x in v.not_in_default],
+            "I designens urval, inte här": [self._municipalities(x) for x in v.default_not_here],
+        })
+        out.attrs["synthetic"] = s.synthetic
+        return out
+
+    def table_sensitivity(self) -> pd.DataFrame:
+        """SYNTHETIC: municipalities whose inclusion probability moves by more than
+        :data:`RANGE_SHOWN` over the variants, grouped by the same profile."""
+        t = self.sensitivity.to_frame()
+        t = t[t.probability_range > RANGE_SHOWN]
+        key = ["probability_default", "probability_min", "probability_max", "variants_selected", "variants"]
+        rounded = t.assign(**{c: t[c].round(4) for c in key[:3]})
+        rows = []
+        for values, group in rounded.groupby(key, sort=False):
+            rows.append({
+                "Kommuner": _names_or_count(list(group.municipality_name)),
+                "Antal": fmt_int(len(group)),
+                "Sannolikhet i designen": fmt_num(values[0], decimals=3),
+                "Lägst": fmt_num(values[1], decimals=3),
+                "Högst": fmt_num(values[2], decimals=3),
+                "Valda i varianter": f"{fmt_int(values[3])} av {fmt_int(values[4])}",
+                "_range": values[2] - values[1],
+            })
+        out = (pd.DataFrame(rows).sort_values(["_range", "Antal"], ascending=[False, False], kind="stable")
+               .drop(columns="_range").reset_index(drop=True))
+        out.attrs["synthetic"] = self.sensitivity.synthetic
+        return out
+
+    def table_variant_changes(self) -> pd.DataFrame:
+        """SYNTHETIC: what changes between the design and its variant files, grouped by profile."""
+        c = self.variant_comparison
+        names = list(c.attrs["mean_size"])
+        c = c[c.differs]
+        columns = {}
+        for name in names:
+            columns[f"Sannolikhet, {name}"] = c[name].round(4)
+            columns[f"Vald, {name}"] = c[f"selected:{name}"].map({True: "ja", False: "nej"})
+        key = list(columns)
+        grouped = pd.DataFrame({"name": c.municipality_name, **columns})
+        rows = []
+        for values, group in grouped.groupby(key, sort=False):
+            row = {"Kommuner": _names_or_count(list(group.name)), "Antal": fmt_int(len(group))}
+            for k, v in zip(key, values):
+                row[k] = fmt_num(v, decimals=4) if k.startswith("Sannolikhet") else v
+            rows.append(row)
+        out = pd.DataFrame(rows)
+        selection = [k for k in key if k.startswith("Vald")]
+        moved = out[selection].nunique(axis=1) > 1
+        out = pd.concat([out[moved], out[~moved]]).reset_index(drop=True)
+        out.attrs["synthetic"] = c.attrs.get("synthetic", True)
+        return out
+
+    def _design_name(self, design) -> str:
+        """'designen', or the variant's non-default choices: 'A1+A2 alternativet'."""
+        if not design.variant_of:
+            return "designen"
+        changed = [f"{a.tag} {self._choice_short(a, design.choices[a.id])}" for a in design.open_assumptions
+                   if design.choices.get(a.id, a.default) != a.default]
+        return ", ".join(changed) or design.name
+
+    # ------------------------------------------------------------------ the figure
+
+    def plot_inclusion(self):
+        """SYNTHETIC: exact inclusion probability against population, the published municipalities marked."""
+        from . import plots
+
+        p = self.probabilities
+        return plots.inclusion_by_population(
+            p.population_2013.astype(float).to_numpy(), p.probability.to_numpy(), synthetic=True,
+            highlight=p.asked_2014.to_numpy(),
+            highlight_label="Tillfrågade 2014 (verkliga kommuner, syntetiska sannolikheter)")
+
+
+def _names_or_count(names: list[str], *, shown_names: int = 6) -> str:
+    """All names when few; otherwise the first ones and how many more."""
+    names = sorted(names)
+    if len(names) <= shown_names:
+        return join_sv(names)
+    return ", ".join(names[:shown_names]) + f" och {fmt_int(len(names) - shown_names)} till"
+
+
+def _condition_sv(node, titles: dict[str, str]) -> str:
+    """An eligibility condition in words: each column by its title, each answer in Swedish."""
+    if hasattr(node, "operands"):
+        joined = f" {'och' if node.op == 'and' else 'eller'} "
+        return joined.join(_condition_sv(x, titles) for x in node.operands)
+    if hasattr(node, "operand"):
+        return f"inte ({_condition_sv(node.operand, titles)})"
+    values = [_ANSWER_SV.get(v, str(v)) for v in node.values]
+    if node.op in ("in", "not in"):
+        return f"{titles.get(node.column, node.column)} {'bland' if node.op == 'in' else 'inte bland'} {join_sv(values)}"
+    return f"{titles.get(node.column, node.column)} {_OP_SV.get(node.op, node.op)} {values[0]}"

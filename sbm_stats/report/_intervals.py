@@ -1,0 +1,187 @@
+"""Confidence intervals for the 2014 interview results, and how the report shows them.
+
+The intervals assume that the interviewed municipalities were a simple random sample,
+which they were not; the report says so wherever an interval is shown. The results
+table and the forest plot carry no finite population correction: that correction is
+valid only for a simple random sample of the country's municipalities and is shown,
+with that warning, in the methods annex alone (:meth:`Intervals.table_methods`).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._interviews import Interviews
+from .formatting import METHOD_NAMES_SV, fmt_int, fmt_interval, fmt_num, fmt_pct, shown
+
+__all__ = ["Intervals", "SMALL_BASE"]
+
+#: A result whose base is below this many municipalities is marked "liten bas".
+SMALL_BASE = 10
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Intervals at one confidence level with one method, over every interview result.
+
+    Attributes
+    ----------
+    interviews : Interviews
+        The results (counts and bases).
+    confidence_level : float
+        For example 0.95.
+    method : str
+        One of :data:`sbm_stats.estimation.proportions.PROPORTION_METHODS`.
+    population_size : int
+        N for the finite population correction of the annex: the municipalities of the
+        data package.
+    """
+
+    interviews: Interviews
+    confidence_level: float
+    method: str
+    population_size: int
+
+    # ------------------------------------------------------------------ values
+
+    def _ci(self, counts, bases, *, method: str | None = None, population_size: int | None = None):
+        from ..estimation.proportions import proportion_ci
+
+        return proportion_ci(counts, bases, confidence_level=self.confidence_level, method=method or self.method,
+                             population_size=population_size)
+
+    @functools.cached_property
+    def _counts(self) -> tuple[np.ndarray, np.ndarray]:
+        r = self.interviews.results
+        return r["count"].astype(int).to_numpy(), r["base"].astype(int).to_numpy()
+
+    @functools.cached_property
+    def intervals(self):
+        """The intervals of every result with the report's method, no correction."""
+        return self._ci(*self._counts)
+
+    @functools.cached_property
+    def small_base(self) -> np.ndarray:
+        """True for results whose base is below :data:`SMALL_BASE` municipalities."""
+        return self._counts[1] < SMALL_BASE
+
+    def _one(self, figure_id: str) -> tuple[int, int]:
+        f = self.interviews.figures
+        return int(f.raw(figure_id, "count")), int(f.raw(figure_id, "base"))
+
+    # ------------------------------------------------------------------ shown in the prose
+
+    @property
+    @shown
+    def level(self) -> str:
+        """The confidence level: '95 %'."""
+        return fmt_pct(self.confidence_level)
+
+    @property
+    @shown
+    def method_name(self) -> str:
+        """The method in Swedish: 'Wilsons metod'."""
+        return METHOD_NAMES_SV[self.method]
+
+    @property
+    @shown
+    def population(self) -> str:
+        """N in digits: '290'."""
+        return fmt_int(self.population_size)
+
+    @property
+    @shown
+    def small_base_limit(self) -> str:
+        """The limit of a small base in digits: '10'."""
+        return fmt_int(SMALL_BASE)
+
+    @property
+    @shown
+    def small_base_count(self) -> str:
+        """How many results have a small base, in words up to twelve."""
+        from .formatting import number_in_words
+
+        return number_in_words(int(self.small_base.sum()))
+
+    @shown
+    def share(self, figure_id: str) -> str:
+        """count / base of a result: '55 %'."""
+        count, base = self._one(figure_id)
+        return fmt_pct(count / base)
+
+    @shown
+    def interval(self, figure_id: str, *, finite_population: bool = False) -> str:
+        """The interval of one result: '36–73 %'; with ``finite_population`` Cochran's correction for N."""
+        count, base = self._one(figure_id)
+        ci = self._ci(count, base, population_size=self.population_size if finite_population else None)
+        return fmt_interval(ci.low, ci.high)
+
+    # ------------------------------------------------------------------ tables and the figure
+
+    def table_results(self) -> pd.DataFrame:
+        """Counts, shares and intervals, small bases marked; no finite population correction."""
+        ci = self.intervals
+        return pd.DataFrame({
+            "Fråga": self.interviews.results.label_sv.to_numpy(),
+            "Antal": self.interviews.counts_of(),
+            "Andel": [fmt_pct(x) for x in ci.estimate],
+            f"{self.level} KI": [fmt_interval(lo, hi) for lo, hi in zip(ci.low, ci.high)],
+            "Bas": ["liten bas" if small else "" for small in self.small_base],
+        })
+
+    def table_all_methods(self) -> pd.DataFrame:
+        """Every result with the interval of every method, side by side."""
+        from ..estimation.proportions import PROPORTION_METHODS
+
+        out = pd.DataFrame({"Fråga": self.interviews.results.label_sv.to_numpy(),
+                            "Antal": self.interviews.counts_of()})
+        for method in PROPORTION_METHODS:
+            ci = self._ci(*self._counts, method=method)
+            out[METHOD_NAMES_SV[method]] = [fmt_interval(lo, hi, decimals=1) for lo, hi in zip(ci.low, ci.high)]
+        return out
+
+    def table_methods(self, figure_id: str) -> pd.DataFrame:
+        """Every method for one result, without and with the finite population correction."""
+        from ..estimation.proportions import PROPORTION_METHODS
+
+        count, base = self._one(figure_id)
+        rows = []
+        for method in PROPORTION_METHODS:
+            plain = self._ci(count, base, method=method)
+            fpc = self._ci(count, base, method=method, population_size=self.population_size)
+            rows.append({
+                "Metod": METHOD_NAMES_SV[method],
+                "Nedre": fmt_pct(plain.low, decimals=1), "Övre": fmt_pct(plain.high, decimals=1),
+                f"Nedre, N = {self.population}": fmt_pct(fpc.low, decimals=1),
+                f"Övre, N = {self.population}": fmt_pct(fpc.high, decimals=1),
+            })
+        return pd.DataFrame(rows)
+
+    def table_fpc_effect(self) -> pd.DataFrame:
+        """Interval widths without and with the correction, for results on the whole sample."""
+        counts, bases = self._counts
+        whole = bases == self.interviews.interviewed
+        plain = self._ci(counts[whole], bases[whole])
+        fpc = self._ci(counts[whole], bases[whole], population_size=self.population_size)
+        width, width_fpc = plain.high - plain.low, fpc.high - fpc.low
+        return pd.DataFrame({
+            "Fråga": self.interviews.results.label_sv.to_numpy()[whole],
+            "Bredd utan korrektion": [fmt_num(w * 100, decimals=1) for w in width],
+            "Bredd med korrektion": [fmt_num(w * 100, decimals=1) for w in width_fpc],
+            "Kvot": [fmt_num(q, decimals=3) for q in width_fpc / width],
+        })
+
+    def plot_forest(self):
+        """The results with their intervals; small bases drawn open and grey."""
+        from . import plots
+
+        r = self.interviews.results
+        ci = self.intervals
+        labels = [f"{t} ({fmt_int(c)}/{fmt_int(b)})" for t, c, b in zip(r.label_sv, r["count"], r["base"])]
+        axis = f"Andel med {self.level} konfidensintervall ({self.method_name}, utan ändlighetskorrektion)"
+        return plots.forest(labels, ci.estimate, ci.low, ci.high, small_base=self.small_base,
+                            small_base_label=f"Liten bas (färre än {SMALL_BASE} kommuner)", xlabel=axis)

@@ -1,0 +1,75 @@
+"""The 2014 interviews: who was asked, who answered, and what they answered."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..data._loaders import load_municipalities, load_sample_2014
+from ._figures import Figures
+from .formatting import fmt_count_of, fmt_int, join_sv, shown, sv_sort_key
+
+__all__ = ["Interviews"]
+
+_GROUP_SV = {"fixed_large": "Fast vald (stor kommun)", "other_selected": "Övriga steg"}
+
+
+@dataclass(frozen=True)
+class Interviews:
+    """The municipalities asked in 2014 (``sample_2014.csv``) and the interview counts.
+
+    The counts are the rows of ``published_figures.csv`` on the 2014 interviews that have
+    both a count and a stated base, in the publication's order.
+    """
+
+    figures: Figures
+
+    @functools.cached_property
+    def asked(self) -> pd.DataFrame:
+        """One row per municipality asked, with county and population 2013."""
+        s = load_sample_2014(self.figures.data_dir)
+        m = load_municipalities(self.figures.data_dir).set_index("municipality_code")
+        return s.join(m[["county_name", "population_2013"]], on="municipality_code")
+
+    @functools.cached_property
+    def results(self) -> pd.DataFrame:
+        """The interview counts with their bases (a count whose base the text leaves open is left out)."""
+        f = self.figures.table
+        rows = f[(f.topic == "interview") & (f.period == "2014") & f["count"].notna() & f["base"].notna()]
+        return rows[~rows.index.duplicated()].reset_index()
+
+    @property
+    def interviewed(self) -> int:
+        """How many municipalities were interviewed (the base of the main results)."""
+        return int(self.figures.raw("method.interviewed", "count"))
+
+    @shown
+    def names(self, group: str) -> str:
+        """The municipalities of a publication group, as a Swedish list."""
+        known = sorted(set(self.asked.publication_group))
+        if group not in known:
+            raise ValueError(f"group ({group!r}) must be one of: {', '.join(known)}")
+        return join_sv(self.asked.loc[self.asked.publication_group == group, "municipality_name"])
+
+    @shown
+    def declined(self) -> str:
+        """The municipalities that were asked but not interviewed, as a Swedish list."""
+        return join_sv(self.asked.loc[~self.asked.interviewed.astype(bool), "municipality_name"])
+
+    def table_sample(self) -> pd.DataFrame:
+        """The municipalities asked: county, population 2013, group, interviewed."""
+        s = self.asked.sort_values(["publication_group", "municipality_name"], key=sv_sort_key)
+        return pd.DataFrame({
+            "Kommun": s.municipality_name.to_numpy(),
+            "Kommunkod": s.municipality_code.to_numpy(),
+            "Län": s.county_name.to_numpy(),
+            "Folkmängd 2013": [fmt_int(x) for x in s.population_2013],
+            "Grupp": [_GROUP_SV[g] for g in s.publication_group],
+            "Intervjuad": ["ja" if x else "nej (avböjde)" for x in s.interviewed],
+        })
+
+    def counts_of(self) -> list[str]:
+        """'16 av 29' for every result."""
+        return [fmt_count_of(int(c), int(b)) for c, b in zip(self.results["count"], self.results["base"])]

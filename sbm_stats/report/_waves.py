@@ -1,0 +1,77 @@
+"""The comparison of the waves 2008, 2011 and 2013/2014: one row per measure and wave."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ._figures import Figures
+from .formatting import fmt_count_of, fmt_int, fmt_num
+
+__all__ = ["Waves"]
+
+
+@dataclass(frozen=True)
+class Waves:
+    """The measures of ``wave_measures.csv`` with the figures they point to."""
+
+    figures: Figures
+
+    @functools.cached_property
+    def measures(self) -> pd.DataFrame:
+        """``wave_measures.csv`` with whole-number waves."""
+        from ..data._loaders import load_wave_measures
+
+        return load_wave_measures(self.figures.data_dir).assign(wave=lambda d: d.wave.astype(int))
+
+    @functools.cached_property
+    def records(self) -> pd.DataFrame:
+        """The long table of measures by wave that :func:`~sbm_stats.estimation.compare.wave_table` takes."""
+        w, f = self.measures, self.figures.table
+        ids = w.figure_id
+
+        def column(name: str) -> list:
+            return [f.loc[i, name] if pd.notna(i) else pd.NA for i in ids]
+
+        records = pd.DataFrame({
+            "measure": w.measure_id, "wave": w.wave,
+            "count": pd.array(column("count"), dtype="Int64"), "base": pd.array(column("base"), dtype="Int64"),
+            "value": pd.array(column("value"), dtype="Float64"),
+            "missing_reason": w.missing_reason,
+        })
+        # a figure published only in words has no number to compare: say so
+        verbal_only = records["count"].isna() & records["value"].isna() & records["missing_reason"].isna()
+        records.loc[verbal_only, "missing_reason"] = [
+            f"Anges bara i ord: '{f.loc[i, 'verbal']}'." for i in ids[verbal_only]]
+        return records
+
+    def _shown(self, figure_id) -> str:
+        if pd.isna(figure_id):
+            return "–"
+        fig = self.figures.table.loc[figure_id]
+        if pd.notna(fig["count"]) and pd.notna(fig["base"]):
+            return fmt_count_of(int(fig["count"]), int(fig["base"]))
+        if pd.notna(fig["count"]):
+            return fmt_int(fig["count"])
+        if pd.notna(fig["value"]):
+            return fmt_num(fig["value"])
+        return str(fig["verbal"])
+
+    def table(self) -> pd.DataFrame:
+        """The comparison table: one row per measure and wave, a reason for every gap."""
+        from ..estimation.compare import wave_table
+
+        table = wave_table(self.records).merge(
+            self.measures[["measure_id", "wave", "label_sv", "figure_id", "comparability_note"]],
+            left_on=["measure", "wave"], right_on=["measure_id", "wave"], how="left")
+        periods = self.figures.table["period"]
+        return pd.DataFrame({
+            "Mått": table.label_sv.to_numpy(),
+            "Våg": table.wave.astype(str).to_numpy(),
+            "Uppgift": [self._shown(i) for i in table.figure_id],
+            "Period": [periods.loc[i] if pd.notna(i) else "–" for i in table.figure_id],
+            "Anmärkning": [r.missing_reason if pd.notna(r.missing_reason) else (r.comparability_note or "")
+                           for r in table.itertuples()],
+        })
