@@ -282,6 +282,11 @@ class ValueRegistry:
         return self._tables[name]
 
     def _key(self, name: str) -> list[str]:
+        if ("key", name) not in self._tables:
+            self._tables[("key", name)] = self._read_key(name)
+        return self._tables[("key", name)]
+
+    def _read_key(self, name: str) -> list[str]:
         from ..data._loaders import load_datapackage
 
         package = load_datapackage(self.data_dir)
@@ -462,7 +467,9 @@ class ValueRegistry:
         known = self._values.get(value.id)
         if known is not None and known.claim is not None and value.claim is None:
             value = value.with_claim(known.claim, known.verdict or "")
-        if known is not None and known != value:
+        if known == value:
+            return known
+        if known is not None:
             raise ValueTraceError(
                 f"value {value.id!r}: two different values under one id ({known.formatted!r} from "
                 f"{_origin(known)}, and {value.formatted!r} from {_origin(value)})")

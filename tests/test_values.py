@@ -1,0 +1,376 @@
+"""Traced values: the model, a fixture rendered to HTML, Word and PDF, the values file, the
+diff command, the coverage count and the bad inputs.
+
+Expected numbers come from the data package's rows (``data/published_figures.csv``: the
+publication's 11 270 and 16 386 flats, 16 of 29 municipalities; ``data/municipalities.csv``:
+SCB's population 2013 of Upplands Väsby 41 449 and Vallentuna 31 616) and from hand
+computation shown beside them; none is copied from a rendered file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pypdf
+import pytest
+
+import sbm_stats.cli as cli
+from sbm_stats.render import RenderError, number_coverage, render
+from sbm_stats.report import fmt_int, fmt_pct
+from sbm_stats.report.values import (
+    VALUES_COLUMNS,
+    ValueRegistry,
+    ValueTraceError,
+    diff_values,
+    figure_values,
+    read_values_file,
+    traced_table,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "qmd"
+NBSP = "\u00a0"
+FLATS_2013 = "published_figures:bme.flats_2013:value"
+FLATS_2008 = "published_figures:bme.flats_2008:value"
+
+
+# ----------------------------------------------------------------------------- the model
+
+@pytest.fixture
+def reg() -> ValueRegistry:
+    return ValueRegistry()
+
+
+def test_read_carries_row_source_and_text(reg):
+    value = reg.read("published_figures", "bme.flats_2013", "value", fmt=fmt_int)
+    assert (value.id, value.raw, value.formatted) == (FLATS_2013, 16386, f"16{NBSP}386")
+    assert (value.table, value.row, value.column) == ("published_figures", "bme.flats_2013", "value")
+    assert value.source.id == "socstyr_2015"
+    assert value.source.section == "Den sekundära bostadsmarknaden fortsätter att öka / Boverkets resultat"
+    assert value.source.url is None  # sources.csv gives the publication no URL
+
+
+def test_external_source_has_its_url(reg):
+    value = reg.read("published_figures", "ext.bme_flats_2013_archileaks", "value")
+    assert value.source.url == "http://archileaks.se/wiki/sekundara_bostadsmarknaden/"
+    assert value.source.section is None
+
+
+def test_table_level_source_when_rows_have_none(reg):
+    # datapackage.json lists the municipalities table's sources for the whole table
+    value = reg.read("municipalities", "0114", "population_2013", fmt=fmt_int)
+    assert value.formatted == f"41{NBSP}449"
+    assert value.source.id == "scb_municipality_codes scb_be0101n1"
+
+
+def test_derived_value_shows_its_computation(reg):
+    after = reg.read("published_figures", "bme.flats_2013", "value", fmt=fmt_int)
+    before = reg.read("published_figures", "bme.flats_2008", "value", fmt=fmt_int)
+    # 16 386 / 11 270 - 1 = 0.45395 -> 45,4 %
+    growth = reg.derive("bme.growth", after.raw / before.raw - 1, "{after} / {before} − 1",
+                        inputs={"after": after, "before": before}, fmt=lambda x: fmt_pct(x, decimals=1))
+    assert growth.computation.text == f"16{NBSP}386 / 11{NBSP}270 − 1 = 45,4{NBSP}%"
+    assert growth.computation.input_ids == (FLATS_2013, FLATS_2008)
+    md = growth._repr_markdown_()
+    assert md.startswith(f"[45,4{NBSP}%]{{.sbm-value data-value-id=\"bme.growth\"")
+    assert '\\"id\\":\\"' + FLATS_2013 in md  # the inputs travel with the value
+
+
+def test_claim_links_the_audit_verdict(reg):
+    from sbm_stats.audit import audit
+
+    verdicts = {c.id: c.verdict for c in audit().claims}
+    value = reg.read("published_figures", "res.forced_moves", "count")
+    linked = reg.claimed(value, "res.forced_moves")
+    assert (linked.claim, linked.verdict) == ("res.forced_moves", verdicts["res.forced_moves"])
+    assert reg[value.id].claim == "res.forced_moves"
+    with pytest.raises(ValueTraceError, match="'no.claim' does not exist"):
+        reg.claimed(value, "no.claim")
+
+
+def test_reading_the_same_cell_twice_is_one_value(reg):
+    a = reg.read("published_figures", "res.forced_moves", "count")
+    assert reg.read("published_figures", "res.forced_moves", "count") is a
+    assert len(reg) == 1
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda r: r.read("published_figures", "no.such_row", "value"),
+     r"value 'published_figures:no.such_row:value': the row 'no.such_row' does not exist in the table "
+     r"published_figures \(key figure_id\)"),
+    (lambda r: r.read("published_figures", "res.forced_moves", "nope"),
+     r"the column 'nope' does not exist in the table published_figures \(columns: figure_id, "),
+    (lambda r: r.read("no_table", "x", "y"), r"table \('no_table'\) must be one of 'sources', "),
+    (lambda r: r.read("published_figures", "bme.flats_2013", "count"),
+     r"row 'bme.flats_2013' has no value in the column 'count'"),
+    (lambda r: r.read("wave_measures", "bme_municipalities", "figure_id"),
+     r"has the key \(measure_id, wave\); row \('bme_municipalities'\) must give 2 value\(s\)"),
+    (lambda r: r.derive("x", 1, "{a} / {b}", inputs={"a": r.read("published_figures", "res.forced_moves",
+                                                                     "count")}),
+     r"value 'x': the computation '\{a\} / \{b\}' names the unknown input\(s\) 'b' \(given: 'a'\)"),
+    (lambda r: r.derive("x", 1, "{a}", inputs={"a": ValueRegistry().read("published_figures",
+                                                                          "res.forced_moves", "count")}),
+     r"value 'x': the input 'a' \('published_figures:res.forced_moves:count'\) is not a value of this registry"),
+    (lambda r: r.read("published_figures", "res.forced_moves", "count", id="n") and
+     r.read("published_figures", "res.forced_moves", "base", id="n"),
+     r"value 'n': two different values under one id \('16' from published_figures, row 'res.forced_moves', "
+     r"column 'count', and '29' from published_figures, row 'res.forced_moves', column 'base'\)"),
+    (lambda r: r.read("published_figures", "res.forced_moves", "count", id="has space"),
+     r"id \('has space'\) must start with a letter or digit"),
+])
+def test_bad_values_are_refused_with_id_and_what_is_missing(reg, call, message):
+    with pytest.raises(ValueTraceError, match=message):
+        call(reg)
+
+
+def test_traced_table_and_figure_values(reg):
+    population = reg.column("municipalities", "population_2013", rows=["0114", "0115"], fmt=fmt_int)
+    assert [v.formatted for v in population] == [f"41{NBSP}449", f"31{NBSP}616"]
+    table = traced_table(pd.DataFrame({"Kommun": ["Upplands Väsby", "Vallentuna"], "Invånare": list(population)}),
+                         index=False)
+    lines = table.splitlines()
+    assert lines[:2] == ["| Kommun | Invånare |", "|---|---|"]
+    assert lines[2].startswith(f"| Upplands Väsby | [41{NBSP}449]{{.sbm-value data-value-id=\"municipalities:0114:")
+    listed = figure_values({"2008": reg.read("published_figures", "bme.flats_2008", "value", fmt=fmt_int)})
+    assert listed.startswith(f"Värden i figuren: 2008 [11{NBSP}270]{{.sbm-value ")
+
+
+# ----------------------------------------------------------------------------- a rendered fixture
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("values") / "out"
+    result = render(FIXTURES / "varden.qmd", to="html,docx,pdf", out_dir=out, engine="builtin", quiet=True,
+                    cache=False)
+    return result
+
+
+# The fixture shows ten traced values: 11 270, 16 386, 45,4 %, 16, 29, 55 % in the prose,
+# 41 449 and 31 616 in the table, and 11 270 and 16 386 again under the figure.
+SHOWN = 10
+IDS = [FLATS_2008, FLATS_2013, "bme.growth", "published_figures:res.forced_moves:count",
+       "published_figures:res.forced_moves:base", "res.forced_moves_share",
+       "municipalities:0114:population_2013", "municipalities:0115:population_2013"]
+
+
+def test_html_numbers_are_buttons_with_a_note(rendered):
+    html = rendered.output("html").read_text(encoding="utf-8")
+    buttons = re.findall(r'<button type="button" class="sbm-value" popovertarget="([^"]+)"', html)
+    assert len(buttons) == SHOWN
+    for target in buttons:
+        assert f'<span popover id="{target}" class="sbm-value-note" role="note">' in html
+    assert "<script" not in html  # no script: the popover attribute does the work
+    # every link to the appendix lands on an entry
+    anchors = set(re.findall(r'href="#(varde-[^"]+)"', html))
+    assert anchors == {f"varde-{i}" for i in IDS}
+    for anchor in anchors:
+        assert f'id="{anchor}"' in html
+    # the appendix is where the document put it: after the table, in #sifferforteckning
+    assert html.index('id="sifferforteckning"') > html.index('id="tbl-befolkning"')
+    assert "Sifferförteckning" in html
+    # the growth's note: computation and verdict in Swedish
+    assert f"16{NBSP}386 / 11{NBSP}270 − 1 = 45,4{NBSP}%" in html
+    assert "bme.growth_flats_publication, granskningens utfall: stämmer" in html
+
+
+def test_values_file_lists_every_value_where_it_appears(rendered):
+    assert rendered.values_file == rendered.output("html").parent / "varden.values.csv"
+    with rendered.values_file.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert tuple(rows[0]) == VALUES_COLUMNS
+    by_id = {r["id"]: r for r in rows}
+    assert list(by_id) == IDS
+    assert by_id[FLATS_2013]["section"] == "1 Boverkets kartläggning; 1.1 Påtvingade flyttningar"
+    assert by_id["bme.growth"]["inputs"] == f"{FLATS_2013} {FLATS_2008}"
+    assert by_id["bme.growth"]["claim"] == "bme.growth_flats_publication"
+    assert by_id["res.forced_moves_share"]["computation"] == f"16 / 29 = 55{NBSP}%"  # 16/29 = 0.5517
+    assert by_id["municipalities:0115:population_2013"]["raw"] == "31616"
+
+
+def test_word_numbers_link_to_their_entries(rendered):
+    with zipfile.ZipFile(rendered.output("docx")) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    links = re.findall(r'<w:hyperlink w:anchor="(varde_\d+)"', xml)
+    bookmarks = set(re.findall(r'<w:bookmarkStart w:id="\d+" w:name="(varde_\d+)"', xml))
+    assert len([a for a in links]) >= SHOWN
+    assert set(links) <= bookmarks and len(bookmarks) == len(IDS)
+
+
+def test_pdf_numbers_link_inside_the_document(rendered):
+    reader = pypdf.PdfReader(rendered.output("pdf"))
+    internal = 0
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            action = annot.get("/A")
+            if "/Dest" in annot or (action is not None and action.get_object().get("/S") == "/GoTo"):
+                internal += 1
+    # each shown number links to its entry; the appendix links each input of 45,4 % and 55 %
+    assert internal >= SHOWN + 4
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Sifferförteckning" in text
+
+
+# ----------------------------------------------------------------------------- coverage
+
+def test_fully_traced_fixture_has_no_untraced_number(rendered):
+    coverage = number_coverage(rendered.output("html").read_text(encoding="utf-8"))
+    assert coverage.traced == SHOWN
+    assert coverage.ok, str(coverage)
+
+
+def test_coverage_finds_the_untraced_number(tmp_path):
+    result = render(FIXTURES / "varden_lucka.qmd", to="html", out_dir=tmp_path, engine="builtin", quiet=True)
+    coverage = number_coverage(result.output("html").read_text(encoding="utf-8"))
+    # varden_lucka.qmd writes "en ökning med 45,4 procent" by hand
+    assert [u.text for u in coverage.untraced] == ["45,4"]
+    assert "ökning med 45,4 procent" in coverage.untraced[0].context
+    assert coverage.traced == SHOWN - 1
+
+
+@pytest.mark.parametrize("body, untraced", [
+    ("<p>Åren 2008–2013 och år 2014.</p>", []),                       # years
+    ("<p>Den 1 mars 2015 och 2015-03-01.</p>", []),                  # dates
+    ('<h2><span class="header-section-number">2.1</span> Urval</h2>', []),
+    ("<p>Se avsnitt 2.1 och kapitel 3.</p>", []),                     # section numbers in prose
+    ("<p>Boverket [14] och [1]-[20].</p>", []),                       # reference numbers
+    ('<p>Se <a href="#fig-a">Figur 3</a>.</p><table><caption>Tabell 2: x</caption></table>', []),
+    ("<p><code>x = 42</code></p><pre>17</pre>", []),                   # code
+    (f"<p>Det var 1{NBSP}234,5 lägenheter och −3 procent.</p>", [f"1{NBSP}234,5", "−3"]),
+    ("<table><tr><td>Malmö</td><td>12</td></tr></table>", ["12"]),
+    ("<p>Åtta kommuner, 25 % av dem, och 1900-talet.</p>", ["25"]),
+    ('<p><span class="sbm-value">12</span> och 13</p>', ["13"]),       # Quarto's span, no filter
+])
+def test_coverage_exclusions(body, untraced):
+    coverage = number_coverage(f"<html><body><main>{body}</main></body></html>")
+    assert [u.text for u in coverage.untraced] == untraced
+
+
+# ----------------------------------------------------------------------------- diff
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=VALUES_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _run(args: list[str], monkeypatch) -> tuple[int, str, str]:
+    # sbm_stats/cli/__init__.py lists the command modules; add ours if it is not there yet
+    monkeypatch.setattr(cli, "COMMAND_MODULES", tuple(dict.fromkeys((*cli.COMMAND_MODULES,
+                                                                     "sbm_stats.cli._values"))))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(args)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_diff_after_a_data_correction(rendered, tmp_path, monkeypatch):
+    old = rendered.values_file
+    rows = list(csv.DictReader(old.open(encoding="utf-8", newline="")))
+    for row in rows:  # a correction of the 2013 count: 16 386 -> 16 400; growth 16400/11270 - 1 = 45,5 %
+        if row["id"] == FLATS_2013:
+            row.update(raw="16400", formatted=f"16{NBSP}400")
+        if row["id"] == "bme.growth":
+            row.update(raw=str(16400 / 11270 - 1), formatted=f"45,5{NBSP}%")
+    new = _write(tmp_path / "new.values.csv", rows)
+    code, out, _ = _run(["values", "diff", str(old), str(new)], monkeypatch)
+    assert code == 1
+    assert f"changed  bme.growth (i 1 Boverkets kartläggning): 45,4{NBSP}% -> 45,5{NBSP}%; why: " \
+           f"{FLATS_2013}: published_figures, row bme.flats_2013, column value: 16386 -> 16400" in out
+    assert f"changed  {FLATS_2013} (i 1 Boverkets kartläggning; 1.1 Påtvingade flyttningar)" in out
+    assert out.strip().endswith("2 of 8 values differ")
+    assert _run(["values", "diff", str(old), str(old)], monkeypatch)[:2] == (0, "no number changed (8 values "
+                                                                               "compared)\n")
+
+
+def test_diff_added_and_removed():
+    row = dict.fromkeys(VALUES_COLUMNS, "")
+    a = {"x": {**row, "id": "x", "raw": "1", "formatted": "1", "section": "1 A"}}
+    b = {"y": {**row, "id": "y", "raw": "2", "formatted": "2", "section": "2 B"}}
+    assert [str(c) for c in diff_values(a, b).changes] == ["removed  x (i 1 A): 1", "added    y (i 2 B): 2"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("id,raw\nx,1\n", r"line 1: not a values file: the column\(s\) section, formatted, "),
+    (",".join(VALUES_COLUMNS) + "\n" + "x" + "," * 12 + "\n" + "x" + "," * 12 + "\n",
+     r"line 3: the id 'x' is listed twice"),
+    (b"\xff\xfe", r"cannot be read as a values file"),
+])
+def test_diff_bad_files(tmp_path, monkeypatch, content, message):
+    bad = tmp_path / "bad.values.csv"
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ValueTraceError, match=message):
+        read_values_file(bad)
+    code, out, err = _run(["values", "diff", str(bad), str(bad)], monkeypatch)
+    assert code == 2 and str(bad) in err and "Traceback" not in err
+
+
+def test_diff_missing_file(tmp_path, monkeypatch):
+    code, _, err = _run(["values", "diff", str(tmp_path / "no.csv"), str(tmp_path / "no.csv")], monkeypatch)
+    assert code == 2 and "no.csv: cannot be read as a values file (No such file or directory)" in err
+
+
+# ----------------------------------------------------------------------------- bad input in a render
+
+BAD_SETUP = """---
+title: Fel
+lang: sv
+---
+
+```{{python}}
+#| label: varden
+from sbm_stats.report.values import ValueRegistry
+reg = ValueRegistry()
+a = reg.read("published_figures", "res.forced_moves", "count")
+{line}
+```
+
+Talet är `{{python}} a`.
+"""
+
+
+@pytest.mark.parametrize("line, message", [
+    ('b = reg.read("published_figures", "res.no_row", "count")',
+     "value 'published_figures:res.no_row:count': the row 'res.no_row' does not exist"),
+    ('b = reg.derive("andel", 0.5, "{a} / {bas}", inputs={"a": a})',
+     "value 'andel': the computation '{a} / {bas}' names the unknown input(s) 'bas'"),
+    ('b = reg.read("published_figures", "res.forced_moves", "base", id=a.id)',
+     "value 'published_figures:res.forced_moves:count': two different values under one id"),
+])
+def test_render_fails_with_the_value_and_the_chunk(tmp_path, line, message):
+    doc = tmp_path / "doc" / "fel.qmd"
+    doc.parent.mkdir()
+    doc.write_text(BAD_SETUP.format(line=line), encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(RenderError) as info:
+        render(doc, to="html", out_dir=out, engine="builtin", quiet=True, cache=False)
+    text = str(info.value)
+    assert message in text
+    assert "varden" in text and "line 6" in text  # the chunk's label and its line in the .qmd
+    assert not out.exists()
+    assert sorted(p.name for p in doc.parent.iterdir()) == ["fel.qmd"]
+
+
+def test_two_spans_with_one_id_fail_in_the_filter(tmp_path):
+    # no kernel: the spans are written by hand, as two registries would write them
+    doc = tmp_path / "spann.qmd"
+    doc.write_text("---\ntitle: Spann\nlang: sv\n---\n\nFörst [12]{.sbm-value data-value-id=\"x\" data-raw=\"12\"}.\n\n"
+                   "Sedan [13]{.sbm-value data-value-id=\"x\" data-raw=\"13\"}.\n", encoding="utf-8")
+    with pytest.raises(RenderError, match=r"two different values under one id:\n  - 'x' \(line 6\): raw '12' and '13'"):
+        render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_document_without_values_writes_no_values_file(tmp_path):
+    shutil.copy(FIXTURES / "utan_kod.qmd", tmp_path / "utan_kod.qmd")
+    result = render(tmp_path / "utan_kod.qmd", to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    assert result.values_file is None
+    assert "Sifferförteckning" not in result.output("html").read_text(encoding="utf-8")
