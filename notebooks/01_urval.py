@@ -16,15 +16,17 @@
 # %% [markdown]
 # # Urvalet 2014, kört om
 #
-# Designen i `data/design/2014.yaml` tillämpas på en ram med landets 290 kommuner. Utan
+# Designen i datapaketets designfil (`data/design/2014.yaml` i det medföljande) tillämpas på en ram med landets 290 kommuner. Utan
 # annan ram används den **syntetiska** demonstrationsramen: verkliga kommuner och
 # folkmängder, men påhittade uppgifter från Kronofogden och BME. Allt som görs av den är
 # märkt som syntetiskt.
 #
-# Parametrar: `frame_path` (en egen ram som CSV eller Excel; tom = den syntetiska),
-# `seed` (fröet till de permanenta slumptalen) och `replicates` (Monte Carlo-upprepningar).
+# Parametrar: `data_dir` (datapaketet för en våg; tomt = det medföljande), `frame_path`
+# (en egen ram som CSV eller Excel; tom = den syntetiska), `seed` (fröet till de
+# permanenta slumptalen) och `replicates` (Monte Carlo-upprepningar).
 
 # %% tags=["parameters"]
+data_dir = ""
 frame_path = ""
 seed = 2014
 replicates = 100_000
@@ -32,11 +34,9 @@ replicates = 100_000
 # %%
 from IPython.display import Markdown
 
-from sbm_stats.report import plots
+from sbm_stats.report import Report, plots
 from sbm_stats.sampling import (
     compare_designs,
-    default_design_path,
-    demo_frame,
     design_sensitivity,
     design_variant,
     inclusion_probabilities,
@@ -47,8 +47,9 @@ from sbm_stats.sampling import (
     select_sample,
 )
 
-design = load_design()
-frame = load_frame(frame_path) if frame_path else demo_frame()
+annex = Report.load(data_dir=data_dir, seed=seed).design  # the data package's design file
+design = annex.design
+frame = load_frame(frame_path) if frame_path else annex.frame
 print("Ram:", frame.attrs.get("source_file", frame_path), "| syntetisk:", frame.attrs.get("synthetic"))
 
 # %% [markdown]
@@ -79,7 +80,7 @@ Markdown(sample.protocol(published_check=published_sample_check(frame, design)))
 # %%
 probs = inclusion_probabilities(frame, design, replicates=replicates, seed=seed)
 print("största |Monte Carlo − exakt| / standardfel:", round(probs.max_abs_z(), 2))
-table = probability_table(probs)
+table = probability_table(probs, data_dir=annex.data_dir)
 table.sort_values("probability", ascending=False).head(40)
 
 # %%
@@ -115,7 +116,7 @@ sensitivity.to_frame().sort_values("probability_range", ascending=False).head(20
 # %%
 variants = {
     "standard (nästa i tur, 8 + 7)": design,
-    "hoppa över redan vald (10 + 9)": load_design(default_design_path().with_name("2014_skip.yaml")),
+    "hoppa över redan vald (10 + 9)": load_design(annex.data_dir / "design" / "2014_skip.yaml"),
     "Kronofogdens variabler i omvänd ordning": design_variant(design, choose={"a9_pick_order": "variables_reversed"}),
 }
 sens = compare_designs(frame, variants, sample_seed=seed)

@@ -22,23 +22,23 @@
 # inte är; de beskriver slumpliknande osäkerhet under det antagandet.
 
 # %% tags=["parameters"]
+data_dir = ""
 confidence_level = 0.95
 replicates = 20_000
 seed = 2014
 
 # %%
-from sbm_stats.report import plots
 from sbm_stats.estimation.coverage import exact_coverage, simulated_coverage
-from sbm_stats.report import Report
+from sbm_stats.report import Report, plots
 
-R = Report.load(confidence_level=confidence_level)
-nobs = R.nobs  # the interviewed municipalities
+intervals = Report.load(data_dir=data_dir, confidence_level=confidence_level).intervals
+nobs = intervals.interviews.interviewed  # the interviewed municipalities
 
 # %% [markdown]
 # ## Alla resultat, alla metoder
 
 # %%
-R.table_all_methods()
+intervals.table_all_methods()
 
 # %% [markdown]
 # ## Vad ändlighetskorrektionen ändrar
@@ -53,10 +53,10 @@ R.table_all_methods()
 # kommuner där barnfamiljer fått flytta) är populationens storlek okänd.
 
 # %%
-R.table_fpc_effect()
+intervals.table_fpc_effect()
 
 # %%
-R.table_interval_methods("res.forced_moves")
+intervals.table_methods("res.forced_moves")
 
 # %% [markdown]
 # ## Täckningsgrad vid n = 29
@@ -85,4 +85,4 @@ sim.to_frame().merge(exact.to_frame(), on=["method", "p"], suffixes=("_simulerad
 # räknas täckningen för intervallen med korrektion under den modellen.
 
 # %%
-exact_coverage(nobs, confidence_level=confidence_level, population_size=R.population_size).summary()
+exact_coverage(nobs, confidence_level=confidence_level, population_size=intervals.population_size).summary()

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -21,10 +23,10 @@
 data_dir = ""
 
 # %%
-from sbm_stats.data import load_wave_measures
 from sbm_stats.report import Report
 
-R = Report.load(data_dir=data_dir or None)
+R = Report.load(data_dir=data_dir)
+figures, waves = R.figures, R.waves
 
 # %% [markdown]
 # ## Tabellen över vågor
@@ -33,7 +35,7 @@ R = Report.load(data_dir=data_dir or None)
 # raden tas bort.
 
 # %%
-R.table_waves()
+waves.table()
 
 # %% [markdown]
 # ## Boverkets totalräkningar
@@ -42,7 +44,7 @@ R.table_waves()
 # förändring i en totalräkning: den har ingen urvalsosäkerhet.
 
 # %%
-R.change("bme.flats_2008", "bme.flats_2013").to_frame()
+figures.change("bme.flats_2008", "bme.flats_2013").to_frame()
 
 # %% [markdown]
 # Samma förändring med Boverkets egen sammanfattning för 2008 ger en annan
@@ -50,11 +52,12 @@ R.change("bme.flats_2008", "bme.flats_2013").to_frame()
 # läsart som stämmer med publikationens 45 procent.
 
 # %%
-R.figures.loc[["bme.flats_2008", "ext.bme_flats_2008_boverket", "bme.flats_2013", "ext.bme_flats_2013_boverket"],
+figures.table.loc[["bme.flats_2008", "ext.bme_flats_2008_boverket", "bme.flats_2013", "ext.bme_flats_2013_boverket"],
               ["period", "value", "source_id", "note"]]
 
 # %%
-R.growth("bme.flats_2008", "bme.flats_2013", decimals=1), R.growth("ext.bme_flats_2008_boverket", "bme.flats_2013", decimals=1)
+(figures.growth("bme.flats_2008", "bme.flats_2013", decimals=1),
+ figures.growth("ext.bme_flats_2008_boverket", "bme.flats_2013", decimals=1))
 
 # %% [markdown]
 # ## Vad som inte kan jämföras
@@ -65,4 +68,4 @@ R.growth("bme.flats_2008", "bme.flats_2013", decimals=1), R.growth("ext.bme_flat
 # hushåll, och definitionen förtydligades mellan 2005 och 2011.
 
 # %%
-load_wave_measures(R.data_dir)[["measure_id", "wave", "missing_reason", "comparability_note"]]
+waves.measures[["measure_id", "wave", "missing_reason", "comparability_note"]]

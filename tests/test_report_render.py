@@ -25,8 +25,7 @@ WORDS_UP_TO = 12
 def rendered(tmp_path_factory, repo_root):
     first = tmp_path_factory.mktemp("first")
     second = tmp_path_factory.mktemp("second")
-    kwargs = dict(to=("html", "pdf", "docx"), cache=False, quiet=True, params={"replicates": 2000},
-                  engine="builtin")
+    kwargs = dict(to=("html", "pdf", "docx"), cache=False, quiet=True, engine="builtin")
     render(repo_root / "report.qmd", out_dir=first, **kwargs)
     render(repo_root / "report.qmd", out_dir=second, **kwargs)
     return first, second
@@ -75,6 +74,16 @@ def test_the_audit_table_and_the_conflict_are_shown(rendered):
     assert "11 270" in text and "11 700" in text
     # the synthetic annex says so
     assert "SYNTETISKA DATA" in text
+
+
+def test_uncertainty_is_shown_without_overclaiming(rendered):
+    """Issue 12: no finite-population column in the results table, small bases marked, the
+    correction in the annex with its warning, exact inclusion probabilities."""
+    text = _text(rendered[0] / "report.html")
+    assert "KI, N = 290" not in text
+    assert "liten bas" in text
+    assert "(1 − n/N) p(1 − p)/(n − 1)" in text
+    assert "Monte Carlo" not in text and "exakt inklusionssannolikhet" in text
 
 
 def test_pdf_and_docx_hold_the_text(rendered):

@@ -147,7 +147,7 @@ def test_inclusion_probabilities_are_exact(R):
     # the expected sample size is the design's total: the probabilities sum to 30
     assert p.probability.sum() == pytest.approx(30, abs=1e-9)
     # the takeover list's range, as the design file's comment gives it (0.041 to 0.086)
-    assert R.design.list_probabilities("bme_takeover") == "0,041–0,086"
+    assert R.design.list_probabilities("bme_takeover") == "0,041 och 0,086"
 
 
 def test_sensitivity_tables(R):

@@ -298,7 +298,7 @@ class DesignAnnex:
 
     @shown
     def list_probabilities(self, stage_id: str) -> str:
-        """The range of the exact inclusion probabilities within a random stage's list: '0,041–0,086'.
+        """The lowest and highest exact inclusion probability within a random stage's list: '0,041 och 0,086'.
 
         SYNTHETIC frame: the range illustrates the design, it does not describe 2014.
         """
@@ -308,7 +308,7 @@ class DesignAnnex:
         on_list = set(self.frame.municipality_code[stage.eligible.evaluate(self.frame)])
         p = self.probabilities.loc[self.probabilities.municipality_code.isin(on_list), "probability"]
         p = p[p < 1]  # those a fixed or Kronofogden stage takes are not drawn from the list
-        return f"{fmt_num(p.min(), decimals=3)}–{fmt_num(p.max(), decimals=3)}"
+        return f"{fmt_num(p.min(), decimals=3)} och {fmt_num(p.max(), decimals=3)}"
 
     # ------------------------------------------------------------------ the published sample
 
