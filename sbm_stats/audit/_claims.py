@@ -205,8 +205,9 @@ def _read_claims(path: str | Path | None, package: DataPackage) -> tuple[list[di
         raise DataValidationError([Problem(name, None, "wave", _short(wave), "the wave of the claims, e.g. 2014")])
     mixed = file_wave_problem(package, file, wave, "a claims registry")
     if mixed is not None:
-        raise DataValidationError([mixed, Problem(name, None, "wave", wave, f"the data package's wave {package.wave}")],
-                                  summary=f"{name}: claims of wave {wave} with the data package of wave {package.wave}")
+        raise DataValidationError([Problem(name, None, "wave", wave, f"the data package's wave {package.wave} "
+                                           f"({mixed.file}, entry {mixed.column!r}): the waves must not be mixed")],
+                                  summary=f"{name}: claims of another wave")
     figures = set(package.table("published_figures").figure_id)
     verbal = package.table("verbal_quantities")
     tables = {res["name"]: [f["name"] for f in res["schema"]["fields"]]

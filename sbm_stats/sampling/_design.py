@@ -394,8 +394,8 @@ def load_design(path: str | Path | None = None, *, package: DataPackage | str | 
 def _check_wave(spec: dict, path: Path, package: DataPackage) -> None:
     problem = file_wave_problem(package, path, spec.get("wave"), "a design file")
     if problem is not None:
-        raise DesignError(f"{path}: the design is for wave {spec['wave']}, the data package {package.display_root} "
-                          f"is wave {package.wave}: {problem}")
+        raise DesignError(f"{path}: the design is for wave {spec['wave']} but the data package is wave "
+                          f"{package.wave} ({problem.file}, entry {problem.column!r}): the waves must not be mixed")
 
 
 def _read_spec(path: Path) -> tuple[dict, bytes]:
