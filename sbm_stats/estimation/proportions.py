@@ -17,13 +17,13 @@ interviews: the 29 municipalities are not a simple random sample.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ._hypergeom import hypergeometric_interval
 from .._validate import (
@@ -194,8 +194,28 @@ def _validated_counts(
 
 
 def _z(tail: float) -> float:
-    """The standard normal quantile with ``tail`` above it (``scipy.stats.norm.isf``)."""
-    return float(-special.ndtri(tail))
+    """The standard normal quantile with ``tail`` above it (``scipy.stats.norm.isf``).
+
+    The standard library's ``NormalDist.inv_cdf`` (Wichura's AS 241, accurate to about
+    1e-16), so that the normal-theory intervals need no scipy import (about half a second).
+
+    >>> round(_z(0.025), 12)
+    1.959963984540
+    """
+    return -NormalDist().inv_cdf(tail)
+
+
+def _special():
+    """``scipy.special``, imported when a method needs a beta or t quantile."""
+    from scipy import special
+
+    return special
+
+
+def _expit(x: Any) -> Any:
+    """The logistic function 1 / (1 + exp(-x)), without overflow warnings at the extremes."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
 def _closed_form_interval(count: Any, nobs: Any, alpha: float, method: str) -> tuple[Any, Any]:
@@ -226,10 +246,12 @@ def _closed_form_interval(count: Any, nobs: Any, alpha: float, method: str) -> t
                 half = z * np.sqrt(centre * (1.0 - centre) / n_c)
             return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
         if method == "clopper-pearson":
+            special = _special()
             low = np.where(q == 0, 0.0, special.betaincinv(count, nobs - count + 1, tail))
             high = np.where(q == 1, 1.0, special.betainccinv(count + 1, nobs - count, tail))
             return low, high
         if method == "jeffreys":
+            special = _special()
             return (special.betaincinv(count + 0.5, nobs - count + 0.5, tail),
                     special.betainccinv(count + 0.5, nobs - count + 0.5, tail))
     raise ValueError(f"method ({method!r}) has no closed form here")  # pragma: no cover
@@ -247,8 +269,8 @@ def _logit_interval(count: Any, nobs: Any, alpha: float) -> tuple[np.ndarray, np
         rest = nobs - count
         centre = np.log(count) - np.log(rest)
         half = z * np.sqrt(nobs / (count * rest))
-        low = special.expit(centre - half)
-        high = special.expit(centre + half)
+        low = _expit(centre - half)
+        high = _expit(centre + half)
         edge = (alpha / 2.0) ** (1.0 / nobs)
     zero = count == 0
     full = rest == 0
@@ -860,17 +882,17 @@ def weighted_proportion(
             "for a t quantile; give df as a positive number, or None for the normal quantile"
         )
     else:
-        crit = float(-special.stdtrit(used_df, (1 - level) / 2))
+        crit = float(-_special().stdtrit(used_df, (1 - level) / 2))
     if se == 0.0:
         low = high = estimate
     elif method == "wald":
         low = float(np.clip(estimate - crit * se, 0.0, 1.0))
         high = float(np.clip(estimate + crit * se, 0.0, 1.0))
     else:  # logit; 0 < estimate < 1 here since se > 0
-        centre = float(special.logit(estimate))
+        centre = math.log(estimate / (1 - estimate))
         half = crit * se / (estimate * (1 - estimate))
-        low = float(special.expit(centre - half))
-        high = float(special.expit(centre + half))
+        low = float(_expit(centre - half))
+        high = float(_expit(centre + half))
     yy.flags.writeable = False
     w.flags.writeable = False
     if strata_arr is not None:
