@@ -1,7 +1,7 @@
 """The bad-input corpus: every bad, hostile or unlucky input ends in one clear message.
 
-One table of cases for ``sbm-stats data check``, ``sbm-stats audit`` and the frame-reading
-part of ``sbm-stats sample``. Each case asserts
+One table of cases for ``sbm-stats data check``, ``sbm-stats audit``, the frame-reading
+part of ``sbm-stats sample`` and the wave entries of a data package's descriptor. Each case asserts
 
 * the exit status (2 for bad input or a refused file, 1 where ``data check`` reports the
   problems of the tables it checked),
@@ -219,6 +219,74 @@ DATA_CASES = [
 ]
 
 
+# ------------------------------------------------------- wave entries of the descriptor
+# A package whose descriptor lacks the wave's design or claims, names a file that does not
+# exist, or mixes waves: one error naming the descriptor entry (exit 2), nothing written.
+
+
+def _no_designs(p: dict) -> None:
+    p["designs"] = [d for d in p["designs"] if "variant_of" in d]
+
+
+def _no_claims(p: dict) -> None:
+    del p["audit"]["claims"]
+
+
+def _design_nowhere(p: dict) -> None:
+    p["designs"][0]["path"] = "design/2099.yaml"
+
+
+def _design_of_2011(p: dict) -> None:
+    p["designs"][1]["wave"] = "2011"
+
+
+def _file_wave(name: str, wave: str) -> Callable[[Env], None]:
+    def setup(e: Env) -> None:
+        path = e.data / name
+        path.write_text(path.read_text(encoding="utf-8").replace('wave: "2014"', f'wave: "{wave}"', 1),
+                        encoding="utf-8")
+    return setup
+
+
+_DESCRIPTOR = "datapackage.json"
+WAVE_CASES = [
+    Case("wave-without-its-design", lambda e: ["data", "check", "--data-dir", str(e.data)], 2,
+         # the one design left is a variant: the wave has no design of its own
+         lambda e: (f"{e.data / _DESCRIPTOR}, column 'designs': value '0 designs without variant_of': "
+                    "expected exactly one design of the wave 2014 without variant_of"),
+         setup=lambda e: _package(e, _no_designs)),
+    Case("wave-without-its-claims", lambda e: ["audit", "--data-dir", str(e.data), "--out", str(e.out / "a.csv")], 2,
+         lambda e: f"{e.data / _DESCRIPTOR}, column 'audit.claims': expected the claims registry of the wave 2014",
+         setup=lambda e: _package(e, _no_claims), watch_out=True),
+    Case("wave-design-file-missing",
+         lambda e: ["sample", "--data-dir", str(e.data), "--seed", "1", "--out", str(e.out)], 2,
+         lambda e: (f"{e.data / _DESCRIPTOR}, column 'designs[0].path': value 'design/2099.yaml': expected the "
+                    "path of an existing file: a design file"),
+         setup=lambda e: _package(e, _design_nowhere), watch_out=True),
+    Case("wave-claims-file-missing", lambda e: ["audit", "--data-dir", str(e.data), "--out", str(e.out / "a.csv")], 2,
+         lambda e: (f"{e.data / _DESCRIPTOR}, column 'audit.claims': value 'audit/claims_2014.yaml': expected "
+                    "the path of an existing file: the claims registry"),
+         setup=lambda e: (e.data / "audit" / "claims_2014.yaml").unlink(), watch_out=True),
+    Case("wave-mixed-in-the-descriptor", lambda e: ["data", "check", "--data-dir", str(e.data)], 2,
+         lambda e: (f"{e.data / _DESCRIPTOR}, column 'designs[1].wave': value '2011': expected the package's "
+                    "wave 2014: a package holds the designs of its own wave only"),
+         setup=lambda e: _package(e, _design_of_2011)),
+    Case("wave-mixed-design-file",
+         lambda e: ["sample", "--data-dir", str(e.data), "--seed", "1", "--out", str(e.out)], 2,
+         lambda e: (f"{e.data / 'design' / '2014.yaml'}: the design is for wave 2011 but the data package is wave "
+                    f"2014 ({e.data / _DESCRIPTOR}, entry 'designs[0].path'): the waves must not be mixed"),
+         setup=_file_wave("design/2014.yaml", "2011"), watch_out=True),
+    Case("wave-mixed-claims-file", lambda e: ["audit", "--data-dir", str(e.data), "--out", str(e.out / "a.csv")], 2,
+         lambda e: (f"{e.data / 'audit' / 'claims_2014.yaml'}, column 'wave': value '2011': expected the data "
+                    f"package's wave 2014 ({e.data / _DESCRIPTOR}, entry 'audit.claims')"),
+         setup=_file_wave("audit/claims_2014.yaml", "2011"), watch_out=True),
+    Case("wave-mixed-files-in-data-check", lambda e: ["data", "check", "--data-dir", str(e.data)], 1,
+         lambda e: (f"{e.data / _DESCRIPTOR}, column 'designs[0].path': value '2014.yaml (wave 2011)': expected a "
+                    "design file of the package's wave 2014: the waves must not be mixed"),
+         setup=_file_wave("design/2014.yaml", "2011")),
+]
+
+
 # ------------------------------------------------------------------------ audit cases
 
 
@@ -370,7 +438,7 @@ FRAME_CASES = [
          2, lambda e: "/proc/sbm-test"),
 ]
 
-CASES = DATA_CASES + AUDIT_CASES + FRAME_CASES
+CASES = DATA_CASES + WAVE_CASES + AUDIT_CASES + FRAME_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
