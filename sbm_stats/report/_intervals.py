@@ -182,6 +182,6 @@ class Intervals:
         r = self.interviews.results
         ci = self.intervals
         labels = [f"{t} ({fmt_int(c)}/{fmt_int(b)})" for t, c, b in zip(r.label_sv, r["count"], r["base"])]
-        axis = f"Andel med {self.level} konfidensintervall ({self.method_name}, utan ändlighetskorrektion)"
+        axis = f"Andel med {self.level} konfidensintervall\n({self.method_name}, utan ändlighetskorrektion)"
         return plots.forest(labels, ci.estimate, ci.low, ci.high, small_base=self.small_base,
                             small_base_label=f"Liten bas (färre än {SMALL_BASE} kommuner)", xlabel=axis)

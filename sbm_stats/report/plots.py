@@ -211,7 +211,7 @@ def inclusion_by_population(population, probability, *, synthetic: bool, highlig
     if highlight is not None:
         ax.scatter(population[highlight], probability[highlight], s=16, facecolors="none",
                    edgecolors=RED, linewidths=0.8, label=highlight_label)
-        ax.legend(fontsize=7, frameon=False, loc="center right")
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0.0, 0.9))
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(_SV_INT)
     ax.set_xlabel("Folkmängd 31 december 2013 (logaritmisk skala)")
