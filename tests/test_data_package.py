@@ -313,3 +313,78 @@ def test_a_table_missing_from_the_descriptor_is_a_problem_of_the_check(data_copy
     report = check_data(data_copy)
     assert report.rows["housing_solutions"] is None
     assert any(p.value == "housing_solutions" and p.column == "resources" for p in report.problems)
+
+
+# ------------------------------------------------------------------ the DataPackage object
+
+
+def test_the_bundled_package_is_the_2014_wave(data_dir):
+    from sbm_stats.data import DataPackage
+
+    package = DataPackage.open(None)
+    assert package == DataPackage.open(data_dir)
+    # the descriptor's entries (data/datapackage.json), read rather than assumed
+    assert (package.wave, package.synthetic, package.compares_with) == ("2014", False, ("2008", "2011"))
+    assert package.design_path == package.path / "design" / "2014.yaml"
+    assert set(package.design_paths) == {"sbm-2014", "sbm-2014-skip"}
+    assert package.claims_path == package.path / "audit" / "claims_2014.yaml"
+    assert package.frame_schema_path == package.path / "schemas" / "frame.schema.json"
+    assert (package.published_sample, package.demo_frame) == ("sample_2014", "demo_frame_2013")
+    assert package.table_names == TABLES
+
+
+def test_a_package_is_immutable_and_caches_its_tables_per_package(data_copy):
+    import dataclasses
+
+    from sbm_stats.data import DataPackage
+
+    package = DataPackage.open(data_copy)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        package.wave = "2017"
+    first = package.table("municipalities")
+    first.loc[0, "municipality_name"] = "changed by a caller"
+    # the cache is not the caller's copy, and the file is read once: removing it changes nothing
+    (data_copy / "municipalities.csv").unlink()
+    assert package.table("municipalities").loc[0, "municipality_name"] == "Upplands Väsby"  # line 2 of the file
+    # another package of the same folder has its own cache and reads the file
+    with pytest.raises(DataValidationError, match="municipalities.csv: expected an existing file"):
+        DataPackage.open(data_copy).table("municipalities")
+    with pytest.raises(ValueError, match="table \\('kommuner'\\) must be one of: sources, municipalities"):
+        package.table("kommuner")
+
+
+def test_loaders_take_a_package_or_a_folder_but_not_both(data_copy):
+    from sbm_stats.data import DataPackage, load_municipalities
+
+    rows = _rows(data_copy / "municipalities.csv")
+    _set(rows, 2, "municipality_name", "Väsby")  # a name of this copy only
+    _write(data_copy / "municipalities.csv", rows)
+    package = DataPackage.open(data_copy)
+    assert load_municipalities(package).loc[0, "municipality_name"] == "Väsby"
+    assert load_municipalities(data_copy).loc[0, "municipality_name"] == "Väsby"
+    assert load_municipalities(data_dir=data_copy).loc[0, "municipality_name"] == "Väsby"
+    assert load_municipalities().loc[0, "municipality_name"] == "Upplands Väsby"  # the bundled package
+    with pytest.raises(TypeError, match="package or data_dir, not both"):
+        load_municipalities(package, data_dir=data_copy)
+    with pytest.raises(TypeError, match="must be a DataPackage, a folder"):
+        load_municipalities(42)
+
+
+def test_one_figure_lookup(data_copy):
+    from sbm_stats.data import DataPackage, Figure
+
+    package = DataPackage.open(data_copy)
+    # data/published_figures.csv: res.forced_moves is 16 of 29, "drygt hälften" (Resultat)
+    f = package.figure("res.forced_moves")
+    assert isinstance(f, Figure)
+    assert (f.count, f.base, f.value, f.verbal, f.unit, f.source) == (16, 29, None, "drygt hälften",
+                                                                      "municipalities", "socstyr_2015")
+    assert f.section == "Resultat / Informellt påtvingade flyttningar"
+    assert f.number == 16 and f.share == 16 / 29
+    # bme.flats_2013 is a value, not a count: 16 386 flats, period 2013
+    flats = package.figure("bme.flats_2013")
+    assert (flats.count, flats.value, flats.number, flats.year) == (None, 16386.0, 16386.0, 2013)
+    with pytest.raises(ValueError, match="closest: res.forced_moves"):
+        package.figure("res.forced_move")
+    with pytest.raises(DataValidationError, match="a count and a base for bme.flats_2013"):
+        flats.share
