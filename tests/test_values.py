@@ -21,7 +21,7 @@ import pandas as pd
 import pypdf
 import pytest
 
-import sbm_stats.cli as cli
+from sbm_stats import cli
 from sbm_stats.render import RenderError, number_coverage, render
 from sbm_stats.report import fmt_int, fmt_pct
 from sbm_stats.report.values import (
@@ -102,8 +102,8 @@ def test_reading_the_same_cell_twice_is_one_value(reg):
 
 @pytest.mark.parametrize("call, message", [
     (lambda r: r.read("published_figures", "no.such_row", "value"),
-     r"value 'published_figures:no.such_row:value': the row 'no.such_row' does not exist in the table "
-     r"published_figures \(key figure_id\)"),
+     (r"value 'published_figures:no.such_row:value': the row 'no.such_row' does not exist in the table "
+     r"published_figures \(key figure_id\)")),
     (lambda r: r.read("published_figures", "res.forced_moves", "nope"),
      r"the column 'nope' does not exist in the table published_figures \(columns: figure_id, "),
     (lambda r: r.read("no_table", "x", "y"), r"table \('no_table'\) must be one of 'sources', "),
@@ -119,8 +119,8 @@ def test_reading_the_same_cell_twice_is_one_value(reg):
      r"value 'x': the input 'a' \('published_figures:res.forced_moves:count'\) is not a value of this registry"),
     (lambda r: r.read("published_figures", "res.forced_moves", "count", id="n") and
      r.read("published_figures", "res.forced_moves", "base", id="n"),
-     r"value 'n': two different values under one id \('16' from published_figures, row 'res.forced_moves', "
-     r"column 'count', and '29' from published_figures, row 'res.forced_moves', column 'base'\)"),
+     (r"value 'n': two different values under one id \('16' from published_figures, row 'res.forced_moves', "
+     r"column 'count', and '29' from published_figures, row 'res.forced_moves', column 'base'\)")),
     (lambda r: r.read("published_figures", "res.forced_moves", "count", id="has space"),
      r"id \('has space'\) must start with a letter or digit"),
 ])
@@ -287,8 +287,8 @@ def test_diff_after_a_data_correction(rendered, tmp_path, monkeypatch):
            f"{FLATS_2013}: published_figures, row bme.flats_2013, column value: 16386 -> 16400" in out
     assert f"changed  {FLATS_2013} (i 1 Boverkets kartläggning; 1.1 Påtvingade flyttningar)" in out
     assert out.strip().endswith("2 of 8 values differ")
-    assert _run(["values", "diff", str(old), str(old)], monkeypatch)[:2] == (0, "no number changed (8 values "
-                                                                               "compared)\n")
+    assert _run(["values", "diff", str(old), str(old)], monkeypatch)[:2] == (0, ("no number changed (8 values "
+                                                                               "compared)\n"))
 
 
 def test_diff_added_and_removed():
@@ -309,7 +309,7 @@ def test_diff_bad_files(tmp_path, monkeypatch, content, message):
     bad.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(ValueTraceError, match=message):
         read_values_file(bad)
-    code, out, err = _run(["values", "diff", str(bad), str(bad)], monkeypatch)
+    code, _out, err = _run(["values", "diff", str(bad), str(bad)], monkeypatch)
     assert code == 2 and str(bad) in err and "Traceback" not in err
 
 

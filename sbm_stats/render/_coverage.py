@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-__all__ = ["number_coverage", "NumberCoverage", "UntracedNumber"]
+__all__ = ["NumberCoverage", "UntracedNumber", "number_coverage"]
 
 _NUMBER_RE = re.compile(r"(?<![\w.,])[−-]?\d+(?:\.\d+)+(?![\w])|(?<![\w,])[−-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+"
                         r"(?:,\d+)?(?![\d])|(?<![\w,])[−-]?\d+(?:,\d+)?(?![\d])")
@@ -141,9 +141,7 @@ def _excluded(text: str, match: re.Match[str]) -> bool:
         return True
     if _BEFORE_SECTION_RE.search(before) or _BEFORE_CAPTION_RE.search(before):
         return True
-    if before.endswith("[") and after.startswith("]"):
-        return True
-    return False
+    return bool(before.endswith("[") and after.startswith("]"))
 
 
 def number_coverage(html: str) -> NumberCoverage:

@@ -46,7 +46,7 @@ from ._progress import Progress
 from ._resources import check_resource, document_resources, is_remote
 from ._settings import DocumentSettings
 
-__all__ = ["pandoc_path", "write_outputs", "Job", "traced_values", "write_values_file"]
+__all__ = ["Job", "pandoc_path", "traced_values", "write_outputs", "write_values_file"]
 
 _LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _TYPST_PAPER = {"a4": "a4", "a5": "a5", "a3": "a3", "letter": "us-letter", "us-letter": "us-letter",

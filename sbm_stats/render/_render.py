@@ -17,7 +17,7 @@ from ._progress import Progress
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["render", "RenderResult", "FORMATS", "ENGINES"]
+__all__ = ["ENGINES", "FORMATS", "RenderResult", "render"]
 
 #: The output formats, and the extension of the file each writes.
 FORMATS = {"html": ".html", "pdf": ".pdf", "docx": ".docx"}

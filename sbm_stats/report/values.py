@@ -66,9 +66,20 @@ from .formatting import Markdown, fmt_num
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["TracedValue", "ValueSource", "Computation", "ValueRegistry", "ValueTraceError",
-           "traced_table", "figure_values", "VALUES_COLUMNS", "read_values_file", "diff_values", "ValueChange",
-           "ValuesDiff"]
+__all__ = [
+    "VALUES_COLUMNS",
+    "Computation",
+    "TracedValue",
+    "ValueChange",
+    "ValueRegistry",
+    "ValueSource",
+    "ValueTraceError",
+    "ValuesDiff",
+    "diff_values",
+    "figure_values",
+    "read_values_file",
+    "traced_table",
+]
 
 #: The columns of the values file ``<stem>.values.csv``, in order.
 VALUES_COLUMNS = ("id", "section", "formatted", "raw", "table", "row", "column", "source", "source_url",
