@@ -64,6 +64,7 @@ COMMAND_MODULES = (
     "sbm_stats.cli._sample",
     "sbm_stats.cli._render",
     "sbm_stats.cli._audit",
+    "sbm_stats.cli._values",
 )
 
 #: Where an internal error should be reported (the project is named as in the README).
