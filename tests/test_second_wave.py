@@ -59,14 +59,15 @@ def test_the_package_says_which_wave_it_is(wave):
     assert package.published_sample == "sample_2017"
     assert package.demo_frame_path == wave / "synthetic" / "demo_frame_2016.csv"
     assert "SYNTETISK" in str(package)
-    # the figure lookup reads this package's table: 13 of 23, as tests/waves writes it
-    figure = package.figure("res.forced_moves_2017")
-    assert (figure.count, figure.base, figure.verbal) == (13, 23, "drygt hälften")
-    with pytest.raises(ValueError, match="res.forced_moves_2017"):
+    # the figure lookup reads this package's table: the report's statement under its own id,
+    # 16 of 29 in 2014 -> round(16 x 23 / 29 = 12.69) = 13 of 23 by the rule of tests/waves
+    figure = package.figure("res.forced_moves")
+    assert (figure.count, figure.base, figure.verbal, figure.period) == (13, 23, "drygt hälften", "2017")
+    with pytest.raises(ValueError, match="res.forced_moves_2018"):
         package.figure("res.forced_moves_2018")
     # and the bundled package does not have the new wave's figures
     with pytest.raises(ValueError):
-        DataPackage.open(None).figure("res.forced_moves_2017")
+        DataPackage.open(None).figure("bme.flats_2016")
 
 
 def test_the_design_is_the_waves_own(wave):

@@ -21,14 +21,20 @@ What differs from the bundled 2014 package, and why each difference is there:
   says so, and a demonstration frame derived from the bundled one by a documented rule
   (counts × 1.1 rounded down; the children answer yes/no swapped where the municipality
   code is divisible by 5).
-* its own published figures (``*_2017`` and ``bme.*_2016`` rows, all synthetic), its own
-  published sample (``sample_2017``: 24 municipalities) and its own claims
+* its own published figures, all synthetic: every row of the bundled
+  ``published_figures.csv`` again under the same id (so that ``report.qmd``, which cites
+  the publication's statements by id, has every statement it cites), with synthetic
+  numbers by the rules of :func:`_synthetic_row` (periods three years on, counts of the
+  interviewed scaled from 29 to 23, other counts and values x 1.1, verbal quantities
+  kept only where still true), plus this wave's BME figures of 2016 (``bme.*_2016``);
+  its own published sample (``sample_2017``: 24 municipalities) and its own claims
   (``audit/claims_2017.yaml``, ids ``w2017.*``, none shared with 2014).
 
 The tables that do not depend on the wave (municipalities, sources, housing solutions,
 vulnerability factors, verbal quantities) are copied from the bundled package, as a
-real next wave would start from them; the real figures that the wave measures of
-2008-2014 point at are copied too.
+real next wave would start from them. The wave measures keep their 2008-2014 rows (now
+pointing at synthetic figures; the 2014 interview figures are marked missing, because
+their ids hold this wave's statements) and gain a 2017 row each.
 
 The builder is deterministic (no random numbers, no clock) and fast (plain file writes,
 no sbm_stats code runs), so any test can call it on its own ``tmp_path``.
@@ -39,7 +45,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 __all__ = ["build_next_wave", "WAVE", "CLAIM_IDS", "STAGE_SIZES", "SYNTHETIC_SOURCE"]
@@ -66,46 +74,55 @@ CLAIM_IDS = (
 )
 #: Tables copied unchanged from the bundled package.
 _COPIED = ("municipalities.csv", "housing_solutions.csv", "vulnerability_factors.csv", "verbal_quantities.csv")
-#: The real figures the 2008-2014 wave measures point at (copied with their sources).
-_REAL_FIGURES = ("bme.municipalities_2008", "bme.municipalities_2013", "bme.flats_2008", "bme.flats_2013",
-                 "bme.children_in_sbm_share", "sos.situation3_2005", "sos.situation3_2011", "res.forced_moves",
-                 "res.no_strategy")
 _NOTE = "SYNTETISK uppgift för testet av en ny våg: inte en verklig uppgift."
+#: The municipalities interviewed in the bundled wave (method.interviewed) and in this one
+#: (sample_2017 below: 24 asked, one declined).
+INTERVIEWED = (29, 23)
+#: Every period is moved this many years on (2014 -> 2017, 2008-2013 -> 2011-2016, 2012H1 -> 2015H1).
+YEARS_ON = 3
+#: Rows that describe this wave's own sample and design: count, base, value, as the
+#: sample (24 asked, 23 interviewed, 3 fixed, 21 others) and design/2017.yaml below give them.
+_OWN_ROWS = {
+    "method.asked": ("24", "", ""),
+    "method.interviewed": ("23", "24", ""),
+    "method.declined": ("1", "24", ""),
+    "method.fixed_large": ("3", "24", ""),
+    "method.other_selected": ("21", "24", ""),
+    "method.kfm_variables": ("", "", "2"),
+    "method.supplement_no_children": ("1", "24", ""),
+    "method.supplement_no_answer": ("0", "24", ""),
+}
+#: A count that is the base of other rows keeps its value (res.family_moves: the four of
+#: res.family_moves_*), so the subgroup rows stay within it.
+_KEEP_COUNT = ("res.family_moves",)
+#: A count that is the complement of another among the interviewed (9 + 20 = 29 in 2014).
+_COMPLEMENT = {"res.has_strategy": "res.no_strategy"}
+#: A base that is another row's count (the nine with a strategy).
+_BASE_OF = {"res.strategy_coordinator": "res.has_strategy"}
 
-# figure_id, topic, section, label_sv, period, count, base, value, unit, verbal
-_SYNTHETIC_FIGURES = (
-    ("method.asked_2017", "method", "Metod / Telefonintervjuer", "Tillfrågade kommuner", "2017",
-     "24", "", "", "municipalities", ""),
-    ("method.interviewed_2017", "method", "Metod / Telefonintervjuer", "Intervjuade kommuner", "2017",
-     "23", "24", "", "municipalities", ""),
-    ("method.fixed_large_2017", "method", "Metod / Urval av kommuner", "Fast valda stora kommuner", "2017",
-     "3", "24", "", "municipalities", ""),
-    ("method.other_selected_2017", "method", "Metod / Urval av kommuner", "Övriga valda kommuner", "2017",
-     "21", "24", "", "municipalities", ""),
-    # 13 / 23 = 0.565: inside 'drygt hälften' (0.5, 0.6]
-    ("res.forced_moves_2017", "interview", "Resultat / Informellt påtvingade flyttningar",
-     "Hushåll har tvingats flytta från boendelösningen senaste året", "2017", "13", "23", "", "municipalities",
-     "drygt hälften"),
-    # 5 / 23 = 0.217: inside 'få' [0, 0.25]
-    ("res.no_strategy_2017", "interview", "Resultat / Övergripande frågeställningar",
-     "Saknar övergripande strategi eller handlingsplan mot hemlöshet", "2017", "5", "23", "", "municipalities",
-     "få"),
+# figure_id, topic, section, label_sv, period, count, base, value, unit, verbal: this wave's
+# own later BME figures (bme.flats_2016 is computed: bme.flats_2013 of this package x 1.1).
+# Their period is 2019: the bundled rows' periods move three years on (bme.flats_2013 is
+# 2016 here), and a change needs a later end than its start.
+_NEW_FIGURES = (
     ("bme.municipalities_2016", "boverket_bme", "Den sekundära bostadsmarknaden / Boverkets resultat",
-     "Kommuner med sekundär bostadsmarknad", "2016", "251", "290", "", "municipalities", ""),
-    # 18 025 / 16 386 - 1 = 0.1000: 'cirka 10 procent' is [5, 15) percent
+     "Kommuner med sekundär bostadsmarknad", "2019", "251", "290", "", "municipalities", ""),
     ("bme.flats_2016", "boverket_bme", "Den sekundära bostadsmarknaden / Boverkets resultat",
-     "Andrahandslägenheter på den sekundära bostadsmarknaden", "2016", "", "", "18025", "flats", ""),
+     "Andrahandslägenheter på den sekundära bostadsmarknaden", "2019", "", "", None, "flats", ""),
 )
 
-# measure_id -> the 2017 figure, or None with the reason
+# measure_id -> this wave's figure, or None (the reason is written with it)
 _MEASURES_2017 = {
     "bme_municipalities": "bme.municipalities_2016",
     "bme_flats": "bme.flats_2016",
     "bme_children_share": None,
     "sos_situation3": None,
-    "interview_forced_moves": "res.forced_moves_2017",
-    "interview_no_strategy": "res.no_strategy_2017",
+    "interview_forced_moves": "res.forced_moves",
+    "interview_no_strategy": "res.no_strategy",
 }
+#: The measures whose 2014 figure is this wave's statement under the same id: the 2014
+#: value is not in this package (its rows are the 2017 statements).
+_INTERVIEW_MEASURES = ("interview_forced_moves", "interview_no_strategy")
 
 _DESIGN = """\
 # SYNTETISK design för en påhittad våg 2017 (tests/waves): inte en verklig urvalsdesign.
@@ -171,30 +188,30 @@ claims:
     claim: "SYNTETISK: 24 kommuner tillfrågades"
     kind: table_count
     table: sample_2017
-    figure: method.asked_2017
+    figure: method.asked
   - id: w2017.sample.interviewed
     section: Metod / Telefonintervjuer
     claim: "SYNTETISK: 23 kommuner intervjuades"
     kind: table_count
     table: sample_2017
     where: interviewed
-    figure: method.interviewed_2017
+    figure: method.interviewed
   - id: w2017.sample.fixed_plus_other
     section: Metod / Urval av kommuner
     claim: "SYNTETISK: de tre fasta och de 21 övriga utgör de 24 tillfrågade"
     kind: parts_sum
-    parts: [method.fixed_large_2017, method.other_selected_2017]
-    total: method.asked_2017
+    parts: [method.fixed_large, method.other_selected]
+    total: method.asked
   - id: w2017.res.forced_moves
     section: Resultat / Informellt påtvingade flyttningar
     claim: "SYNTETISK: drygt hälften, 13 av 23, har haft påtvingade flyttningar"
     kind: verbal_share
-    figure: res.forced_moves_2017
+    figure: res.forced_moves
   - id: w2017.res.no_strategy
     section: Resultat / Övergripande frågeställningar
-    claim: "SYNTETISK: få, 5 av 23, saknar strategi"
+    claim: "SYNTETISK: de flesta, 16 av 23, saknar strategi"
     kind: verbal_share
-    figure: res.no_strategy_2017
+    figure: res.no_strategy
   - id: w2017.bme.flats_growth
     section: Den sekundära bostadsmarknaden / Boverkets resultat
     claim: "SYNTETISK: andrahandslägenheterna har ökat med cirka 10 procent sedan 2013"
@@ -269,12 +286,98 @@ def _write_sources(folder: Path) -> None:
 
 
 def _write_published_figures(folder: Path) -> None:
+    """Every row of the bundled published_figures.csv again, with synthetic numbers (see :func:`_synthetic_row`)."""
     header, rows = _read(BUNDLED / "published_figures.csv")
-    kept = [r for r in rows if r[0] in _REAL_FIGURES]
-    assert len(kept) == len(_REAL_FIGURES), "a figure the wave measures use is missing from data/"
-    for figure in _SYNTHETIC_FIGURES:
-        kept.append([*figure, SYNTHETIC_SOURCE, _NOTE])
-    _write(folder / "published_figures.csv", header, kept)
+    terms = _share_terms()
+    out = {r[0]: _synthetic_row(dict(zip(header, r)), terms) for r in rows}
+    for figure_id, count_of in _COMPLEMENT.items():
+        out[figure_id]["count"] = str(INTERVIEWED[1] - int(out[count_of]["count"]))
+    for figure_id, base_of in _BASE_OF.items():
+        out[figure_id]["base"] = out[base_of]["count"]
+    for figure in _NEW_FIGURES:
+        row = dict(zip(header, [*figure, SYNTHETIC_SOURCE, _NOTE]))
+        if row["value"] is None:
+            row["value"] = str(_scaled(float(out["bme.flats_2013"]["value"])))
+        out[row["figure_id"]] = row
+    _write(folder / "published_figures.csv", header, [[row[h] for h in header] for row in out.values()])
+
+
+def _scaled(x: float) -> int:
+    """x x 1.1 rounded half up (16 386 -> 18 025, 45 -> 50, 6 -> 7, 3 -> 3)."""
+    return int(Decimal(str(x)) * Decimal("1.1") + Decimal("0.5"))
+
+
+def _share_terms() -> dict[str, tuple[float, float, bool, bool]]:
+    """The share terms of verbal_quantities.csv: term -> (low, high, low_closed, high_closed)."""
+    header, rows = _read(BUNDLED / "verbal_quantities.csv")
+    out = {}
+    for row in rows:
+        r = dict(zip(header, row))
+        if r["kind"] == "share":
+            out[r["term"]] = (float(r["low"]), float(r["high"]), r["low_closed"] == "true", r["high_closed"] == "true")
+    return out
+
+
+def _synthetic_row(row: dict[str, str], terms) -> dict[str, str]:
+    """A bundled figure row with synthetic numbers, by these rules (in this order):
+
+    1. the period moves :data:`YEARS_ON` years on;
+    2. this wave's own method rows (:data:`_OWN_ROWS`) take the sample's and design's numbers;
+    3. a count out of the interviewed (base 29) becomes a count out of 23:
+       round half up of count x 23 / 29 (16 of 29 -> 13 of 23; 29 of 29 -> 23 of 23),
+       except :data:`_KEEP_COUNT`, and :data:`_COMPLEMENT` / :data:`_BASE_OF` set after;
+    4. any other count is count x 1.1 rounded half up, at most its base (205 of 290 -> 226 of 290);
+    5. a value is value x 1.1 rounded half up (:func:`_scaled`);
+    6. the verbal quantity: kept when the numbers did not change; when it starts with a
+       share term of verbal_quantities.csv and the row has a count and a base, kept only
+       if the new share is inside the term's interval (an error otherwise: the rule would
+       have to pick another term); when it holds the old number in digits ('cirka 800'),
+       the number is replaced ('cirka 880'); otherwise left empty (a number word such as
+       'tio' would no longer be true).
+
+    The source is :data:`SYNTHETIC_SOURCE` and the note says the row is synthetic.
+    """
+    old = (row["count"], row["base"], row["value"])
+    row = dict(row, source_id=SYNTHETIC_SOURCE, note=_NOTE)
+    row["period"] = re.sub(r"[0-9]{4}", lambda m: str(int(m.group()) + YEARS_ON), row["period"])
+    if row["figure_id"] in _OWN_ROWS:
+        row["count"], row["base"], row["value"] = _OWN_ROWS[row["figure_id"]]
+    else:
+        if row["count"] and row["figure_id"] not in _KEEP_COUNT:
+            if row["base"] == str(INTERVIEWED[0]):
+                new = Decimal(row["count"]) * INTERVIEWED[1] / INTERVIEWED[0]
+                row["count"] = str(int(new.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+            else:
+                row["count"] = str(min(_scaled(float(row["count"])), int(row["base"] or 10**9)))
+        if row["base"] == str(INTERVIEWED[0]):
+            row["base"] = str(INTERVIEWED[1])
+        if row["value"]:
+            row["value"] = str(_scaled(float(row["value"])))
+    row["verbal"] = _verbal(row, old, terms)
+    return row
+
+
+def _verbal(row: dict[str, str], old: tuple[str, str, str], terms) -> str:
+    words = row["verbal"]
+    if not words or (row["count"], row["base"], row["value"]) == old:
+        return words
+    term = max((t for t in terms if words == t or words.startswith(t + " ")), key=len, default=None)
+    if term is not None and row["count"] and row["base"]:
+        low, high, low_closed, high_closed = terms[term]
+        share = int(row["count"]) / int(row["base"])
+        inside = (low < share or (low_closed and low == share)) and (share < high or (high_closed and share == high))
+        if not inside:
+            raise ValueError(f"{row['figure_id']}: {row['count']} of {row['base']} is outside '{term}'")
+        return words
+    if term is not None and not row["count"]:
+        return words  # a share in words only: no number changed under it
+    for before, after in zip(old, (row["count"], row["base"], row["value"])):
+        if before and before != after:
+            written = f"{int(float(before)):,}".replace(",", " ")
+            if re.search(rf"(?<![0-9]){re.escape(written)}(?![0-9])", words):
+                return re.sub(rf"(?<![0-9]){re.escape(written)}(?![0-9])",
+                              f"{int(float(after)):,}".replace(",", " "), words)
+    return ""
 
 
 def _write_sample(folder: Path) -> None:
@@ -289,13 +392,20 @@ def _write_sample(folder: Path) -> None:
 
 
 def _write_wave_measures(folder: Path) -> None:
+    """The bundled measures (their figures now synthetic), the 2014 interview figures marked
+    missing (their ids hold this wave's statements), and a 2017 row per measure."""
     header, rows = _read(BUNDLED / "wave_measures.csv")
     labels = {r[0]: r[1] for r in rows}
     assert set(labels) == set(_MEASURES_2017), "the bundled wave measures changed: update _MEASURES_2017"
+    out = []
+    for measure, label, wave, figure, reason, _ in rows:
+        if measure in _INTERVIEW_MEASURES and figure:
+            figure, reason = "", "SYNTETISK våg: 2014 års uppgift finns inte i testpaketet."
+        out.append([measure, label, wave, figure, reason, "SYNTETISK uppgift (testvåg)."])
     for measure, figure in _MEASURES_2017.items():
         reason = "" if figure else "SYNTETISK våg: ingen uppgift för 2017 i testpaketet."
-        rows.append([measure, labels[measure], WAVE, figure or "", reason, "SYNTETISK uppgift (testvåg)."])
-    _write(folder / "wave_measures.csv", header, rows)
+        out.append([measure, labels[measure], WAVE, figure or "", reason, "SYNTETISK uppgift (testvåg)."])
+    _write(folder / "wave_measures.csv", header, out)
 
 
 def _write_frame(folder: Path) -> None:
