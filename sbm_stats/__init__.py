@@ -28,7 +28,8 @@ from .render import render  # noqa: E402
 #: The public API, by the module that defines it: the one list of public names.
 _PUBLIC = {
     # data (everyone)
-    ".data": ["DataPackage", "Figure", "load_published_sample", "default_data_dir", "load_datapackage", "load_table", "load_sources", "load_municipalities",
+    ".data": ["DataPackage", "Figure", "load_published_sample", "default_data_dir", "load_datapackage",
+              "load_table", "load_sources", "load_municipalities",
               "load_published_figures", "load_sample_2014", "load_housing_solutions",
               "load_vulnerability_factors", "load_verbal_quantities", "load_wave_measures", "check_data"],
     ".errors": ["SbmStatsError", "Problem", "DataValidationError", "DesignError"],

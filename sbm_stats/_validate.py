@@ -121,7 +121,8 @@ def _labels_of(value: Any) -> pd.Index | None:
     return None
 
 
-def as_numeric_array(name: str, value: Any, *, what: str) -> np.ndarray:
+# Complexity above 15 on purpose: one pointed message per kind of non-number (bool, text, None, objects, NaN).
+def as_numeric_array(name: str, value: Any, *, what: str) -> np.ndarray:  # noqa: C901
     """Convert ``value`` to a float or integer numpy array, refusing what is not a number.
 
     Booleans, strings, objects and missing values (NaN, ``None``, ``pd.NA``) are

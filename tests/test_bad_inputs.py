@@ -213,7 +213,8 @@ DATA_CASES = [
          setup=lambda e: ((e.data / "sources.csv").unlink(), fifo(e.data / "sources.csv"))),
     Case("frame-schema-bad-json", lambda e: ["data", "check", "--data-dir", str(e.data)], 1,
          # line 1 "{", line 2 '  "fields": [' then the file ends: no value on line 3
-         lambda e: f"{e.data / 'schemas' / 'frame.schema.json'}, line 3: expected valid JSON (Expecting value at column 1)",
+         lambda e: (f"{e.data / 'schemas' / 'frame.schema.json'}, line 3: "
+                    "expected valid JSON (Expecting value at column 1)"),
          setup=lambda e: (e.data / "schemas" / "frame.schema.json").write_text('{\n  "fields": [\n',
                                                                               encoding="utf-8")),
 ]

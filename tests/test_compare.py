@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sbm_stats.errors import DataValidationError
 from sbm_stats.estimation.compare import (
     DIFFERENCE_METHODS,
     CensusChange,
@@ -24,7 +25,6 @@ from sbm_stats.estimation.compare import (
     diff_proportions,
     wave_table,
 )
-from sbm_stats.errors import DataValidationError
 from sbm_stats.estimation.proportions import ConfidenceInterval
 
 REFERENCE = Path(__file__).resolve().parent / "reference"

@@ -666,7 +666,8 @@ def test_series_with_different_labels_are_not_paired_by_position():
         proportion_ci(count, nobs)
     aligned = proportion_ci(count, nobs.reindex(count.index)).to_frame()
     # Åre: 1 of 10, Malmö: 9 of 20, paired by label
-    assert aligned.loc["Åre", "estimate"] == pytest.approx(0.1) and aligned.loc["Malmö", "estimate"] == pytest.approx(0.45)
+    assert aligned.loc["Åre", "estimate"] == pytest.approx(0.1)
+    assert aligned.loc["Malmö", "estimate"] == pytest.approx(0.45)
 
 
 @pytest.mark.parametrize("method, sm_method", [("wald", "normal"), ("wilson", "wilson"),

@@ -64,7 +64,8 @@ class _Reader(HTMLParser):
             kind = "heading"
         elif tag in ("figcaption", "caption"):
             kind = "caption"
-        elif tag == "a" and re.match(r"#(fig|tbl|sec)-", a.get("href") or "") and not a.get("id", "").startswith("toc-"):
+        elif (tag == "a" and re.match(r"#(fig|tbl|sec)-", a.get("href") or "")
+              and not a.get("id", "").startswith("toc-")):
             kind = "xref"
         elif tag == "p" and not self._inside("caption", "callout-title"):
             kind = "paragraph"
@@ -188,7 +189,8 @@ def test_reads_as_quarto_wrote_it_or_the_difference_is_listed(ours, name, fmt):
     listed = _listed().get((name, fmt), set())
     unlisted = sorted(found - listed)
     gone = sorted(listed - found)
-    assert not unlisted, f"{name} ({fmt}): differences from Quarto not in differences.yaml:\n" + "\n".join(map(str, unlisted))
+    assert not unlisted, (f"{name} ({fmt}): differences from Quarto not in differences.yaml:\n"
+                          + "\n".join(map(str, unlisted)))
     assert not gone, f"{name} ({fmt}): listed differences that no longer occur:\n" + "\n".join(map(str, gone))
 
 

@@ -17,14 +17,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from sbm_stats.render import RenderError
-from sbm_stats.render import _quarto
+from sbm_stats.render import RenderError, _quarto
 from sbm_stats.render._progress import Progress
 from sbm_stats.render._quarto import execute_param_args, find_quarto, render_with_quarto
 

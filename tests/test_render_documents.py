@@ -303,7 +303,8 @@ def test_chunk_options(english):
     assert "hidden = 40 + 2" not in code  # include: false hides the code ...
     assert f"The hidden chunk computed {40 + 2}." in text  # ... but runs it
     assert 'raise RuntimeError("this chunk is shown but never run")' in code  # eval: false
-    assert "RuntimeError" not in " ".join(_squash(p["text"]) for p in english.find("pre") if "cell-output" in p["attrs"].get("class", ""))
+    outputs = [p for p in english.find("pre") if "cell-output" in p["attrs"].get("class", "")]
+    assert "RuntimeError" not in " ".join(_squash(p["text"]) for p in outputs)
     assert _squash(english.one("strong")["text"]) == "Bold from an asis chunk"  # output: asis
     stderr = [_squash(p["text"]) for p in english.find("div") if "cell-output-stderr" in p["attrs"].get("class", "")]
     assert len(stderr) == 1 and "visible warning" in stderr[0]  # warning: false drops the other

@@ -8,7 +8,6 @@ sees the change (or, for failures, that nothing was written or removed).
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import subprocess
 import sys
@@ -151,7 +150,8 @@ def test_two_data_packages_in_one_render_is_an_error(tmp_path):
 
 
 def test_a_package_other_than_data_dir_is_an_error(tmp_path):
-    given, other = _package(tmp_path / "given", "1"), _package(tmp_path / "other", "2")
+    _package(tmp_path / "given", "1")
+    other = _package(tmp_path / "other", "2")
     doc = _doc(tmp_path, "```{python}\n#| tags: [parameters]\ndata_dir = 'given'\n```\n\n"
                          f"`{{python}} open({str(other / 'value.txt')!r}).read()`.",
                front="params:\n  data_dir: given\n")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sbm_stats.cli._render import parse_param
 from sbm_stats.cli import main
+from sbm_stats.cli._render import parse_param
 from sbm_stats.render import RenderError, render
 from sbm_stats.render._qmd import Chunk, MarkdownBlock, parse_qmd
 from sbm_stats.render._settings import read_settings
@@ -290,7 +290,7 @@ def test_cli_quarto_dispatch_passes_only_the_overrides(tmp_path, monkeypatch, ca
     assert capsys.readouterr().out.strip() == str(out / "parametrar.html")
 
 
-# ----------------------------------------------------------------------------- conditional content, page breaks, citations
+# ---------------------------------------------------------------------- conditional content, page breaks, citations
 
 @pytest.fixture(scope="module")
 def villkor(tmp_path_factory):
@@ -379,9 +379,8 @@ def test_markdown_figure_and_table_are_numbered_with_chunk_free_document(tmp_pat
     import io
     import zipfile
 
-    from matplotlib.figure import Figure  # no pyplot: no backend is chosen for the test process
-
     import pypdf
+    from matplotlib.figure import Figure  # no pyplot: no backend is chosen for the test process
 
     figure = Figure(figsize=(2, 1.5))
     figure.add_subplot().plot([0, 1], [0, 1])

@@ -50,7 +50,7 @@ def test_number_in_words(n, gender, text):
 
 
 def test_unknown_figure_is_a_clear_error(R):
-    with pytest.raises(KeyError, match="no.such"):
+    with pytest.raises(ValueError, match="no.such"):
         R.figures.count("no.such")
     with pytest.raises(ValueError, match="bme.flats_2013 has no count"):
         R.figures.count("bme.flats_2013")

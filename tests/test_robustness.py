@@ -28,7 +28,8 @@ def test_render_checks_every_destination_before_replacing_any(tmp_path):
     out.mkdir()
     (out / "a.html").write_text("old")
     (out / "a.pdf").mkdir()  # the PDF cannot replace a folder
-    with pytest.raises(RenderError, match=r"a\.pdf: expected a file to replace \(found a folder\); nothing was written"):
+    with pytest.raises(RenderError,
+                       match=r"a\.pdf: expected a file to replace \(found a folder\); nothing was written"):
         render(doc, to=("html", "pdf"), out_dir=out, engine="builtin", cache=False, quiet=True)
     assert (out / "a.html").read_text() == "old"
 

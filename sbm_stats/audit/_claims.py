@@ -33,10 +33,10 @@ from typing import Any, Literal
 import pandas as pd
 import yaml
 
-from ..estimation.compare import census_change
 from .._yaml import _LimitedLoader, load_yaml
 from ..data._package import DataPackage, Figure, as_package, file_wave_problem
 from ..errors import DataValidationError, Problem
+from ..estimation.compare import census_change
 from ..report.formatting import fmt_int, fmt_num, fmt_pct
 from .verbal import rounding_unit, verbal_range
 
@@ -91,7 +91,8 @@ _PARAMETERS: dict[str, tuple[Any, str]] = {
     "b": (_text, "a figure_id of published_figures.csv"),
     "parts": (lambda v: isinstance(v, list) and bool(v) and all(_text(x) for x in v),
               "a non-empty list of figure_ids of published_figures.csv"),
-    "total": (lambda v: _text(v) or (_is_number(v) and v > 0), "a figure_id of published_figures.csv or a positive number"),
+    "total": (lambda v: _text(v) or (_is_number(v) and v > 0),
+              "a figure_id of published_figures.csv or a positive number"),
     "total_of": (lambda v: v in ("count", "base"), "'count' or 'base'"),
     "at_most": (lambda v: isinstance(v, bool), "true or false"),
     "base": (lambda v: _is_number(v) and v > 0, "a positive number"),
@@ -195,7 +196,9 @@ def load_claims(path: str | Path | None = None, *, package: DataPackage | str | 
     return _read_claims(path, as_package(package, data_dir))[0]
 
 
-def _read_claims(path: str | Path | None, package: DataPackage) -> tuple[list[dict[str, Any]], list[int | None], str]:
+# Complexity above 15 on purpose: every key of every claim checked in one pass, so that all
+# problems are reported at once.
+def _read_claims(path: str | Path | None, package: DataPackage) -> tuple[list[dict[str, Any]], list[int | None], str]:  # noqa: C901
     """The claims, the line each starts on, and the file's name in messages."""
     file = Path(path) if path is not None else package.claims_path
     name = str(path) if path is not None else package.display(file)
@@ -397,7 +400,8 @@ def _fig(ctx: _Context, ref: str, column: str) -> float:
     figure = ctx.figure(ref)
     value = getattr(figure, column)
     if value is None:
-        raise DataValidationError([Problem(figure.file, None, column, ref, f"a {column} for {ref}, which the audit uses")])
+        raise DataValidationError([Problem(figure.file, None, column, ref,
+                                           f"a {column} for {ref}, which the audit uses")])
     return float(value)
 
 

@@ -142,7 +142,7 @@ def internal_error_text(exc: BaseException) -> str:
     --------
     >>> print(internal_error_text(RuntimeError("boom")))  # doctest: +ELLIPSIS
     sbm-stats: internal error of sbm-stats ...: RuntimeError: boom
-    This is a bug in sbm-stats, not a problem with your input: please report it with the command and the output of --debug (sbm-stats --debug COMMAND ...) on the sbm-stats issue tracker.
+    This is a bug in sbm-stats, not a problem with your input: please report it with the command ... issue tracker.
     """
     detail = str(exc).strip()
     return (

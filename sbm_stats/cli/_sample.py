@@ -86,8 +86,8 @@ def _sample(args: argparse.Namespace) -> int:
     from ..sampling import (
         SYNTHETIC_BANNER,
         demo_frame,
-        design_sensitivity,
         demo_frame_path,
+        design_sensitivity,
         inclusion_probabilities,
         load_design,
         load_frame,

@@ -20,10 +20,10 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import DataValidationError, Problem
 from ._package import CORE_TABLES, DataPackage, as_package
 from ._paths import default_data_dir
 from ._tables import check_foreign_key, read_json_file, read_table, source_lines
-from ..errors import DataValidationError, Problem
 
 __all__ = [
     "default_data_dir",
@@ -144,7 +144,8 @@ def read_package_table(package: DataPackage, name: str, path: str | Path | None 
         ref = fk["reference"]
         if ref["resource"] == name:
             raise DataValidationError([Problem(schema_name, None, "foreignKeys", name,
-                                               f"foreign keys that do not lead back to a table on the way: {name} -> {name}")])
+                                               "foreign keys that do not lead back to a table on the way: "
+                                               f"{name} -> {name}")])
         target = _cached_target(package, ref["resource"], name)
         if ref["fields"] not in target.columns:
             raise DataValidationError([Problem(schema_name, None, "foreignKeys", ref["fields"],

@@ -131,7 +131,8 @@ def read_table(
     for line, row in zip(lines, rows):
         if len(row) != len(header):
             problems.append(
-                Problem(name, line, None, None, f"{len(header)} comma-separated values as in the header, found {len(row)}")
+                Problem(name, line, None, None,
+                        f"{len(header)} comma-separated values as in the header, found {len(row)}")
             )
     frame = pd.DataFrame(columns, index=pd.Index(lines, name="line"))
     if problems:
@@ -335,7 +336,8 @@ def _read_rows(path: Path, name: str, sheet: str | int | None) -> tuple[list[str
         )
     if sheet is not None:
         raise DataValidationError(
-            [Problem(name, None, None, sheet, "no sheet for a CSV file (a sheet names a worksheet of an .xlsx workbook)")]
+            [Problem(name, None, None, sheet,
+                     "no sheet for a CSV file (a sheet names a worksheet of an .xlsx workbook)")]
         )
     try:
         data = path.read_bytes()
@@ -364,7 +366,8 @@ def _read_rows(path: Path, name: str, sheet: str | int | None) -> tuple[list[str
     sample = first[1]
     if ";" in sample and "," not in sample:
         raise DataValidationError(
-            [Problem(name, first[0], None, sample[:80], "comma-separated values (found semicolons: a Swedish-locale export?)")],
+            [Problem(name, first[0], None, sample[:80],
+                     "comma-separated values (found semicolons: a Swedish-locale export?)")],
             summary=f"{name}: wrong delimiter",
         )
     records: list[list[str]] = []

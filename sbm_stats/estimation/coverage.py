@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .proportions import PROPORTION_METHODS as METHODS, proportion_ci
+from .proportions import PROPORTION_METHODS as METHODS
+from .proportions import proportion_ci
 
 __all__ = ["exact_coverage", "simulated_coverage", "CoverageResult"]
 

@@ -17,15 +17,14 @@ interviews: the 29 municipalities are not a simple random sample.
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from ._hypergeom import hypergeometric_interval
 from .._validate import (
     as_numeric_array,
     broadcast_shape,
@@ -38,6 +37,7 @@ from .._validate import (
     fail,
     labels_of,
 )
+from ._hypergeom import hypergeometric_interval
 
 __all__ = [
     "ConfidenceInterval",
@@ -670,7 +670,7 @@ def _answers(y: Any) -> np.ndarray:
     return arr.astype(float)
 
 
-def weighted_proportion(
+def weighted_proportion(  # noqa: C901 - the boundary checks of six arguments; the estimator itself is short
     y: Any,
     weights: Any,
     *,

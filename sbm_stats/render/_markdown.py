@@ -275,7 +275,8 @@ def _has_pipe_table(markdown: str) -> bool:
     return bool(re.search(r"^\s*\|.*\|\s*\n\s*\|[-:| ]+\|\s*$", markdown, re.MULTILINE))
 
 
-def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path,
+# Complexity above 15 on purpose: one branch per Jupyter output type and chunk option, in Quarto's order of precedence.
+def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path,  # noqa: C901
            injected: NotebookNode | None = None) -> str:
     opts = chunk.options
     if not opts.include:

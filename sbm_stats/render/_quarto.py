@@ -423,7 +423,7 @@ def _local_files(html: Path, folder: Path) -> tuple[list[Path], list[str]]:
     return found, outside
 
 
-def render_with_quarto(
+def render_with_quarto(  # noqa: C901 - check, copy, run and collect share one clean-up that must see every step
     quarto: str,
     document: Path,
     formats: tuple[str, ...],

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
+
+from ..data._package import DataPackage
 
 from .formatting import cap, fmt_int, number_in_words, shown
 
@@ -15,16 +16,16 @@ __all__ = ["AuditSummary"]
 
 @dataclass(frozen=True)
 class AuditSummary:
-    """:func:`~sbm_stats.audit.audit` run once on the data package ``data_dir``."""
+    """:func:`~sbm_stats.audit.audit` run once on the data package ``package``."""
 
-    data_dir: Path
+    package: DataPackage
 
     @functools.cached_property
     def result(self):
         """The :class:`~sbm_stats.audit.AuditResult`."""
         from ..audit._claims import audit
 
-        return audit(data_dir=self.data_dir)
+        return audit(self.package)
 
     @functools.cached_property
     def _counts(self) -> dict[str, int]:

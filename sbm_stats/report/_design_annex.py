@@ -12,13 +12,13 @@ The demonstration frame is SYNTHETIC: every table and figure made from it says s
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..data._package import DataPackage
 from .formatting import fmt_int, fmt_num, join_sv, number_in_words, shown
 
 __all__ = ["DesignAnnex"]
@@ -55,38 +55,41 @@ def _quoted(names) -> str:
 
 @dataclass(frozen=True)
 class DesignAnnex:
-    """The design of the data package ``data_dir``, drawn on its SYNTHETIC frame with ``seed``."""
+    """The design of the data package ``package``, drawn on its SYNTHETIC frame with ``seed``."""
 
-    data_dir: Path
+    package: DataPackage
     seed: int
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder of the data package."""
+        return self.package.path
 
     # ------------------------------------------------------------------ what is read and computed once
 
     @functools.cached_property
-    def _designs(self) -> tuple[Path, tuple[Path, ...]]:
-        """The design file and its variant files, as ``datapackage.json`` lists them."""
-        descriptor = json.loads((self.data_dir / "datapackage.json").read_text(encoding="utf-8"))
-        entries = descriptor.get("designs") or [{"path": "design/2014.yaml"}]
-        main = [e for e in entries if not e.get("variant_of")]
-        if len(main) != 1:
-            raise ValueError(f"{self.data_dir / 'datapackage.json'}: 'designs' must list exactly one design "
-                             f"without variant_of; it lists {len(main)}")
-        variants = tuple(self.data_dir / e["path"] for e in entries if e.get("variant_of"))
-        return self.data_dir / main[0]["path"], variants
-
-    @functools.cached_property
     def design(self):
-        """The :class:`~sbm_stats.sampling.Design`."""
+        """The wave's :class:`~sbm_stats.sampling.Design` (the descriptor's design without ``variant_of``)."""
         from ..sampling import load_design
 
-        return load_design(self._designs[0])
+        return load_design(package=self.package)
+
+    @property
+    def _variant_paths(self) -> tuple[Path, ...]:
+        """The variant files of the wave's design, as the descriptor lists them."""
+        return tuple(p for p in self.package.design_paths.values() if p != self.package.design_path)
+
+    @property
+    def has_variant_files(self) -> bool:
+        """Whether the package has variant files of the design."""
+        return bool(self._variant_paths)
 
     @functools.cached_property
     def frame(self) -> pd.DataFrame:
         """The SYNTHETIC demonstration frame of the data package."""
         from ..sampling import demo_frame
 
-        return demo_frame(self.data_dir)
+        return demo_frame(self.package)
 
     @functools.cached_property
     def sample(self):
@@ -100,7 +103,7 @@ class DesignAnnex:
         """Exact inclusion probabilities of every municipality on the SYNTHETIC frame."""
         from ..sampling import inclusion_probabilities, probability_table
 
-        return probability_table(inclusion_probabilities(self.frame, self.design), data_dir=self.data_dir)
+        return probability_table(inclusion_probabilities(self.frame, self.design), package=self.package)
 
     @functools.cached_property
     def sensitivity(self):
@@ -115,8 +118,8 @@ class DesignAnnex:
         from ..sampling import compare_designs, load_design
 
         designs = {self._design_name(self.design): self.design}
-        for path in self._designs[1]:
-            variant = load_design(path)
+        for path in self._variant_paths:
+            variant = load_design(path, package=self.package)
             designs[self._design_name(variant)] = variant
         return compare_designs(self.frame, designs, sample_seed=self.seed)
 

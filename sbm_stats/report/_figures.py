@@ -18,60 +18,73 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..data._loaders import _resolve, load_published_figures
+from ..data._package import DataPackage, Figure
 from .formatting import fmt_int, fmt_num, fmt_pct, number_in_words, ordinal_in_words, shown
 
 __all__ = ["Figures"]
+
+#: The flats of the secondary housing market as the publication gives them, and as
+#: Boverket's own summary gives them (the two sources of @fig-boverket).
+_FLATS_PUBLISHED = ("bme.flats_2008", "bme.flats_2013")
+_FLATS_BOVERKET = ("ext.bme_flats_2008_boverket", "ext.bme_flats_2013_boverket")
 
 
 @dataclass(frozen=True)
 class Figures:
     """The rows of ``published_figures.csv`` of one data package, by ``figure_id``.
 
+    Every lookup goes through :meth:`DataPackage.figure <sbm_stats.data.DataPackage.figure>`,
+    the one figure lookup the audit uses too.
+
     Attributes
     ----------
-    table : pandas.DataFrame
-        The figures, indexed by ``figure_id``.
-    data_dir : pathlib.Path
-        The data package they were read from.
+    package : DataPackage
+        The data package the figures are read from.
     """
 
-    table: pd.DataFrame
-    data_dir: Path
+    package: DataPackage
 
     @classmethod
-    def load(cls, data_dir: str | Path | None = None) -> Figures:
-        """Read the figures of the data package ``data_dir`` (the bundled one if None)."""
-        folder = _resolve(data_dir)
-        return cls(load_published_figures(folder).set_index("figure_id"), folder)
+    def load(cls, package: DataPackage | str | Path | None = None) -> Figures:
+        """The figures of the data package ``package`` (a package, its folder, or None for the bundled one)."""
+        return cls(DataPackage.open(package))
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder of the data package."""
+        return self.package.path
+
+    @functools.cached_property
+    def table(self) -> pd.DataFrame:
+        """The whole table, indexed by ``figure_id`` (for the figures drawn from several rows)."""
+        return self.package.table("published_figures").set_index("figure_id")
 
     # ------------------------------------------------------------------ raw values
 
-    def row(self, figure_id: str) -> pd.Series:
-        """The figure's row; a KeyError naming the id if there is none."""
-        if figure_id not in self.table.index:
-            raise KeyError(f"figure_id ({figure_id!r}) is not in published_figures.csv of {self.data_dir}")
-        return self.table.loc[figure_id]
+    def row(self, figure_id: str) -> Figure:
+        """The figure (:class:`~sbm_stats.data.Figure`); a ValueError naming the id if there is none."""
+        return self.package.figure(figure_id)
 
     def raw(self, figure_id: str, column: str) -> float:
         """The figure's ``count``, ``base`` or ``value`` as a float; an error if it has none."""
-        value = self.row(figure_id)[column]
-        if pd.isna(value):
+        value = getattr(self.row(figure_id), column)
+        if value is None:
             raise ValueError(f"{figure_id} has no {column} in published_figures.csv")
         return float(value)
 
     def number(self, figure_id: str) -> float:
         """The figure's count, or its value when it has no count."""
-        return self.raw(figure_id, "count" if pd.notna(self.row(figure_id)["count"]) else "value")
+        return float(self.row(figure_id).number)
 
     def year(self, figure_id: str) -> int:
         """The first year of the figure's period ('2008' -> 2008)."""
-        return int(str(self.row(figure_id)["period"])[:4])
+        return self.row(figure_id).year
 
     # ------------------------------------------------------------------ shown in the prose
 
@@ -117,15 +130,15 @@ class Figures:
     @shown
     def verbal(self, figure_id: str) -> str:
         """The publication's words for the figure: 'drygt hälften'."""
-        words = self.row(figure_id)["verbal"]
-        if pd.isna(words):
+        words = self.row(figure_id).verbal
+        if words is None:
             raise ValueError(f"{figure_id} has no verbal quantity in published_figures.csv")
         return str(words)
 
     @shown
     def period(self, figure_id: str) -> str:
         """The period the figure describes, as published_figures.csv gives it: '2008'."""
-        return str(self.row(figure_id)["period"])
+        return self.row(figure_id).period
 
     def change(self, before: str, after: str):
         """:func:`~sbm_stats.estimation.compare.census_change` between two figures, years from their periods."""
@@ -151,8 +164,8 @@ class Figures:
 
         f = self.table
         municipalities = f.loc[["bme.municipalities_2008", "bme.municipalities_2013"]]
-        flats = f[(f.unit == "flats") & f.period.isin(["2008", "2013"])
-                  & f.source_id.isin(["socstyr_2015", "boverket_2014_36_summary"])]
+        flats = f.loc[[*_FLATS_PUBLISHED, *_FLATS_BOVERKET]].assign(
+            series=["published"] * len(_FLATS_PUBLISHED) + ["summary"] * len(_FLATS_BOVERKET))
         return plots.bme_national(municipalities, flats)
 
     def plot_sos(self):

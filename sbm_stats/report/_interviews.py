@@ -1,4 +1,4 @@
-"""The 2014 interviews: who was asked, who answered, and what they answered."""
+"""The wave's interviews: who was asked, who answered, and what they answered."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data._loaders import load_municipalities, load_sample_2014
+from ..data._loaders import load_published_sample
 from ._figures import Figures
 from .formatting import fmt_count_of, fmt_int, join_sv, shown, sv_sort_key
 
@@ -18,10 +18,11 @@ _GROUP_SV = {"fixed_large": "Fast vald (stor kommun)", "other_selected": "Övrig
 
 @dataclass(frozen=True)
 class Interviews:
-    """The municipalities asked in 2014 (``sample_2014.csv``) and the interview counts.
+    """The municipalities asked in the wave (the package's published sample) and the interview counts.
 
-    The counts are the rows of ``published_figures.csv`` on the 2014 interviews that have
-    both a count and a stated base, in the publication's order.
+    The counts are the rows of ``published_figures.csv`` on the wave's interviews (topic
+    ``interview``, period the package's wave) that have both a count and a stated base,
+    in the publication's order.
     """
 
     figures: Figures
@@ -29,15 +30,16 @@ class Interviews:
     @functools.cached_property
     def asked(self) -> pd.DataFrame:
         """One row per municipality asked, with county and population 2013."""
-        s = load_sample_2014(self.figures.data_dir)
-        m = load_municipalities(self.figures.data_dir).set_index("municipality_code")
+        package = self.figures.package
+        s = load_published_sample(package)
+        m = package.table("municipalities").set_index("municipality_code")
         return s.join(m[["county_name", "population_2013"]], on="municipality_code")
 
     @functools.cached_property
     def results(self) -> pd.DataFrame:
         """The interview counts with their bases (a count whose base the text leaves open is left out)."""
         f = self.figures.table
-        rows = f[(f.topic == "interview") & (f.period == "2014") & f["count"].notna() & f["base"].notna()]
+        rows = f[(f.topic == "interview") & (f.period == self.figures.package.wave) & f["count"].notna() & f["base"].notna()]
         return rows[~rows.index.duplicated()].reset_index()
 
     @property

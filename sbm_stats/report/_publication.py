@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from ..data._loaders import load_housing_solutions, load_sources, load_vulnerability_factors
+from ..data._package import DataPackage
 from .formatting import shown
 
 __all__ = ["Publication"]
@@ -20,13 +19,13 @@ _LEVEL_SV = {"strukturell": "Strukturell", "institutionell": "Institutionell",
 
 @dataclass(frozen=True)
 class Publication:
-    """Tabell 1, Figur 1 and the list of housing solutions, from the data package ``data_dir``."""
+    """Tabell 1, Figur 1 and the list of housing solutions, from the data package ``package``."""
 
-    data_dir: Path
+    package: DataPackage
 
     def table_vulnerability(self) -> pd.DataFrame:
         """The publication's Tabell 1: one row per level, its factors joined."""
-        t = load_vulnerability_factors(self.data_dir).sort_values(["level_position", "position"])
+        t = self.package.table("vulnerability_factors").sort_values(["level_position", "position"])
         rows = t.groupby("level_position", sort=True).agg(level=("level", "first"), factors=("factor_sv", list))
         return pd.DataFrame({
             "Nivå": [_LEVEL_SV[x] for x in rows.level],
@@ -35,7 +34,7 @@ class Publication:
 
     def table_housing_solutions(self) -> pd.DataFrame:
         """The housing solutions named in the interviews, one column per category."""
-        h = load_housing_solutions(self.data_dir).sort_values(["category", "position"])
+        h = self.package.table("housing_solutions").sort_values(["category", "position"])
         columns = {label: list(h.loc[h.category == category, "name_sv"].str.replace('"', "”"))
                    for category, label in _CATEGORY_SV.items()}
         depth = max(len(v) for v in columns.values())
@@ -51,7 +50,7 @@ class Publication:
     def sources_markdown(self) -> str:
         """The data package's sources as a Markdown list, each with a link to its address."""
         items = []
-        for row in load_sources(self.data_dir).itertuples():
+        for row in self.package.table("sources").itertuples():
             link = f" [{_host(row.url)}]({row.url})" if pd.notna(row.url) else ""
             items.append(f"- `{row.source_id}`: {row.citation}{link}")
         return "\n".join(items)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data._loaders import _resolve, load_municipalities
+from ..data._package import DataPackage
 from ._audit import AuditSummary
 from ._design_annex import DesignAnnex
 from ._figures import Figures
@@ -50,7 +50,7 @@ __all__ = ["Report"]
 class Report:
     """The report's subjects, built from one data package by :meth:`load`."""
 
-    data_dir: Path
+    package: DataPackage
     figures: Figures
     publication: Publication
     interviews: Interviews
@@ -64,7 +64,7 @@ class Report:
     def load(
         cls,
         *,
-        data_dir: str | Path | None = None,
+        data_dir: DataPackage | str | Path | None = None,
         confidence_level: float = 0.95,
         ci_method: str = "wilson",
         seed: int = 2014,
@@ -73,8 +73,9 @@ class Report:
 
         Parameters
         ----------
-        data_dir : str or Path, optional
-            The data package (a folder with ``datapackage.json``).
+        data_dir : DataPackage, str or Path, optional
+            The data package (or its folder, with ``datapackage.json``); opened once here
+            and passed to every subject.
         confidence_level : float, default 0.95
             The level of every interval.
         ci_method : str, default "wilson"
@@ -95,19 +96,24 @@ class Report:
         ci_method = check_choice("ci_method", ci_method, PROPORTION_METHODS)
         if isinstance(seed, bool) or not isinstance(seed, (int, float)) or not float(seed).is_integer() or seed < 0:
             raise ValueError(f"seed ({seed!r}) must be a whole number of at least 0")
-        folder = _resolve(data_dir or None)
-        figures = Figures.load(folder)
+        package = DataPackage.open(data_dir or None)
+        figures = Figures(package)
         interviews = Interviews(figures)
         return cls(
-            data_dir=folder,
+            package=package,
             figures=figures,
-            publication=Publication(folder),
+            publication=Publication(package),
             interviews=interviews,
-            intervals=Intervals(interviews, confidence_level, ci_method, len(load_municipalities(folder))),
-            design=DesignAnnex(folder, int(seed)),
+            intervals=Intervals(interviews, confidence_level, ci_method, len(package.table("municipalities"))),
+            design=DesignAnnex(package, int(seed)),
             waves=Waves(figures),
-            audit=AuditSummary(folder),
+            audit=AuditSummary(package),
         )
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder of the data package."""
+        return self.package.path
 
     def show(self, table: pd.DataFrame):
         """The table as the report shows it: without the row numbers of the DataFrame's index.

@@ -22,9 +22,7 @@ class Waves:
     @functools.cached_property
     def measures(self) -> pd.DataFrame:
         """``wave_measures.csv`` with whole-number waves."""
-        from ..data._loaders import load_wave_measures
-
-        return load_wave_measures(self.figures.data_dir).assign(wave=lambda d: d.wave.astype(int))
+        return self.figures.package.table("wave_measures").assign(wave=lambda d: d.wave.astype(int))
 
     @functools.cached_property
     def records(self) -> pd.DataFrame:

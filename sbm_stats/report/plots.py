@@ -104,7 +104,11 @@ def housing_ladder() -> Figure:
 
 @_styled
 def bme_national(municipalities, flats) -> Figure:
-    """Boverket's figures for 2008 and 2013: municipalities and flats, each source a bar."""
+    """Boverket's figures for 2008 and 2013: municipalities and flats, each source a bar.
+
+    ``flats`` has a ``series`` column: ``"published"`` (the publication's figures) or
+    ``"summary"`` (Boverket's own summary); within a period the published bar comes first.
+    """
     fig = _figure(6.5, 3.0)
     left, right = fig.subplots(1, 2)
     periods = list(municipalities.period)
@@ -112,16 +116,15 @@ def bme_national(municipalities, flats) -> Figure:
     left.bar_label(bars, labels=[fmt_num(v) for v in municipalities["count"].astype(float)], fontsize=8)
     left.set_title("Kommuner med sekundär bostadsmarknad", fontsize=9)
     left.yaxis.set_major_formatter(_SV_INT)
-    colours = {"socstyr_2015": BLUE, "boverket_2014_36_summary": GREY}
-    labels = {"socstyr_2015": "Publikationen (Boverket 2014:36)",
-              "boverket_2014_36_summary": "Sammanfattningen av Boverkets rapport"}
-    flats = flats.sort_values(["period", "source_id"], ascending=[True, False])
+    colours = {"published": BLUE, "summary": GREY}
+    labels = {"published": "Publikationen (Boverket 2014:36)", "summary": "Sammanfattningen av Boverkets rapport"}
+    flats = flats.sort_values(["period", "series"], ascending=[True, True])
     xs, width = [], 0.38
     for i, (period, group) in enumerate(flats.groupby("period", sort=True)):
         for j, (_, row) in enumerate(group.iterrows()):
             x = i + (j - (len(group) - 1) / 2) * width
-            b = right.bar(x, float(row["value"]), width=width * 0.95, color=colours[row.source_id],
-                          label=labels[row.source_id])
+            b = right.bar(x, float(row["value"]), width=width * 0.95, color=colours[row.series],
+                          label=labels[row.series])
             right.bar_label(b, labels=[fmt_num(float(row["value"]))], fontsize=7)
         xs.append((i, period))
     right.set_xticks([i for i, _ in xs], [p for _, p in xs])

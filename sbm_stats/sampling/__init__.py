@@ -92,8 +92,8 @@ from ._sensitivity import (
     design_sensitivity,
     design_variant,
 )
-from ._views import probability_table
 from ._synthetic import make_demo_frame, write_demo_frame
+from ._views import probability_table
 
 __all__ = [
     "probability_table",

@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -720,7 +719,8 @@ def _check_total(stages: list[Stage], expected: int, problems: list[str]) -> Non
     )
 
 
-def _open_assumptions(spec: dict, path: Path, problems: list[str], known_codes: set[str]) -> tuple[OpenAssumption, ...]:
+# Complexity above 15 on purpose: every key of every alternative checked in one pass, all problems at once.
+def _open_assumptions(spec: dict, path: Path, problems: list[str], known_codes: set[str]) -> tuple[OpenAssumption, ...]:  # noqa: C901
     raw = spec.get("open_assumptions")
     if raw is None:
         return ()
@@ -775,7 +775,8 @@ def _check_change(change: Any, where: str, stage_ids: set, problems: list[str]) 
         return
     for key, value in change.items():
         if key not in _CHANGE_KEYS:
-            problems.append(f"{where}: unknown key {key!r}; an alternative may change {', '.join(sorted(_CHANGE_KEYS))}")
+            problems.append(f"{where}: unknown key {key!r}; an alternative may change "
+                            f"{', '.join(sorted(_CHANGE_KEYS))}")
         elif key == "stages":
             if not isinstance(value, dict):
                 problems.append(f"{where}: stages must map a stage id to {{field: new value}}")
@@ -870,7 +871,8 @@ def _certainty(raw: dict, where: str, known_codes: set[str], problems: list[str]
     return make
 
 
-def _extremes(raw: dict, where: str, fields: dict, problems: list[str]):
+# Complexity above 15 on purpose: every key of an extremes stage checked in one pass, all problems at once.
+def _extremes(raw: dict, where: str, fields: dict, problems: list[str]):  # noqa: C901
     variables = raw.get("variables")
     parsed: list[ExtremeVariable] = []
     if not isinstance(variables, list) or not variables:
@@ -884,7 +886,8 @@ def _extremes(raw: dict, where: str, fields: dict, problems: list[str]):
             if col not in fields:
                 problems.append(f"{where}: unknown column {col!r}; the frame's columns are: {', '.join(fields)}")
             elif fields[col].get("type") not in ("integer", "number"):
-                problems.append(f"{where}: column {col!r} must hold numbers to be ranked (its type is {fields[col].get('type')!r})")
+                problems.append(f"{where}: column {col!r} must hold numbers to be ranked "
+                                f"(its type is {fields[col].get('type')!r})")
             parsed.append(ExtremeVariable(str(col), str(v["label"]).strip()))
     measures = raw.get("measures")
     if not isinstance(measures, list) or not measures or any(m not in MEASURES for m in measures):
@@ -896,7 +899,8 @@ def _extremes(raw: dict, where: str, fields: dict, problems: list[str]):
     population = raw.get("population")
     if "per_inhabitant" in measures:
         if not _is_int(per) or per < 1:
-            problems.append(f"{where}: per ({per!r}) must be a positive whole number such as 10000 (per 10 000 inhabitants)")
+            problems.append(f"{where}: per ({per!r}) must be a positive whole number such as 10000 "
+                            "(per 10 000 inhabitants)")
         if population not in fields:
             problems.append(
                 f"{where}: population ({population!r}) must name the frame's population column; "

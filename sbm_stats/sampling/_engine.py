@@ -268,7 +268,8 @@ def _check_tie(plan: Plan, stage: ExtremesStage, pick: _Pick, position: int, sel
     value = pick.values[position]
     tied = [
         int(pick.order[j]) for j in range(len(pick.order))
-        if j != position and pick.values[j] == value and (stage.already_selected == "skip" or not selected[pick.order[j]])
+        if (j != position and pick.values[j] == value
+                and (stage.already_selected == "skip" or not selected[pick.order[j]]))
     ]
     if tied:
         who = ", ".join(f"{plan.codes[u]} {plan.names[u]}" for u in [int(pick.order[position]), *tied])
@@ -332,7 +333,9 @@ class _TooMany(Exception):
     pass
 
 
-def _walk_states(plan: Plan, D: np.ndarray, with_probabilities: bool):
+# Complexity above 15 on purpose: the dynamic programme over the stages; one loop keeps the
+# state's invariant in one place.
+def _walk_states(plan: Plan, D: np.ndarray, with_probabilities: bool):  # noqa: C901
     """Carry the atom counts through the random stages (per_stage semantics).
 
     Returns (atoms, expected draws per stage and atom, shortfalls) where a shortfall is
@@ -458,7 +461,8 @@ def _shortfall_message(plan: Plan, step: _Step, D: np.ndarray, smallest: int) ->
     )
 
 
-def exact_probabilities(plan: Plan) -> Exact:
+# Complexity above 15 on purpose: one case per stage kind of the dynamic programme, next to each other.
+def exact_probabilities(plan: Plan) -> Exact:  # noqa: C901
     """Exact inclusion probabilities where the design allows them (see the module docs)."""
     n_steps = len(plan.steps)
     pi = np.full(plan.n, np.nan)

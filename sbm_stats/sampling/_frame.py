@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data._tables import check_table_schema, read_json_file, read_table, source_lines
 from ..data._package import DataPackage, as_package
+from ..data._tables import check_table_schema, read_json_file, read_table, source_lines
 from ..errors import DataValidationError, Problem
 
 PackageLike = DataPackage | str | Path | None
@@ -167,7 +167,7 @@ def demo_frame(package: PackageLike = None, *, data_dir: PackageLike = None) -> 
     return load_frame(demo_frame_path(pkg), package=pkg)
 
 
-def check_frame(
+def check_frame(  # noqa: C901 - every check of an in-memory frame in one pass, all problems at once
     frame: pd.DataFrame, schema: dict[str, Any], *, municipalities: pd.DataFrame | None = None,
     package: PackageLike = None,
 ) -> pd.DataFrame:
@@ -216,11 +216,13 @@ def check_frame(
             problems.append(Problem(name, line, "municipality_code", code, "a four-digit code as text, e.g. '0180'"))
         elif code not in known:
             problems.append(
-                Problem(name, line, "municipality_code", code, "one of the 290 municipality codes in data/municipalities.csv")
+                Problem(name, line, "municipality_code", code,
+                        "one of the 290 municipality codes in data/municipalities.csv")
             )
         elif code in seen:
             problems.append(
-                Problem(name, line, "municipality_code", code, f"each municipality once (the same as line {seen[code]})")
+                Problem(name, line, "municipality_code", code,
+                        f"each municipality once (the same as line {seen[code]})")
             )
         else:
             seen[code] = line

@@ -119,7 +119,8 @@ class PublishedSampleCheck:
         ]
         for u in self.units:
             stages = ", ".join(
-                f"`{s}` ({'?' if np.isnan(p) else sv_decimal(p, 4)})" for s, p in zip(u.possible_stages, u.stage_probabilities)
+                f"`{s}` ({'?' if np.isnan(p) else sv_decimal(p, 4)})"
+                for s, p in zip(u.possible_stages, u.stage_probabilities)
             ) or "inget"
             total = "?" if np.isnan(u.inclusion_probability) else sv_decimal(u.inclusion_probability, 4)
             lines.append(f"| {u.municipality_code} | {u.municipality_name} | {u.publication_group} | {stages} | "
@@ -129,7 +130,7 @@ class PublishedSampleCheck:
         return lines
 
 
-def published_sample_check(
+def published_sample_check(  # noqa: C901 - one branch per stage kind that could have chosen a municipality
     frame: pd.DataFrame, design: Design, *, published: pd.DataFrame | None = None
 ) -> PublishedSampleCheck:
     """Which stages of ``design`` could have chosen each published municipality on ``frame``.

@@ -247,7 +247,8 @@ def draw_sample(plan: Plan, *, seed: int, replicates: int, exact: Exact | None =
                     lines.append(f"{phrase}: **{plan.names[out.chosen]}** ({value}) vald")
                 else:
                     reason = f"{phrase} bland kommuner som inte redan valts (rang {out.rank} i ramen): {value}"
-                    lines.append(f"{phrase}: {passed} redan {'vald' if len(out.passed) == 1 else 'valda'}; rang {out.rank}: "
+                    already = "vald" if len(out.passed) == 1 else "valda"
+                    lines.append(f"{phrase}: {passed} redan {already}; rang {out.rank}: "
                                  f"**{plan.names[out.chosen]}** ({value}) vald")
                 picked.append(dict(unit=out.chosen, stage=stage, reason=reason, u=np.nan, eligible=None, p=1.0))
                 new.append(out.chosen)
@@ -451,7 +452,8 @@ def _protocol(sample: Sample, published_check: Any) -> str:
 
 
 def _short(path: str) -> str:
-    from ._frame import _display
     from pathlib import Path
+
+    from ._frame import _display
 
     return _display(Path(path)) if path else "–"

@@ -18,8 +18,9 @@ def probability_table(probs: InclusionProbabilities, *, package: DataPackage | s
 
     Returns :meth:`InclusionProbabilities.to_frame` joined with ``county_name`` and
     ``population_2013`` from the package's ``municipalities`` and ``asked_2014`` (True for
-    the municipalities its publication names: the descriptor's ``published_sample``), plus ``probability``: the exact value where
-    the design gives one, else the Monte Carlo estimate. ``attrs['synthetic']`` is kept.
+    the municipalities its publication names: the descriptor's ``published_sample``), plus
+    ``probability``: the exact value where the design gives one, else the Monte Carlo
+    estimate. ``attrs['synthetic']`` is kept.
     """
     frame = probs.to_frame()
     pkg = as_package(package, data_dir)
