@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml constraints.txt
 report: $(STAMP)
 	$(BIN)/sbm-stats render report.qmd --to html,pdf,docx --out _output/ --engine $(ENGINE)
 
-## Run the whole test suite (unit tests, doctests, fixture renders, notebooks).
+## Lint (ruff: errors, import order, complexity, line length), then the whole test suite
+## (unit tests, doctests, fixture renders, notebooks).
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 ## Validate data/ against data/datapackage.json.
