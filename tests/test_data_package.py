@@ -388,3 +388,50 @@ def test_one_figure_lookup(data_copy):
         package.figure("res.forced_move")
     with pytest.raises(DataValidationError, match="a count and a base for bme.flats_2013"):
         flats.share
+
+
+def _pandera_problems(frame, fields, key):
+    """What pandera alone says of a frame (the slow path of ``_check_constraints``)."""
+    from sbm_stats.data import _tables
+
+    original = _tables._meets_constraints
+    _tables._meets_constraints = lambda *a: False
+    try:
+        return _tables._check_constraints(frame, fields, "t.csv", key)
+    finally:
+        _tables._meets_constraints = original
+
+
+def test_the_pandas_fast_path_agrees_with_pandera(data_dir):
+    """Every bundled table passes both checks; each kind of violation fails the fast one,
+    so that pandera (which names the cell) sees it: the fast path can only skip pandera
+    where pandera would find nothing."""
+    from sbm_stats.data import DataPackage
+    from sbm_stats.data._tables import _meets_constraints
+
+    pkg = DataPackage.open(data_dir)
+    for res in pkg.descriptor["resources"]:
+        if not isinstance(res.get("schema"), dict) or res["name"] not in pkg.table_names:
+            continue
+        fields, key = res["schema"]["fields"], res["schema"].get("primaryKey")
+        single = key if isinstance(key, str) else (key[0] if key and len(key) == 1 else None)
+        frame = pkg.table(res["name"])
+        frame = frame[[f["name"] for f in fields]]
+        assert _meets_constraints(frame, fields, single), res["name"]
+        assert _pandera_problems(frame, fields, key) == [], res["name"]
+
+    fields = [{"name": "code", "type": "string", "constraints": {"pattern": "[0-9]{4}", "enum": ["0180", "1480"]}},
+              {"name": "n", "type": "integer", "constraints": {"minimum": 0, "maximum": 10, "required": True}}]
+    good = pd.DataFrame({"code": pd.array(["0180", "1480"], dtype="string"), "n": pd.array([1, 2], dtype="Int64")})
+    assert _meets_constraints(good, fields, "code") and _pandera_problems(good, fields, "code") == []
+    bad = {
+        "outside the enum": good.assign(code=pd.array(["0180", "9999"], dtype="string")),
+        "a duplicated key": good.assign(code=pd.array(["0180", "0180"], dtype="string")),
+        "below the minimum": good.assign(n=pd.array([-1, 2], dtype="Int64")),
+        "above the maximum": good.assign(n=pd.array([1, 11], dtype="Int64")),
+        "a missing required value": good.assign(n=pd.array([1, None], dtype="Int64")),
+        "the wrong type": good.assign(n=[1.5, 2.0]),
+    }
+    for what, frame in bad.items():
+        assert not _meets_constraints(frame, fields, "code"), what
+        assert _pandera_problems(frame, fields, "code"), what
