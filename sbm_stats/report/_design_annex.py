@@ -190,6 +190,55 @@ class DesignAnnex:
         self._alternative(alternative)  # a clear error for an unknown name
         return self._variants[alternative]
 
+    @functools.cached_property
+    def joint(self):
+        """The open assumption that ties the extremes stage's rule for an already-selected
+        municipality to the sizes of random draws, as ``(assumption, alternative, stage ids
+        it resizes)``; None if the design has none."""
+        for assumption in self.design.open_assumptions:
+            for name, change in assumption.changes.items():
+                stages = change.get("stages") or {}
+                if any("already_selected" in fields for fields in stages.values()):
+                    return assumption, name, tuple(s for s, fields in stages.items() if "size" in fields)
+        return None
+
+    @functools.cached_property
+    def nesting(self):
+        """The open assumption whose alternative changes a random list's eligibility, as
+        ``(inner stage id, outer stage id)``: the list the alternative restricts, and the
+        other random list its new condition names; None if the design has none."""
+        random = [s for s in self.design.stages if s.kind == "random"]
+        for assumption in self.design.open_assumptions:
+            for name, change in assumption.changes.items():
+                for stage_id, fields in (change.get("stages") or {}).items():
+                    if "eligible" in fields:
+                        inner = self._variant(name).stage(stage_id).eligible.columns
+                        outer = [s.id for s in random if s.id != stage_id and set(s.eligible.columns) <= set(inner)]
+                        if outer:
+                            return stage_id, outer[0]
+        return None
+
+    @property
+    def no_answer_stages(self) -> tuple[str, ...]:
+        """The random stages whose list is the municipalities that did not answer (``no_answer``)."""
+        return tuple(s.id for s in self.design.stages if s.kind == "random" and "no_answer" in repr(s.eligible.tree))
+
+    @property
+    def illustrated_list(self) -> str | None:
+        """The random stage drawn second: earlier draws have already taken part of its list."""
+        order = self.design.random_order
+        return order[1] if len(order) > 1 else (order[0] if order else None)
+
+    @shown
+    def sizes(self, stage_ids, *, alternative: str | None = None) -> str:
+        """Stage sizes joined with 'respektive': '8 respektive 7'."""
+        return " respektive ".join(self.size(s, alternative=alternative) for s in stage_ids)
+
+    @shown
+    def list_names_of(self, stage_ids) -> str:
+        """The short names of the stages, quoted and joined with 'och'."""
+        return " och ".join(f"”{self.list_name(s)}”" for s in stage_ids)
+
     @shown
     def size(self, stage_id: str, *, alternative: str | None = None) -> str:
         """A stage's size in digits, in the design or under an alternative of its open assumptions."""
