@@ -525,13 +525,19 @@ class DesignAnnex:
                 "Valda i varianter": f"{fmt_int(values[3])} av {fmt_int(values[4])}",
                 "_range": values[2] - values[1],
             })
-        out = (pd.DataFrame(rows).sort_values(["_range", "Antal"], ascending=[False, False], kind="stable")
+        columns = ["Kommuner", "Antal", "Sannolikhet i designen", "Lägst", "Högst", "Valda i varianter", "_range"]
+        out = (pd.DataFrame(rows, columns=columns).sort_values(["_range", "Antal"], ascending=[False, False], kind="stable")
                .drop(columns="_range").reset_index(drop=True))
         out.attrs["synthetic"] = self.sensitivity.synthetic
         return out
 
     def table_variant_changes(self) -> pd.DataFrame:
-        """SYNTHETIC: what changes between the design and its variant files, grouped by profile."""
+        """SYNTHETIC: what changes between the design and its variant files, grouped by profile
+        (no rows when the package has no variant file)."""
+        if not self.has_variant_files:
+            out = pd.DataFrame(columns=["Kommuner", "Antal"])
+            out.attrs["synthetic"] = True
+            return out
         c = self.variant_comparison
         names = list(c.attrs["mean_size"])
         c = c[c.differs]

@@ -177,6 +177,16 @@ stages:
     eligible: 'bme_children_under_18 == "no"'
     size: 1
     exclude_selected: true
+# One open assumption with a runnable alternative (the order of the draws), so that the
+# report's sensitivity annex has something to vary.
+open_assumptions:
+  - id: random_order
+    tag: "B1"
+    question: In which order are the random stages drawn?
+    default: children_first
+    alternatives:
+      takeover_first:
+        random_order: [bme_takeover, bme_children, supplement_no_children]
 """
 
 _CLAIMS = """\
