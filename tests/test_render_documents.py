@@ -453,3 +453,94 @@ def test_failing_inline_expression_names_its_line(tmp_path):
     assert info.value.source == "10 / n"
     assert str(info.value).startswith(f"fel_inline.qmd, line {line}: the inline expression `{{python}} 10 / n` "
                                       "failed: ZeroDivisionError")
+
+
+# ----------------------------------------------------------------------------- figurdiv.qmd: figures and tables as divs
+
+FLOATS = FIXTURES / "figurdiv.qmd"
+NBSP = "\u00a0"
+
+
+@pytest.fixture(scope="module")
+def floats(tmp_path_factory):
+    """figurdiv.qmd rendered to the three formats (Quarto's figure and table divs)."""
+    result = render(FLOATS, to=("html", "docx", "pdf"), out_dir=tmp_path_factory.mktemp("floats"),
+                    engine="builtin", quiet=True, cache=False)
+    return {f: result.output(f).read_bytes() for f in result.formats}
+
+
+# What the fixture's divs must read as. Numbers: fig-forsta is the first figure (a chunk),
+# the divs fig-skog, fig-alttext and fig-delar follow in reading order (2, 3, 4), the two
+# divs inside fig-delar are its parts 4a and 4b (Quarto's subfigures); the table divs are
+# tables 1 and 2. Captions: the div's last paragraph, with the inline values of the
+# fixture's setup chunk (niva = 0.95 shown as f"{niva:.0%}", metod = "Wilson"; niva_text a
+# Markdown object holding "95", a no-break space and "%").
+FLOAT_CAPTIONS = [
+    f"Figur{NBSP}1: En figur skriven som chunk",
+    f"Figur{NBSP}2: Andelar med 95% konfidensintervall (Wilson), per kommun.",
+    f"Figur{NBSP}3: En figur med egen alternativtext.",
+    f"Figur{NBSP}4a: Vänster del",
+    f"Figur{NBSP}4b: Höger del",
+    f"Figur{NBSP}4: Två delar i en figur",
+    f"Tabell{NBSP}1: Andelar per kommun med 95{NBSP}% konfidensnivå",
+    f"Tabell{NBSP}2: Antal per kommun",
+]
+# alt texts: the chunk's fig-alt where it has one, else the figure's caption without its number
+FLOAT_ALTS = ["En figur skriven som chunk", "Andelar med 95% konfidensintervall (Wilson), per kommun.",
+              "Två punkter på en linje", "Vänster del", "Höger del"]
+
+
+def test_figure_and_table_divs_in_html(floats):
+    page = _Html(floats["html"].decode("utf-8"))
+    captions = [_squash(e["text"]) for e in page.elements if e["tag"] in ("figcaption", "caption")]
+    assert captions == FLOAT_CAPTIONS
+    assert [e["attrs"]["id"] for e in page.find("figure")] == [
+        "fig-forsta", "fig-skog", "fig-alttext", "fig-delar", "fig-delar-vanster", "fig-delar-hoger"]
+    assert [e["attrs"]["id"] for e in page.find("table")] == ["tbl-andelar", "tbl-markdown"]
+    assert [e["attrs"]["alt"] for e in page.find("img")] == FLOAT_ALTS
+    # the caption paragraph is not left behind as body text
+    assert not [p for p in page.find("p") if "Vänster del" in p["text"] or "Antal per kommun" in p["text"]]
+    # the references of the fixture's prose: @Fig- capitalises (already upper case in
+    # Swedish's "Figur"), -@fig-delar is the number alone, a part is "4b"
+    refs = [(e["attrs"]["href"], _squash(e["text"])) for e in page.find("a") if e["attrs"].get("href", "")[:5]
+            in ("#fig-", "#tbl-")]
+    assert refs == [
+        ("#fig-forsta", f"Figur{NBSP}1"), ("#fig-skog", f"Figur{NBSP}2"), ("#fig-alttext", f"Figur{NBSP}3"),
+        ("#fig-delar", "4"), ("#fig-delar-hoger", f"Figur{NBSP}4b"),
+        ("#tbl-andelar", f"Tabell{NBSP}1"), ("#tbl-markdown", f"Tabell{NBSP}2"), ("#fig-skog", f"Figur{NBSP}2"),
+    ]
+    # code spans are never read as references or divs
+    assert [_squash(e["text"]) for e in page.find("code")] == ["@fig-skog", "::: {#fig-x}"]
+
+
+def test_figure_and_table_divs_in_word(floats):
+    root = ElementTree.fromstring(zipfile.ZipFile(io.BytesIO(floats["docx"])).read("word/document.xml"))
+    paragraphs = _docx_paragraphs(root)
+    captions = [text for style, text in paragraphs if style in ("ImageCaption", "TableCaption")]
+    assert captions == FLOAT_CAPTIONS
+    assert [d.get("descr") for d in root.iter(f"{WP}docPr")] == FLOAT_ALTS
+    body = " ".join(text for style, text in paragraphs if style == "BodyText")
+    assert f"Se Figur{NBSP}1, Figur{NBSP}2, Figur{NBSP}3 och 4, vars högra del är Figur{NBSP}4b." in body
+    assert f"Se Tabell{NBSP}1 och Tabell{NBSP}2 i avsnitt{NBSP}2, och Figur{NBSP}2 i avsnitt{NBSP}1." in body
+
+
+def test_figure_and_table_divs_in_pdf(floats):
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(floats["pdf"])).pages)
+    # compared as words: a no-break space and a line break read as a space
+    text = " ".join(text.replace(NBSP, " ").split())
+    positions = [text.find(caption.replace(NBSP, " ")) for caption in FLOAT_CAPTIONS]
+    assert -1 not in positions, [c for c, p in zip(FLOAT_CAPTIONS, positions) if p == -1]
+    assert positions == sorted(positions)
+    assert "Se Figur 1, Figur 2, Figur 3 och 4, vars högra del är Figur 4b." in text
+
+
+def test_table_div_without_exactly_one_table_is_an_error(tmp_path):
+    doc = tmp_path / "tabell.qmd"
+    doc.write_text("---\nlang: sv\n---\n\n# Del\n\n::: {#tbl-tom}\nIngen tabell här.\n\nRubrik\n:::\n\n"
+                   "Se @tbl-tom.\n", encoding="utf-8")
+    with pytest.raises(RenderError) as info:
+        render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    # "::: {#tbl-tom}" is line 7 of the text above
+    assert info.value.line == 7 and info.value.label == "tbl-tom"
+    assert str(info.value).startswith("tabell.qmd, line 7: the table div 'tbl-tom' holds 0 tables;")
+    assert not (tmp_path / "out").exists()

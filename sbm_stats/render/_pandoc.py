@@ -222,6 +222,13 @@ def _check_problems(tree: dict[str, Any], source: Path, progress: Progress) -> N
         line = line_of(f"#{label}") or line_of(f"label: {label}")
         raise RenderError(f"{source.name}{f', line {line}' if line else ''}: the label {label!r} is used twice",
                           path=str(source), line=line)
+    for entry in dict.fromkeys(_meta_list(tree, "float")):
+        label, count = entry.split("\t")
+        line = line_of(f"#{label}")
+        raise RenderError(
+            f"{source.name}{f', line {line}' if line else ''}: the table div {label!r} holds {count} tables; "
+            "a tbl- div must hold exactly one table (a markdown table, or a chunk that shows a DataFrame) "
+            "and its caption as the last paragraph", path=str(source), line=line, label=label)
     missing = list(dict.fromkeys(_meta_list(tree, "missing")))
     if missing:
         problems = []

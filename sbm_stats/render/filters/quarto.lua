@@ -35,7 +35,7 @@ local cfg = {}
 local fmt = "html"
 local labels = {}
 local targets = {}        -- label -> {kind=, number=, anchor=, title=}
-local problems = { duplicate = {}, missing = {}, shortcode = {} }
+local problems = { duplicate = {}, missing = {}, shortcode = {}, float = {} }
 local NBSP = "\u{00A0}"
 
 local function meta_string(value)
@@ -121,6 +121,86 @@ local function fig_alt(image)
   return image
 end
 
+-- ------------------------------------------------------------------ 2a. figures and tables written as divs
+
+-- Quarto's figure and table divs (``::: {#fig-x}`` ... ``:::``): the div's last
+-- paragraph is its caption when the div holds more than that paragraph, else the
+-- div's ``fig-cap`` / ``tbl-cap`` attribute is (Quarto, ``refCaptionFromDiv`` and
+-- ``parse_floats`` in ``src/resources/filters/``). A figure div becomes a pandoc
+-- Figure with the div's id, so that it is numbered, captioned and written like a
+-- chunk's figure in every format; an image in it without alt text gets the
+-- caption's text (this engine's rule for every figure, see ``differences.yaml``).
+-- A table div gives its id and caption to the one table it holds and is unwrapped;
+-- a table div without exactly one table is a problem (as a ``tbl-`` chunk that
+-- shows no table is).
+
+local function div_caption(div, kind)
+  local content = pandoc.Blocks(div.content)
+  local last = content[#content]
+  if last ~= nil and last.t == "Para" and #content > 1 then
+    content:remove(#content)
+    return content, pandoc.Blocks({ pandoc.Plain(last.content) })
+  end
+  local given = div.attributes[kind .. "-cap"]
+  if given ~= nil then
+    return content, pandoc.Blocks({ pandoc.Plain(pandoc.utils.blocks_to_inlines(pandoc.read(given, "markdown").blocks)) })
+  end
+  return content, pandoc.Blocks({})
+end
+
+local function strip_cap_attributes(attributes)
+  local kept = {}
+  for key, value in pairs(attributes) do
+    if key ~= "fig-cap" and key ~= "tbl-cap" then kept[key] = value end
+  end
+  return kept
+end
+
+local function figure_div(div, content, caption)
+  local alt = pandoc.utils.stringify(caption)
+  content = content:walk({
+    Image = function(image)
+      local own = image.attributes["alt"]  -- a chunk's fig-alt
+      if own ~= nil then
+        image.attributes["alt"] = nil
+        image.caption = pandoc.Inlines(own)
+        return image
+      end
+      if #image.caption == 0 and alt ~= "" then
+        image.caption = pandoc.Inlines(alt)
+        return image
+      end
+    end,
+  })
+  return pandoc.Figure(content, { long = caption }, pandoc.Attr(div.identifier, div.classes,
+    strip_cap_attributes(div.attributes)))
+end
+
+local function table_div(div, content, caption)
+  local count = 0
+  content:walk({ Table = function() count = count + 1 end })
+  if count ~= 1 then
+    table.insert(problems.float, div.identifier .. "\t" .. tostring(count))
+    return content
+  end
+  return content:walk({
+    Table = function(tbl)
+      tbl.identifier = div.identifier
+      if #caption > 0 then tbl.caption.long = caption end
+      return tbl
+    end,
+  })
+end
+
+local function float_div(div)
+  if div.classes:includes("sbm-figure-group") then return nil end
+  local kind = div.identifier:match("^(%a+)%-")
+  if kind ~= "fig" and kind ~= "tbl" then return nil end
+  local content, caption = div_caption(div, kind)
+  if kind == "fig" then return figure_div(div, content, caption) end
+  return table_div(div, content, caption)
+end
+
 -- ------------------------------------------------------------------ 2. numbering
 
 local n_fig, n_tbl = 0, 0
@@ -194,6 +274,24 @@ local function letter(k)
   return string.char(string.byte("a") + k - 1)
 end
 
+-- The figures inside a figure group (every one, or with ``labelled_only`` those
+-- with a ``fig-`` id), numbered 1a, 1b, ... in reading order.
+local function number_parts(blocks, number, labelled_only)
+  local k = 0
+  return blocks:walk({
+    Figure = function(figure)
+      local labelled = figure.identifier:match("^fig%-") ~= nil
+      if labelled_only and not labelled then return nil end
+      k = k + 1
+      local part = number .. letter(k)
+      if figure.identifier ~= "" then
+        add_target(figure.identifier, { kind = "fig", number = part, anchor = figure.identifier })
+      end
+      return number_figure(figure, part)
+    end,
+  })
+end
+
 local function number_blocks(blocks)
   -- Headings, figures and tables in reading order, at any depth.
   return blocks:walk({
@@ -204,17 +302,7 @@ local function number_blocks(blocks)
       n_fig = n_fig + 1
       local number = tostring(n_fig)
       add_target(div.identifier, { kind = "fig", number = number, anchor = div.identifier })
-      local k = 0
-      div.content = div.content:walk({
-        Figure = function(figure)
-          k = k + 1
-          local part = number .. letter(k)
-          if figure.identifier ~= "" then
-            add_target(figure.identifier, { kind = "fig", number = part, anchor = figure.identifier })
-          end
-          return number_figure(figure, part)
-        end,
-      })
+      div.content = number_parts(div.content, number, false)
       return div, false
     end,
     Figure = function(figure)
@@ -222,6 +310,8 @@ local function number_blocks(blocks)
       n_fig = n_fig + 1
       local number = tostring(n_fig)
       add_target(figure.identifier, { kind = "fig", number = number, anchor = figure.identifier })
+      -- figure divs inside a figure div are its parts 1a, 1b, ... (Quarto's subfigures)
+      figure.content = number_parts(figure.content, number, true)
       return number_figure(figure, number), false
     end,
     Table = function(tbl)
@@ -375,6 +465,7 @@ function Pandoc(doc)
   end
   local blocks = doc.blocks:walk({ Div = conditional })
   blocks = blocks:walk({ Para = shortcode, Image = fig_alt })
+  blocks = blocks:walk({ Div = float_div })
   find_top_level(blocks)
   blocks = number_blocks(blocks)
   blocks = blocks:walk({ Cite = crossref })
@@ -384,6 +475,7 @@ function Pandoc(doc)
     duplicate = as_meta_list(problems.duplicate),
     missing = as_meta_list(problems.missing),
     shortcode = as_meta_list(problems.shortcode),
+    float = as_meta_list(problems.float),
     known = as_meta_list(known_labels()),
   })
   return doc
