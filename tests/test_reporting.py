@@ -155,7 +155,8 @@ def test_sensitivity_tables(R):
     variants = d.table_variants()
     assert len(variants) == 16 and variants.attrs["synthetic"] is True
     # the design file's comment: reversing the variable order takes Huddinge instead of Linköping
-    a9 = variants[(variants["A9"] == "alternativet") & (variants[["A1+A2", "A5", "A10"]] == "som i designen").all(axis=1)]
+    others_default = (variants[["A1+A2", "A5", "A10"]] == "som i designen").all(axis=1)
+    a9 = variants[(variants["A9"] == "alternativet") & others_default]
     assert list(a9["Med här, inte i designens urval"]) == ["Huddinge"]
     assert list(a9["I designens urval, inte här"]) == ["Linköping"]
     s = d.table_sensitivity()

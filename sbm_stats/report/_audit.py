@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data._package import DataPackage
-
 from .formatting import cap, fmt_int, number_in_words, shown
 
 __all__ = ["AuditSummary"]

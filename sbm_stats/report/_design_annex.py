@@ -12,6 +12,7 @@ The demonstration frame is SYNTHETIC: every table and figure made from it says s
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -289,6 +290,28 @@ class DesignAnnex:
         return _ALREADY_SELECTED_SV[self._variant(alternative).stage(extremes.id).already_selected]
 
     @property
+    def population_column(self) -> str:
+        """The frame's column that "per inhabitant" divides by (the extremes stage's ``population``)."""
+        return self._extremes().population
+
+    @property
+    @shown
+    def population_year(self) -> str:
+        """The year of that population, from its column name: '2013' for ``population_2013``."""
+        return _year_of(self.population_column)
+
+    @property
+    @shown
+    def statistics_year(self) -> str:
+        """The year of Kronofogden's statistics the extremes stage ranks on, from its columns'
+        names: '2013' for ``kfm_eviction_applications_2013`` and the others."""
+        years = {_year_of(v.column) for v in self._extremes().variables}
+        if len(years) != 1:
+            raise ValueError(f"{self.design.path}: the variables of the extremes stage must be of one year "
+                             f"(column names ending in _<year>), not {', '.join(sorted(years))}")
+        return years.pop()
+
+    @property
     @shown
     def ties(self) -> str:
         """How equal values are ranked."""
@@ -499,7 +522,8 @@ class DesignAnnex:
         s = self.sensitivity
         v = s.variants_frame()
         out = pd.DataFrame({
-            **{a.tag: [self._choice_short(a, x.choices[a.id]) for x in s.variants] for a in self.design.open_assumptions},
+            **{a.tag: [self._choice_short(a, x.choices[a.id]) for x in s.variants]
+               for a in self.design.open_assumptions},
             "Förväntad storlek": [fmt_num(x, decimals=1) for x in v.expected_size],
             "Med här, inte i designens urval": [self._municipalities(x) for x in v.not_in_default],
             "I designens urval, inte här": [self._municipalities(x) for x in v.default_not_here],
@@ -526,7 +550,8 @@ class DesignAnnex:
                 "_range": values[2] - values[1],
             })
         columns = ["Kommuner", "Antal", "Sannolikhet i designen", "Lägst", "Högst", "Valda i varianter", "_range"]
-        out = (pd.DataFrame(rows, columns=columns).sort_values(["_range", "Antal"], ascending=[False, False], kind="stable")
+        out = (pd.DataFrame(rows, columns=columns)
+               .sort_values(["_range", "Antal"], ascending=[False, False], kind="stable")
                .drop(columns="_range").reset_index(drop=True))
         out.attrs["synthetic"] = self.sensitivity.synthetic
         return out
@@ -575,10 +600,22 @@ class DesignAnnex:
         from . import plots
 
         p = self.probabilities
+        population = p.municipality_code.map(self.frame.set_index("municipality_code")[self.population_column])
+        # probability_table names its column of the published sample after 2014 whatever the wave
+        # (asked_2014); it is found by its prefix, and the legend says the package's wave
+        asked = next(c for c in p.columns if c.startswith("asked_"))
         return plots.inclusion_by_population(
-            p.population_2013.astype(float).to_numpy(), p.probability.to_numpy(), synthetic=True,
-            highlight=p.asked_2014.to_numpy(),
-            highlight_label="Tillfrågade 2014 (verkliga kommuner, syntetiska sannolikheter)")
+            population.astype(float).to_numpy(), p.probability.to_numpy(), synthetic=True,
+            highlight=p[asked].to_numpy(),
+            highlight_label=f"Tillfrågade {self.package.wave} (verkliga kommuner, syntetiska sannolikheter)")
+
+
+def _year_of(column: str) -> str:
+    """The year a frame column's name ends with: '2013' for ``population_2013``."""
+    m = re.search(r"_([0-9]{4})\Z", column)
+    if not m:
+        raise ValueError(f"column ({column!r}) must end in _<year>, as the frame schema's names do")
+    return m.group(1)
 
 
 def _names_or_count(names: list[str], *, shown_names: int = 6) -> str:
@@ -598,5 +635,6 @@ def _condition_sv(node, titles: dict[str, str]) -> str:
         return f"inte ({_condition_sv(node.operand, titles)})"
     values = [_ANSWER_SV.get(v, str(v)) for v in node.values]
     if node.op in ("in", "not in"):
-        return f"{titles.get(node.column, node.column)} {'bland' if node.op == 'in' else 'inte bland'} {join_sv(values)}"
+        among = "bland" if node.op == "in" else "inte bland"
+        return f"{titles.get(node.column, node.column)} {among} {join_sv(values)}"
     return f"{titles.get(node.column, node.column)} {_OP_SV.get(node.op, node.op)} {values[0]}"

@@ -109,6 +109,25 @@ class Figures:
         return number_in_words(self.number(figure_id), gender=gender)
 
     @shown
+    def count_in_words_unless_zero(self, figure_id: str, words: str, *, gender: str = "en") -> str:
+        """``words`` with ``{}`` replaced by the count in words, or nothing when the count is zero.
+
+        For a clause of ``report.qmd`` that only a wave with some of the thing should have
+        (', samt två kommuner som lämnat frågan obesvarad'): the words stay in the report,
+        the count decides whether they are shown.
+
+        Examples
+        --------
+        >>> f = Figures.load()
+        >>> f.count_in_words_unless_zero("method.supplement_no_answer", ", samt {} kommuner som ...")
+        ', samt två kommuner som ...'
+        """
+        if words.count("{}") != 1:
+            raise ValueError(f"words ({words!r}) must hold '{{}}' exactly once, where the count goes")
+        count = self.number(figure_id)
+        return words.replace("{}", number_in_words(count, gender=gender)) if count else ""
+
+    @shown
     def base_in_words(self, figure_id: str, *, gender: str = "en") -> str:
         """The base in words up to twelve: 'fyra' in 'två av de fyra'."""
         return number_in_words(self.raw(figure_id, "base"), gender=gender)

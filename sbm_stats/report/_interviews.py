@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -27,19 +28,47 @@ class Interviews:
 
     figures: Figures
 
+    @property
+    @shown
+    def wave(self) -> str:
+        """The wave's year, as the data package's descriptor gives it: '2014'."""
+        return self.figures.package.wave
+
+    @functools.cached_property
+    def population_column(self) -> str:
+        """The population the sample table shows: the package's ``municipalities`` column
+        ``population_<year>`` of the latest year before the wave (2014: ``population_2013``,
+        31 December of the year before the interviews)."""
+        package = self.figures.package
+        wave = int(package.wave)
+        years = [int(m.group(1)) for c in package.table("municipalities").columns
+                 if (m := re.fullmatch(r"population_([0-9]{4})", c)) and int(m.group(1)) < wave]
+        if not years:
+            table = package.display(package.path / "municipalities.csv")
+            raise ValueError(f"{table}: the table has no column "
+                             f"population_<year> of a year before the wave {wave}")
+        return f"population_{max(years)}"
+
+    @property
+    @shown
+    def population_year(self) -> str:
+        """The year of the population the sample table shows: '2013'."""
+        return self.population_column.rsplit("_", 1)[1]
+
     @functools.cached_property
     def asked(self) -> pd.DataFrame:
-        """One row per municipality asked, with county and population 2013."""
+        """One row per municipality asked, with county and population (:attr:`population_column`)."""
         package = self.figures.package
         s = load_published_sample(package)
         m = package.table("municipalities").set_index("municipality_code")
-        return s.join(m[["county_name", "population_2013"]], on="municipality_code")
+        return s.join(m[["county_name", self.population_column]], on="municipality_code")
 
     @functools.cached_property
     def results(self) -> pd.DataFrame:
         """The interview counts with their bases (a count whose base the text leaves open is left out)."""
         f = self.figures.table
-        rows = f[(f.topic == "interview") & (f.period == self.figures.package.wave) & f["count"].notna() & f["base"].notna()]
+        of_wave = (f.topic == "interview") & (f.period == self.figures.package.wave)
+        rows = f[of_wave & f["count"].notna() & f["base"].notna()]
         return rows[~rows.index.duplicated()].reset_index()
 
     @property
@@ -61,13 +90,13 @@ class Interviews:
         return join_sv(self.asked.loc[~self.asked.interviewed.astype(bool), "municipality_name"])
 
     def table_sample(self) -> pd.DataFrame:
-        """The municipalities asked: county, population 2013, group, interviewed."""
+        """The municipalities asked: county, population (the year before the wave), group, interviewed."""
         s = self.asked.sort_values(["publication_group", "municipality_name"], key=sv_sort_key)
         return pd.DataFrame({
             "Kommun": s.municipality_name.to_numpy(),
             "Kommunkod": s.municipality_code.to_numpy(),
             "Län": s.county_name.to_numpy(),
-            "Folkmängd 2013": [fmt_int(x) for x in s.population_2013],
+            f"Folkmängd {self.population_year}": [fmt_int(x) for x in s[self.population_column]],
             "Grupp": [_GROUP_SV[g] for g in s.publication_group],
             "Intervjuad": ["ja" if x else "nej (avböjde)" for x in s.interviewed],
         })

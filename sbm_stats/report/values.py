@@ -46,7 +46,7 @@ True
 >>> reg.read("published_figures", "no.such_row", "value")
 Traceback (most recent call last):
 ...
-sbm_stats.report.values.ValueTraceError: value 'published_figures:no.such_row:value': the row 'no.such_row' does not exist in the table published_figures (key figure_id)
+sbm_stats.report.values.ValueTraceError: value 'published_figures:no.such_row:value': the row 'no.such_row' ...
 """
 
 from __future__ import annotations

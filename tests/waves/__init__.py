@@ -18,7 +18,8 @@ What differs from the bundled 2014 package, and why each difference is there:
   municipality is already selected is skipped (``already_selected: skip``; 2014:
   ``next``), so the design has no fixed ``expected_size``.
 * its own frame: columns of 2016 (``kfm_*_2016``, ``population_2016``), a schema that
-  says so, and a demonstration frame derived from the bundled one by a documented rule
+  says so (every year of its fields' names, titles and descriptions three years on: BME
+  2017), and a demonstration frame derived from the bundled one by a documented rule
   (counts × 1.1 rounded down; the children answer yes/no swapped where the municipality
   code is divisible by 5).
 * its own published figures, all synthetic: every row of the bundled
@@ -420,8 +421,11 @@ def _write_wave_measures(folder: Path) -> None:
 
 def _write_frame(folder: Path) -> None:
     schema = json.loads((BUNDLED / "schemas" / "frame.schema.json").read_text(encoding="utf-8"))
-    for f in schema["fields"]:
+    for f in schema["fields"]:  # the years of names, titles and descriptions three years on
         f["name"] = f["name"].replace("_2013", "_2016")
+        for key in ("title", "description"):
+            if key in f:
+                f[key] = re.sub(r"\b(2013|2014)\b", lambda m: str(int(m.group()) + YEARS_ON), f[key])
     schema["title"] = "SYNTETISK: ramen för en påhittad våg 2017 (kolumner för 2016)"
     schema["description"] = ("Synthetic test wave: the 2014 frame schema with the columns of 2016 "
                              "(Kronofogden 2016, population 31 December 2016, BME 2017).")
