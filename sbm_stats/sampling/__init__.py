@@ -70,21 +70,14 @@ in its list. No pseudo-random stream is consumed, so the sample is the same
 everywhere.
 """
 
-from ._design import (
-    CertaintyStage,
-    Design,
-    ExtremesStage,
-    ExtremeVariable,
-    OpenAssumption,
-    RandomStage,
-    default_design_path,
-    load_design,
-)
+from ._design import Design, OpenAssumption, default_design_path, load_design
 from ._frame import check_frame, demo_frame, demo_frame_path, load_frame, load_frame_schema
 from ._prn import PRN_FORMULA, permanent_random_number
 from ._probabilities import InclusionProbabilities, inclusion_probabilities
+from ._protocol import SYNTHETIC_BANNER
 from ._published import PublishedSampleCheck, PublishedUnitCheck, published_sample_check
-from ._select import SYNTHETIC_BANNER, Sample, SelectedUnit, StageRecord, select_sample
+from ._record import StageRecord
+from ._select import Sample, SelectedUnit, select_sample
 from ._sensitivity import (
     DesignSensitivity,
     SensitivityVariant,
@@ -94,6 +87,7 @@ from ._sensitivity import (
 )
 from ._synthetic import make_demo_frame, write_demo_frame
 from ._views import probability_table
+from .stages import STAGE_KINDS, CertaintyStage, ExtremesStage, ExtremeVariable, RandomStage, Stage
 
 __all__ = [
     "probability_table",
@@ -110,6 +104,8 @@ __all__ = [
     "ExtremesStage",
     "ExtremeVariable",
     "RandomStage",
+    "Stage",
+    "STAGE_KINDS",
     "load_frame",
     "load_frame_schema",
     "check_frame",

@@ -1,29 +1,11 @@
 """Read and check a declarative sample design (``data/design/*.yaml``).
 
 A design is a list of stages carried out in order; each stage adds municipalities to
-the sample. Three kinds of stage exist:
-
-``certainty``
-    Named municipalities (``codes``), always taken.
-``extremes``
-    For each of ``variables`` and each of ``measures`` (``count``, ``per_inhabitant``
-    with its scale ``per`` and ``population`` column) the municipality with the
-    highest value. ``already_selected`` says what happens when that municipality is
-    already in the sample: ``skip`` (nothing new is taken) or ``next`` (the
-    next-ranked one not yet selected is taken). ``ties`` says how equal values are
-    ordered: ``lowest_code`` (the lower municipality code first) or ``error`` (stop
-    and let a person decide).
-``random``
-    ``size`` municipalities drawn at random among those meeting the condition
-    ``eligible`` (see :mod:`._condition`); ``exclude_selected`` says whether
-    municipalities already in the sample are removed from the list first.
-
-An ``extremes`` stage takes its picks in an explicit order, because with
-``already_selected: next`` an earlier pick can take the municipality a later one would
-have taken: ``variable_order`` (the variables' columns in the order they are taken;
-default: the order of ``variables``) and ``pick_order`` (``by_variable``: each variable
-with all its measures before the next variable, the default; ``by_measure``: every
-variable's count before any per-inhabitant value).
+the sample. The kinds of stage (``certainty``, ``extremes``, ``random``) are described
+and implemented each in its own module of :mod:`sbm_stats.sampling.stages`, named in
+its registry :data:`~sbm_stats.sampling.stages.STAGE_KINDS`; this module reads what is
+common to every kind (``id``, ``kind``, ``label``, ``note``) and hands a stage's other
+keys to its kind.
 
 Design-level settings: ``random_numbers`` (``per_stage``: each random stage has its
 own permanent random number per municipality, so the random numbers of different
@@ -71,7 +53,9 @@ import yaml
 from .._yaml import load_yaml
 from ..data._package import DataPackage, file_wave_problem
 from ..errors import DesignError
-from ._condition import Condition, ConditionError, parse_condition
+from .stages import STAGE_KINDS, CertaintyStage, ExtremesStage, ExtremeVariable, RandomStage, Stage
+from .stages._base import ParseContext
+from .stages._base import is_int as _is_int
 
 __all__ = [
     "Design",
@@ -84,14 +68,8 @@ __all__ = [
     "default_design_path",
 ]
 
-STAGE_KINDS = ("certainty", "extremes", "random")
 RANDOM_NUMBERS = ("per_stage", "shared")
-MEASURES = ("count", "per_inhabitant")
-ALREADY_SELECTED = ("skip", "next")
-TIES = ("lowest_code", "error")
-PICK_ORDERS = ("by_variable", "by_measure")
 _ID_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
-_CODE_RE = re.compile(r"[0-9]{4}\Z")
 
 _TOP_KEYS = {
     "name", "title", "description", "source", "wave", "frame_schema", "random_numbers", "expected_size", "stages",
@@ -101,86 +79,6 @@ _TOP_KEYS = {
 _VARIANT_KEYS = {"variant_of", "name", "title", "description", "choose", "wave"}
 #: The design-level keys that an alternative's changes may set besides ``stages``.
 _CHANGE_KEYS = {"stages", "random_order", "expected_size", "random_numbers"}
-_COMMON_KEYS = {"id", "kind", "label", "note"}
-_STAGE_KEYS = {
-    "certainty": _COMMON_KEYS | {"codes", "reason"},
-    "extremes": _COMMON_KEYS
-    | {"variables", "measures", "per", "population", "decimals", "already_selected", "ties", "eligible",
-       "variable_order", "pick_order"},
-    "random": _COMMON_KEYS | {"eligible", "size", "exclude_selected"},
-}
-
-
-@dataclass(frozen=True)
-class ExtremeVariable:
-    """One variable of an ``extremes`` stage: a frame column and its Swedish label."""
-
-    column: str
-    label: str
-
-
-@dataclass(frozen=True)
-class CertaintyStage:
-    """Named municipalities, always taken."""
-
-    id: str
-    label: str
-    codes: tuple[str, ...]
-    reason: str
-    note: str | None = None
-    kind: Literal["certainty"] = "certainty"
-
-
-@dataclass(frozen=True)
-class ExtremesStage:
-    """The municipality with the highest value of each variable and measure."""
-
-    id: str
-    label: str
-    variables: tuple[ExtremeVariable, ...]
-    measures: tuple[Literal["count", "per_inhabitant"], ...]
-    already_selected: Literal["skip", "next"]
-    ties: Literal["lowest_code", "error"]
-    per: int | None = None
-    population: str | None = None
-    decimals: int = 1
-    eligible: Condition | None = None
-    variable_order: tuple[str, ...] = ()
-    pick_order: Literal["by_variable", "by_measure"] = "by_variable"
-    note: str | None = None
-    kind: Literal["extremes"] = "extremes"
-
-    @property
-    def picks(self) -> tuple[tuple[ExtremeVariable, str], ...]:
-        """(variable, measure) in the order they are taken.
-
-        Variables in ``variable_order`` (the order listed when empty); ``by_variable``
-        takes every measure of a variable before the next variable, ``by_measure`` every
-        variable for a measure before the next measure.
-        """
-        by_column = {v.column: v for v in self.variables}
-        ordered = [by_column[c] for c in self.variable_order] if self.variable_order else list(self.variables)
-        if self.pick_order == "by_measure":
-            return tuple((v, m) for m in self.measures for v in ordered)
-        return tuple((v, m) for v in ordered for m in self.measures)
-
-
-@dataclass(frozen=True)
-class RandomStage:
-    """A simple random draw of ``size`` among the municipalities meeting ``eligible``."""
-
-    id: str
-    label: str
-    eligible: Condition
-    size: int
-    exclude_selected: bool
-    note: str | None = None
-    kind: Literal["random"] = "random"
-
-
-Stage = CertaintyStage | ExtremesStage | RandomStage
-
-
 @dataclass(frozen=True)
 class OpenAssumption:
     """A choice the source leaves open, with its runnable alternatives.
@@ -303,28 +201,9 @@ class Design:
         """One row per stage with its parameters (``None`` where a kind has no such parameter)."""
         rows = []
         for order, s in enumerate(self.stages, start=1):
-            row: dict[str, Any] = {"order": order, "stage": s.id, "kind": s.kind, "label": s.label}
-            if isinstance(s, CertaintyStage):
-                row.update(size=len(s.codes), parameters="codes: " + ", ".join(s.codes))
-            elif isinstance(s, ExtremesStage):
-                params = [
-                    "variables: " + ", ".join(s.variable_order or tuple(v.column for v in s.variables)),
-                    "measures: " + ", ".join(s.measures),
-                    f"pick_order: {s.pick_order}",
-                    f"already_selected: {s.already_selected}",
-                    f"ties: {s.ties}",
-                ]
-                if "per_inhabitant" in s.measures:
-                    params.append(f"per: {s.per} ({s.population})")
-                if s.eligible is not None:
-                    params.append(f"eligible: {s.eligible.text}")
-                row.update(size=len(s.picks), parameters="; ".join(params))
-            else:
-                row.update(
-                    size=s.size,
-                    parameters=f"eligible: {s.eligible.text}; exclude_selected: {str(s.exclude_selected).lower()}",
-                )
-            rows.append(row)
+            size, parameters = s.table_row()
+            rows.append({"order": order, "stage": s.id, "kind": s.kind, "label": s.label, "size": size,
+                         "parameters": parameters})
         return pd.DataFrame(rows, columns=["order", "stage", "kind", "label", "size", "parameters"])
 
 
@@ -615,7 +494,7 @@ def _build(spec: dict, path: Path, problems: list[str], known_codes: set[str]) -
         stages_spec = []
     seen: set[str] = set()
     for i, raw in enumerate(stages_spec or [], start=1):
-        stage = _build_stage(raw, i, fields, known_codes, problems)
+        stage = _build_stage(raw, i, ParseContext(fields, known_codes), problems)
         if stage is None:
             continue
         if stage.id in seen:
@@ -649,11 +528,12 @@ def _build(spec: dict, path: Path, problems: list[str], known_codes: set[str]) -
 
 def _order_random(stages: list[Stage], order: Any, problems: list[str]) -> tuple[list[Stage], tuple[str, ...]]:
     """Put the random stages in ``random_order`` (their places in the list stay random stages')."""
-    randoms = [s for s in stages if isinstance(s, RandomStage)]
+    randoms = [s for s in stages if s.random]
     listed = tuple(s.id for s in randoms)
     if order is None:
         return stages, listed
     kinds = {s.id: s.kind for s in stages}
+    random_ids = {s.id for s in randoms}
     if not isinstance(order, list) or not all(isinstance(x, str) for x in order):
         problems.append(f"random_order ({order!r}) must be a list of the random stages' ids: {', '.join(listed)}")
         return stages, listed
@@ -663,7 +543,7 @@ def _order_random(stages: list[Stage], order: Any, problems: list[str]) -> tuple
             problems.append(f"random_order: stage {x!r} is not a stage of this design; the random stages are: "
                             f"{', '.join(listed)}")
             bad = True
-        elif kinds[x] != "random":
+        elif x not in random_ids:
             problems.append(f"random_order: stage {x!r} is a {kinds[x]} stage; only random stages are reordered "
                             f"({', '.join(listed)})")
             bad = True
@@ -679,34 +559,22 @@ def _order_random(stages: list[Stage], order: Any, problems: list[str]) -> tuple
         return stages, listed
     by_id = {s.id: s for s in randoms}
     queue = iter(order)
-    return [by_id[next(queue)] if isinstance(s, RandomStage) else s for s in stages], tuple(order)
+    return [by_id[next(queue)] if s.random else s for s in stages], tuple(order)
 
 
 def _check_total(stages: list[Stage], expected: int, problems: list[str]) -> None:
     """Report an ``expected_size`` the stages cannot give on any frame.
 
-    Bounds on the number of distinct municipalities: a certainty stage before every other
-    kind adds its codes not named before; later, between 0 and that many. ``next``
-    adds exactly one per pick, ``skip`` between 0 and one per pick; a random stage that
+    Each stage's kind bounds the number of distinct municipalities it adds after the
+    stages before it (:meth:`Stage.count_bounds`): a certainty stage before every other
+    kind adds its codes not named before, later between 0 and that many; ``next`` adds
+    exactly one per pick, ``skip`` between 0 and one per pick; a random stage that
     excludes earlier selections exactly its size, one that does not between 0 and it.
     """
     low = high = 0
-    named: set[str] = set()
     parts = []
-    only_certainty_so_far = True
-    for s in stages:
-        if isinstance(s, CertaintyStage):
-            new = len(set(s.codes) - named)
-            named |= set(s.codes)
-            lo, hi = (new if only_certainty_so_far else 0), new
-        else:
-            only_certainty_so_far = False
-            if isinstance(s, ExtremesStage):
-                hi = len(s.picks)
-                lo = hi if s.already_selected == "next" else 0
-            else:
-                hi = s.size
-                lo = hi if s.exclude_selected else 0
+    for k, s in enumerate(stages):
+        lo, hi = s.count_bounds(tuple(stages[:k]))
         low, high = low + lo, high + hi
         parts.append(f"{s.id} {lo}" if lo == hi else f"{s.id} {lo}-{hi}")
     if low <= expected <= high:
@@ -808,7 +676,7 @@ def _read_schema(value: Any, design_path: Path, problems: list[str]) -> tuple[Pa
     return schema_path, schema
 
 
-def _build_stage(raw: Any, i: int, fields: dict, known_codes: set[str], problems: list[str]) -> Stage | None:
+def _build_stage(raw: Any, i: int, ctx: ParseContext, problems: list[str]) -> Stage | None:
     if not isinstance(raw, dict):
         problems.append(f"stage {i}: expected a mapping with id, kind, label, ..., found {raw!r}")
         return None
@@ -820,175 +688,18 @@ def _build_stage(raw: Any, i: int, fields: dict, known_codes: set[str], problems
     if kind not in STAGE_KINDS:
         problems.append(f"{where}: kind ({kind!r}) must be one of: {', '.join(STAGE_KINDS)}")
         return None
+    implementation = STAGE_KINDS[kind]
     for key in raw:
-        if key not in _STAGE_KEYS[kind]:
+        if key not in implementation.keys:
             problems.append(
-                f"{where}: unknown key {key!r} for a {kind} stage; allowed: {', '.join(sorted(_STAGE_KEYS[kind]))}"
+                f"{where}: unknown key {key!r} for a {kind} stage; allowed: {', '.join(sorted(implementation.keys))}"
             )
     label = raw.get("label")
     if not isinstance(label, str) or not label.strip():
         problems.append(f"{where}: label must be a non-empty Swedish text (it is shown in the protocol)")
     note = raw.get("note")
     n_before = len(problems)
-    if kind == "certainty":
-        stage = _certainty(raw, where, known_codes, problems)
-    elif kind == "extremes":
-        stage = _extremes(raw, where, fields, problems)
-    else:
-        stage = _random(raw, where, fields, problems)
+    stage = implementation.parse(raw, where, ctx, problems)
     if stage is None or len(problems) > n_before:
         return None
     return stage(id=sid, label=str(label).strip(), note=str(note).strip() if note else None)
-
-
-def _certainty(raw: dict, where: str, known_codes: set[str], problems: list[str]):
-    codes = raw.get("codes")
-    if not isinstance(codes, list) or not codes:
-        problems.append(f"{where}: codes must be a non-empty list of quoted four-digit municipality codes")
-        return None
-    out = []
-    for c in codes:
-        if not isinstance(c, str):
-            problems.append(
-                f"{where}: code {c!r} must be quoted text such as '0180' (YAML reads an unquoted code as a number)"
-            )
-        elif not _CODE_RE.match(c):
-            problems.append(f"{where}: code {c!r} must be four digits")
-        elif c not in known_codes:
-            problems.append(f"{where}: code {c!r} is not one of the 290 municipality codes in data/municipalities.csv")
-        elif c in out:
-            problems.append(f"{where}: code {c!r} is listed twice")
-        else:
-            out.append(c)
-    reason = raw.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        problems.append(f"{where}: reason must be a Swedish text saying why these municipalities are taken")
-    codes_t = tuple(out)
-
-    def make(**kw):
-        return CertaintyStage(codes=codes_t, reason=str(reason).strip(), **kw)
-
-    return make
-
-
-# Complexity above 15 on purpose: every key of an extremes stage checked in one pass, all problems at once.
-def _extremes(raw: dict, where: str, fields: dict, problems: list[str]):  # noqa: C901
-    variables = raw.get("variables")
-    parsed: list[ExtremeVariable] = []
-    if not isinstance(variables, list) or not variables:
-        problems.append(f"{where}: variables must be a non-empty list of {{column, label}}")
-    else:
-        for v in variables:
-            if not isinstance(v, dict) or set(v) != {"column", "label"}:
-                problems.append(f"{where}: each variable must have exactly the keys column and label, found {v!r}")
-                continue
-            col = v["column"]
-            if col not in fields:
-                problems.append(f"{where}: unknown column {col!r}; the frame's columns are: {', '.join(fields)}")
-            elif fields[col].get("type") not in ("integer", "number"):
-                problems.append(f"{where}: column {col!r} must hold numbers to be ranked "
-                                f"(its type is {fields[col].get('type')!r})")
-            parsed.append(ExtremeVariable(str(col), str(v["label"]).strip()))
-    measures = raw.get("measures")
-    if not isinstance(measures, list) or not measures or any(m not in MEASURES for m in measures):
-        problems.append(f"{where}: measures ({measures!r}) must be a non-empty list of: {', '.join(MEASURES)}")
-        measures = []
-    elif len(set(measures)) != len(measures):
-        problems.append(f"{where}: measures ({measures!r}) lists a measure twice")
-    per = raw.get("per")
-    population = raw.get("population")
-    if "per_inhabitant" in measures:
-        if not _is_int(per) or per < 1:
-            problems.append(f"{where}: per ({per!r}) must be a positive whole number such as 10000 "
-                            "(per 10 000 inhabitants)")
-        if population not in fields:
-            problems.append(
-                f"{where}: population ({population!r}) must name the frame's population column; "
-                f"the frame's columns are: {', '.join(fields)}"
-            )
-    elif per is not None or population is not None:
-        problems.append(f"{where}: per and population apply only with the measure per_inhabitant")
-    decimals = raw.get("decimals", 1)
-    if not _is_int(decimals) or not 0 <= decimals <= 6:
-        problems.append(f"{where}: decimals ({decimals!r}) must be a whole number from 0 to 6")
-    rule = raw.get("already_selected")
-    if rule not in ALREADY_SELECTED:
-        problems.append(
-            f"{where}: already_selected ({rule!r}) must be one of: skip (take nothing new), "
-            "next (take the next-ranked municipality not yet selected)"
-        )
-    ties = raw.get("ties")
-    if ties not in TIES:
-        problems.append(f"{where}: ties ({ties!r}) must be one of: {', '.join(TIES)}")
-    eligible = _condition(raw.get("eligible"), where, fields, problems) if "eligible" in raw else None
-    columns = [v.column for v in parsed]
-    variable_order = raw.get("variable_order")
-    if variable_order is None:
-        variable_order = list(columns)
-    elif not isinstance(variable_order, list) or not all(isinstance(c, str) for c in variable_order):
-        problems.append(f"{where}: variable_order ({variable_order!r}) must list the columns of its variables: "
-                        f"{', '.join(columns)}")
-        variable_order = list(columns)
-    else:
-        for c in variable_order:
-            if c not in columns:
-                problems.append(f"{where}: variable_order names {c!r}, which is not one of its variables: "
-                                f"{', '.join(columns)}")
-        for c in columns:
-            if variable_order.count(c) != 1:
-                problems.append(f"{where}: variable_order must list {c!r} exactly once "
-                                f"(found {variable_order.count(c)} times); its variables are {', '.join(columns)}")
-    pick_order = raw.get("pick_order", "by_variable")
-    if pick_order not in PICK_ORDERS:
-        problems.append(
-            f"{where}: pick_order ({pick_order!r}) must be one of: by_variable (each variable with all its "
-            "measures before the next), by_measure (every variable's count before any per-inhabitant value)"
-        )
-
-    def make(**kw):
-        return ExtremesStage(
-            variable_order=tuple(variable_order), pick_order=pick_order,
-            variables=tuple(parsed), measures=tuple(measures), already_selected=rule, ties=ties,
-            per=per if "per_inhabitant" in measures else None,
-            population=population if "per_inhabitant" in measures else None,
-            decimals=decimals, eligible=eligible, **kw,
-        )
-
-    return make
-
-
-def _random(raw: dict, where: str, fields: dict, problems: list[str]):
-    if "eligible" not in raw:
-        problems.append(f"{where}: eligible must be a condition on the frame's columns, e.g. 'column == \"yes\"'")
-        eligible = None
-    else:
-        eligible = _condition(raw.get("eligible"), where, fields, problems)
-    size = raw.get("size")
-    if not _is_int(size) or size < 1:
-        problems.append(f"{where}: size ({size!r}) must be a positive whole number")
-    exclude = raw.get("exclude_selected")
-    if not isinstance(exclude, bool):
-        problems.append(
-            f"{where}: exclude_selected ({exclude!r}) must be true (remove municipalities already selected "
-            "from the list before drawing) or false"
-        )
-
-    def make(**kw):
-        return RandomStage(eligible=eligible, size=size, exclude_selected=exclude, **kw)
-
-    return make
-
-
-def _condition(text: Any, where: str, fields: dict, problems: list[str]) -> Condition | None:
-    try:
-        cond = parse_condition(text)
-        if fields:
-            cond.check(fields)
-        return cond
-    except ConditionError as exc:
-        problems.append(f"{where}: eligible: {exc}")
-        return None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

@@ -48,16 +48,16 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
-from ._design import CertaintyStage, Design, ExtremesStage, RandomStage
-from ._format import sv_decimal, sv_int
+from ._design import Design
 from ._frame import check_frame
+from .stages._base import CompileContext, SimulationContext, Stage
+from .stages.extremes import Pick
 
 #: Above this many distinct states the exact per-stage computation is given up.
 MAX_STATES = 200_000
@@ -66,30 +66,14 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass
-class _Pick:
-    variable: str
-    label: str
-    measure: str
-    order: np.ndarray  # unit indices, best first (value descending, ties by code)
-    values: list  # Fraction or int per position of ``order``
-    per: int | None  # the scale of a per-inhabitant value
-    decimals: int
+class Step:
+    """A stage compiled against a frame (its kind fills ``idx``, ``eligible``, ``picks``)."""
 
-    def shown(self, position: int) -> str:
-        """The value at ``position`` (0-based) in Swedish words (formatted on demand)."""
-        value = self.values[position]
-        if self.measure == "count":
-            return sv_int(value)
-        return sv_decimal(float(value * self.per), self.decimals)
-
-
-@dataclass
-class _Step:
-    stage: Any
+    stage: Stage
     index: int
-    idx: np.ndarray | None = None  # certainty codes / random list (unit indices)
-    eligible: np.ndarray | None = None  # bool per unit
-    picks: list[_Pick] = field(default_factory=list)
+    idx: np.ndarray | None = None  # units named (certainty) or listed (random)
+    eligible: np.ndarray | None = None  # bool per unit: the units the stage's condition admits
+    picks: list[Pick] = field(default_factory=list)  # an extremes stage's rankings
 
 
 @dataclass
@@ -98,7 +82,7 @@ class Plan:
     frame: pd.DataFrame
     codes: np.ndarray
     names: np.ndarray
-    steps: list[_Step]
+    steps: list[Step]
     first_random: int
     synthetic: bool
     source: str
@@ -135,26 +119,15 @@ def compile_plan(frame: pd.DataFrame, design: Design, *, municipalities: pd.Data
     names_all = municipalities.set_index("municipality_code")["municipality_name"]
     names = np.array([names_all[c] for c in codes], dtype=object)
     position = {c: i for i, c in enumerate(codes)}
-    steps: list[_Step] = []
+    ctx = CompileContext(columns=columns, codes=codes, position=position, design_path=design.path,
+                         source=str(clean.attrs.get("source_file")))
+    steps: list[Step] = []
     first_random = len(design.stages)
     for k, stage in enumerate(design.stages):
-        step = _Step(stage=stage, index=k)
-        if isinstance(stage, CertaintyStage):
-            missing = [c for c in stage.codes if c not in position]
-            if missing:
-                raise DesignError(
-                    f"{design.path}: stage {stage.id!r} names municipality code(s) {', '.join(missing)}, "
-                    f"which the frame ({clean.attrs.get('source_file')}) does not hold"
-                )
-            step.idx = np.array([position[c] for c in stage.codes], dtype=np.int64)
-        elif isinstance(stage, ExtremesStage):
-            eligible = stage.eligible.evaluate(columns) if stage.eligible is not None else np.ones(len(codes), bool)
-            step.eligible = eligible
-            step.picks = [_rank(columns, codes, eligible, stage, v.column, v.label, m) for v, m in stage.picks]
-        else:
+        step = Step(stage=stage, index=k)
+        stage.compile(step, ctx)
+        if stage.random:
             first_random = min(first_random, k)
-            step.eligible = stage.eligible.evaluate(columns)
-            step.idx = np.flatnonzero(step.eligible)
         steps.append(step)
     plan = Plan(
         design=design, frame=clean, codes=codes, names=names, steps=steps, first_random=first_random,
@@ -176,19 +149,16 @@ def check_total(plan: Plan) -> None:
     design = plan.design
     if design.expected_size is None or _later_nonrandom(plan):
         return
-    randoms = [s.stage for s in plan.steps if isinstance(s.stage, RandomStage)]
+    randoms = [s.stage for s in plan.steps if s.stage.random]
     if not all(r.exclude_selected for r in randoms):
         return
     _, stage_of, _ = deterministic_prefix(plan)
     parts = []
     total = 0
     for step in plan.steps:
-        added = step.stage.size if isinstance(step.stage, RandomStage) else int((stage_of == step.index).sum())
+        added = step.stage.size if step.stage.random else int((stage_of == step.index).sum())
         total += added
-        note = ""
-        if isinstance(step.stage, ExtremesStage) and step.stage.already_selected == "skip":
-            note = f" of {len(step.picks)} picks (already_selected: skip)"
-        parts.append(f"{step.stage.id} {added}{note}")
+        parts.append(f"{step.stage.id} {added}{step.stage.total_note(step)}")
     if total != design.expected_size:
         raise DesignError(
             f"{design.path}: the design states expected_size {design.expected_size}, but on this frame "
@@ -199,101 +169,20 @@ def check_total(plan: Plan) -> None:
         )
 
 
-def _rank(frame, codes, eligible, stage: ExtremesStage, column: str, label: str, measure: str) -> _Pick:
-    counts = frame[column].to_numpy()
-    idx = np.flatnonzero(eligible)
-    if measure == "count":
-        values = {i: int(counts[i]) for i in idx}
-    else:
-        pop = frame[stage.population].to_numpy()
-        values = {i: Fraction(int(counts[i]), int(pop[i])) for i in idx}
-    order = sorted(idx, key=lambda i: (-values[i], codes[i]))
-    return _Pick(column, label, measure, np.array(order, dtype=np.int64), [values[i] for i in order],
-                 stage.per, stage.decimals)
+def deterministic_prefix(plan: Plan) -> tuple[np.ndarray, np.ndarray, dict[int, Any]]:
+    """Run the stages before the first random one.
 
-
-def pick_phrase(stage: ExtremesStage, pick: _Pick) -> str:
-    """The Swedish words for a pick: 'högst antal X' or 'högst antal X per 10 000 invånare'."""
-    if pick.measure == "count":
-        return f"högst antal {pick.label}"
-    return f"högst antal {pick.label} per {sv_int(stage.per)} invånare"
-
-
-# ----------------------------------------------------------------------- extremes, one draw
-
-
-@dataclass
-class ExtremeOutcome:
-    pick: _Pick
-    chosen: int | None  # unit index, None when skipped
-    rank: int | None  # 1-based rank of the chosen unit in the ranking
-    passed: list[int]  # units ranked above the chosen one that were already selected
-
-
-def run_extremes(plan: Plan, step: _Step, selected: np.ndarray) -> list[ExtremeOutcome]:
-    """Carry out an extremes stage on one draw; ``selected`` is updated in place."""
-    stage: ExtremesStage = step.stage
-    out = []
-    for pick in step.picks:
-        if len(pick.order) == 0:
-            raise DesignError(
-                f"{plan.design.path}: stage {stage.id!r}: no municipality meets its eligible condition "
-                f"{stage.eligible.text if stage.eligible else ''!r}"
-            )
-        if stage.already_selected == "skip":
-            position = 0
-            _check_tie(plan, stage, pick, position, selected)
-            unit = int(pick.order[0])
-            if selected[unit]:
-                out.append(ExtremeOutcome(pick, None, None, [unit]))
-                continue
-        else:
-            free = np.flatnonzero(~selected[pick.order])
-            if len(free) == 0:
-                raise DesignError(
-                    f"{plan.design.path}: stage {stage.id!r}: every municipality it may choose for "
-                    f"{pick.variable} ({pick.measure}) is already selected; nothing is left to take as 'next'"
-                )
-            position = int(free[0])
-            _check_tie(plan, stage, pick, position, selected)
-            unit = int(pick.order[position])
-        selected[unit] = True
-        out.append(ExtremeOutcome(pick, unit, position + 1, [int(u) for u in pick.order[:position]]))
-    return out
-
-
-def _check_tie(plan: Plan, stage: ExtremesStage, pick: _Pick, position: int, selected: np.ndarray) -> None:
-    if stage.ties != "error":
-        return
-    value = pick.values[position]
-    tied = [
-        int(pick.order[j]) for j in range(len(pick.order))
-        if (j != position and pick.values[j] == value
-                and (stage.already_selected == "skip" or not selected[pick.order[j]]))
-    ]
-    if tied:
-        who = ", ".join(f"{plan.codes[u]} {plan.names[u]}" for u in [int(pick.order[position]), *tied])
-        raise DesignError(
-            f"{plan.design.path}: stage {stage.id!r}, {pick.variable} ({pick.measure}): "
-            f"{who} share the value {pick.shown(position)} at the rank where one is taken; the design says "
-            "ties: error. Decide by hand, or set ties: lowest_code."
-        )
-
-
-def deterministic_prefix(plan: Plan) -> tuple[np.ndarray, np.ndarray, dict[int, list[ExtremeOutcome]]]:
-    """Run the stages before the first random one. Returns (selected, stage index per unit or -1, outcomes)."""
+    Returns (selected, stage index per unit or -1, what each stage's ``select`` returned where not None).
+    """
     selected = np.zeros(plan.n, dtype=bool)
     stage_of = np.full(plan.n, -1, dtype=np.int64)
-    outcomes: dict[int, list[ExtremeOutcome]] = {}
+    outcomes: dict[int, Any] = {}
     for step in plan.steps[: plan.first_random]:
-        if isinstance(step.stage, CertaintyStage):
-            new = step.idx[~selected[step.idx]]
-            selected[new] = True
-            stage_of[new] = step.index
-        else:
-            before = selected.copy()
-            outcomes[step.index] = run_extremes(plan, step, selected)
-            stage_of[selected & ~before] = step.index
+        before = selected.copy()
+        outcome = step.stage.select(plan, step, selected)
+        if outcome is not None:
+            outcomes[step.index] = outcome
+        stage_of[selected & ~before] = step.index
     return selected, stage_of, outcomes
 
 
@@ -308,7 +197,7 @@ class Exact:
     note: str  # what is not exact and why ("" when everything is)
 
 
-def _atoms(plan: Plan, D: np.ndarray, random_steps: list[_Step]):
+def _atoms(plan: Plan, D: np.ndarray, random_steps: list[Step]):
     sig = np.stack([s.eligible for s in random_steps], axis=0) if random_steps else np.zeros((0, plan.n), bool)
     atoms: dict[tuple[bool, ...], list[int]] = defaultdict(list)
     for i in range(plan.n):
@@ -341,7 +230,7 @@ def _walk_states(plan: Plan, D: np.ndarray, with_probabilities: bool):  # noqa: 
     Returns (atoms, expected draws per stage and atom, shortfalls) where a shortfall is
     (stage position, smallest pool seen). Raises _TooMany past MAX_STATES.
     """
-    random_steps = [s for s in plan.steps if isinstance(s.stage, RandomStage)]
+    random_steps = [s for s in plan.steps if s.stage.random]
     atoms = _atoms(plan, D, random_steps)
     sizes = [len(units) for _, units in atoms]
     expected = np.zeros((len(random_steps), len(atoms)))
@@ -352,7 +241,7 @@ def _walk_states(plan: Plan, D: np.ndarray, with_probabilities: bool):  # noqa: 
     ]
     states: dict[tuple[int, ...], float] = {tuple(sizes): 1.0}
     for t, step in enumerate(random_steps):
-        stage: RandomStage = step.stage
+        stage = step.stage
         cats = [k for k, (sig, _) in enumerate(atoms) if sig[t]]
         in_d = int((step.eligible & D).sum())
         new_states: dict[tuple[int, ...], Any] = defaultdict(float)
@@ -404,7 +293,7 @@ def check_feasible(plan: Plan) -> None:
     :data:`MAX_STATES`, a bound is used: each earlier stage is assumed to take as many
     of the stage's list as it can.
     """
-    random_steps = [s for s in plan.steps if isinstance(s.stage, RandomStage)]
+    random_steps = [s for s in plan.steps if s.stage.random]
     if not random_steps:
         return
     D, _, _ = deterministic_prefix(plan)
@@ -422,29 +311,24 @@ def check_feasible(plan: Plan) -> None:
 
 
 def _later_nonrandom(plan: Plan) -> bool:
-    return any(not isinstance(s.stage, RandomStage) for s in plan.steps[plan.first_random:])
+    return any(not s.stage.random for s in plan.steps[plan.first_random:])
 
 
-def _bound_check(plan: Plan, random_steps: list[_Step], D: np.ndarray) -> None:
+def _bound_check(plan: Plan, random_steps: list[Step], D: np.ndarray) -> None:
     for step in random_steps:
-        stage: RandomStage = step.stage
+        stage = step.stage
         listed = step.eligible & ~D if stage.exclude_selected else step.eligible
         pool = int(listed.sum())
         if stage.exclude_selected:
             for s in plan.steps[plan.first_random : step.index]:
-                if isinstance(s.stage, RandomStage):
-                    most, overlap = s.stage.size, int((s.eligible & listed).sum())
-                elif isinstance(s.stage, ExtremesStage):
-                    most, overlap = len(s.picks), int((s.eligible & listed).sum())
-                else:
-                    most, overlap = len(s.idx), int(listed[s.idx].sum())
+                most, overlap = s.stage.most(s), int((s.stage.reach(s, plan.n) & listed).sum())
                 pool -= min(most, overlap)
         if pool < stage.size:
             raise DesignError(_shortfall_message(plan, step, D, max(pool, 0)))
 
 
-def _shortfall_message(plan: Plan, step: _Step, D: np.ndarray, smallest: int) -> str:
-    stage: RandomStage = step.stage
+def _shortfall_message(plan: Plan, step: Step, D: np.ndarray, smallest: int) -> str:
+    stage = step.stage
     listed = int(step.eligible.sum())
     taken = int((step.eligible & D).sum())
     head = (
@@ -461,7 +345,8 @@ def _shortfall_message(plan: Plan, step: _Step, D: np.ndarray, smallest: int) ->
     )
 
 
-# Complexity above 15 on purpose: one case per stage kind of the dynamic programme, next to each other.
+# Complexity above 15 on purpose: the deterministic stages, the per-stage chain and the shared numbers'
+# simple cases side by side, each filling the same three arrays.
 def exact_probabilities(plan: Plan) -> Exact:  # noqa: C901
     """Exact inclusion probabilities where the design allows them (see the module docs)."""
     n_steps = len(plan.steps)
@@ -470,9 +355,9 @@ def exact_probabilities(plan: Plan) -> Exact:  # noqa: C901
     method = np.full(plan.n, "monte_carlo_only", dtype=object)
     if _later_nonrandom(plan):
         for step in plan.steps:
-            if isinstance(step.stage, CertaintyStage):
-                pi[step.idx] = 1.0
-                method[step.idx] = "certainty"
+            sure = step.stage.surely_selected(step)
+            pi[sure] = 1.0
+            method[sure] = step.stage.kind
         return Exact(pi, by_stage, method,
                      "a certainty or extremes stage follows a random stage, so which municipalities it "
                      "takes is random: exact values only for those certainty stages name")
@@ -483,7 +368,7 @@ def exact_probabilities(plan: Plan) -> Exact:  # noqa: C901
         method[i] = kind
         by_stage[:, i] = 0.0
         by_stage[stage_of[i], i] = 1.0
-    random_steps = [s for s in plan.steps if isinstance(s.stage, RandomStage)]
+    random_steps = [s for s in plan.steps if s.stage.random]
     in_any = np.zeros(plan.n, dtype=bool)
     for s in random_steps:
         in_any |= s.eligible
@@ -510,7 +395,7 @@ def exact_probabilities(plan: Plan) -> Exact:  # noqa: C901
     else:
         exact_units = []
         for t, step in enumerate(random_steps):
-            stage: RandomStage = step.stage
+            stage = step.stage
             overlapped = any((s.eligible & step.eligible & ~D).any() for s in random_steps[:t])
             if stage.exclude_selected and overlapped:
                 continue
@@ -571,65 +456,13 @@ def simulate(
         for i in np.flatnonzero(D):
             by_stage[stage_of[i], i] += b
         U = rng.random((b, n)) if shared else None
+        ctx = SimulationContext(rows=rows, uniforms=(lambda idx, U=U, b=b: U[:, idx].copy()) if shared
+                                else (lambda idx, b=b: rng.random((b, len(idx)))))
         for step in plan.steps[start_step:]:
-            stage = step.stage
-            if isinstance(stage, RandomStage):
-                idx = step.idx
-                V = U[:, idx].copy() if shared else rng.random((b, len(idx)))
-                if stage.exclude_selected:
-                    V[sel[:, idx]] = np.inf
-                for _ in range(stage.size):
-                    j = V.argmin(axis=1)
-                    if stage.exclude_selected and np.isinf(V[rows, j]).any():
-                        raise DesignError(
-                            f"{plan.design.path}: stage {stage.id!r} ran out of municipalities to draw in a replicate"
-                        )
-                    chosen = idx[j]
-                    new = ~sel[rows, chosen]
-                    by_stage[step.index] += np.bincount(chosen[new], minlength=n)
-                    sel[rows, chosen] = True
-                    V[rows, j] = np.inf
-            elif isinstance(stage, CertaintyStage):
-                new = ~sel[:, step.idx]
-                by_stage[step.index, step.idx] += new.sum(axis=0)
-                sel[:, step.idx] = True
-            else:
-                _simulate_extremes(plan, step, sel, by_stage)
+            step.stage.simulate(plan, step, sel, by_stage, ctx)
         total += sel.sum(axis=0)
         sizes[done : done + b] = sel.sum(axis=1)
         done += b
         if progress is not None:
             progress(done, replicates)
     return Simulation(replicates, total, by_stage, sizes)
-
-
-def _simulate_extremes(plan: Plan, step: _Step, sel: np.ndarray, by_stage: np.ndarray) -> None:
-    stage: ExtremesStage = step.stage
-    b = sel.shape[0]
-    rows = np.arange(b)
-    n = plan.n
-    if stage.ties == "error":
-        k_max = int(sel.sum(axis=1).max()) + len(step.picks) + 1
-        for pick in step.picks:
-            head = pick.values[:k_max]
-            if len(set(head)) < len(head):
-                raise DesignError(
-                    f"{plan.design.path}: stage {stage.id!r}, {pick.variable} ({pick.measure}): equal values "
-                    "near the top of the ranking and ties: error; decide by hand or set ties: lowest_code"
-                )
-    for pick in step.picks:
-        if stage.already_selected == "skip":
-            unit = int(pick.order[0])
-            new = ~sel[:, unit]
-            by_stage[step.index, unit] += int(new.sum())
-            sel[:, unit] = True
-            continue
-        k = min(len(pick.order), int(sel.sum(axis=1).max()) + 1)
-        free = ~sel[:, pick.order[:k]]
-        if not free.any(axis=1).all():
-            raise DesignError(
-                f"{plan.design.path}: stage {stage.id!r}: nothing left to take as 'next' for {pick.variable}"
-            )
-        chosen = pick.order[free.argmax(axis=1)]
-        by_stage[step.index] += np.bincount(chosen, minlength=n)
-        sel[rows, chosen] = True

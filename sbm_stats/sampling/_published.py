@@ -4,12 +4,13 @@ The publication names the 30 municipalities asked but not which stage chose each
 (except the four fixed ones). Given a frame, a stage *could* have chosen a
 municipality when its probability of being taken in that stage is positive:
 
-* certainty: the stage names it;
-* extremes before any random stage: it is one of the municipalities the rankings give
-  on this frame (deterministic); after a random stage: it ranks high enough in one of
-  the stage's rankings to be reached when earlier stages have taken the others;
-* random: it meets the stage's condition and, when the stage excludes earlier
-  selections, it is not certain to be taken before (in ``D``).
+* where its exact probability in that stage is known: when it is positive;
+* otherwise as the stage's kind says (:meth:`sbm_stats.sampling.stages.Stage.could_choose`):
+  certainty: the stage names it; extremes before any random stage: it is one of the
+  municipalities the rankings give on this frame; after a random stage: it ranks high
+  enough in one of the stage's rankings to be reached when earlier stages have taken
+  the others; random: it meets the stage's condition and, when the stage excludes
+  earlier selections, it is not certain to be taken before (in ``D``).
 
 A municipality that no stage could have chosen is flagged: on a real frame that would
 mean the design as written (or the frame) does not match what was done in 2014. On
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..data._loaders import load_published_sample
-from ._design import CertaintyStage, Design, ExtremesStage
+from ._design import Design
 from ._engine import compile_plan, deterministic_prefix, exact_probabilities
 from ._format import sv_decimal
 
@@ -130,7 +131,7 @@ class PublishedSampleCheck:
         return lines
 
 
-def published_sample_check(  # noqa: C901 - one branch per stage kind that could have chosen a municipality
+def published_sample_check(
     frame: pd.DataFrame, design: Design, *, published: pd.DataFrame | None = None
 ) -> PublishedSampleCheck:
     """Which stages of ``design`` could have chosen each published municipality on ``frame``.
@@ -173,21 +174,11 @@ def published_sample_check(  # noqa: C901 - one branch per stage kind that could
     exact = exact_probabilities(plan)
     D, stage_of, _ = deterministic_prefix(plan)
     position = {c: i for i, c in enumerate(plan.codes)}
+    could: dict[int, np.ndarray] = {}  # per stage: the units it could choose where the exact value is unknown
     max_before = 0  # most municipalities that can be selected before each stage
-    reachable: dict[int, np.ndarray] = {}
     for step in plan.steps:
-        stage = step.stage
-        if isinstance(stage, ExtremesStage) and step.index >= plan.first_random:
-            top = np.zeros(plan.n, dtype=bool)
-            for pick in step.picks:
-                top[pick.order[: max_before + len(step.picks)]] = True
-            reachable[step.index] = top
-        if isinstance(stage, CertaintyStage):
-            max_before += len(step.idx)
-        elif isinstance(stage, ExtremesStage):
-            max_before += len(step.picks)
-        else:
-            max_before += stage.size
+        could[step.index] = step.stage.could_choose(plan, step, D, stage_of, max_before)
+        max_before += step.stage.most(step)
     units = []
     for row in published.itertuples(index=False):
         code = row.municipality_code
@@ -200,14 +191,7 @@ def published_sample_check(  # noqa: C901 - one branch per stage kind that could
         for step in plan.steps:
             stage = step.stage
             p = float(exact.by_stage[step.index, i])
-            if not np.isnan(p):
-                possible = p > 0
-            elif isinstance(stage, CertaintyStage):
-                possible = code in stage.codes
-            elif isinstance(stage, ExtremesStage):
-                possible = bool(reachable.get(step.index, D & (stage_of == step.index))[i])
-            else:
-                possible = bool(step.eligible[i]) and not (stage.exclude_selected and D[i])
+            possible = p > 0 if not np.isnan(p) else bool(could[step.index][i])
             if possible:
                 stages.append(stage.id)
                 probs.append(p)
@@ -215,7 +199,7 @@ def published_sample_check(  # noqa: C901 - one branch per stage kind that could
         if flagged:
             explanation = "inget steg i designen kunde välja kommunen på denna ram"
         elif row.publication_group == "fixed_large" and not any(
-            isinstance(design.stage(s), CertaintyStage) for s in stages
+            design.stage(s).kind == "certainty" for s in stages
         ):
             explanation = "publikationen anger den som fast kommun, men designens fasta steg tar inte med den"
         else:

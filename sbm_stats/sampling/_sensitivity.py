@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
-from ._design import Design, ExtremesStage, RandomStage, apply_changes, codes_checked, design_from_spec
+from ._design import Design, apply_changes, codes_checked, design_from_spec
 from ._engine import compile_plan
 from ._probabilities import probabilities_from_plan
 from ._select import _check_seed, draw_sample
+from .stages import ExtremesStage, RandomStage
 
 __all__ = ["design_variant", "compare_designs", "design_sensitivity", "DesignSensitivity", "SensitivityVariant"]
 
