@@ -14,25 +14,19 @@
 # ---
 
 # %% [markdown]
-# # Urvalet 2014, kört om
+# # Urvalet, kört om
 #
-# Designen i datapaketets designfil (`data/design/2014.yaml` i det medföljande) tillämpas på en ram med landets 290 kommuner. Utan
-# annan ram används den **syntetiska** demonstrationsramen: verkliga kommuner och
-# folkmängder, men påhittade uppgifter från Kronofogden och BME. Allt som görs av den är
-# märkt som syntetiskt.
+# Designen i datapaketets designfil (`data/design/2014.yaml` i det medföljande) tillämpas
+# på en ram med landets 290 kommuner. Utan annan ram används den **syntetiska**
+# demonstrationsramen: verkliga kommuner och folkmängder, men påhittade uppgifter från
+# Kronofogden och BME. Allt som görs av den är märkt som syntetiskt.
 #
 # Parametrar: `data_dir` (datapaketet för en våg; tomt = det medföljande), `frame_path`
 # (en egen ram som CSV eller Excel; tom = den syntetiska), `seed` (fröet till de
 # permanenta slumptalen) och `replicates` (Monte Carlo-upprepningar).
 
-# %% tags=["parameters"]
-data_dir = ""
-frame_path = ""
-seed = 2014
-replicates = 100_000
-
 # %%
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
 from sbm_stats.report import Report, plots
 from sbm_stats.sampling import (
@@ -47,6 +41,13 @@ from sbm_stats.sampling import (
     select_sample,
 )
 
+# %% tags=["parameters"]
+data_dir = ""
+frame_path = ""
+seed = 2014
+replicates = 100_000
+
+# %%
 annex = Report.load(data_dir=data_dir, seed=seed).design  # the data package's design file
 design = annex.design
 frame = load_frame(frame_path) if frame_path else annex.frame
@@ -84,8 +85,12 @@ table = probability_table(probs, data_dir=annex.data_dir)
 table.sort_values("probability", ascending=False).head(40)
 
 # %%
-plots.inclusion_by_population(table.population_2013.to_numpy(), table.probability.to_numpy(),
-                              synthetic=probs.synthetic, highlight=table.asked_2014.to_numpy())
+# the frame's population (the design's denominator) and the package's published sample
+# (probability_table names that column asked_2014 whatever the wave)
+population = table.municipality_code.map(frame.set_index("municipality_code")[annex.population_column])
+asked = next(c for c in table.columns if c.startswith("asked_"))
+plots.inclusion_by_population(population.astype(float).to_numpy(), table.probability.to_numpy(),
+                              synthetic=probs.synthetic, highlight=table[asked].to_numpy())
 
 # %%
 plots.inclusion_by_county(table.county_name, table.probability, synthetic=probs.synthetic)
@@ -94,13 +99,10 @@ plots.inclusion_by_county(table.county_name, table.probability, synthetic=probs.
 # ## Känslighet för designens öppna antaganden
 #
 # Publikationen lämnar flera val öppna; designfilen märker vart och ett med OPEN ASSUMPTION.
-# De som har ett körbart alternativ står under `open_assumptions` i designfilen: storleken
-# på BME-dragningarna tillsammans med vad som händer när kommunen med högst värde redan är
-# vald (A1+A2, ett gemensamt antagande; alternativet är designfilen
-# `data/design/2014_skip.yaml`), om övertagandelistan ligger inom barnlistan (A5), i vilken
-# ordning Kronofogdens åtta val görs (A9) och i vilken ordning slumpstegen dras (A10). Alla
-# kombinationer körs. För varje kommun visas spannet för den exakta
-# inklusionssannolikheten och i hur många varianter den kommer med med fröet ovan.
+# De som har ett körbart alternativ står under `open_assumptions` i designfilen (i det
+# medföljande paketet A1+A2, A5, A9 och A10). Alla kombinationer körs. För varje kommun
+# visas spannet för den exakta inklusionssannolikheten och i hur många varianter den
+# kommer med med fröet ovan.
 
 # %%
 sensitivity = design_sensitivity(frame, design, seed=seed)
@@ -110,23 +112,30 @@ sensitivity.variants_frame()
 sensitivity.to_frame().sort_values("probability_range", ascending=False).head(20)
 
 # %% [markdown]
-# Vad som ändras mellan standarddesignen och två varianter: exakta
-# inklusionssannolikheter och urvalet med samma frö (bara kommuner där något skiljer).
+# Vad som ändras mellan designen och var och en av dess varianter: datapaketets
+# variantfiler (designerna med `variant_of` i `datapackage.json`; i det medföljande
+# `data/design/2014_skip.yaml`) och varje alternativ till ett öppet antagande, ett i taget.
+# Exakta inklusionssannolikheter och urvalet med samma frö, bara kommuner där något skiljer.
 
 # %%
-variants = {
-    "standard (nästa i tur, 8 + 7)": design,
-    "hoppa över redan vald (10 + 9)": load_design(annex.data_dir / "design" / "2014_skip.yaml"),
-    "Kronofogdens variabler i omvänd ordning": design_variant(design, choose={"a9_pick_order": "variables_reversed"}),
-}
+package = annex.package
+variants = {"designen": design}
+for name, path in package.design_paths.items():
+    if path != package.design_path:
+        variants[f"variantfilen {name}"] = load_design(path, package=package)
+for assumption in design.open_assumptions:
+    for alternative in assumption.alternatives:
+        variants[f"{assumption.tag}: {alternative}"] = design_variant(design, choose={assumption.id: alternative})
 sens = compare_designs(frame, variants, sample_seed=seed)
 sens[sens.differs]
 
-# %%
-names = list(variants)
-plots.sensitivity(sens[names[0]], sens[names[1]], base_label=names[0], other_label=names[1],
-                  synthetic=sens.attrs["synthetic"])
+# %% [markdown]
+# De (högst två) varianter vars exakta sannolikheter ligger längst från designens, mot
+# designen.
 
 # %%
-plots.sensitivity(sens[names[0]], sens[names[2]], base_label=names[0], other_label=names[2],
-                  synthetic=sens.attrs["synthetic"])
+names = list(variants)
+furthest = sorted(names[1:], key=lambda n: -(sens[n] - sens[names[0]]).abs().max())[:2]
+for name in furthest:
+    display(plots.sensitivity(sens[names[0]], sens[name], base_label=names[0], other_label=name,
+                              synthetic=sens.attrs["synthetic"]))

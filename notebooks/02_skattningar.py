@@ -21,6 +21,10 @@
 # n = 29. Intervallen förutsätter ett obundet slumpmässigt urval, vilket studiens urval
 # inte är; de beskriver slumpliknande osäkerhet under det antagandet.
 
+# %%
+from sbm_stats.estimation.coverage import exact_coverage, simulated_coverage
+from sbm_stats.report import Report, plots
+
 # %% tags=["parameters"]
 data_dir = ""
 confidence_level = 0.95
@@ -28,9 +32,6 @@ replicates = 20_000
 seed = 2014
 
 # %%
-from sbm_stats.estimation.coverage import exact_coverage, simulated_coverage
-from sbm_stats.report import Report, plots
-
 intervals = Report.load(data_dir=data_dir, confidence_level=confidence_level).intervals
 nobs = intervals.interviews.interviewed  # the interviewed municipalities
 

@@ -19,12 +19,13 @@
 # Vad kan jämföras mellan kartläggningsomgångarna, och vad kan inte? Anteckningsboken
 # hämtar allt från `sbm_stats`; den räknar inget själv.
 
+# %%
+from sbm_stats.report import Report
+
 # %% tags=["parameters"]
 data_dir = ""
 
 # %%
-from sbm_stats.report import Report
-
 R = Report.load(data_dir=data_dir)
 figures, waves = R.figures, R.waves
 

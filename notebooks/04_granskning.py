@@ -21,13 +21,14 @@
 # `data/audit/claims_2014.yaml`; tolkningen av verbala kvantiteter i
 # `data/verbal_quantities.csv`.
 
-# %% tags=["parameters"]
-data_dir = ""
-
 # %%
 from sbm_stats.audit import audit
 from sbm_stats.data import load_verbal_quantities
 
+# %% tags=["parameters"]
+data_dir = ""
+
+# %%
 result = audit(data_dir=data_dir or None)
 result.counts()
 

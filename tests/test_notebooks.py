@@ -1,5 +1,7 @@
 """The notebooks: stored without outputs, in sync with their jupytext twins, and runnable
-top to bottom (with parameters that shrink the simulations, as papermill would inject)."""
+top to bottom (with parameters that shrink the simulations, as papermill would inject), on
+the bundled package and on the synthetic 2017 package of tests/waves with nothing but their
+``data_dir`` parameter."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 from nbclient import NotebookClient
 
 from sbm_stats.render._execute import _kernel_manager_class
+from tests.waves import build_next_wave
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -22,6 +25,20 @@ FAST = {
     "03_jamforelser": {},
     "04_granskning": {},
 }
+
+
+#: The plots each notebook shows, per package. 01: two of probabilities, and one of
+#: sensitivity per variant up to two (bundled: the variant file 2014_skip and the
+#: alternatives of A1+A2, A5, A9 and A10; 2017: only the alternative of B1, no variant file).
+IMAGES = {
+    "bundled": {"01_urval": 4, "02_skattningar": 1},
+    "2017": {"01_urval": 3, "02_skattningar": 1},
+}
+
+
+@pytest.fixture(scope="module")
+def next_wave(tmp_path_factory) -> Path:
+    return build_next_wave(tmp_path_factory.mktemp("next") / "wave_2017")
 
 
 def test_there_is_a_notebook_per_task():
@@ -45,12 +62,15 @@ def test_in_sync_with_its_text_form(path):
     assert [(c.cell_type, c.source) for c in a.cells] == [(c.cell_type, c.source) for c in b.cells]
 
 
+@pytest.mark.parametrize("package", ["bundled", "2017"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_runs_top_to_bottom(path, tmp_path):
+def test_runs_top_to_bottom(path, package, tmp_path, request):
     nb = nbformat.read(path, as_version=4)
     params = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(params) == 1, "one cell tagged 'parameters'"
-    overrides = FAST[path.stem]
+    overrides = dict(FAST[path.stem])
+    if package == "2017":
+        overrides["data_dir"] = str(request.getfixturevalue("next_wave"))
     if overrides:
         source = "\n".join(f"{k} = {v!r}" for k, v in overrides.items())
         injected = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
@@ -61,6 +81,12 @@ def test_runs_top_to_bottom(path, tmp_path):
     NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
-    images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    # every plot the notebook draws is shown (01: two of probabilities, two of sensitivity)
-    assert images == {"01_urval": 4, "02_skattningar": 1}.get(path.stem, 0)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    images = sum("image/png" in o.get("data", {}) for o in outputs)
+    assert images == IMAGES[package].get(path.stem, 0)  # every plot the notebook draws is shown
+    if package == "2017":  # nothing shown names a file of the bundled package
+        text = "\n".join(o.get("text", "") + "".join(v for k, v in o.get("data", {}).items() if k.startswith("text/"))
+                         for o in outputs)
+        assert str(ROOT / "data") not in text
+        if path.stem == "01_urval":
+            assert "demo_frame_2016.csv" in text and "2017.yaml" in text
