@@ -151,3 +151,147 @@ def test_the_bundled_waves_files_are_refused_with_the_new_package(wave, tmp_path
     assert words in err and "the waves must not be mixed" in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+# ------------------------------------------------------------------------------ report.qmd on the new wave
+
+#: Numbers up to this are written in words in the report (Svenska skrivregler), and words such
+#: as "två" stand in any Swedish text: only larger numbers are looked for in digits.
+WORDS_UP_TO = 12
+#: The inline calls of report.qmd that print a figure's count, base or value, and which column.
+_PRINTS = {"count": "count", "count_in_words": "count", "base": "base", "base_in_words": "base",
+           "value": "value", "value_in_words": "value"}
+
+
+@pytest.fixture(scope="module")
+def report_2017(wave, tmp_path_factory):
+    """report.qmd rendered to HTML with ``data_dir`` the 2017 package, and the progress it printed.
+
+    A render that passes has already shown that no file of the bundled package was read:
+    the render engine records every file the kernel reads and fails a render that reads a
+    data package other than the one its ``data_dir`` names
+    (``sbm_stats/render/_render.py::_check_data_packages``). The tests below check the other
+    half: that what the report shows is this package's.
+    """
+    import contextlib
+    import io
+
+    from sbm_stats.render import render
+
+    out = tmp_path_factory.mktemp("report_2017")
+    progress = io.StringIO()
+    with contextlib.redirect_stderr(progress):
+        render(ROOT / "report.qmd", out_dir=out, to=("html",), params={"data_dir": str(wave)},
+               cache=False, quiet=False, engine="builtin")
+    return (out / "report.html").read_text(encoding="utf-8"), progress.getvalue()
+
+
+def _text(page: str, *, tables: bool = True) -> str:
+    """The visible text of an HTML page, whitespace collapsed; without its tables and the list
+    of the package's sources when ``tables`` is False."""
+    import html
+    import re
+
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    if not tables:
+        page = re.sub(r"<table\b.*?</table>", " ", page, flags=re.S)
+        # the sources list: the package's sources.csv, which repeats the bundled sources' titles
+        page = re.sub(r"datapaketets\s+källförteckning.*?<h1", "<h1", page, flags=re.S)
+    raw = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    return re.sub(r"[\s\u00a0\u202f]+", " ", raw)
+
+
+def _printed_numbers(package: Path) -> dict[tuple[str, str], float]:
+    """(figure id, column) -> the number, for every figure number report.qmd prints inline,
+    read from the package's published_figures.csv with the csv module (not sbm_stats)."""
+    import re
+
+    qmd = (ROOT / "report.qmd").read_text(encoding="utf-8")
+    calls = re.findall(r"figures\.([a-z_]+)\(\"([a-z]+\.[a-z0-9_]+)\"", qmd)
+    rows = {r["figure_id"]: r for r in _rows(package / "published_figures.csv")}
+    out = {}
+    for method, figure_id in calls:
+        column = _PRINTS.get(method)
+        if column and rows[figure_id][column]:
+            out[(figure_id, column)] = float(rows[figure_id][column])
+    return out
+
+
+def _digits(n: float) -> str:
+    return f"{int(n):,}".replace(",", " ")
+
+
+def _shown(number: float, text: str) -> bool:
+    """Whether the whole number stands in ``text`` in digits: not as part of a larger number
+    ('15' is not in '15 290'), a decimal ('45' is not in '45,4') or a file number ('14' is
+    not in '18032-14/121')."""
+    import re
+
+    whole = r"(?<![\d\w,/-])(?<!\d )\d{1,3}(?: \d{3})*(?![\d\w/-]|,\d| \d{3}(?!\d))"
+    return _digits(number) in set(re.findall(whole, text))
+
+
+#: Numbers of the bundled wave that the 2017 prose shows for a reason of its own, each with why.
+_SHARED = {
+    45: "the growth of the flats 2008-2013: both numbers are x 1.1 in 2017 (tests/waves), so the growth "
+        "the report recomputes is the same, 18 025 / 12 397 - 1 = 45.4 % (2014: 16 386 / 11 270 - 1)",
+    10_000: "the design's 'per 10 000 invånare', a parameter of both designs (oj.small_municipality "
+            "is 11 000 in 2017)",
+}
+
+
+def test_the_report_shows_every_number_of_the_new_wave(wave, report_2017):
+    """Every count, base and value above twelve that report.qmd prints inline stands in the
+    2017 render in digits, as the 2017 package's published_figures.csv has it (for example
+    res.forced_moves: 13 of 23, by the rule of tests/waves: round(16 x 23 / 29 = 12.69))."""
+    text = _text(report_2017[0])
+    numbers = _printed_numbers(wave)
+    assert numbers[("res.forced_moves", "count")] == 13 and numbers[("res.forced_moves", "base")] == 23
+    missing = [f"{fid} {col}: {n:g}" for (fid, col), n in numbers.items() if n > WORDS_UP_TO and not _shown(n, text)]
+    assert missing == []
+
+
+def test_the_report_shows_no_number_only_the_bundled_wave_has(wave, report_2017):
+    """No number above twelve that report.qmd prints from the bundled package, and that the
+    2017 package does not also have, stands in the 2017 render's prose (tables and the list of
+    sources left out: the wave comparison and the sources legitimately name earlier waves)."""
+    import re
+
+    prose = _text(report_2017[0], tables=False)
+    # reference numbers ([14], [4–6]) and dates (29 november 2026) are not figures
+    prose = re.sub(r"\[[\d,–\s]+\]|\b\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|"
+                   r"oktober|november|december) \d{4}\b", " ", prose)
+    new = set(_printed_numbers(wave).values())
+    new |= {float(c) for r in _rows(wave / "published_figures.csv") for c in (r["count"], r["base"], r["value"]) if c}
+    old = {n for n in _printed_numbers(ROOT / "data").values() if n > WORDS_UP_TO and n not in new}
+    old = {n for n in old if not 1990 <= n <= 2030 and n not in _SHARED}  # a year is not a figure of the wave
+    assert {29, 30, 205, 16_386}.issubset(old)  # the check has something to find: the interviewed, the asked,
+    # the municipalities of BME 2013 and the flats of 2013 in 2014 (2017: 23, 24, 226 and 18 025)
+    assert sorted(n for n in old if _shown(n, prose)) == []
+
+
+def test_the_report_describes_the_new_waves_design(report_2017):
+    text = _text(report_2017[0])
+    # the stage sizes of design/2017.yaml: 3 + 4 + 6 + 5 + 1 = 19 (2014: 4 + 8 + 8 + 7 + 1 + 2 = 30)
+    assert "med fem steg som tillsammans ger 3 + 4 + 6 + 5 + 1 = 19 kommuner" in text
+    assert "4 + 8 + 8 + 7 + 1 + 2" not in text
+    # its one different rule (already_selected: skip), and its years
+    assert "redan är vald gäller i designen att kommunen hoppas över" in text
+    assert "nästa kommun i rangordningen väljs" not in text
+    assert "per 10 000 invånare enligt folkmängd 31 december 2016" in text
+    assert "projektet antar 2016, det senaste hela året före urvalet" in text
+    assert "Två grupper ur BME 2017 gav" in text and "BME 2014" not in text
+    assert "De tillfrågade kommunerna 2017 med län och folkmängd 31 december 2014" in text
+    assert "Intervjusvaren 2017:" in text and "tillfrågades 2017" in text
+    # no supplement of municipalities without an answer in this design: the clause is left out
+    assert "andrahandshyresgäster. Utöver de tre stora kommunerna" in text
+    assert "obesvarad" not in text and "noll kommuner" not in text
+
+
+def test_the_report_says_it_is_synthetic_and_names_its_package(wave, report_2017):
+    page, progress = report_2017
+    text = _text(page)
+    assert "SYNTETISKA DATA – inte verkliga uppgifter Rapporten är gjord på ett syntetiskt datapaket för vågen 2017" \
+        in text
+    assert text.count("SYNTETISKA DATA") >= 6  # the callout, and every table and figure of the synthetic frame
+    assert f"data package: {wave}" in [line.strip() for line in progress.splitlines()]
