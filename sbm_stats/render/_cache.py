@@ -158,13 +158,27 @@ def data_packages(paths: Iterable[str]) -> list[Path]:
 
 
 def _distributions() -> list[str]:
+    """``name==version`` of every installed distribution, lower-case names, sorted.
+
+    Read from the header of each distribution's ``METADATA`` (or ``PKG-INFO``),
+    which ends at the first empty line: the header alone gives the same name and
+    version as ``importlib.metadata``'s full e-mail parse, about ten times faster
+    (some 200 distributions are read on every render).
+    """
     from importlib import metadata
 
     seen = set()
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
-        if name:
-            seen.add(f"{name.lower()}=={dist.version}")
+        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+        fields: dict[str, str] = {}
+        for line in text.splitlines():
+            if not line.strip():
+                break
+            key, sep, value = line.partition(":")
+            if sep and key in ("Name", "Version") and key not in fields:
+                fields[key] = value.strip()
+        if fields.get("Name"):
+            seen.add(f"{fields['Name'].lower()}=={fields.get('Version')}")
     return sorted(seen)
 
 

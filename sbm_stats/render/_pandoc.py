@@ -1,12 +1,17 @@
 """Write HTML, DOCX and PDF from pandoc markdown.
 
-Each output takes two pandoc runs. The first reads the markdown, runs the Lua
-filter ``filters/quarto.lua`` (numbering, captions, cross-references,
-callouts, conditional content, page breaks) and writes pandoc's JSON tree.
-Python then reads that tree: the filter's problems (a reference to a missing
-label, a label used twice) become errors naming their lines, and every file
-the tree names is checked (``_resources.py``: images only, from allowed
-folders only) before any writer reads one. The second run writes the format.
+The markdown is read once for every format that has the same text (it differs
+only where an inline value or a figure has an HTML-only form): pandoc reads it
+into its JSON tree, and Python checks every file the tree names
+(``_resources.py``: images only, from allowed folders only) before any writer
+reads one. Then one pandoc run per format reads that tree, runs the Lua filters
+``filters/quarto.lua`` (numbering, captions, cross-references, callouts,
+conditional content, page breaks), ``filters/values.lua`` (traced values) and
+``filters/report.lua``, and writes the format. ``report.lua`` hands the
+filters' findings to Python in a small JSON file and stops pandoc before the
+writer when they fail the render: a reference to a missing label, a label used
+twice, a table div without one table, two values under one id; Python then
+reports them with their lines.
 
 - HTML: pandoc's ``html5`` writer with this package's template and CSS, every
   image embedded (``--embed-resources``), MathML for formulas: one
@@ -135,18 +140,17 @@ def _data_dir(workdir: Path) -> Path:
     return data_dir
 
 
-def _tree_args(job: Job, workdir: Path, meta_path: Path) -> list[str]:
-    """Pandoc run 1: markdown -> JSON tree, through the Quarto filter."""
-    md_path = workdir / f"body.{job.fmt}.md"
-    md_path.write_text(job.markdown.markdown, encoding="utf-8")
+def _reader_args(markdown: str, index: int, workdir: Path, tree_path: Path) -> list[str]:
+    """The one reading of a markdown text: markdown -> pandoc's JSON tree, no filters."""
+    md_path = workdir / f"body.{index}.md"
+    md_path.write_text(markdown, encoding="utf-8")
     return [pandoc_path(), str(md_path), "--from", "markdown", "--to", "json",
-            "--data-dir", str(_data_dir(workdir)), "--metadata-file", str(meta_path),
-            "--lua-filter", _filter_path(), "--lua-filter", _filter_path("values.lua")]
+            "--data-dir", str(_data_dir(workdir)), "--output", str(tree_path)]
 
 
-def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path: Path,
+def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path: Path, meta_path: Path,
                  has_citations: bool, typst_root: Path) -> list[str]:
-    """Pandoc run 2: JSON tree -> the format."""
+    """The run of one format: JSON tree -> the filters -> the format."""
     fmt = job.fmt
     toc = bool(settings.option(fmt, "toc", False))
     toc_depth = int(settings.option(fmt, "toc-depth", 3))
@@ -155,12 +159,15 @@ def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path:
         "--from", "json",
         "--standalone",
         "--data-dir", str(_data_dir(workdir)),
+        "--metadata-file", str(meta_path),
         "--resource-path", os.pathsep.join([str(workdir), str(settings.base_dir)]),
+        "--lua-filter", _filter_path(), "--lua-filter", _filter_path("values.lua"),
+        "--lua-filter", _filter_path("report.lua"),
     ]
     if toc:
         args += ["--toc", f"--toc-depth={toc_depth}"]
     if settings.bibliography and has_citations:
-        args += ["--citeproc"]
+        args += ["--citeproc"]  # after the filters, as when they ran in a pandoc run of their own
     if fmt == "html":
         template = workdir / "report.html"
         template.write_text(_template("report.html").replace("$sbm-css$", _template("report.css")), encoding="utf-8")
@@ -194,62 +201,57 @@ def _typst_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _meta_list(tree: dict[str, Any], key: str) -> list[str]:
-    item = tree["meta"].get("sbm-problems", {}).get("c", {}).get(key, {})
-    return [entry["c"] for entry in item.get("c", [])]
+def _report_path(fmt: str) -> str:
+    """The file ``report.lua`` writes for ``fmt``, relative to the folder pandoc runs in."""
+    return f"report.{fmt}.json"
 
 
-def _meta_string_list(tree: dict[str, Any], key: str) -> list[str]:
-    item = tree["meta"].get(key, {})
-    return [entry["c"] for entry in item.get("c", [])] if item.get("t") == "MetaList" else []
+def traced_values(report: dict[str, Any]) -> list[dict[str, str]]:
+    """The traced values the filter ``values.lua`` found, one record per value (from ``report.lua``)."""
+    text = report.get("values") or ""
+    return json.loads(text) if text else []
 
 
-def traced_values(tree: dict[str, Any]) -> list[dict[str, str]]:
-    """The traced values the filter ``values.lua`` found, one record per value (``sbm-values``)."""
-    item = tree["meta"].get("sbm-values")
-    if not item or item.get("t") != "MetaString":
-        return []
-    return json.loads(item["c"])
-
-
-def _check_problems(tree: dict[str, Any], source: Path, progress: Progress) -> None:
+def _check_problems(report: dict[str, Any], source: Path, progress: Progress) -> None:
+    """Raise the first problem ``report.lua`` reported (with its line); warn about shortcodes."""
     lines = source.read_text(encoding="utf-8").splitlines()
+    problems = report.get("problems", {})
 
     def line_of(needle: str) -> int | None:
         return next((n for n, text in enumerate(lines, 1) if needle in text), None)
 
-    for label in dict.fromkeys(_meta_list(tree, "duplicate")):
+    for label in dict.fromkeys(problems.get("duplicate", [])):
         line = line_of(f"#{label}") or line_of(f"label: {label}")
         raise RenderError(f"{source.name}{f', line {line}' if line else ''}: the label {label!r} is used twice",
                           path=str(source), line=line)
-    for entry in dict.fromkeys(_meta_list(tree, "float")):
+    for entry in dict.fromkeys(problems.get("float", [])):
         label, count = entry.split("\t")
         line = line_of(f"#{label}")
         raise RenderError(
             f"{source.name}{f', line {line}' if line else ''}: the table div {label!r} holds {count} tables; "
             "a tbl- div must hold exactly one table (a markdown table, or a chunk that shows a DataFrame) "
             "and its caption as the last paragraph", path=str(source), line=line, label=label)
-    missing = list(dict.fromkeys(_meta_list(tree, "missing")))
+    missing = list(dict.fromkeys(problems.get("missing", [])))
     if missing:
-        problems = []
+        listed = []
         for label in missing:
             line = line_of(f"@{label}")
-            problems.append(f"  - @{label}" + (f" (line {line})" if line else ""))
-        known = ", ".join(_meta_list(tree, "known")) or "none"
+            listed.append(f"  - @{label}" + (f" (line {line})" if line else ""))
+        known = ", ".join(problems.get("known", [])) or "none"
         raise RenderError(
-            f"{source.name}: {len(problems)} cross-reference{'s' if len(problems) != 1 else ''} "
-            f"to a label that does not exist:\n" + "\n".join(problems) + f"\nknown labels: {known}",
+            f"{source.name}: {len(listed)} cross-reference{'s' if len(listed) != 1 else ''} "
+            f"to a label that does not exist:\n" + "\n".join(listed) + f"\nknown labels: {known}",
             path=str(source),
         )
-    conflicts = [entry.split("\t") for entry in dict.fromkeys(_meta_string_list(tree, "sbm-value-problems"))]
+    conflicts = [entry.split("\t") for entry in dict.fromkeys(report.get("value-problems", []))]
     if conflicts:
-        problems = []
+        listed = []
         for value_id, key, first, second in conflicts:
             line = line_of(f'data-value-id="{value_id}"')
-            problems.append(f"  - {value_id!r}{f' (line {line})' if line else ''}: {key} {first!r} and {second!r}")
-        raise RenderError(f"{source.name}: two different values under one id:\n" + "\n".join(problems),
+            listed.append(f"  - {value_id!r}{f' (line {line})' if line else ''}: {key} {first!r} and {second!r}")
+        raise RenderError(f"{source.name}: two different values under one id:\n" + "\n".join(listed),
                           path=str(source))
-    for code in dict.fromkeys(_meta_list(tree, "shortcode")):
+    for code in dict.fromkeys(problems.get("shortcode", [])):
         progress.warn(f"the shortcode {code} is not supported by the builtin engine; left as written")
 
 
@@ -284,15 +286,13 @@ def _stringify(inlines: list[dict[str, Any]]) -> str:
     return " ".join("".join(out).split())
 
 
-def _stage_for_typst(tree: dict[str, Any], files: dict[str, Path], typst_root: Path) -> dict[str, str]:
+def _stage_for_typst(tree: dict[str, Any], files: dict[str, Path], typst_root: Path) -> None:
     """Copy every image into Typst's root and point the tree at the copies.
 
     Typst may read files under its root only; the root is a folder that holds
     the ``.typ`` file and copies of the images that passed the checks, so a
-    raw Typst block in the document can read nothing else. Returns the new
-    path of each image -> its alt text.
+    raw Typst block in the document can read nothing else.
     """
-    alt_texts: dict[str, str] = {}
     images_dir = typst_root / "images"
     images_dir.mkdir(parents=True, exist_ok=True)
     copies: dict[Path, str] = {}
@@ -306,9 +306,15 @@ def _stage_for_typst(tree: dict[str, Any], files: dict[str, Path], typst_root: P
             shutil.copyfile(real, images_dir / name)
             copies[real] = f"/images/{name}"
         node["c"][2][0] = copies[real]
-        alt = _stringify(node["c"][1])
+
+
+def _alt_texts(report: dict[str, Any]) -> dict[str, str]:
+    """Each image's alt text as the filters left it (``report.lua``), by image path."""
+    alt_texts = {}
+    for image in report.get("images", []):
+        alt = _stringify(json.loads(image["alt"]))
         if alt:
-            alt_texts[copies[real]] = alt
+            alt_texts[image["target"]] = alt
     return alt_texts
 
 
@@ -335,17 +341,52 @@ def _compile_typst(job: Job, settings: DocumentSettings, typst_root: Path, alt_t
         progress.warn(f"typst: {getattr(warning, 'message', warning)}")
 
 
+def _is_crossref(key: str) -> bool:
+    """A key the filter reads as a cross-reference (``@fig-``, ``@Tbl-``, ``@sec-`` ...), as ``quarto.lua``."""
+    return (key[:1].lower() + key[1:]).startswith(("fig-", "tbl-", "sec-"))
+
+
 def _has_citations(tree: dict[str, Any]) -> bool:
+    """True if a citation is left once the filter has turned the cross-references into links."""
     stack: list[Any] = [tree.get("blocks", [])]
     while stack:
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, dict):
-            if node.get("t") == "Cite":
+            if node.get("t") == "Cite" and not all(_is_crossref(c["citationId"]) for c in node["c"][0]):
                 return True
             stack.extend(v for k, v in node.items() if k != "t")
     return False
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """One markdown text read by pandoc, shared by the formats that have that text."""
+
+    path: Path
+    tree: dict[str, Any]
+    files: dict[str, Path]
+    has_citations: bool
+
+
+def _read_tree(markdown: MarkdownResult, index: int, settings: DocumentSettings, *, workdir: Path,
+               env: dict[str, str], allowed_roots: tuple[Path, ...] | None) -> _Tree:
+    """Read the markdown into pandoc's tree and check every file it names (before any writer reads one)."""
+    tree_path = workdir / f"tree.{index}.json"
+    _run(_reader_args(markdown.markdown, index, workdir, tree_path), cwd=workdir, env=env, what="the document")
+    tree = json.loads(tree_path.read_text(encoding="utf-8"))
+    roots = tuple(Path(r).resolve() for r in (allowed_roots or markdown.allowed_roots or (settings.base_dir,)))
+    files: dict[str, Path] = {}
+    for resource in document_resources(tree):
+        if is_remote(resource.target):
+            continue
+        if resource.how == "image" and resource.target in markdown.images:
+            files[resource.target] = markdown.images[resource.target]
+            continue
+        files[resource.target] = check_resource(resource, base_dir=settings.base_dir, roots=roots,
+                                                source=markdown.source)
+    return _Tree(tree_path, tree, files, _has_citations(tree))
 
 
 def write_outputs(
@@ -377,42 +418,46 @@ def write_outputs(
     env = dict(os.environ)
     env["SOURCE_DATE_EPOCH"] = str(settings.epoch)
     timings: dict[str, float] = {}
+    start = time.perf_counter()
+    texts = list(dict.fromkeys(job.markdown.markdown for job in jobs))
+    with ThreadPoolExecutor(max_workers=max(1, len(texts))) as pool:
+        read = list(pool.map(
+            lambda i: _read_tree(next(j.markdown for j in jobs if j.markdown.markdown == texts[i]), i, settings,
+                                 workdir=workdir, env=env, allowed_roots=allowed_roots),
+            range(len(texts))))
+    trees = {text: tree for text, tree in zip(texts, read)}
+    timings["read"] = time.perf_counter() - start
 
     def run(job: Job) -> tuple[str, float]:
         start = time.perf_counter()
+        meta = _metadata(settings, job.fmt, job.target.stem)
+        meta["sbm-render"]["report"] = _report_path(job.fmt)
         meta_path = workdir / f"meta.{job.fmt}.yaml"
-        meta_path.write_text(yaml.safe_dump(_metadata(settings, job.fmt, job.target.stem), allow_unicode=True,
-                                            sort_keys=True), encoding="utf-8")
-        tree = json.loads(_run(_tree_args(job, workdir, meta_path), cwd=workdir, env=env,
-                               what=job.fmt.upper()))
-        doc_path = job.markdown.source
-        _check_problems(tree, doc_path, progress)
-        roots = tuple(Path(r).resolve() for r in (allowed_roots or job.markdown.allowed_roots
-                                                  or (settings.base_dir,)))
-        files: dict[str, Path] = {}
-        for resource in document_resources(tree):
-            if is_remote(resource.target):
-                continue
-            if resource.how == "image" and resource.target in job.markdown.images:
-                files[resource.target] = job.markdown.images[resource.target]
-                continue
-            files[resource.target] = check_resource(resource, base_dir=settings.base_dir, roots=roots,
-                                                    source=doc_path)
-        if values is not None:
-            values[job.fmt] = traced_values(tree)
-        for key in ("sbm-render", "sbm-problems", "sbm-values", "sbm-value-problems"):
-            tree["meta"].pop(key, None)
+        meta_path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
+        shared = trees[job.markdown.markdown]
+        tree_path = shared.path
         typst_root = workdir / f"typst-{job.fmt}"
-        alt_texts: dict[str, str] = {}
         if job.fmt == "pdf":
             typst_root.mkdir(exist_ok=True)
-            alt_texts = _stage_for_typst(tree, files, typst_root)
-        tree_path = workdir / f"tree.{job.fmt}.json"
-        tree_path.write_text(json.dumps(tree), encoding="utf-8")
-        _run(_writer_args(job, settings, workdir, tree_path, _has_citations(tree), typst_root),
-             cwd=workdir, env=env, what=job.fmt.upper())
+            tree = json.loads(json.dumps(shared.tree))  # a copy: the PDF's images are copies in Typst's root
+            _stage_for_typst(tree, shared.files, typst_root)
+            tree_path = workdir / "tree.pdf.json"
+            tree_path.write_text(json.dumps(tree), encoding="utf-8")
+        report_path = workdir / _report_path(job.fmt)
+        args = _writer_args(job, settings, workdir, tree_path, meta_path, shared.has_citations, typst_root)
+        try:
+            _run(args, cwd=workdir, env=env, what=job.fmt.upper())
+        except RenderError:
+            if report_path.is_file():  # the filters stopped pandoc: say why, with lines
+                _check_problems(json.loads(report_path.read_text(encoding="utf-8")), job.markdown.source,
+                                progress)
+            raise
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        _check_problems(report, job.markdown.source, progress)
+        if values is not None:
+            values[job.fmt] = traced_values(report)
         if job.fmt == "pdf":
-            _compile_typst(job, settings, typst_root, alt_texts, progress)
+            _compile_typst(job, settings, typst_root, _alt_texts(report), progress)
         return job.fmt, time.perf_counter() - start
 
     with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:

@@ -49,8 +49,9 @@ class RenderResult:
     params : Mapping
         The parameters injected into the document.
     timings : Mapping of str to float
-        Seconds spent per stage (``parse``, ``execute``, ``markdown``, one entry
-        per format, ``total``).
+        Seconds spent per stage (``parse``, ``execute``, ``markdown``, ``read``:
+        pandoc reading the markdown once for all formats, one entry per format,
+        ``total``).
     cache_key : str or None
         The key of the execution (builtin engine only).
     values_file : Path or None
