@@ -231,3 +231,30 @@ def test_the_report_does_not_import_heavy_modules(tmp_path):
             "print(sorted(m for m in ('statsmodels', 'scipy.stats') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_clause_is_shown_only_when_its_count_is_above_zero(R, tmp_path):
+    # the bundled wave: two municipalities without an answer were added (publication, Metod)
+    words = ", samt {} kommuner som lämnat frågan obesvarad"
+    assert R.figures.count_in_words_unless_zero("method.supplement_no_answer", words) == \
+        ", samt två kommuner som lämnat frågan obesvarad"
+    # the synthetic 2017 wave has none (tests/waves writes 0): the clause is left out, not "noll kommuner"
+    from tests.waves import build_next_wave
+
+    wave = Report.load(data_dir=build_next_wave(tmp_path / "wave"))
+    assert wave.figures.count_in_words_unless_zero("method.supplement_no_answer", words) == ""
+    with pytest.raises(ValueError, match=r"words \('samt kommuner'\) must hold '\{\}' exactly once"):
+        R.figures.count_in_words_unless_zero("method.supplement_no_answer", "samt kommuner")
+    # the years come from the package: municipalities.csv has populations 2012-2014, and the
+    # latest before the wave 2017 is 2014; its design ranks on Kronofogden 2016 per population 2016
+    assert (wave.interviews.wave, wave.interviews.population_date) == ("2017", "31 december 2014")
+    assert (wave.design.statistics_year, wave.design.population_year) == ("2016", "2016")
+    assert "Folkmängd 2014" in wave.interviews.table_sample().columns
+
+
+def test_the_years_of_the_bundled_wave(R):
+    # the publication: interviews 2014, Kronofogden's statistics of 2013 (the project's reading,
+    # design/2014.yaml), populations of 31 December 2013 (frame schema, SCB BE0101N1)
+    assert (R.interviews.wave, R.interviews.population_date) == ("2014", "31 december 2013")
+    assert (R.design.statistics_year, R.design.population_year) == ("2013", "2013")
+    assert "Folkmängd 2013" in R.interviews.table_sample().columns

@@ -55,6 +55,13 @@ class Interviews:
         """The year of the population the sample table shows: '2013'."""
         return self.population_column.rsplit("_", 1)[1]
 
+    @property
+    @shown
+    def population_date(self) -> str:
+        """The date of the population the sample table shows (SCB counts it at the turn of the year):
+        '31 december 2013'."""
+        return f"31 december {self.population_column.rsplit('_', 1)[1]}"
+
     @functools.cached_property
     def asked(self) -> pd.DataFrame:
         """One row per municipality asked, with county and population (:attr:`population_column`)."""
