@@ -8,7 +8,10 @@ count and the one with the highest count per inhabitant; random draws from two B
 its second-hand contracts and two that did not answer that question.
 
 The design lives in a declarative file, ``data/design/2014.yaml``, that
-:func:`load_design` reads; a later wave is another such file. The frame (one row per
+:func:`load_design` reads; a later wave is another such file. Each kind of stage
+(``certainty``, ``extremes``, ``random``) is one module of :mod:`sbm_stats.sampling.stages`
+behind the :class:`Stage` protocol, named in the registry :data:`STAGE_KINDS`; the
+Swedish selection protocol is rendered from ``sampling/templates/protocol.md.j2``. The frame (one row per
 municipality with the selection variables) is validated by :func:`load_frame`
 against ``data/schemas/frame.schema.json``; the real per-municipality figures are not
 public, so the package ships a clearly labelled **synthetic** stand-in,

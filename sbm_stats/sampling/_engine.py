@@ -455,9 +455,7 @@ def simulate(
         sel[:, D] = True
         for i in np.flatnonzero(D):
             by_stage[stage_of[i], i] += b
-        U = rng.random((b, n)) if shared else None
-        ctx = SimulationContext(rows=rows, uniforms=(lambda idx, U=U, b=b: U[:, idx].copy()) if shared
-                                else (lambda idx, b=b: rng.random((b, len(idx)))))
+        ctx = SimulationContext(rows=rows, uniforms=_uniform_source(rng, b, n, shared=shared))
         for step in plan.steps[start_step:]:
             step.stage.simulate(plan, step, sel, by_stage, ctx)
         total += sel.sum(axis=0)
@@ -466,3 +464,12 @@ def simulate(
         if progress is not None:
             progress(done, replicates)
     return Simulation(replicates, total, by_stage, sizes)
+
+
+def _uniform_source(rng: np.random.Generator, b: int, n: int, *, shared: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """Uniforms for a block: fresh ``(b, len(idx))`` per random stage, or with ``shared`` one
+    ``(b, n)`` matrix, drawn now, that every stage reads its columns of."""
+    if shared:
+        U = rng.random((b, n))
+        return lambda idx: U[:, idx].copy()
+    return lambda idx: rng.random((b, len(idx)))
