@@ -13,7 +13,14 @@ would run it (so Python start-up and imports count for both tools):
 3. ``sbm-stats render DOC --to html,pdf,docx --no-cache`` (cold, all formats);
 4. ``sbm-stats render DOC --to html,pdf,docx`` again (warm: cache hit, no kernel);
 5. the same through ``sbm_stats.render.render()`` in this process, once its
-   modules are imported: the engine's own share of (4).
+   modules are imported: the engine's own share of (4);
+6. with ``--breakdown``: where the time of a cold HTML render goes, for both
+   tools, each in a fresh process (interleaved): imports, the kernel (start,
+   the cells, stop; for nbconvert also the span from the first cell's start to
+   the last cell's reply, from nbclient's ``record_timing``), and the rest
+   (reading the document, writing HTML). When both spend most of their time in
+   the same kernel running the same notebook, the ratio of (1) to (2) cannot
+   fall far below kernel / (kernel + nbconvert's rest).
 
 The document is ``report.qmd`` at the repository root when it exists and
 renders; otherwise the largest fixture in ``tests/fixtures/qmd/``. Each
@@ -92,10 +99,75 @@ def _notebook_for(doc: Path, target: Path) -> int:
     return len(parsed.chunks)
 
 
+_OURS = """
+import json, sys, time
+t0 = time.perf_counter()
+from sbm_stats.render import render
+t1 = time.perf_counter()
+result = render(sys.argv[1], to="html", out_dir=sys.argv[2], engine="builtin", quiet=True, cache=False)
+t2 = time.perf_counter()
+timings = dict(result.timings)
+print(json.dumps({"import": t1 - t0, "kernel": timings["execute"], "rest": t2 - t1 - timings["execute"]}))
+"""
+
+_NBCONVERT = """
+import datetime, json, sys, time
+t0 = time.perf_counter()
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import ExecutePreprocessor
+t1 = time.perf_counter()
+nb = nbformat.read(sys.argv[1], as_version=4)
+ExecutePreprocessor(kernel_name="python3", record_timing=True).preprocess(nb, {"metadata": {"path": sys.argv[3]}})
+t2 = time.perf_counter()
+body, _ = HTMLExporter().from_notebook_node(nb)
+with open(sys.argv[2], "w", encoding="utf-8") as handle:
+    handle.write(body)
+t3 = time.perf_counter()
+code = [c for c in nb.cells if c.cell_type == "code"]
+stamp = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+first, last = code[0].metadata.execution, code[-1].metadata.execution
+cells = stamp(last["shell.execute_reply"]) - stamp(first["iopub.execute_input"])
+print(json.dumps({"import": t1 - t0, "kernel": t2 - t1, "cells": cells, "rest": t3 - t2}))
+"""
+
+
+def _breakdown(doc: Path, notebook: Path, work: Path, env: dict[str, str], repeat: int) -> None:
+    """Print where a cold HTML render's time goes, ours against nbconvert's (median of ``repeat``)."""
+    import json
+
+    runs: dict[str, list[dict[str, float]]] = {"sbm-stats render": [], "nbconvert": []}
+    for _ in range(repeat):
+        for name, cmd in (
+            ("sbm-stats render", [sys.executable, "-c", _OURS, str(doc), str(work / "bd_ours")]),
+            ("nbconvert", [sys.executable, "-c", _NBCONVERT, str(notebook), str(work / "bd.html"),
+                           str(notebook.parent)]),
+        ):
+            start = time.perf_counter()
+            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+            wall = time.perf_counter() - start
+            if proc.returncode != 0:
+                raise RuntimeError(f"{name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+            runs[name].append({"wall": wall, **json.loads(proc.stdout.strip().splitlines()[-1])})
+    print()
+    print("cold HTML, where the time goes (median seconds; kernel = start, cells, stop):")
+    keys = ("wall", "import", "kernel", "cells", "rest")
+    print(f"{'':<18}" + "".join(f"{k:>9}" for k in keys) + f"{'kernel/wall':>13}")
+    for name, items in runs.items():
+        med = {k: statistics.median(item[k] for item in items) for k in keys if k in items[0]}
+        print(f"{name:<18}" + "".join(f"{med[k]:>8.2f}s" if k in med else f"{'-':>9}" for k in keys)
+              + f"{med['kernel'] / med['wall']:>13.2f}")
+    ours, theirs = (statistics.median(item["kernel"] for item in runs[name]) for name in runs)
+    rest = statistics.median(item["wall"] - item["kernel"] for item in runs["nbconvert"])
+    print(f"with our non-kernel time at zero the ratio would be {ours / (theirs + rest):.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--doc", help="the .qmd to render (default: report.qmd, else the largest fixture)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time the parts of a cold HTML render, ours and nbconvert's (6)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="bench-render-"))
@@ -172,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
         ratio = ours / theirs
         print(f"cold HTML / nbconvert: {ratio:.2f}  (target <= 0.65: {'met' if ratio <= 0.65 else 'NOT met'})")
         print(f"warm, all three formats: {warm:.2f}s  (target < 2 s: {'met' if warm < 2 else 'NOT met'})")
+        print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+              f"on {os.cpu_count()} cores")
+        if args.breakdown:
+            _breakdown(doc, notebook, work, env, args.repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -212,6 +212,50 @@ def test_document_without_code_renders_without_a_kernel(tmp_path, capsys):
     assert result.timings["execute"] == 0.0
 
 
+def test_table_div_takes_its_caption_from_tbl_cap_and_problems_stop_the_render(tmp_path):
+    # Quarto: a div whose only block is the table has no caption paragraph; its
+    # tbl-cap attribute is the caption (parse_floats in Quarto's filters)
+    doc = _write(tmp_path, "tabell.qmd", """
+        ---
+        lang: sv
+        ---
+
+        ::: {#tbl-antal tbl-cap="Antal *per* kommun"}
+        | kommun | antal |
+        |--------|------:|
+        | Åre    |     3 |
+        :::
+
+        Se @tbl-antal.
+        """)
+    html = render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True).output("html")
+    text = html.read_text(encoding="utf-8")
+    assert '<table id="tbl-antal">' in text
+    assert "<caption>Tabell\u00a01: Antal <em>per</em> kommun</caption>" in text
+    assert '<a href="#tbl-antal">Tabell\u00a01</a>' in text
+    # two tables in one table div: an error naming the div's line (line 5 of the text above)
+    two = _write(tmp_path, "tva.qmd", """
+        ---
+        lang: sv
+        ---
+
+        ::: {#tbl-tva}
+        | a |
+        |---|
+        | 1 |
+
+        | b |
+        |---|
+        | 2 |
+
+        Rubrik
+        :::
+        """)
+    with pytest.raises(RenderError, match=r"^tva.qmd, line 5: the table div 'tbl-tva' holds 2 tables;"):
+        render(two, to=("html", "docx"), out_dir=tmp_path / "out2", engine="builtin", quiet=True)
+    assert not (tmp_path / "out2").exists()
+
+
 # ----------------------------------------------------------------------------- quarto dispatch
 # How render() hands over to Quarto; the delegation itself (arguments, environment, the
 # scratch copy, bad input) is tested in test_quarto_delegation.py with the same fake.

@@ -14,7 +14,9 @@ in the document metadata under ``sbm-render`` (written by ``_pandoc.py``):
 In reading order, the passes are:
 
 1. conditional content (``.content-visible`` / ``.content-hidden`` with
-   ``when-format`` / ``unless-format``) and the ``{{< pagebreak >}}`` shortcode;
+   ``when-format`` / ``unless-format``), the ``{{< pagebreak >}}`` shortcode,
+   ``fig-alt``, and figures and tables written as divs (``::: {#fig-x}``, see
+   section 2a below);
 2. numbering: headings (``number-sections``), figures and tables (a figure is a
    pandoc Figure with a ``fig-`` id, or a Div ``.sbm-figure-group`` whose parts
    are numbered 1a, 1b, ...; a table is a Table with a ``tbl-`` id), with
@@ -321,14 +323,22 @@ local function number_blocks(blocks)
   })
 end
 
-local function find_top_level(blocks)
-  blocks:walk({
-    Header = function(header)
-      if not is_unnumbered(header) and (top_level == nil or header.level < top_level) then
-        top_level = header.level
+-- The highest heading level, among the top-level blocks and those in divs and block
+-- quotes (a loop over the blocks, not a walk: a walk visits every inline of the document).
+local function scan_top_level(blocks)
+  for _, block in ipairs(blocks) do
+    if block.t == "Header" then
+      if not is_unnumbered(block) and (top_level == nil or block.level < top_level) then
+        top_level = block.level
       end
-    end,
-  })
+    elseif block.t == "Div" or block.t == "BlockQuote" then
+      scan_top_level(block.content)
+    end
+  end
+end
+
+local function find_top_level(blocks)
+  scan_top_level(blocks)
   top_level = top_level or 1
 end
 
@@ -463,9 +473,18 @@ function Pandoc(doc)
   for _, key in ipairs(FRONT_MATTER) do
     if doc.meta[key] ~= nil then doc.meta[key] = literal_raw(doc.meta[key]) end
   end
-  local blocks = doc.blocks:walk({ Div = conditional })
-  blocks = blocks:walk({ Para = shortcode, Image = fig_alt })
-  blocks = blocks:walk({ Div = float_div })
+  -- one walk: pandoc visits every Image before any block, and blocks from the inside out,
+  -- so fig-alt is read before a figure div takes its images, and a figure div inside
+  -- conditional content is built before that content is kept or dropped
+  local blocks = doc.blocks:walk({
+    Image = fig_alt,
+    Para = shortcode,
+    Div = function(div)
+      local kept = conditional(div)
+      if kept ~= nil then return kept end
+      return float_div(div)
+    end,
+  })
   find_top_level(blocks)
   blocks = number_blocks(blocks)
   blocks = blocks:walk({ Cite = crossref })
