@@ -259,7 +259,9 @@ def render(
     The builtin engine reads the Quarto syntax that Quarto documents for Jupyter
     documents: front matter, ``{python}`` chunks with ``#|`` options, inline
     `` `{python} expr` `` values (evaluated in reading order, between the chunks
-    around them), cross-references, callouts. It does not run other engines,
+    around them), cross-references, figures and tables written as divs
+    (``::: {#fig-x}`` holding the content, its last paragraph the caption),
+    callouts. It does not run other engines,
     Quarto filters, extensions or shortcodes other than ``pagebreak``, nor
     Quarto's layout options (they are ignored, with a note). An inline value is
     the value's ``text/markdown`` representation (its ``_repr_markdown_()``),
