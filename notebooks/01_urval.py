@@ -86,11 +86,10 @@ table.sort_values("probability", ascending=False).head(40)
 
 # %%
 # the frame's population (the design's denominator) and the package's published sample
-# (probability_table names that column asked_2014 whatever the wave)
+# (the column asked; the wave is table.attrs["wave"])
 population = table.municipality_code.map(frame.set_index("municipality_code")[annex.population_column])
-asked = next(c for c in table.columns if c.startswith("asked_"))
 plots.inclusion_by_population(population.astype(float).to_numpy(), table.probability.to_numpy(),
-                              synthetic=probs.synthetic, highlight=table[asked].to_numpy())
+                              synthetic=probs.synthetic, highlight=table["asked"].to_numpy())
 
 # %%
 plots.inclusion_by_county(table.county_name, table.probability, synthetic=probs.synthetic)
