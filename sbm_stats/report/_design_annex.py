@@ -601,12 +601,9 @@ class DesignAnnex:
 
         p = self.probabilities
         population = p.municipality_code.map(self.frame.set_index("municipality_code")[self.population_column])
-        # probability_table names its column of the published sample after 2014 whatever the wave
-        # (asked_2014); it is found by its prefix, and the legend says the package's wave
-        asked = next(c for c in p.columns if c.startswith("asked_"))
         return plots.inclusion_by_population(
             population.astype(float).to_numpy(), p.probability.to_numpy(), synthetic=True,
-            highlight=p[asked].to_numpy(),
+            highlight=p["asked"].to_numpy(),
             highlight_label=f"Tillfrågade {self.package.wave} (verkliga kommuner, syntetiska sannolikheter)")
 
 
