@@ -19,13 +19,14 @@ Examples
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from ..data._package import DataPackage, Figure
-from .formatting import fmt_int, fmt_num, fmt_pct, number_in_words, ordinal_in_words, shown
+from .formatting import Markdown, fmt_num, fmt_pct, number_in_words, ordinal_in_words, shown
+from .values import ShownValue, ValueRegistry
 
 __all__ = ["Figures"]
 
@@ -46,14 +47,31 @@ class Figures:
     ----------
     package : DataPackage
         The data package the figures are read from.
+    values : ValueRegistry
+        The render's traced values (the report's one registry); every number shown in
+        digits is one of them, read from its row of ``published_figures.csv`` or derived
+        from such rows with its computation.
     """
 
     package: DataPackage
+    values: ValueRegistry = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.values is None:
+            object.__setattr__(self, "values", ValueRegistry(self.package))
 
     @classmethod
     def load(cls, package: DataPackage | str | Path | None = None) -> Figures:
         """The figures of the data package ``package`` (a package, its folder, or None for the bundled one)."""
         return cls(DataPackage.open(package))
+
+    def traced(self, figure_id: str, column: str, *, decimals: int = 0) -> ShownValue:
+        """The figure's ``column`` as a traced value, in digits."""
+        self.raw(figure_id, column)
+        return ShownValue(self.values.figure(figure_id, column, fmt=lambda x: fmt_num(x, decimals=decimals)))
+
+    def _number_traced(self, figure_id: str) -> ShownValue:
+        return self.traced(figure_id, "count" if self.row(figure_id).count is not None else "value")
 
     @property
     def data_dir(self) -> Path:
@@ -88,25 +106,22 @@ class Figures:
 
     # ------------------------------------------------------------------ shown in the prose
 
-    @shown
-    def count(self, figure_id: str) -> str:
-        """The count in digits: '16'."""
-        return fmt_int(self.raw(figure_id, "count"))
+    def count(self, figure_id: str) -> ShownValue:
+        """The count in digits, traced: '16'."""
+        return self.traced(figure_id, "count")
 
-    @shown
-    def base(self, figure_id: str) -> str:
-        """The base in digits: '29'."""
-        return fmt_int(self.raw(figure_id, "base"))
+    def base(self, figure_id: str) -> ShownValue:
+        """The base in digits, traced: '29'."""
+        return self.traced(figure_id, "base")
 
-    @shown
-    def value(self, figure_id: str, *, decimals: int = 0) -> str:
-        """The value in digits: '16 386'."""
-        return fmt_num(self.raw(figure_id, "value"), decimals=decimals)
+    def value(self, figure_id: str, *, decimals: int = 0) -> ShownValue:
+        """The value in digits, traced: '16 386'."""
+        return self.traced(figure_id, "value", decimals=decimals)
 
-    @shown
-    def count_in_words(self, figure_id: str, *, gender: str = "en") -> str:
-        """The count (or whole value) in words up to twelve, digits above: 'fyra'."""
-        return number_in_words(self.number(figure_id), gender=gender)
+    def count_in_words(self, figure_id: str, *, gender: str = "en") -> Markdown:
+        """The count (or whole value) in words up to twelve, digits above (traced): 'fyra'."""
+        words = number_in_words(self.number(figure_id), gender=gender)
+        return self._number_traced(figure_id) if words[:1].isdigit() else Markdown(words)
 
     @shown
     def count_in_words_unless_zero(self, figure_id: str, words: str, *, gender: str = "en") -> str:
@@ -127,16 +142,17 @@ class Figures:
         count = self.number(figure_id)
         return words.replace("{}", number_in_words(count, gender=gender)) if count else ""
 
-    @shown
-    def base_in_words(self, figure_id: str, *, gender: str = "en") -> str:
-        """The base in words up to twelve: 'fyra' in 'två av de fyra'."""
-        return number_in_words(self.raw(figure_id, "base"), gender=gender)
+    def base_in_words(self, figure_id: str, *, gender: str = "en") -> Markdown:
+        """The base in words up to twelve, digits above (traced): 'fyra' in 'två av de fyra'."""
+        words = number_in_words(self.raw(figure_id, "base"), gender=gender)
+        return self.base(figure_id) if words[:1].isdigit() else Markdown(words)
 
-    @shown
-    def value_in_words(self, figure_id: str) -> str:
-        """A whole value in words up to twelve ('sex' months), digits otherwise."""
+    def value_in_words(self, figure_id: str) -> Markdown:
+        """A whole value in words up to twelve ('sex' months), digits otherwise (traced)."""
         value = self.raw(figure_id, "value")
-        return number_in_words(value) if value.is_integer() else fmt_num(value)
+        words = number_in_words(value) if value.is_integer() and value >= 0 else fmt_num(value)
+        return self.traced(figure_id, "value", decimals=0 if value.is_integer() else 1) \
+            if words[:1].isdigit() else Markdown(words)
 
     @shown
     def ordinal(self, figure_id: str) -> str:
@@ -165,15 +181,23 @@ class Figures:
 
         return census_change(self.number(before), self.number(after), start=self.year(before), end=self.year(after))
 
-    @shown
-    def growth(self, before: str, after: str, *, decimals: int = 0) -> str:
-        """The relative change between two figures: '45 %'."""
-        return fmt_pct(self.change(before, after).relative, decimals=decimals)
+    def growth(self, before: str, after: str, *, decimals: int = 0) -> ShownValue:
+        """The relative change between two figures, traced with its computation: '45 %'."""
+        change = self.change(before, after)
+        inputs = {"after": self._number_traced(after).value, "before": self._number_traced(before).value}
+        value = self.values.derive(f"growth:{before}:{after}" + (f":{decimals}" if decimals else ""),
+                                   change.relative, "{after} / {before} − 1", inputs=inputs,
+                                   formatted=fmt_pct(change.relative, decimals=decimals))
+        return ShownValue(self.values.claim_on(value, (before, after), kinds=("growth",)))
 
-    @shown
-    def per_year(self, before: str, after: str, *, decimals: int = 0) -> str:
-        """The absolute change per year between the figures' years: '1 023'."""
-        return fmt_num(self.change(before, after).per_year, decimals=decimals)
+    def per_year(self, before: str, after: str, *, decimals: int = 0) -> ShownValue:
+        """The absolute change per year between the figures' years, traced: '1 023'."""
+        change = self.change(before, after)
+        inputs = {"after": self._number_traced(after).value, "before": self._number_traced(before).value}
+        value = self.values.derive(f"per_year:{before}:{after}" + (f":{decimals}" if decimals else ""),
+                                   change.per_year, f"({{after}} − {{before}}) / {change.end - change.start}",
+                                   inputs=inputs, formatted=fmt_num(change.per_year, decimals=decimals))
+        return ShownValue(self.values.claim_on(value, (before, after), kinds=("per_year",)))
 
     # ------------------------------------------------------------------ figures drawn from them
 

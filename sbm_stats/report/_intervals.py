@@ -17,6 +17,7 @@ import pandas as pd
 
 from ._interviews import Interviews
 from .formatting import METHOD_NAMES_SV, fmt_int, fmt_interval, fmt_num, fmt_pct, shown
+from .values import ShownValue
 
 __all__ = ["Intervals", "SMALL_BASE"]
 
@@ -107,18 +108,28 @@ class Intervals:
 
         return number_in_words(int(self.small_base.sum()))
 
-    @shown
-    def share(self, figure_id: str) -> str:
-        """count / base of a result: '55 %'."""
-        count, base = self._one(figure_id)
-        return fmt_pct(count / base)
+    def _inputs(self, figure_id: str) -> dict:
+        f = self.interviews.figures
+        return {"count": f.count(figure_id).value, "base": f.base(figure_id).value}
 
-    @shown
-    def interval(self, figure_id: str, *, finite_population: bool = False) -> str:
-        """The interval of one result: '36–73 %'; with ``finite_population`` Cochran's correction for N."""
+    def share(self, figure_id: str) -> ShownValue:
+        """count / base of a result, traced: '55 %'."""
+        count, base = self._one(figure_id)
+        registry = self.interviews.figures.values
+        return ShownValue(registry.derive(f"share:{figure_id}", count / base, "{count} / {base}",
+                                          inputs=self._inputs(figure_id), formatted=fmt_pct(count / base)))
+
+    def interval(self, figure_id: str, *, finite_population: bool = False) -> ShownValue:
+        """The interval of one result, traced: '36–73 %'; with ``finite_population`` Cochran's correction for N."""
         count, base = self._one(figure_id)
         ci = self._ci(count, base, population_size=self.population_size if finite_population else None)
-        return fmt_interval(ci.low, ci.high)
+        registry = self.interviews.figures.values
+        how = f"{METHOD_NAMES_SV[self.method]}, {fmt_pct(self.confidence_level)}"
+        if finite_population:
+            how += f", ändlighetskorrektion N = {fmt_int(self.population_size)}"
+        value_id = f"ci:{figure_id}:{self.method}:{self.confidence_level:g}" + (":fpc" if finite_population else "")
+        return ShownValue(registry.derive(value_id, f"{ci.low!r}–{ci.high!r}", f"{{count}} av {{base}} ({how})",
+                                          inputs=self._inputs(figure_id), formatted=fmt_interval(ci.low, ci.high)))
 
     # ------------------------------------------------------------------ tables and the figure
 

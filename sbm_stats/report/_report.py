@@ -17,7 +17,9 @@
 * ``audit`` (:class:`~sbm_stats.report._audit.AuditSummary`): the audit's counts and table.
 
 The sentences are in ``report.qmd``; these objects supply values (as
-:class:`~sbm_stats.report.formatting.Markdown`), tables and figures.
+:class:`~sbm_stats.report.formatting.Markdown`; every number in digits a traced
+:class:`~sbm_stats.report.values.ShownValue` of the report's one
+:class:`~sbm_stats.report.values.ValueRegistry`, ``values``), tables and figures.
 
 Examples
 --------
@@ -42,6 +44,7 @@ from ._intervals import Intervals
 from ._interviews import Interviews
 from ._publication import Publication
 from ._waves import Waves
+from .values import ValueRegistry
 
 __all__ = ["Report"]
 
@@ -58,6 +61,7 @@ class Report:
     design: DesignAnnex
     waves: Waves
     audit: AuditSummary
+    values: ValueRegistry = field(default=None, repr=False, compare=False)
     _shown: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -97,7 +101,8 @@ class Report:
         if isinstance(seed, bool) or not isinstance(seed, (int, float)) or not float(seed).is_integer() or seed < 0:
             raise ValueError(f"seed ({seed!r}) must be a whole number of at least 0")
         package = DataPackage.open(data_dir or None)
-        figures = Figures(package)
+        values = ValueRegistry(package)
+        figures = Figures(package, values)
         interviews = Interviews(figures)
         return cls(
             package=package,
@@ -108,6 +113,7 @@ class Report:
             design=DesignAnnex(package, int(seed)),
             waves=Waves(figures),
             audit=AuditSummary(package),
+            values=values,
         )
 
     @property

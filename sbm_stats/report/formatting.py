@@ -145,10 +145,15 @@ def join_sv(items) -> str:
     return ", ".join(items[:-1]) + " och " + items[-1]
 
 
-@shown
-def cap(text: str) -> str:
-    """The text with its first letter capitalised (for a value that starts a sentence)."""
-    return text[:1].upper() + text[1:]
+def cap(text: str) -> Markdown:
+    """The text with its first letter capitalised (for a value that starts a sentence).
+
+    Text that already starts with a capital or a digit is returned as it is, so that a
+    traced number keeps its provenance.
+    """
+    if isinstance(text, Markdown) and text[:1].upper() == text[:1]:
+        return text
+    return Markdown(text[:1].upper() + text[1:])
 
 
 _SV_ORDER = str.maketrans("åäöéü", "{|}eu")  # å, ä, ö after z, as in Swedish

@@ -72,6 +72,7 @@ __all__ = [
     "TracedValue",
     "ValueChange",
     "ValueRegistry",
+    "ShownValue",
     "ValueSource",
     "ValueTraceError",
     "ValuesDiff",
@@ -217,6 +218,30 @@ class TracedValue:
                            self.source, self.computation, claim, verdict)
 
 
+class ShownValue(Markdown):
+    """A traced value as the report shows it: its text as a ``str``, its span as markdown.
+
+    What the report's objects return for a number: compared, joined and formatted like
+    the text the reader sees (``"16"``), and inserted by Quarto and the builtin engine
+    as the traced span (``_repr_markdown_``). ``value`` is the :class:`TracedValue`.
+
+    >>> v = TracedValue("x", 16, "16", "published_figures", "res.forced_moves", "count")
+    >>> s = ShownValue(v)
+    >>> s == "16", s._repr_markdown_().startswith("[16]{.sbm-value")
+    (True, True)
+    """
+
+    def __new__(cls, value: TracedValue) -> ShownValue:
+        if not isinstance(value, TracedValue):
+            raise TypeError(f"value ({value!r}) must be a TracedValue")
+        obj = super().__new__(cls, value.formatted)
+        obj.value = value
+        return obj
+
+    def _repr_markdown_(self) -> str:
+        return self.value.markdown()
+
+
 def _raw_text(raw: Any) -> str:
     if isinstance(raw, float) and raw.is_integer() and abs(raw) < 2**53:
         return str(int(raw))
@@ -254,20 +279,27 @@ class ValueRegistry:
 
     Parameters
     ----------
-    data_dir : str or Path, optional
-        The data package values are read from (default: the bundled ``data/``).
+    data_dir : DataPackage, str or Path, optional
+        The data package values are read from: the package itself, its folder, or None
+        for the bundled ``data/``.
 
     Notes
     -----
-    One registry per render, owned by the report (no module-level state). Tables are
-    read once each, through :func:`sbm_stats.data.load_table` (validated against the
-    package's schema), so that a row that exists is a row the data check accepts.
+    One registry per render, owned by the report (no module-level state). Rows are read
+    through the package (:meth:`DataPackage.table <sbm_stats.data.DataPackage.table>`,
+    validated against its schema and read once per package), so that a row that exists
+    is a row the data check accepts.
     """
 
-    data_dir: str | Path | None = None
+    data_dir: Any = None
     _values: dict[str, TracedValue] = field(default_factory=dict, repr=False)
     _tables: dict[str, Any] = field(default_factory=dict, repr=False)
     _claims: dict[str, Any] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        from ..data._package import DataPackage
+
+        self.package = DataPackage.open(self.data_dir or None)
 
     # ------------------------------------------------------------------ reading
 
@@ -285,11 +317,10 @@ class ValueRegistry:
 
     def _table(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
-            from ..data._loaders import TABLES, load_table
-
-            if name not in TABLES:
-                raise ValueTraceError(f"table ({name!r}) must be one of " + ", ".join(repr(t) for t in TABLES))
-            self._tables[name] = load_table(name, data_dir=self.data_dir)
+            if name not in self.package.table_names:
+                raise ValueTraceError(f"table ({name!r}) must be one of "
+                                      + ", ".join(repr(t) for t in self.package.table_names))
+            self._tables[name] = self.package.table(name)
         return self._tables[name]
 
     def _key(self, name: str) -> list[str]:
@@ -298,17 +329,11 @@ class ValueRegistry:
         return self._tables[("key", name)]
 
     def _read_key(self, name: str) -> list[str]:
-        from ..data._loaders import load_datapackage
-
-        package = load_datapackage(self.data_dir)
-        resource = next(r for r in package["resources"] if r["name"] == name)
-        schema = resource["schema"]
+        schema = self.package.resource(name)["schema"]
         if isinstance(schema, str):
-            from ..data._loaders import _resolve
             from ..data._tables import read_json_file
 
-            folder = _resolve(self.data_dir)
-            schema = read_json_file(folder / schema, str(folder / schema))
+            schema = read_json_file(self.package.path / schema, self.package.display(self.package.path / schema))
         key = schema.get("primaryKey")
         return [key] if isinstance(key, str) else list(key or [])
 
@@ -317,9 +342,7 @@ class ValueRegistry:
         sources = self._table("sources").set_index("source_id")
         source_id = row.get("source_id")
         if not isinstance(source_id, str) or not source_id:
-            from ..data._loaders import load_datapackage
-
-            resource = next(r for r in load_datapackage(self.data_dir)["resources"] if r["name"] == table)
+            resource = self.package.resource(table)
             ids = [s.get("title") for s in resource.get("sources") or [] if s.get("title") in sources.index]
             if not ids:
                 return None
@@ -389,6 +412,40 @@ class ValueRegistry:
         value = TracedValue(value_id, raw, str(text), table, row_text, column, self._source(table, record))
         return self._register(value)
 
+    def figure(self, figure_id: str, column: str, *, id: str | None = None, formatted: str | None = None,
+               fmt: Callable[[Any], str] | None = None) -> TracedValue:
+        """A cell of ``published_figures`` (its row ``figure_id``), found through the package's one figure lookup.
+
+        The id defaults to ``figure_id`` for the figure's number (its count, else its
+        value) and ``figure_id:column`` for another column. A value that is a claim of
+        the audit on this figure alone is linked to its verdict (:meth:`claim_on`).
+        """
+        try:
+            number_column = "count" if self.package.figure(figure_id).count is not None else "value"
+        except (KeyError, ValueError) as exc:
+            raise ValueTraceError(f"value {id or figure_id!r}: {exc}") from None
+        value_id = id or (figure_id if column == number_column else f"{figure_id}:{column}")
+        value = self.read("published_figures", figure_id, column, id=value_id, formatted=formatted, fmt=fmt)
+        return self.claim_on(value, (figure_id,)) if column == number_column else value
+
+    def claim_on(self, value: TracedValue, figures: tuple[str, ...], *, kinds: tuple[str, ...] = ()) -> TracedValue:
+        """``value`` linked to the audit's first claim that rests on exactly ``figures`` (of a kind in ``kinds``).
+
+        Unchanged when no claim rests on those figures.
+        """
+        claims = self._audit()
+        for claim in claims.values():
+            if tuple(claim.figures) == tuple(figures) and (not kinds or claim.kind in kinds):
+                return self.claimed(value, claim.id)
+        return value
+
+    def _audit(self) -> dict[str, Any]:
+        if self._claims is None:
+            from ..audit._claims import audit
+
+            self._claims = {c.id: c for c in audit(package=self.package).claims}
+        return self._claims
+
     def column(self, table: str, column: str, *, rows: Iterable[Any] | None = None,
                fmt: Callable[[Any], str] | None = None) -> pd.Series:
         """Every cell of ``column`` (or of the rows ``rows``) traced, indexed by row key.
@@ -456,11 +513,7 @@ class ValueRegistry:
 
         The audit is run once per registry, on this registry's data package.
         """
-        if self._claims is None:
-            from ..audit._claims import audit
-
-            self._claims = {c.id: c for c in audit(data_dir=self.data_dir).claims}
-        if claim not in self._claims:
+        if claim not in self._audit():
             raise ValueTraceError(f"value {value.id!r}: the claim {claim!r} does not exist in the audit")
         linked = value.with_claim(claim, str(self._claims[claim].verdict))
         self._values[value.id] = linked
