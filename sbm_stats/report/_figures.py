@@ -162,13 +162,14 @@ class Figures:
         except ValueError as exc:
             raise ValueError(f"{figure_id}: {exc}") from None
 
-    @shown
-    def verbal(self, figure_id: str) -> str:
-        """The publication's words for the figure: 'drygt hälften'."""
+    def verbal(self, figure_id: str) -> Markdown:
+        """The publication's words for the figure: 'drygt hälften' (traced when they hold digits: 'cirka 5 000')."""
         words = self.row(figure_id).verbal
         if words is None:
             raise ValueError(f"{figure_id} has no verbal quantity in published_figures.csv")
-        return str(words)
+        if any(c.isdigit() for c in str(words)):
+            return ShownValue(self.values.figure(figure_id, "verbal", formatted=str(words)))
+        return Markdown(str(words))
 
     @shown
     def period(self, figure_id: str) -> str:
