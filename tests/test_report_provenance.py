@@ -73,13 +73,67 @@ def test_every_publication_number_in_the_text_is_traced(bundled):
     assert untraced == []
 
 
+#: The untraced numbers of the bundled report measured when this test was written: a
+#: ceiling, not a target. It may only go down (lower it with every table traced); the
+#: requirement of issue 13 is zero. What is left, by class: the audit table
+#: (tbl-granskning), the design annex's tables (tbl-design, tbl-antaganden, tbl-demourval,
+#: tbl-varianter, tbl-kanslighet, tbl-variantfil) and its inline values, the waves table
+#: (tbl-vagor) and the audit's counts.
+UNTRACED_CEILING = 648
+
+
 def test_coverage_is_measured(bundled):
-    """number_coverage runs on the real report and counts its traced values (the full
-    requirement, no untraced number, is not met yet: see the report of this change)."""
+    """The untraced numbers of the real report, counted and listed with their context,
+    held under a ceiling that can only go down (see UNTRACED_CEILING)."""
     _, page, values = bundled
     coverage = number_coverage(page)
-    assert coverage.traced >= len([v for v in values.values() if not v["computation"] or v["table"]]) // 2
+    assert coverage.traced >= len(values) // 2
     assert all(u.context for u in coverage.untraced)
+    assert len(coverage.untraced) <= UNTRACED_CEILING, str(coverage)
+
+
+def test_traced_tables_have_no_untraced_number(bundled):
+    """The tables built from traced cells show every number traced (the interview results,
+    the municipalities asked, the interval methods)."""
+    _, page, _ = bundled
+    for table_id in ("tbl-urval", "tbl-resultat", "tbl-metoder"):
+        start = page.index(f'id="{table_id}"')
+        table = page[page.rindex("<table", 0, start + 1):page.index("</table>", start)]
+        coverage = number_coverage(f"<main>{table}</main>")
+        assert coverage.traced > 0 and coverage.ok, f"{table_id}: {coverage}"
+
+
+@pytest.mark.parametrize("text", [
+    "Socialtjänstlag (2001:453).",                 # a law's SFS number
+    "Boverket, rapport 2014:36.",                  # a report series number
+    "(3 kap. 1 § SoL)",                            # chapter and paragraph of a law
+    "Dnr 831 18032-14/121.",                       # a case number
+    "Regleringsbrevet (S2014/1394/SAM).",          # a registry number joined by slashes
+    "samverkar [6, 9].", "personer [4–6].", "permanentas [5, 6,\n11].",   # citations, also across a line
+    "i princip situation 3 enligt definitionen",   # a category's name
+    "barn under 18 år i hushållet",                # the age bound of a group's name
+])
+def test_identifiers_and_names_are_not_counted(text):
+    coverage = number_coverage(f"<main><p>{text}</p></main>")
+    assert coverage.untraced == ()
+
+
+@pytest.mark.parametrize("text, numbers", [
+    ("ökade med 45 procent [14]", ["45"]),           # a quantity beside a citation is counted
+    ("under 3 månader", ["3"]),                      # 'under N' without 'år' is a quantity
+    ("[14 kommuner]", ["14"]),                       # brackets holding words are no citation
+    ("rapport 2014 med 36 sidor", ["36"]),           # no colon: a count, not a serial number
+    ("Dnr 831. Sedan 12 kommuner", ["12"]),          # the case number ends at its full stop
+])
+def test_quantities_next_to_identifiers_are_counted(text, numbers):
+    coverage = number_coverage(f"<main><p>{text}</p></main>")
+    assert [u.text for u in coverage.untraced] == numbers
+
+
+def test_the_reference_list_is_not_counted():
+    page = ('<main><div class="references"><ul><li>Hem &amp; Hyra: 19 barn vräktes, pp. 19-20.</li></ul></div>'
+            '<p>Sedan 19 år.</p></main>')
+    assert [u.text for u in number_coverage(page).untraced] == ["19"]
 
 
 def test_values_diff_against_the_next_wave(bundled, next_wave, capsys):

@@ -17,9 +17,24 @@ What is not counted (the exclusions, exactly)
       month name (``1 mars``);
     - **section numbers**: the numbers of headings (``.header-section-number``)
       and a dotted or plain number after ``avsnitt`` / ``kapitel``;
-    - **reference numbers**: a number in square brackets (``[14]``), and the
-      numbers of cross-references and caption heads (``Figur 1``, ``Tabell 2``,
-      links to ``#fig-``, ``#tbl-``, ``#sec-``);
+    - **reference numbers**: the numbers of a bracketed citation holding only
+      numbers, commas, dashes and spaces (``[14]``, ``[4–6]``, ``[5, 6, 11]``, also
+      when the line breaks inside it), and the numbers of cross-references and
+      caption heads (``Figur 1``, ``Tabell 2``, links to ``#fig-``, ``#tbl-``,
+      ``#sec-``);
+    - **identifiers of documents and laws**: the serial number after a year and a
+      colon (``2001:453`` of a law in SFS, ``2014:36`` of a report series); a
+      chapter or paragraph of a law (a number followed by ``kap.`` or ``§``:
+      ``3 kap. 1 §``); a case number (diarienummer) after ``Dnr`` (``Dnr 831
+      18032-14/121``), and a number joined by ``/`` to a letter in one word
+      (``S2014/1394/SAM``);
+    - **fixed names**: a number that is part of a name the report quotes, not a
+      quantity it measures: the categories of Socialstyrelsen's definition of
+      homelessness (``situation 3``) and the age bound in the name of the group
+      ``barn under 18 år`` (``under N år``);
+    - **the reference list**: an element of class ``references`` (as Quarto and
+      pandoc mark a bibliography), whose numbers are titles, pages, versions and
+      report numbers of other documents;
     - what a reader does not read as the report's text: code (``<code>``,
       ``<pre>``), the title block, the table of contents, text only for screen
       readers, the popovers of traced values and the values appendix itself
@@ -41,11 +56,18 @@ _DAY_RE = re.compile(rf"\s+(?:{_MONTHS})\b", re.IGNORECASE)
 _ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BEFORE_SECTION_RE = re.compile(r"(?:avsnitt|kapitel)[\s\u00a0]+$", re.IGNORECASE)
 _BEFORE_CAPTION_RE = re.compile(r"(?:Figur|Tabell|Figure|Table)[\s\u00a0]+$")
+_BEFORE_SERIAL_RE = re.compile(r"(?<!\d)\d{4}:$")
+_AFTER_LAW_RE = re.compile(r"[\s\u00a0]+(?:kap\.|§)")
+_BEFORE_CASE_RE = re.compile(r"\bDnr[\s\u00a0]+[\d\s\u00a0/-]*$")
+_BEFORE_NAME_RE = re.compile(r"\b[Ss]ituation[\s\u00a0]+$")
+_AGE_NAME_RE = re.compile(r"\bunder[\s\u00a0]+$")
+_AFTER_AGE_RE = re.compile(r"[\s\u00a0]+år\b")
+_CITATION_INSIDE = re.compile(r"[\d\s\u00a0,–-]*")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "caption", "div", "dt", "dd",
            "blockquote", "tr"}
 _SKIP_TAGS = {"script", "style", "pre", "code", "nav", "header", "svg", "math"}
-_SKIP_CLASSES = {"header-section-number", "screen-reader-only", "sbm-value-note", "sbm-value-entry"}
+_SKIP_CLASSES = {"header-section-number", "screen-reader-only", "sbm-value-note", "sbm-value-entry", "references"}
 _CROSSREF_RE = re.compile(r"#(?:fig|tbl|sec)-")
 _BREAK = "\u2063"  # invisible separator: text on either side never joins into one number
 
@@ -141,7 +163,27 @@ def _excluded(text: str, match: re.Match[str]) -> bool:
         return True
     if _BEFORE_SECTION_RE.search(before) or _BEFORE_CAPTION_RE.search(before):
         return True
-    return bool(before.endswith("[") and after.startswith("]"))
+    return _in_citation(text, match) or _identifier(text, match, before, after)
+
+
+def _in_citation(text: str, match: re.Match[str]) -> bool:
+    """True inside brackets holding only numbers, commas, dashes and spaces: ``[5, 6, 11]``."""
+    opening = text.rfind("[", max(0, match.start() - 40), match.start())
+    closing = text.find("]", match.end(), match.end() + 40)
+    return opening >= 0 and closing >= 0 \
+        and _CITATION_INSIDE.fullmatch(text[opening + 1:match.start()]) is not None \
+        and _CITATION_INSIDE.fullmatch(text[match.end():closing]) is not None
+
+
+def _identifier(text: str, match: re.Match[str], before: str, after: str) -> bool:
+    """True for a law's or a document's number, or a number in a fixed name (see the module docstring)."""
+    start = text.rfind(" ", 0, match.start()) + 1
+    word = text[start:match.end() + 20].split(" ", 1)[0].split("\n", 1)[0]
+    return bool(_BEFORE_SERIAL_RE.search(before) or _AFTER_LAW_RE.match(after)
+                or _BEFORE_CASE_RE.search(text[max(0, match.start() - 30):match.start()])
+                or ("/" in word and re.search(r"[A-Za-zÅÄÖåäö]", word))
+                or _BEFORE_NAME_RE.search(before)
+                or (_AGE_NAME_RE.search(before) and _AFTER_AGE_RE.match(after)))
 
 
 def number_coverage(html: str) -> NumberCoverage:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ._interviews import Interviews
 from .formatting import METHOD_NAMES_SV, fmt_int, fmt_interval, fmt_num, fmt_pct, shown
-from .values import ShownValue
+from .values import ShownValue, TracedText, ValueSource, traced_frame, traced_table
 
 __all__ = ["Intervals", "SMALL_BASE"]
 
@@ -77,10 +77,15 @@ class Intervals:
     # ------------------------------------------------------------------ shown in the prose
 
     @property
-    @shown
-    def level(self) -> str:
-        """The confidence level: '95 %'."""
-        return fmt_pct(self.confidence_level)
+    def _registry(self):
+        return self.interviews.figures.values
+
+    @property
+    def level(self) -> ShownValue:
+        """The confidence level, traced to the report's parameter: '95 %'."""
+        source = ValueSource("confidence_level", "Rapportens parameter confidence_level (konfidensgraden).")
+        return ShownValue(self._registry.given("parameter:confidence_level", self.confidence_level, source=source,
+                                               formatted=fmt_pct(self.confidence_level)))
 
     @property
     @shown
@@ -89,10 +94,11 @@ class Intervals:
         return METHOD_NAMES_SV[self.method]
 
     @property
-    @shown
-    def population(self) -> str:
-        """N in digits: '290'."""
-        return fmt_int(self.population_size)
+    def population(self) -> ShownValue:
+        """N in digits, traced as the rows of the package's municipalities table: '290'."""
+        return ShownValue(self._registry.derive("rows:municipalities", self.population_size,
+                                                "antal rader i tabellen municipalities", inputs={},
+                                                formatted=fmt_int(self.population_size)))
 
     @property
     @shown
@@ -134,15 +140,20 @@ class Intervals:
     # ------------------------------------------------------------------ tables and the figure
 
     def table_results(self) -> pd.DataFrame:
-        """Counts, shares and intervals, small bases marked; no finite population correction."""
-        ci = self.intervals
-        return pd.DataFrame({
+        """Counts, shares and intervals, small bases marked; no finite population correction; traced cells."""
+        f = self.interviews.figures
+        ids = self.interviews.results.figure_id
+        return traced_frame({
             "Fråga": self.interviews.results.label_sv.to_numpy(),
-            "Antal": self.interviews.counts_of(),
-            "Andel": [fmt_pct(x) for x in ci.estimate],
-            f"{self.level} KI": [fmt_interval(lo, hi) for lo, hi in zip(ci.low, ci.high)],
+            "Antal": [TracedText.join(f.count(i), " av ", f.base(i)) for i in ids],
+            "Andel": [self.share(i) for i in ids],
+            TracedText.join(self.level, " KI"): [self.interval(i) for i in ids],
             "Bas": ["liten bas" if small else "" for small in self.small_base],
         })
+
+    def show_results(self):
+        """:meth:`table_results` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table_results(), index=False)
 
     def table_all_methods(self) -> pd.DataFrame:
         """Every result with the interval of every method, side by side."""
@@ -156,7 +167,7 @@ class Intervals:
         return out
 
     def table_methods(self, figure_id: str) -> pd.DataFrame:
-        """Every method for one result, without and with the finite population correction."""
+        """Every method for one result, without and with the finite population correction; traced cells."""
         from ..estimation.proportions import PROPORTION_METHODS
 
         count, base = self._one(figure_id)
@@ -166,11 +177,30 @@ class Intervals:
             fpc = self._ci(count, base, method=method, population_size=self.population_size)
             rows.append({
                 "Metod": METHOD_NAMES_SV[method],
-                "Nedre": fmt_pct(plain.low, decimals=1), "Övre": fmt_pct(plain.high, decimals=1),
-                f"Nedre, N = {self.population}": fmt_pct(fpc.low, decimals=1),
-                f"Övre, N = {self.population}": fmt_pct(fpc.high, decimals=1),
+                "Nedre": self._bound(figure_id, method, plain.low, "nedre"),
+                "Övre": self._bound(figure_id, method, plain.high, "övre"),
+                TracedText.join("Nedre, N = ", self.population): self._bound(figure_id, method, fpc.low, "nedre",
+                                                                             fpc=True),
+                TracedText.join("Övre, N = ", self.population): self._bound(figure_id, method, fpc.high, "övre",
+                                                                            fpc=True),
             })
-        return pd.DataFrame(rows)
+        return traced_frame({key: [r[key] for r in rows] for key in rows[0]})
+
+    def _bound(self, figure_id: str, method: str, bound: float, which: str, *, fpc: bool = False) -> ShownValue:
+        """One bound of one method's interval (percent, one decimal), traced to the count and base."""
+        how = f"{METHOD_NAMES_SV[method]}, {which} gräns"
+        inputs = {**self._inputs(figure_id), "level": self.level.value}
+        if fpc:
+            how += ", ändlighetskorrektion N = {population}"
+            inputs["population"] = self.population.value
+        value_id = f"ci:{figure_id}:{method}:{self.confidence_level:g}:{'low' if which == 'nedre' else 'high'}" \
+            + (":fpc" if fpc else "")
+        return ShownValue(self._registry.derive(value_id, float(bound), f"{{count}} av {{base}} ({how}, {{level}})",
+                                                inputs=inputs, formatted=fmt_pct(bound, decimals=1)))
+
+    def show_methods(self, figure_id: str):
+        """:meth:`table_methods` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table_methods(figure_id), index=False)
 
     def table_fpc_effect(self) -> pd.DataFrame:
         """Interval widths without and with the correction, for results on the whole sample."""

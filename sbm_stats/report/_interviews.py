@@ -11,6 +11,7 @@ import pandas as pd
 from ..data._loaders import load_published_sample
 from ._figures import Figures
 from .formatting import fmt_count_of, fmt_int, join_sv, shown, sv_sort_key
+from .values import traced_frame, traced_table
 
 __all__ = ["Interviews"]
 
@@ -97,16 +98,26 @@ class Interviews:
         return join_sv(self.asked.loc[~self.asked.interviewed.astype(bool), "municipality_name"])
 
     def table_sample(self) -> pd.DataFrame:
-        """The municipalities asked: county, population (the year before the wave), group, interviewed."""
+        """The municipalities asked: county, population (the year before the wave), group, interviewed.
+
+        The code and the population are traced to the municipality's row of ``municipalities``.
+        """
         s = self.asked.sort_values(["publication_group", "municipality_name"], key=sv_sort_key)
-        return pd.DataFrame({
+        registry = self.figures.values
+        codes = list(s.municipality_code)
+        return traced_frame({
             "Kommun": s.municipality_name.to_numpy(),
-            "Kommunkod": s.municipality_code.to_numpy(),
+            "Kommunkod": [registry.read("municipalities", c, "municipality_code", formatted=str(c)) for c in codes],
             "Län": s.county_name.to_numpy(),
-            f"Folkmängd {self.population_year}": [fmt_int(x) for x in s[self.population_column]],
+            f"Folkmängd {self.population_year}": list(registry.column("municipalities", self.population_column,
+                                                                      rows=codes, fmt=fmt_int)),
             "Grupp": [_GROUP_SV[g] for g in s.publication_group],
             "Intervjuad": ["ja" if x else "nej (avböjde)" for x in s.interviewed],
         })
+
+    def show_sample(self):
+        """:meth:`table_sample` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table_sample(), index=False)
 
     def counts_of(self) -> list[str]:
         """'16 av 29' for every result."""

@@ -73,12 +73,14 @@ __all__ = [
     "ValueChange",
     "ValueRegistry",
     "ShownValue",
+    "TracedText",
     "ValueSource",
     "ValueTraceError",
     "ValuesDiff",
     "diff_values",
     "figure_values",
     "read_values_file",
+    "traced_frame",
     "traced_table",
 ]
 
@@ -240,6 +242,39 @@ class ShownValue(Markdown):
 
     def _repr_markdown_(self) -> str:
         return self.value.markdown()
+
+
+class TracedText(Markdown):
+    """Text with traced values in it, as one table cell or phrase: ``16 av 29``.
+
+    Made by :meth:`join`: its ``str`` is the text the reader sees, its markdown the
+    text with each traced value as its span.
+
+    >>> v = TracedValue("x", 16, "16", "published_figures", "res.forced_moves", "count")
+    >>> t = TracedText.join(ShownValue(v), " av 29")
+    >>> t == "16 av 29", t._repr_markdown_().startswith("[16]{.sbm-value")
+    (True, True)
+    """
+
+    def __new__(cls, text: str, markdown: str) -> TracedText:
+        obj = super().__new__(cls, text)
+        obj.markdown = markdown
+        return obj
+
+    @classmethod
+    def join(cls, *parts: Any) -> TracedText:
+        """The parts side by side: traced values as spans, anything else as literal text."""
+        text, markdown = [], []
+        for part in parts:
+            if isinstance(part, TracedValue):
+                part = ShownValue(part)
+            text.append(str(part))
+            markdown.append(part._repr_markdown_() if isinstance(part, (ShownValue, TracedText))
+                            else _escape(str(part)))
+        return cls("".join(text), "".join(markdown))
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
 
 
 def _raw_text(raw: Any) -> str:
@@ -508,6 +543,26 @@ class ValueRegistry:
         computation = Computation(formula, tuple(inputs.items()), str(text))
         return self._register(TracedValue(id, raw, str(text), computation=computation))
 
+    def given(self, id: str, raw: Any, *, source: ValueSource, table: str | None = None, row: str | None = None,
+              column: str | None = None, formatted: str | None = None,
+              fmt: Callable[[Any], str] | None = None) -> TracedValue:
+        """A value read from outside the package's tables: a key of the design file, a parameter of the render.
+
+        ``source`` names where it was read (the design file and its key, or the render
+        parameter); ``table``, ``row`` and ``column`` locate it there when they apply
+        (the design file, the stage, the key).
+
+        Raises
+        ------
+        ValueTraceError
+            If the id is not valid or already taken by another value.
+        """
+        self._check_id(id)
+        if not isinstance(source, ValueSource):
+            raise ValueTraceError(f"value {id!r}: source ({source!r}) must be a ValueSource")
+        text = formatted if formatted is not None else (fmt(raw) if fmt else _default_format(raw))
+        return self._register(TracedValue(id, raw, str(text), table, row, column, source))
+
     def claimed(self, value: TracedValue, claim: str) -> TracedValue:
         """``value`` as the publication's claim ``claim``, with the audit's verdict on it.
 
@@ -551,6 +606,21 @@ class _TableText(Markdown):
     __slots__ = ()
 
 
+def traced_frame(columns: Mapping[Any, Iterable[Any]]) -> pd.DataFrame:
+    """A DataFrame of traced cells and labels, kept as objects.
+
+    pandas reads a column of ``str`` subclasses as its string dtype, which drops
+    the provenance of :class:`ShownValue` and :class:`TracedText`; here every column
+    and the column labels are ``object``.
+    """
+    import pandas as pd
+
+    labels = list(columns)
+    frame = pd.DataFrame({i: pd.Series(list(v), dtype=object) for i, v in enumerate(columns.values())})
+    frame.columns = pd.Index(labels, dtype=object)
+    return frame
+
+
 def traced_table(frame: pd.DataFrame, *, index: bool = True) -> Markdown:
     """A DataFrame whose cells may be :class:`TracedValue` as a markdown pipe table.
 
@@ -568,6 +638,8 @@ def traced_table(frame: pd.DataFrame, *, index: bool = True) -> Markdown:
     def cell(x: Any) -> str:
         if isinstance(x, TracedValue):
             return x.markdown().replace("|", "\\|")
+        if isinstance(x, (ShownValue, TracedText)):
+            return x._repr_markdown_().replace("|", "\\|").replace("\n", " ")
         return _escape(str(x)).replace("\n", " ")
 
     import pandas as pd
