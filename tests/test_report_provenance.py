@@ -75,11 +75,13 @@ def test_every_publication_number_in_the_text_is_traced(bundled):
 
 #: The untraced numbers of the bundled report measured when this test was written: a
 #: ceiling, not a target. It may only go down (lower it with every table traced); the
-#: requirement of issue 13 is zero. What is left, by class: the audit table
-#: (tbl-granskning), the design annex's tables (tbl-design, tbl-antaganden, tbl-demourval,
-#: tbl-varianter, tbl-kanslighet, tbl-variantfil) and its inline values, the waves table
-#: (tbl-vagor) and the audit's counts.
-UNTRACED_CEILING = 648
+#: requirement of issue 13 is zero. What is left, by class (counts of the measurement):
+#: the design annex's tables (tbl-demourval 135, tbl-kanslighet 94, tbl-variantfil 41,
+#: tbl-varianter 16, tbl-design 15, tbl-antaganden 4) and its inline values (about 17);
+#: the audit table's claim wording and rule columns (tbl-granskning 208; its published
+#: and recomputed values are traced); the notes of the waves table (3); the annex on
+#: uncertainty's small-base count and the interval example's words (5).
+UNTRACED_CEILING = 538
 
 
 def test_coverage_is_measured(bundled):

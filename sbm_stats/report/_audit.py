@@ -9,15 +9,25 @@ import pandas as pd
 
 from ..data._package import DataPackage
 from .formatting import cap, fmt_int, number_in_words, shown
+from .values import ShownValue, ValueRegistry, traced_frame, traced_table
 
 __all__ = ["AuditSummary"]
 
 
 @dataclass(frozen=True)
 class AuditSummary:
-    """:func:`~sbm_stats.audit.audit` run once on the data package ``package``."""
+    """:func:`~sbm_stats.audit.audit` run once on the data package ``package``.
+
+    Its counts are traced in ``values`` (the report's registry; a registry of its own
+    when not given) as counts over the claims file of the package.
+    """
 
     package: DataPackage
+    values: ValueRegistry | None = None
+
+    def __post_init__(self) -> None:
+        if self.values is None:
+            object.__setattr__(self, "values", ValueRegistry(self.package))
 
     @functools.cached_property
     def result(self):
@@ -30,29 +40,32 @@ class AuditSummary:
     def _counts(self) -> dict[str, int]:
         return self.result.counts()
 
-    @property
-    @shown
-    def claims(self) -> str:
-        """How many claims were checked, in digits."""
-        return fmt_int(len(self.result.claims))
+    def _count(self, verdict: str | None, what: str) -> ShownValue:
+        n = len(self.result.claims) if verdict is None else self._counts[verdict]
+        where = f" ({self.package.display(self.package.claims_path)})"
+        value_id = "audit:claims" if verdict is None else f"audit:{verdict.replace(' ', '_')}"
+        return ShownValue(self.values.derive(value_id, n, f"antal {what} i granskningen{where}", inputs={},
+                                             formatted=fmt_int(n)))
 
     @property
-    @shown
-    def consistent(self) -> str:
-        """How many hold, in digits."""
-        return fmt_int(self._counts["consistent"])
+    def claims(self) -> ShownValue:
+        """How many claims were checked, in digits, traced."""
+        return self._count(None, "påståenden")
 
     @property
-    @shown
-    def inconsistent(self) -> str:
-        """How many do not hold, in digits."""
-        return fmt_int(self._counts["inconsistent"])
+    def consistent(self) -> ShownValue:
+        """How many hold, in digits, traced."""
+        return self._count("consistent", "påståenden som stämmer")
 
     @property
-    @shown
-    def not_verifiable(self) -> str:
-        """How many cannot be checked with the data, in digits."""
-        return fmt_int(self._counts["not verifiable"])
+    def inconsistent(self) -> ShownValue:
+        """How many do not hold, in digits, traced."""
+        return self._count("inconsistent", "påståenden som inte stämmer")
+
+    @property
+    def not_verifiable(self) -> ShownValue:
+        """How many cannot be checked with the data, in digits, traced."""
+        return self._count("not verifiable", "påståenden som inte kan prövas")
 
     @property
     @shown
@@ -62,15 +75,48 @@ class AuditSummary:
         n = sum(c.kind == "same_figure" and c.verdict == "inconsistent" for c in self.result.claims)
         return cap(number_in_words(n))
 
+    def _figure_inputs(self, claim) -> dict:
+        """The claim's figures (count or value, and base), traced to ``published_figures``, named ``f0``, ``f1``, ..."""
+        inputs = {}
+        for figure_id in claim.figures:
+            figure = self.package.figure(figure_id)
+            if figure.count is not None or figure.value is not None:
+                inputs[f"f{len(inputs)}"] = self.values.figure(figure_id, "count" if figure.count is not None
+                                                               else "value")
+            if figure.base is not None:
+                inputs[f"f{len(inputs)}"] = self.values.figure(figure_id, "base")
+        return inputs
+
+    def _published(self, claim) -> ShownValue:
+        """What the publication says, as the audit reads it, traced to the claim's figures and linked to its verdict."""
+        inputs = self._figure_inputs(claim)
+        formula = "publikationens uppgifter: " + ", ".join(f"{{{name}}}" for name in inputs) if inputs \
+            else "publikationens ordalydelse"
+        value = self.values.derive(f"claim:{claim.id}:published", claim.published, formula, inputs=inputs,
+                                   formatted=claim.published)
+        return ShownValue(self.values.claimed(value, claim.id))
+
+    def _recomputed(self, claim) -> ShownValue:
+        """The audit's recomputation, its rule and detail as the computation, the claim's figures as inputs."""
+        rule = claim.detail if claim.rule in ("", "–") else f"{claim.rule}: {claim.detail}"
+        formula = rule.replace("{", "{{").replace("}", "}}")
+        return ShownValue(self.values.derive(f"claim:{claim.id}:recomputed", claim.recomputed, formula,
+                                             inputs=self._figure_inputs(claim), formatted=claim.recomputed))
+
     def table(self) -> pd.DataFrame:
-        """The full audit, one row per claim, in Swedish."""
+        """The full audit, one row per claim, in Swedish; the published and recomputed values traced."""
         from ..audit._claims import VERDICTS_SV
 
         a = self.result.to_frame()
-        return pd.DataFrame({
+        claims = self.result.claims
+        return traced_frame({
             "Påstående": [f"{c} ({r})" if r else c for c, r in zip(a.claim, a.reading)],
-            "Publicerat": a.published.to_numpy(),
-            "Omräknat": a.recomputed.to_numpy(),
+            "Publicerat": [self._published(c) for c in claims],
+            "Omräknat": [self._recomputed(c) for c in claims],
             "Utfall": [VERDICTS_SV[v] for v in a.verdict],
             "Regel och uträkning": [d if r in ("", "–") else f"{r}: {d}" for r, d in zip(a.rule, a.detail)],
         })
+
+    def show(self):
+        """:meth:`table` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table(), index=False)

@@ -112,7 +112,7 @@ class Report:
             intervals=Intervals(interviews, confidence_level, ci_method, len(package.table("municipalities"))),
             design=DesignAnnex(package, int(seed)),
             waves=Waves(figures),
-            audit=AuditSummary(package),
+            audit=AuditSummary(package, values),
             values=values,
         )
 

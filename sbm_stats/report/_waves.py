@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ._figures import Figures
-from .formatting import fmt_count_of, fmt_int, fmt_num
+from .values import TracedText, traced_frame, traced_table
 
 __all__ = ["Waves"]
 
@@ -46,15 +46,17 @@ class Waves:
         return records
 
     def _shown(self, figure_id) -> str:
+        """The figure as the table shows it, its numbers traced to ``published_figures``."""
         if pd.isna(figure_id):
             return "–"
         fig = self.figures.table.loc[figure_id]
+        f = self.figures
         if pd.notna(fig["count"]) and pd.notna(fig["base"]):
-            return fmt_count_of(int(fig["count"]), int(fig["base"]))
+            return TracedText.join(f.count(figure_id), " av ", f.base(figure_id))
         if pd.notna(fig["count"]):
-            return fmt_int(fig["count"])
+            return f.count(figure_id)
         if pd.notna(fig["value"]):
-            return fmt_num(fig["value"])
+            return f.value(figure_id)
         return str(fig["verbal"])
 
     def table(self) -> pd.DataFrame:
@@ -65,7 +67,7 @@ class Waves:
             self.measures[["measure_id", "wave", "label_sv", "figure_id", "comparability_note"]],
             left_on=["measure", "wave"], right_on=["measure_id", "wave"], how="left")
         periods = self.figures.table["period"]
-        return pd.DataFrame({
+        return traced_frame({
             "Mått": table.label_sv.to_numpy(),
             "Våg": table.wave.astype(str).to_numpy(),
             "Uppgift": [self._shown(i) for i in table.figure_id],
@@ -73,3 +75,7 @@ class Waves:
             "Anmärkning": [r.missing_reason if pd.notna(r.missing_reason) else (r.comparability_note or "")
                            for r in table.itertuples()],
         })
+
+    def show(self):
+        """:meth:`table` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table(), index=False)

@@ -640,7 +640,8 @@ def traced_table(frame: pd.DataFrame, *, index: bool = True) -> Markdown:
             return x.markdown().replace("|", "\\|")
         if isinstance(x, (ShownValue, TracedText)):
             return x._repr_markdown_().replace("|", "\\|").replace("\n", " ")
-        return _escape(str(x)).replace("\n", " ")
+        # straight quotes escaped: shown as written, as a DataFrame's HTML shows them (not made typographic)
+        return _escape(str(x)).replace("\n", " ").replace("'", "\\'").replace('"', '\\"')
 
     import pandas as pd
 
