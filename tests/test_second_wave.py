@@ -187,8 +187,8 @@ def report_2017(wave, tmp_path_factory):
 
 
 def _text(page: str, *, tables: bool = True) -> str:
-    """The visible text of an HTML page, whitespace collapsed; without its tables and the list
-    of the package's sources when ``tables`` is False."""
+    """The visible text of an HTML page, whitespace collapsed; without its tables, the list
+    of the package's sources and the values appendix when ``tables`` is False."""
     import html
     import re
 
@@ -197,6 +197,8 @@ def _text(page: str, *, tables: bool = True) -> str:
         page = re.sub(r"<table\b.*?</table>", " ", page, flags=re.S)
         # the sources list: the package's sources.csv, which repeats the bundled sources' titles
         page = re.sub(r"datapaketets\s+källförteckning.*?<h1", "<h1", page, flags=re.S)
+        # the values appendix (Sifferförteckning) repeats every traced value, the tables' too
+        page = re.sub(r'<h1[^>]*id="sifferforteckning".*?</main>', "</main>", page, flags=re.S)
     raw = html.unescape(re.sub(r"<[^>]+>", " ", page))
     return re.sub(r"[\s\u00a0\u202f]+", " ", raw)
 
