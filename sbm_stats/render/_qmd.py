@@ -55,17 +55,6 @@ SUPPORTED_OPTIONS = frozenset(
     {"label", "echo", "eval", "include", "output", "warning", "error", "fig-cap", "fig-alt",
      "tbl-cap", "tags"}
 )
-#: Documented Quarto chunk options that the builtin engine accepts and ignores
-#: (with a note on the terminal): they change layout, not content.
-IGNORED_OPTIONS = frozenset(
-    {"code-fold", "code-summary", "code-overflow", "code-line-numbers", "code-tools", "classes",
-     "fig-align", "fig-pos", "fig-env", "fig-scap", "fig-link", "fig-column", "fig-subcap",
-     "fig-width", "fig-height", "fig-format", "fig-dpi", "fig-cap-location", "tbl-cap-location",
-     "tbl-subcap", "tbl-colwidths", "column", "layout", "layout-ncol", "layout-nrow",
-     "layout-align", "layout-valign", "cap-location", "cache", "freeze", "lst-label", "lst-cap",
-     "message", "panel", "filename", "html-table-processing", "comment", "prompt", "class-output",
-     "attr-output", "class-source", "attr-source", "output-location"}
-)
 
 #: Execution options a document may set for all chunks under ``execute:``.
 EXECUTE_DEFAULTS = {"echo": True, "eval": True, "include": True, "output": True,
