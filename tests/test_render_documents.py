@@ -500,6 +500,8 @@ def test_figure_and_table_divs_in_html(floats):
     assert [e["attrs"]["alt"] for e in page.find("img")] == FLOAT_ALTS
     # the caption paragraph is not left behind as body text
     assert not [p for p in page.find("p") if "Vänster del" in p["text"] or "Antal per kommun" in p["text"]]
+    # a figure div's one image is written as a chunk figure's is: no paragraph around it
+    assert "<p><img" not in floats["html"].decode("utf-8")
     # the references of the fixture's prose: @Fig- capitalises (already upper case in
     # Swedish's "Figur"), -@fig-delar is the number alone, a part is "4b"
     refs = [(e["attrs"]["href"], _squash(e["text"])) for e in page.find("a") if e["attrs"].get("href", "")[:5]

@@ -174,6 +174,12 @@ local function figure_div(div, content, caption)
       end
     end,
   })
+  -- An image on its own (a chunk's one plot) is the figure's content as it is for a chunk
+  -- figure: Plain, not a paragraph around the image.
+  if #content == 1 and content[1].t == "Para" and #content[1].content == 1
+      and content[1].content[1].t == "Image" then
+    content = pandoc.Blocks({ pandoc.Plain(content[1].content) })
+  end
   return pandoc.Figure(content, { long = caption }, pandoc.Attr(div.identifier, div.classes,
     strip_cap_attributes(div.attributes)))
 end
