@@ -12,6 +12,7 @@ The demonstration frame is SYNTHETIC: every table and figure made from it says s
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import pandas as pd
 
 from ..data._package import DataPackage
 from .formatting import fmt_int, fmt_num, join_sv, number_in_words, shown
+from .values import ShownValue, TracedText, TracedValue, ValueRegistry, ValueSource, traced_frame, traced_table
 
 __all__ = ["DesignAnnex"]
 
@@ -43,6 +45,8 @@ _ANSWER_SV = {"yes": "ja", "no": "nej", "no_answer": "inget svar"}
 _OP_SV = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 #: The smallest range of an inclusion probability over the variants that the annex shows.
 RANGE_SHOWN = 0.01
+#: A number in a sample's reason as the sampling code writes it: '5 308', '20,9'.
+_REASON_NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:,\d+)?")
 
 
 def _short(label: str) -> str:
@@ -56,10 +60,21 @@ def _quoted(names) -> str:
 
 @dataclass(frozen=True)
 class DesignAnnex:
-    """The design of the data package ``package``, drawn on its SYNTHETIC frame with ``seed``."""
+    """The design of the data package ``package``, drawn on its SYNTHETIC frame with ``seed``.
+
+    Its numbers are traced in ``values`` (the report's registry; a registry of its own
+    when not given): a stage's size to the design file and its key, a frame value to the
+    SYNTHETIC frame's row and column, an inclusion probability to the computation on the
+    design file and the frame, a weight and a per-inhabitant value to their arithmetic.
+    """
 
     package: DataPackage
     seed: int
+    values: ValueRegistry | None = None
+
+    def __post_init__(self) -> None:
+        if self.values is None:
+            object.__setattr__(self, "values", ValueRegistry(self.package))
 
     @property
     def data_dir(self) -> Path:
@@ -128,6 +143,67 @@ class DesignAnnex:
     def _names(self) -> dict[str, str]:
         p = self.probabilities
         return dict(zip(p.municipality_code, p.municipality_name))
+
+
+    # ------------------------------------------------------------------ traced values
+
+    @functools.cached_property
+    def _design_file(self) -> str:
+        return self.package.display(self.design.path)
+
+    @functools.cached_property
+    def _frame_file(self) -> str:
+        return self.package.display(self.package.demo_frame_path)
+
+    @functools.cached_property
+    def _design_source(self) -> ValueSource:
+        return ValueSource(self._design_file, f"Designfilen {self._design_file} i datapaketet.")
+
+    @functools.cached_property
+    def _frame_source(self) -> ValueSource:
+        return ValueSource(self._frame_file, f"SYNTETISK demonstrationsram {self._frame_file} i datapaketet "
+                                             "(påhittade uppgifter, inte verkliga).")
+
+    @functools.cached_property
+    def _probability_source(self) -> ValueSource:
+        return ValueSource("inclusion_probabilities",
+                           "Exakt inklusionssannolikhet (sbm_stats.sampling.inclusion_probabilities), beräknad "
+                           f"ur designfilen {self._design_file} och den SYNTETISKA ramen {self._frame_file}.")
+
+    def _stage_size(self, stage_id: str, alternative: str | None = None) -> TracedValue:
+        """A stage's size, traced to its key in the design file (or to the alternative's change of it)."""
+        design = self._variant(alternative) if alternative else self.design
+        size = int(design.to_frame().set_index("stage").loc[stage_id, "size"])
+        if alternative is None:
+            return self.values.given(f"design:{stage_id}:size", size, source=self._design_source,
+                                     table=self._design_file, row=f"stages.{stage_id}", column="size", fmt=fmt_int)
+        assumption = self._alternative(alternative)
+        changed = "size" in ((assumption.changes.get(alternative) or {}).get("stages") or {}).get(stage_id, {})
+        if not changed:
+            return self._stage_size(stage_id)
+        return self.values.given(f"design:{alternative}:{stage_id}:size", size, source=self._design_source,
+                                 table=self._design_file, column="size",
+                                 row=f"open_assumptions.{assumption.id}.{alternative}.stages.{stage_id}", fmt=fmt_int)
+
+    def _frame_value(self, code: str, column: str, *, formatted: str | None = None) -> TracedValue:
+        """A cell of the SYNTHETIC frame, traced to its row (municipality code) and column."""
+        raw = self.frame.set_index("municipality_code").loc[code, column]
+        raw = raw.item() if hasattr(raw, "item") else raw
+        return self.values.given(f"frame:{code}:{column}", raw, source=self._frame_source, table=self._frame_file,
+                                 row=code, column=column, formatted=formatted, fmt=fmt_int)
+
+    def _per(self) -> TracedValue:
+        """The scale of "per inhabitant", traced to the extremes stage's ``per`` in the design file."""
+        stage = self._extremes()
+        return self.values.given(f"design:{stage.id}:per", stage.per, source=self._design_source,
+                                 table=self._design_file, row=f"stages.{stage.id}", column="per", fmt=fmt_int)
+
+    def _probability(self, code: str, raw: float, *, decimals: int, design_name: str = "designen") -> TracedValue:
+        """An exact inclusion probability of a municipality, traced to its computation's inputs."""
+        suffix = "" if design_name == "designen" else ":" + re.sub(r"[^A-Za-z0-9_.:-]+", "_", design_name)
+        return self.values.given(f"inclusion:{code}{suffix}:d{decimals}", float(raw), source=self._probability_source,
+                                 table=self._frame_file, row=code, column=f"sannolikhet, {design_name}",
+                                 formatted=fmt_num(raw, decimals=decimals))
 
     # ------------------------------------------------------------------ the design in words
 
@@ -492,19 +568,104 @@ class DesignAnnex:
         } for a in self.design.open_assumptions])
 
     def table_sample(self) -> pd.DataFrame:
-        """SYNTHETIC: the drawn sample with stage, reason, random number and probabilities."""
+        """SYNTHETIC: the drawn sample with stage, reason, random number and probabilities; traced cells."""
         s = self.sample.to_frame()
         stage_names = {st.id: _short(st.label) for st in self.design.stages}
-        out = pd.DataFrame({
+        seed = self.values.given("parameter:seed", self.seed, fmt=fmt_int, source=ValueSource(
+            "seed", "Rapportens parameter seed (fröet till de permanenta slumptalen)."))
+        reasons, numbers, probabilities, weights = [], [], [], []
+        for row in s.itertuples(index=False):
+            code = row.municipality_code
+            reasons.append(self._reason(row))
+            if pd.notna(row.random_number):
+                stage = f" och steget {row.stage}" if self.design.random_numbers == "per_stage" else ""
+                numbers.append(ShownValue(self.values.derive(
+                    f"sample:{code}:random_number", float(row.random_number),
+                    f"permanent slumptal ur fröet {{seed}}, kommunkoden {code}{stage} (kryptografisk hashfunktion)",
+                    inputs={"seed": seed}, formatted=fmt_num(row.random_number, decimals=4))))
+            else:
+                numbers.append("–")
+            p = self._probability(code, row.inclusion_probability, decimals=3)
+            probabilities.append(ShownValue(p))
+            weights.append(ShownValue(self.values.derive(f"sample:{code}:weight", float(row.design_weight), "1 / {p}",
+                                                         inputs={"p": p},
+                                                         formatted=fmt_num(row.design_weight, decimals=1))))
+        out = traced_frame({
             "Steg": [stage_names[x] for x in s.stage],
             "Kommun": s.municipality_name.to_numpy(),
-            "Skäl": [r.split(": ")[0] if k == "random" else r for r, k in zip(s.reason, s.stage_kind)],
-            "Slumptal": [fmt_num(x, decimals=4) if pd.notna(x) else "–" for x in s.random_number],
-            "Sannolikhet": [fmt_num(x, decimals=3) for x in s.inclusion_probability],
-            "Vikt": [fmt_num(x, decimals=1) for x in s.design_weight],
+            "Skäl": reasons,
+            "Slumptal": numbers,
+            "Sannolikhet": probabilities,
+            "Vikt": weights,
         })
         out.attrs["synthetic"] = True
         return out
+
+    def show_sample(self):
+        """:meth:`table_sample` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table_sample(), index=False)
+
+    def _reason_values(self, row) -> list[TracedValue]:
+        """The traced numbers of a sample row's reason, in the order the reason names them."""
+        code = row.municipality_code
+        if row.stage_kind == "random":
+            stage = self.design.stage(row.stage)
+            on_list = set(self.frame.municipality_code[stage.eligible.evaluate(self.frame)])
+            sample = self.sample.to_frame()
+            first = int(sample.loc[sample.stage == row.stage, "order"].min())
+            earlier = set(sample.loc[sample.order < first, "municipality_code"])
+            listed = self.values.derive(f"design:{row.stage}:list_count", len(on_list),
+                                        f"antal kommuner i den SYNTETISKA ramen {self._frame_file} som uppfyller "
+                                        f"villkoret för steget {row.stage} i designfilen {self._design_file}",
+                                        inputs={}, fmt=fmt_int)
+            if not stage.exclude_selected:
+                return [self._stage_size(row.stage), listed]
+            taken = self.values.derive(f"design:{row.stage}:taken_before", len(on_list & earlier),
+                                       "antal kommuner på listan som tidigare steg redan valt", inputs={}, fmt=fmt_int)
+            count = self.values.derive(f"design:{row.stage}:left_on_list", len(on_list - earlier),
+                                       "{listed} − {taken}", inputs={"listed": listed, "taken": taken}, fmt=fmt_int)
+            return [self._stage_size(row.stage), count]
+        if row.stage_kind != "extremes":
+            return []
+        stage = self._stage(row.stage)
+        variable = next(v for v in stage.variables if f"högst antal {v.label} " in row.reason)
+        value = self._frame_value(code, variable.column)
+        if " per " in row.reason.split(":", 1)[0]:
+            population = self._frame_value(code, stage.population)
+            per = self._per()
+            raw = value.raw / population.raw * per.raw
+            return [per, self.values.derive(f"frame:{code}:{variable.column}:per_inhabitant", raw,
+                                            "{count} / {population} × {per}",
+                                            inputs={"count": value, "population": population, "per": per},
+                                            formatted=fmt_num(raw, decimals=1))]
+        ranked = self.frame.sort_values([variable.column, "municipality_code"], ascending=[False, True],
+                                        kind="stable").municipality_code.tolist()
+        rank = self.values.derive(f"frame:{code}:{variable.column}:rank", ranked.index(code) + 1,
+                                  f"plats i den SYNTETISKA ramen ordnad efter {{value}} ({variable.column}), "
+                                  "störst först, lika värden i kommunkodens ordning",
+                                  inputs={"value": value}, fmt=fmt_int)
+        return [rank, value]
+
+    def _reason(self, row):
+        """A sample row's reason as the table shows it, its numbers traced.
+
+        The text is the sampling's own; each number in it is checked against the traced
+        value it stands for, so a reason that says another number than the data is an error.
+        """
+        text = row.reason.split(": ")[0] if row.stage_kind == "random" else row.reason
+        found = list(_REASON_NUMBER.finditer(text))
+        traced = self._reason_values(row)
+        if len(found) != len(traced) or any(
+                not math.isclose(float(m.group().replace(",", ".").replace("\u00a0", "").replace(" ", "")
+                                       .replace("\u202f", "")), float(v.raw), abs_tol=0.05)
+                for m, v in zip(found, traced)):
+            raise ValueError(f"the reason of {row.municipality_name} ({text!r}) does not name the traced values "
+                             f"{', '.join(v.formatted for v in traced) or 'none'}")
+        parts, end = [], 0
+        for m, v in zip(found, traced):
+            parts += [text[end:m.start()], v]
+            end = m.end()
+        return TracedText.join(*parts, text[end:]) if traced else text
 
     def _choice_short(self, assumption, choice: str) -> str:
         """'som i designen' for the default, else 'alternativ' (numbered when there are several)."""
