@@ -95,12 +95,11 @@ def test_every_publication_number_in_the_text_is_traced(bundled):
 #: The untraced numbers of the bundled report measured when this test was written: a
 #: ceiling, not a target. It may only go down (lower it with every table traced); the
 #: requirement of issue 13 is zero. What is left, by class (counts of the measurement):
-#: the design annex's tables (tbl-kanslighet 94, tbl-variantfil 41,
-#: tbl-varianter 16, tbl-design 15, tbl-antaganden 4) and its inline values (about 17);
+#: the design annex's tables (tbl-varianter 16, tbl-design 15, tbl-antaganden 4) and its inline values (about 17);
 #: the audit table's claim wording and rule columns (tbl-granskning 208; its published
 #: and recomputed values are traced); the notes of the waves table (3); the annex on
 #: uncertainty's small-base count and the interval example's words (5).
-UNTRACED_CEILING = 407
+UNTRACED_CEILING = 272
 
 
 def test_coverage_is_measured(bundled):
@@ -117,7 +116,8 @@ def test_traced_tables_have_no_untraced_number(bundled):
     """The tables built from traced cells show every number traced (the interview results,
     the municipalities asked, the interval methods)."""
     _, page, _ = bundled
-    for table_id in ("tbl-urval", "tbl-resultat", "tbl-metoder", "tbl-demourval"):
+    for table_id in ("tbl-urval", "tbl-resultat", "tbl-metoder", "tbl-demourval", "tbl-kanslighet",
+                     "tbl-variantfil"):
         start = page.index(f'id="{table_id}"')
         table = page[page.rindex("<table", 0, start + 1):page.index("</table>", start)]
         coverage = number_coverage(f"<main>{table}</main>")

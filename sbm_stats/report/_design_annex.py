@@ -45,6 +45,8 @@ _ANSWER_SV = {"yes": "ja", "no": "nej", "no_answer": "inget svar"}
 _OP_SV = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 #: The smallest range of an inclusion probability over the variants that the annex shows.
 RANGE_SHOWN = 0.01
+#: How many names a group of municipalities shows before 'och N till'.
+_SHOWN_NAMES = 6
 #: A number in a sample's reason as the sampling code writes it: '5 308', '20,9'.
 _REASON_NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:,\d+)?")
 
@@ -170,6 +172,11 @@ class DesignAnnex:
                            "Exakt inklusionssannolikhet (sbm_stats.sampling.inclusion_probabilities), beräknad "
                            f"ur designfilen {self._design_file} och den SYNTETISKA ramen {self._frame_file}.")
 
+    @functools.cached_property
+    def _seed(self) -> TracedValue:
+        return self.values.given("parameter:seed", self.seed, fmt=fmt_int, source=ValueSource(
+            "seed", "Rapportens parameter seed (fröet till de permanenta slumptalen)."))
+
     def _stage_size(self, stage_id: str, alternative: str | None = None) -> TracedValue:
         """A stage's size, traced to its key in the design file (or to the alternative's change of it)."""
         design = self._variant(alternative) if alternative else self.design
@@ -200,10 +207,38 @@ class DesignAnnex:
 
     def _probability(self, code: str, raw: float, *, decimals: int, design_name: str = "designen") -> TracedValue:
         """An exact inclusion probability of a municipality, traced to its computation's inputs."""
-        suffix = "" if design_name == "designen" else ":" + re.sub(r"[^A-Za-z0-9_.:-]+", "_", design_name)
+        suffix = "" if design_name == "designen" else ":" + _id_part(design_name)
         return self.values.given(f"inclusion:{code}{suffix}:d{decimals}", float(raw), source=self._probability_source,
                                  table=self._frame_file, row=code, column=f"sannolikhet, {design_name}",
                                  formatted=fmt_num(raw, decimals=decimals))
+
+    @functools.cached_property
+    def _variant_count(self) -> TracedValue:
+        """How many combinations of the open assumptions: the product of each one's choices in the design file."""
+        choices = {}
+        for a in self.design.open_assumptions:
+            choices[f"a{len(choices)}"] = self.values.given(
+                f"design:{a.id}:choices", 1 + len(a.alternatives), source=self._design_source,
+                table=self._design_file, row=f"open_assumptions.{a.id}", column="default och alternatives",
+                fmt=fmt_int)
+        n = len(self.sensitivity.variants)
+        if n != math.prod(v.raw for v in choices.values()):
+            raise ValueError(f"{self._design_file}: the sensitivity has {n} variants, not the product of the "
+                             "open assumptions' choices")
+        return self.values.derive("design:variant_count", n, " × ".join(f"{{{k}}}" for k in choices) or "1",
+                                  inputs=choices, fmt=fmt_int)
+
+    def _group(self, table: str, names: list[str], codes: list[str]) -> tuple[str, Any, TracedValue]:
+        """A group of municipalities with one profile: its id (the first code), its names (with a traced
+        'N till' when they are many) and its traced size."""
+        key = f"{table}:{sorted(codes)[0]}"
+        size = self.values.derive(f"{key}:count", len(codes), f"antal kommuner med samma mönster i {table}",
+                                  inputs={}, fmt=fmt_int)
+        if len(names) <= _SHOWN_NAMES:
+            return key, join_sv(sorted(names)), size
+        more = self.values.derive(f"{key}:more", len(codes) - _SHOWN_NAMES,
+                                  f"{{size}} − {_SHOWN_NAMES} (de namn som visas)", inputs={"size": size}, fmt=fmt_int)
+        return key, TracedText.join(", ".join(sorted(names)[:_SHOWN_NAMES]) + " och ", more, " till"), size
 
     # ------------------------------------------------------------------ the design in words
 
@@ -571,8 +606,7 @@ class DesignAnnex:
         """SYNTHETIC: the drawn sample with stage, reason, random number and probabilities; traced cells."""
         s = self.sample.to_frame()
         stage_names = {st.id: _short(st.label) for st in self.design.stages}
-        seed = self.values.given("parameter:seed", self.seed, fmt=fmt_int, source=ValueSource(
-            "seed", "Rapportens parameter seed (fröet till de permanenta slumptalen)."))
+        seed = self._seed
         reasons, numbers, probabilities, weights = [], [], [], []
         for row in s.itertuples(index=False):
             code = row.municipality_code
@@ -694,28 +728,52 @@ class DesignAnnex:
 
     def table_sensitivity(self) -> pd.DataFrame:
         """SYNTHETIC: municipalities whose inclusion probability moves by more than
-        :data:`RANGE_SHOWN` over the variants, grouped by the same profile."""
+        :data:`RANGE_SHOWN` over the variants, grouped by the same profile; traced cells."""
         t = self.sensitivity.to_frame()
         t = t[t.probability_range > RANGE_SHOWN]
         key = ["probability_default", "probability_min", "probability_max", "variants_selected", "variants"]
         rounded = t.assign(**{c: t[c].round(4) for c in key[:3]})
+        variants = self._variant_count
+        seed = self._seed
         rows = []
         for values, group in rounded.groupby(key, sort=False):
+            group_id, names, size = self._group("kanslighet", list(group.municipality_name),
+                                                list(group.municipality_code))
+            if int(values[4]) != variants.raw:
+                raise ValueError(f"the sensitivity counts {values[4]} variants, the design file {variants.raw}")
+            low, high = (self.values.derive(
+                f"{group_id}:{which}", float(values[i]), f"{word} exakt inklusionssannolikhet över de {{variants}} "
+                "varianterna av designen (SYNTETISK ram)", inputs={"variants": variants},
+                formatted=fmt_num(values[i], decimals=3)) for i, which, word in ((1, "min", "lägsta"),
+                                                                                 (2, "max", "högsta")))
+            selected = self.values.derive(f"{group_id}:selected", int(values[3]),
+                                          "antal av de {variants} varianterna som väljer kommunen med fröet {seed}",
+                                          inputs={"variants": variants, "seed": seed}, fmt=fmt_int)
             rows.append({
-                "Kommuner": _names_or_count(list(group.municipality_name)),
-                "Antal": fmt_int(len(group)),
-                "Sannolikhet i designen": fmt_num(values[0], decimals=3),
-                "Lägst": fmt_num(values[1], decimals=3),
-                "Högst": fmt_num(values[2], decimals=3),
-                "Valda i varianter": f"{fmt_int(values[3])} av {fmt_int(values[4])}",
+                "Kommuner": names,
+                "Antal": ShownValue(size),
+                "Sannolikhet i designen": ShownValue(self.values.given(
+                    f"{group_id}:default", float(values[0]), source=self._probability_source,
+                    table=self._frame_file, row=" ".join(sorted(group.municipality_code)),
+                    column="sannolikhet, designen",
+                    formatted=fmt_num(values[0], decimals=3))),
+                "Lägst": ShownValue(low),
+                "Högst": ShownValue(high),
+                "Valda i varianter": TracedText.join(selected, " av ", variants),
                 "_range": values[2] - values[1],
             })
-        columns = ["Kommuner", "Antal", "Sannolikhet i designen", "Lägst", "Högst", "Valda i varianter", "_range"]
-        out = (pd.DataFrame(rows, columns=columns)
-               .sort_values(["_range", "Antal"], ascending=[False, False], kind="stable")
-               .drop(columns="_range").reset_index(drop=True))
+        columns = ["Kommuner", "Antal", "Sannolikhet i designen", "Lägst", "Högst", "Valda i varianter"]
+        # widest range first; then by the count's text, descending, as the table has always been ordered
+        # ('9' before '112': a text order, kept so the report reads as before; a numeric order is a separate change)
+        rows.sort(key=lambda r: str(r["Antal"]), reverse=True)
+        rows.sort(key=lambda r: r["_range"], reverse=True)
+        out = traced_frame({c: [r[c] for r in rows] for c in columns})
         out.attrs["synthetic"] = self.sensitivity.synthetic
         return out
+
+    def show_sensitivity(self):
+        """:meth:`table_sensitivity` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table_sensitivity(), index=False)
 
     def table_variant_changes(self) -> pd.DataFrame:
         """SYNTHETIC: what changes between the design and its variant files, grouped by profile
@@ -732,19 +790,27 @@ class DesignAnnex:
             columns[f"Sannolikhet, {name}"] = c[name].round(4)
             columns[f"Vald, {name}"] = c[f"selected:{name}"].map({True: "ja", False: "nej"})
         key = list(columns)
-        grouped = pd.DataFrame({"name": c.municipality_name, **columns})
+        grouped = pd.DataFrame({"name": c.municipality_name, "code": c.municipality_code, **columns})
         rows = []
         for values, group in grouped.groupby(key, sort=False):
-            row = {"Kommuner": _names_or_count(list(group.name)), "Antal": fmt_int(len(group))}
+            group_id, names, size = self._group("variantfil", list(group.name), list(group.code))
+            row = {"Kommuner": names, "Antal": ShownValue(size)}
             for k, v in zip(key, values):
-                row[k] = fmt_num(v, decimals=4) if k.startswith("Sannolikhet") else v
+                row[k] = ShownValue(self.values.given(
+                    f"{group_id}:{_id_part(k.split(', ', 1)[1])}", float(v), source=self._probability_source,
+                    table=self._frame_file, row=" ".join(sorted(group.code)), column=k.lower(),
+                    formatted=fmt_num(v, decimals=4))) if k.startswith("Sannolikhet") else v
             rows.append(row)
-        out = pd.DataFrame(rows)
         selection = [k for k in key if k.startswith("Vald")]
-        moved = out[selection].nunique(axis=1) > 1
-        out = pd.concat([out[moved], out[~moved]]).reset_index(drop=True)
+        moved = [len({row[k] for k in selection}) > 1 for row in rows]
+        ordered = [r for r, m in zip(rows, moved) if m] + [r for r, m in zip(rows, moved) if not m]
+        out = traced_frame({k: [r[k] for r in ordered] for k in ["Kommuner", "Antal", *key]})
         out.attrs["synthetic"] = c.attrs.get("synthetic", True)
         return out
+
+    def show_variant_changes(self):
+        """:meth:`table_variant_changes` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table_variant_changes(), index=False)
 
     def _design_name(self, design) -> str:
         """'designen', or the variant's non-default choices: 'A1+A2 alternativet'."""
@@ -766,6 +832,11 @@ class DesignAnnex:
             population.astype(float).to_numpy(), p.probability.to_numpy(), synthetic=True,
             highlight=p["asked"].to_numpy(),
             highlight_label=f"Tillfrågade {self.package.wave} (verkliga kommuner, syntetiska sannolikheter)")
+
+
+def _id_part(name: str) -> str:
+    """A name as a part of a value's id: 'A1+A2 alternativet' -> 'A1_A2_alternativet'."""
+    return re.sub(r"[^A-Za-z0-9_.:-]+", "_", name)
 
 
 def _year_of(column: str) -> str:
