@@ -199,8 +199,49 @@ def _text(page: str, *, tables: bool = True) -> str:
         page = re.sub(r"datapaketets\s+källförteckning.*?<h1", "<h1", page, flags=re.S)
         # the values appendix (Sifferförteckning) repeats every traced value, the tables' too
         page = re.sub(r'<h1[^>]*id="sifferforteckning".*?</main>', "</main>", page, flags=re.S)
-    raw = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    raw = html.unescape(re.sub(r"<[^>]+>", " ", _without_value_notes(page)))
     return re.sub(r"[\s\u00a0\u202f]+", " ", raw)
+
+
+def _without_value_notes(page: str) -> str:
+    """The page without the provenance notes of traced values (``span.sbm-value-note``, the popovers),
+    which a reader opens on demand and which are not the report's running text."""
+    from html.parser import HTMLParser
+
+    class Notes(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=False)
+            self.spans, self.depth, self.start = [], 0, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag != "span":
+                return
+            if self.depth:
+                self.depth += 1
+            elif "sbm-value-note" in (dict(attrs).get("class") or "").split():
+                self.depth, self.start = 1, self._offset()
+
+        def handle_endtag(self, tag):
+            if tag == "span" and self.depth:
+                self.depth -= 1
+                if not self.depth:
+                    self.spans.append((self.start, self._offset() + len("</span>")))
+
+        def _offset(self):
+            line, col = self.getpos()
+            return lines[line - 1] + col
+
+    lines, total = [], 0
+    for text in page.split("\n"):  # as HTMLParser counts lines
+        lines.append(total)
+        total += len(text) + 1
+    parser = Notes()
+    parser.feed(page)
+    kept, end = [], 0
+    for start, stop in parser.spans:
+        kept.append(page[end:start])
+        end = stop
+    return "".join(kept) + page[end:]
 
 
 def _printed_numbers(package: Path) -> dict[tuple[str, str], float]:

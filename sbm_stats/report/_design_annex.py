@@ -182,8 +182,12 @@ class DesignAnnex:
         design = self._variant(alternative) if alternative else self.design
         size = int(design.to_frame().set_index("stage").loc[stage_id, "size"])
         if alternative is None:
+            # a random stage gives its size; a certainty stage lists its municipalities; an extremes stage
+            # picks one per variable and measure
+            kind = self._stage(stage_id).kind
+            key = {"certainty": "codes (antal)", "extremes": "variables × measures"}.get(kind, "size")
             return self.values.given(f"design:{stage_id}:size", size, source=self._design_source,
-                                     table=self._design_file, row=f"stages.{stage_id}", column="size", fmt=fmt_int)
+                                     table=self._design_file, row=f"stages.{stage_id}", column=key, fmt=fmt_int)
         assumption = self._alternative(alternative)
         changed = "size" in ((assumption.changes.get(alternative) or {}).get("stages") or {}).get(stage_id, {})
         if not changed:
@@ -263,25 +267,33 @@ class DesignAnnex:
         """How many stages, in words ('sex' steg)."""
         return number_in_words(len(self.design.stages), gender="ett")
 
-    @property
-    @shown
-    def sizes_sum(self) -> str:
-        """The stage sizes and their total: '4 + 8 + 8 + 7 + 1 + 2 = 30'."""
-        sizes = [int(x) for x in self.design.to_frame()["size"]]
-        return " + ".join(fmt_int(x) for x in sizes) + f" = {fmt_int(sum(sizes))}"
+    def _sum_of_sizes(self, value_id: str, stages) -> TracedValue:
+        sizes = {f"s{i}": self._stage_size(stage.id) for i, stage in enumerate(stages)}
+        return self.values.derive(value_id, sum(v.raw for v in sizes.values()),
+                                  " + ".join(f"{{{k}}}" for k in sizes) or "0", inputs=sizes, fmt=fmt_int)
+
+    @functools.cached_property
+    def _total(self) -> TracedValue:
+        return self._sum_of_sizes("design:total", self.design.stages)
 
     @property
-    @shown
-    def total(self) -> str:
-        """The number of municipalities the design gives, in digits."""
-        return fmt_int(int(self.design.to_frame()["size"].sum()))
+    def sizes_sum(self) -> TracedText:
+        """The stage sizes and their total, traced to the design file: '4 + 8 + 8 + 7 + 1 + 2 = 30'."""
+        parts = []
+        for stage in self.design.stages:
+            parts += [self._stage_size(stage.id), " + "]
+        return TracedText.join(*parts[:-1], " = ", self._total)
 
     @property
-    @shown
-    def fixed_or_extreme(self) -> str:
-        """How many are chosen with certainty or for an extreme value, in digits."""
-        frame = self.design.to_frame()
-        return fmt_int(int(frame.loc[frame.kind != "random", "size"].sum()))
+    def total(self) -> ShownValue:
+        """The number of municipalities the design gives, in digits, traced as the sum of the stage sizes."""
+        return ShownValue(self._total)
+
+    @property
+    def fixed_or_extreme(self) -> ShownValue:
+        """How many are chosen with certainty or for an extreme value, in digits, traced."""
+        return ShownValue(self._sum_of_sizes("design:fixed_or_extreme",
+                                             [s for s in self.design.stages if s.kind != "random"]))
 
     def _alternative(self, name: str):
         for assumption in self.design.open_assumptions:
@@ -341,21 +353,21 @@ class DesignAnnex:
         order = self.design.random_order
         return order[1] if len(order) > 1 else (order[0] if order else None)
 
-    @shown
-    def sizes(self, stage_ids, *, alternative: str | None = None) -> str:
-        """Stage sizes joined with 'respektive': '8 respektive 7'."""
-        return " respektive ".join(self.size(s, alternative=alternative) for s in stage_ids)
+    def sizes(self, stage_ids, *, alternative: str | None = None) -> TracedText:
+        """Stage sizes joined with 'respektive', traced: '8 respektive 7'."""
+        parts = []
+        for stage_id in stage_ids:
+            parts += [self._stage_size(stage_id, alternative), " respektive "]
+        return TracedText.join(*parts[:-1])
 
     @shown
     def list_names_of(self, stage_ids) -> str:
         """The short names of the stages, quoted and joined with 'och'."""
         return " och ".join(f"”{self.list_name(s)}”" for s in stage_ids)
 
-    @shown
-    def size(self, stage_id: str, *, alternative: str | None = None) -> str:
-        """A stage's size in digits, in the design or under an alternative of its open assumptions."""
-        design = self._variant(alternative) if alternative else self.design
-        return fmt_int(int(design.to_frame().set_index("stage").loc[stage_id, "size"]))
+    def size(self, stage_id: str, *, alternative: str | None = None) -> ShownValue:
+        """A stage's size in digits, in the design or under an alternative of its open assumptions, traced."""
+        return ShownValue(self._stage_size(stage_id, alternative))
 
     @shown
     def size_in_words(self, stage_id: str) -> str:
@@ -373,10 +385,13 @@ class DesignAnnex:
         return _HOW_SV[self._stage(stage_id).kind]
 
     @property
-    @shown
-    def range_shown(self) -> str:
-        """The smallest range of a probability the sensitivity table shows: '0,01'."""
-        return fmt_num(RANGE_SHOWN, decimals=2)
+    def range_shown(self) -> ShownValue:
+        """The smallest range of a probability the sensitivity table shows: '0,01', traced to :data:`RANGE_SHOWN`."""
+        return ShownValue(self.values.given("annex:range_shown", RANGE_SHOWN,
+                                            formatted=fmt_num(RANGE_SHOWN, decimals=2),
+                                            source=ValueSource("sbm_stats.report._design_annex.RANGE_SHOWN",
+                                                               "Rapportens gräns för vilka kommuner tabellen över "
+                                                               "känsligheten visar (RANGE_SHOWN i rapportkoden).")))
 
     @shown
     def list_name(self, stage_id: str) -> str:
@@ -429,13 +444,12 @@ class DesignAnnex:
         return _TIES_SV[self._extremes().ties]
 
     @property
-    @shown
-    def per_inhabitant(self) -> str:
-        """'10 000 invånare enligt folkmängd 31 december 2013' (the scale and the population's title)."""
+    def per_inhabitant(self) -> TracedText:
+        """'10 000 invånare enligt folkmängd 31 december 2013' (the scale, traced, and the population's title)."""
         stage = self._extremes()
         titles = {f["name"]: f.get("title", f["name"]) for f in self.design.frame_schema["fields"]}
         title = titles.get(stage.population, stage.population)
-        return f"{fmt_int(stage.per)} invånare enligt {title[:1].lower()}{title[1:]}"
+        return TracedText.join(self._per(), f" invånare enligt {title[:1].lower()}{title[1:]}")
 
     @property
     @shown
@@ -477,13 +491,11 @@ class DesignAnnex:
         return join_sv(a.tag for a in self.design.open_assumptions)
 
     @property
-    @shown
-    def variant_count(self) -> str:
-        """How many combinations of the open assumptions there are, in digits."""
-        return fmt_int(len(self.sensitivity.variants))
+    def variant_count(self) -> ShownValue:
+        """How many combinations of the open assumptions there are, in digits, traced."""
+        return ShownValue(self._variant_count)
 
-    @shown
-    def list_probabilities(self, stage_id: str) -> str:
+    def list_probabilities(self, stage_id: str) -> TracedText:
         """The lowest and highest exact inclusion probability within a random stage's list: '0,041 och 0,086'.
 
         SYNTHETIC frame: the range illustrates the design, it does not describe 2014.
@@ -494,7 +506,12 @@ class DesignAnnex:
         on_list = set(self.frame.municipality_code[stage.eligible.evaluate(self.frame)])
         p = self.probabilities.loc[self.probabilities.municipality_code.isin(on_list), "probability"]
         p = p[p < 1]  # those a fixed or Kronofogden stage takes are not drawn from the list
-        return f"{fmt_num(p.min(), decimals=3)} och {fmt_num(p.max(), decimals=3)}"
+        low, high = (self.values.derive(
+            f"list:{stage_id}:{which}", float(x), f"{word} exakt inklusionssannolikhet under 1 bland kommunerna på "
+            f"listan för steget {stage_id} (SYNTETISK ram {self._frame_file}, designfilen {self._design_file})",
+            inputs={}, formatted=fmt_num(x, decimals=3)) for which, word, x in (("min", "lägsta", p.min()),
+                                                                               ("max", "högsta", p.max())))
+        return TracedText.join(low, " och ", high)
 
     # ------------------------------------------------------------------ the published sample
 
@@ -505,41 +522,54 @@ class DesignAnnex:
         return published_sample_check(self.frame, self.design)
 
     @property
-    @shown
-    def published_named(self) -> str:
-        """How many municipalities the publication names, in digits."""
-        return fmt_int(len(self._published_check.units))
+    def published_named(self) -> ShownValue:
+        """How many municipalities the publication names, in digits, traced."""
+        return ShownValue(self.values.derive(
+            "annex:published_named", len(self._published_check.units),
+            f"antal kommuner som publikationen nämner (urvalslistan i datapaketet {self.package.display_root})",
+            inputs={}, fmt=fmt_int))
 
     @property
-    @shown
-    def published_possible(self) -> str:
-        """How many of them some stage could have chosen on the SYNTHETIC frame, in digits."""
+    def published_possible(self) -> ShownValue:
+        """How many of them some stage could have chosen on the SYNTHETIC frame, in digits, traced."""
         check = self._published_check
-        return fmt_int(len(check.units) - len(check.flagged))
+        named = self.published_named.value
+        flagged = self.values.derive("annex:published_flagged", len(check.flagged),
+                                     "antal av dem som inget steg kunde ha valt på den SYNTETISKA ramen", inputs={},
+                                     fmt=fmt_int)
+        return ShownValue(self.values.derive("annex:published_possible", named.raw - flagged.raw,
+                                             "{named} − {flagged}", inputs={"named": named, "flagged": flagged},
+                                             fmt=fmt_int))
 
     @property
-    @shown
-    def frame_size(self) -> str:
-        """The municipalities of the frame, in digits."""
-        return fmt_int(len(self.frame))
+    def frame_size(self) -> ShownValue:
+        """The municipalities of the frame, in digits, traced."""
+        return ShownValue(self.values.derive(
+            "annex:frame_size", len(self.frame),
+            f"antal rader i den SYNTETISKA ramen {self._frame_file}",
+            inputs={}, fmt=fmt_int))
 
     @property
-    @shown
-    def exact_count(self) -> str:
-        """How many municipalities have an exact inclusion probability, in digits."""
-        return fmt_int(int(self.probabilities.exact.notna().sum()))
+    def exact_count(self) -> ShownValue:
+        """How many municipalities have an exact inclusion probability, in digits, traced."""
+        return ShownValue(self.values.derive(
+            "annex:exact_count", int(self.probabilities.exact.notna().sum()),
+            f"antal kommuner med exakt inklusionssannolikhet (designfilen {self._design_file}, SYNTETISK ram)",
+            inputs={}, fmt=fmt_int))
 
     # ------------------------------------------------------------------ tables
 
-    def _rule(self, stage) -> str:
+    def _rule(self, stage):
         if stage.kind == "extremes":
             rule = stage.label.split(":", 1)[-1].strip()
             rule += f"; om kommunen redan är vald: {_ALREADY_SELECTED_SV[stage.already_selected]}"
+            ties = f"; lika värden: {_TIES_SV[stage.ties]}"
             if "per_inhabitant" in stage.measures:
                 titles = {f["name"]: f.get("title", f["name"]) for f in self.design.frame_schema["fields"]}
                 title = titles.get(stage.population, stage.population)
-                rule += f"; per {fmt_int(stage.per)} invånare ({title[:1].lower()}{title[1:]})"
-            return rule + f"; lika värden: {_TIES_SV[stage.ties]}"
+                return TracedText.join(rule + "; per ", self._per(),
+                                       f" invånare ({title[:1].lower()}{title[1:]})" + ties)
+            return rule + ties
         if stage.kind == "random":
             rule = stage.label.split(":", 1)[-1].strip()
             return rule + ("; redan valda utesluts" if stage.exclude_selected else "")
@@ -549,22 +579,32 @@ class DesignAnnex:
         if stage.kind == "extremes":
             return self.pick_order
         if stage.kind == "random":
-            return f"dras som nummer {fmt_int(self.design.random_order.index(stage.id) + 1)} av " \
-                   f"{fmt_int(len(self.design.random_order))}"
+            order = self.design.random_order
+            place = self.values.given(f"design:random_order:{stage.id}", order.index(stage.id) + 1,
+                                      source=self._design_source, table=self._design_file, row="random_order",
+                                      column=stage.id, fmt=fmt_int)
+            count = self.values.derive("design:random_order:count", len(order),
+                                       f"antal steg i random_order i designfilen {self._design_file}", inputs={},
+                                       fmt=fmt_int)
+            return TracedText.join("dras som nummer ", place, " av ", count)
         return "–"
 
     def table_design(self) -> pd.DataFrame:
-        """The design stage by stage: kind, size, eligibility, rule and order."""
-        sizes = self.design.to_frame().set_index("stage")["size"]
-        return pd.DataFrame([{
-            "Steg": _short(stage.label),
-            "Typ": _KIND_SV[stage.kind],
-            "Antal": fmt_int(int(sizes[stage.id])),
-            "Villkor och regel": self._rule(stage),
-            "Ordning": self._order(stage),
-        } for stage in self.design.stages])
+        """The design stage by stage: kind, size, eligibility, rule and order; traced cells."""
+        stages = self.design.stages
+        return traced_frame({
+            "Steg": [_short(stage.label) for stage in stages],
+            "Typ": [_KIND_SV[stage.kind] for stage in stages],
+            "Antal": [ShownValue(self._stage_size(stage.id)) for stage in stages],
+            "Villkor och regel": [self._rule(stage) for stage in stages],
+            "Ordning": [self._order(stage) for stage in stages],
+        })
 
-    def _describe(self, change: dict[str, Any], design) -> str:
+    def show_design(self):
+        """:meth:`table_design` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table_design(), index=False)
+
+    def _describe(self, change: dict[str, Any], design, alternative: str | None = None) -> TracedText:
         """A change of the design file in Swedish, with the values ``design`` has at its paths."""
         parts = []
         if "random_order" in change:
@@ -577,7 +617,7 @@ class DesignAnnex:
                 if key == "already_selected":
                     text = f"redan vald: {_ALREADY_SELECTED_SV[stage.already_selected]}"
                 elif key == "size":
-                    text = f"{fmt_int(stage.size)} kommuner"
+                    text = TracedText.join(self._stage_size(stage_id, alternative), " kommuner")
                 elif key == "eligible":
                     text = "lista: " + _condition_sv(stage.eligible.tree, titles)
                 elif key == "variable_order":
@@ -585,22 +625,27 @@ class DesignAnnex:
                     text = "variablerna i ordningen " + join_sv(labels[c] for c in stage.variable_order)
                 else:
                     text = f"{key}: {getattr(stage, key, '')}"
-                parts.append(f"{_short(stage.label)}: {text}")
-        return "; ".join(parts)
+                parts.append(TracedText.join(f"{_short(stage.label)}: ", text))
+        return _joined(parts, "; ")
 
     def _choice(self, assumption, choice: str) -> str:
         if choice == assumption.default:
             first = assumption.alternatives[0]
             return self._describe(assumption.changes[first], self.design)
-        return self._describe(assumption.changes[choice], self._variant(choice))
+        return self._describe(assumption.changes[choice], self._variant(choice), choice)
 
     def table_assumptions(self) -> pd.DataFrame:
-        """The open assumptions with a runnable alternative: the design's choice and the others."""
-        return pd.DataFrame([{
-            "Antagande": a.tag,
-            "I designen": self._choice(a, a.default),
-            "Alternativ": " | ".join(self._choice(a, alt) for alt in a.alternatives),
-        } for a in self.design.open_assumptions])
+        """The open assumptions with a runnable alternative: the design's choice and the others; traced cells."""
+        assumptions = self.design.open_assumptions
+        return traced_frame({
+            "Antagande": [a.tag for a in assumptions],
+            "I designen": [self._choice(a, a.default) for a in assumptions],
+            "Alternativ": [_joined([self._choice(a, alt) for alt in a.alternatives], " | ") for a in assumptions],
+        })
+
+    def show_assumptions(self):
+        """:meth:`table_assumptions` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table_assumptions(), index=False)
 
     def table_sample(self) -> pd.DataFrame:
         """SYNTHETIC: the drawn sample with stage, reason, random number and probabilities; traced cells."""
@@ -716,15 +761,22 @@ class DesignAnnex:
         """SYNTHETIC: every combination of the open assumptions and how its sample differs."""
         s = self.sensitivity
         v = s.variants_frame()
-        out = pd.DataFrame({
+        out = traced_frame({
             **{a.tag: [self._choice_short(a, x.choices[a.id]) for x in s.variants]
                for a in self.design.open_assumptions},
-            "Förväntad storlek": [fmt_num(x, decimals=1) for x in v.expected_size],
+            "Förväntad storlek": [ShownValue(self.values.derive(
+                f"variant:{_id_part(x.name)}:expected_size", float(size),
+                "summan av de exakta inklusionssannolikheterna i varianten (SYNTETISK ram)", inputs={},
+                formatted=fmt_num(size, decimals=1))) for x, size in zip(s.variants, v.expected_size)],
             "Med här, inte i designens urval": [self._municipalities(x) for x in v.not_in_default],
             "I designens urval, inte här": [self._municipalities(x) for x in v.default_not_here],
         })
         out.attrs["synthetic"] = s.synthetic
         return out
+
+    def show_variants(self):
+        """:meth:`table_variants` as the report shows it: a markdown table of traced cells."""
+        return traced_table(self.table_variants(), index=False)
 
     def table_sensitivity(self) -> pd.DataFrame:
         """SYNTHETIC: municipalities whose inclusion probability moves by more than
@@ -832,6 +884,14 @@ class DesignAnnex:
             population.astype(float).to_numpy(), p.probability.to_numpy(), synthetic=True,
             highlight=p["asked"].to_numpy(),
             highlight_label=f"Tillfrågade {self.package.wave} (verkliga kommuner, syntetiska sannolikheter)")
+
+
+def _joined(parts, separator: str) -> TracedText:
+    """Texts and traced texts joined with ``separator``, keeping each one's traced values."""
+    pieces = []
+    for part in parts:
+        pieces += [part, separator]
+    return TracedText.join(*pieces[:-1])
 
 
 def _id_part(name: str) -> str:

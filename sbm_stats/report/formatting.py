@@ -46,6 +46,10 @@ class Markdown(str):
     def _repr_markdown_(self) -> str:
         return str(self)
 
+    def __format__(self, spec: str) -> str:
+        """``f"{x:md}"`` is the markdown (a traced value's span, in a chunk that prints markdown); else as ``str``."""
+        return self._repr_markdown_() if spec == "md" else str.__format__(str(self), spec)
+
 
 def shown(fn):
     """Decorate a function returning text for the report: its result becomes :class:`Markdown`."""
