@@ -233,11 +233,15 @@ local function entry(record)
                     { id = anchor(record), class = "sbm-value-entry" })
 end
 
-local function appendix(level)
-  local blocks = pandoc.Blocks({
-    pandoc.Header(level, "Sifferförteckning", { class = "unnumbered sbm-values-heading" }),
-    pandoc.Para(pandoc.Inlines("Varje siffra i rapporten, med var den förekommer, dess källa och beräkning.")),
-  })
+-- The appendix; with its own heading only when the document gives it no place (a
+-- document that places it writes the heading itself, above the div).
+local function appendix(level, heading)
+  local blocks = pandoc.Blocks({})
+  if heading then
+    blocks:insert(pandoc.Header(level, "Sifferförteckning", { class = "unnumbered sbm-values-heading" }))
+  end
+  blocks:insert(pandoc.Para(pandoc.Inlines(
+    "Varje siffra i rapporten, med var den förekommer, dess källa och beräkning.")))
   for _, id in ipairs(order) do blocks:insert(entry(values[id])) end
   return blocks
 end
@@ -275,11 +279,11 @@ function Pandoc(doc)
     Div = function(div)
       if div.identifier ~= "sifferforteckning" or placed then return nil end
       placed = true
-      div.content = appendix(top)
+      div.content = appendix(top, false)
       return div
     end,
   })
-  if not placed then blocks:extend(appendix(top)) end
+  if not placed then blocks:extend(appendix(top, true)) end
   doc.blocks = blocks
   return doc
 end
