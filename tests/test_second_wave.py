@@ -198,7 +198,7 @@ def _text(page: str, *, tables: bool = True) -> str:
         # the sources list: the package's sources.csv, which repeats the bundled sources' titles
         page = re.sub(r"datapaketets\s+källförteckning.*?<h1", "<h1", page, flags=re.S)
         # the values appendix (Sifferförteckning) repeats every traced value, the tables' too
-        page = re.sub(r'<h1[^>]*id="sifferforteckning".*?</main>', "</main>", page, flags=re.S)
+        page = re.sub(r'<(?:h1|div)[^>]*id="sifferforteckning".*?</main>', "</main>", page, flags=re.S)
     raw = html.unescape(re.sub(r"<[^>]+>", " ", _without_value_notes(page)))
     return re.sub(r"[\s\u00a0\u202f]+", " ", raw)
 

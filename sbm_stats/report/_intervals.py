@@ -101,10 +101,13 @@ class Intervals:
                                                 formatted=fmt_int(self.population_size)))
 
     @property
-    @shown
-    def small_base_limit(self) -> str:
-        """The limit of a small base in digits: '10'."""
-        return fmt_int(SMALL_BASE)
+    def small_base_limit(self) -> ShownValue:
+        """The limit of a small base in digits: '10', traced to :data:`SMALL_BASE`."""
+        return ShownValue(self._registry.given(
+            "annex:small_base", SMALL_BASE, fmt=fmt_int,
+            source=ValueSource("sbm_stats.report._intervals.SMALL_BASE",
+                               "Rapportens gräns för en liten bas (SMALL_BASE i rapportkoden): färre intervjuade "
+                               "kommuner än så märks ”liten bas”.")))
 
     @property
     @shown

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ._figures import Figures
-from .values import TracedText, traced_frame, traced_table
+from .values import ShownValue, TracedText, traced_frame, traced_table
 
 __all__ = ["Waves"]
 
@@ -72,9 +72,19 @@ class Waves:
             "Våg": table.wave.astype(str).to_numpy(),
             "Uppgift": [self._shown(i) for i in table.figure_id],
             "Period": [periods.loc[i] if pd.notna(i) else "–" for i in table.figure_id],
-            "Anmärkning": [r.missing_reason if pd.notna(r.missing_reason) else (r.comparability_note or "")
-                           for r in table.itertuples()],
+            "Anmärkning": [self._note(r) for r in table.itertuples()],
         })
+
+    def _note(self, row):
+        """The row's gap reason or comparability note; a note of ``wave_measures.csv`` that holds a
+        number is traced to its cell (the number is part of the text written there)."""
+        if pd.notna(row.missing_reason):
+            return row.missing_reason
+        note = row.comparability_note or ""
+        if not any(c.isdigit() for c in str(note)):
+            return note
+        return ShownValue(self.figures.values.read("wave_measures", (row.measure_id, int(row.wave)),
+                                                   "comparability_note", formatted=str(note)))
 
     def show(self):
         """:meth:`table` as the report shows it: a markdown table of traced cells."""
