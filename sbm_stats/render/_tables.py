@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-__all__ = ["Table", "read_html_tables", "to_pipe_table", "escape_markdown"]
+__all__ = ["pipe_rule", "Table", "read_html_tables", "to_pipe_table", "escape_markdown"]
 
 _NUMBER_RE = re.compile(r"^[-+\u2212]?(?:\d[\d\s\u00a0\u202f,.]*|\.\d+)(?:[eE][-+]?\d+)?\s*%?$")
 _MISSING = {"", "nan", "NaN", "<NA>", "NaT", "None", "-", "\u2013", "\u2014", "..."}
@@ -161,6 +161,41 @@ def _is_number(text: str) -> bool:
     return bool(_NUMBER_RE.match(text.strip()))
 
 
+def pipe_rule(header: list[str], rows: list[list[str]], index_cols: list[int] | tuple[int, ...] = ()) -> str:
+    """The rule line of a pipe table (``|:----|---:|``): alignment and relative widths.
+
+    ``header`` and ``rows`` are the cells as a reader sees them (text, not markup). A
+    column whose values are all numbers is right-aligned, any other left-aligned. When a
+    row is wider than pandoc's 72 columns, pandoc sizes the columns in proportion to the
+    dashes: a column gets what its longest value needs (its header may wrap between
+    words), but no text column more than 40 characters, so that short values (numbers,
+    "5 av 29") are not wrapped to make room for a long text.
+
+    "Kommun": its header word and 2 for bold, 8, plus 3, plus 6 for a short column: 17
+    characters, left-aligned; "Antal": 5 + 2 = 7, plus 3 + 6: 16, right-aligned (numbers).
+
+    >>> pipe_rule(["Kommun", "Antal"], [["Åre", "12"], ["Malmö", "7"]])
+    '|:----------------|---------------:|'
+    """
+    ncol = len(header)
+    align = []
+    for j in range(ncol):
+        values = [row[j] for row in rows if row[j].strip() not in _MISSING]
+        numeric = bool(values) and j not in index_cols and all(_is_number(v) for v in values)
+        align.append("right" if numeric else "left")
+    shares = []
+    for j in range(ncol):
+        longest_word = max((len(w) for w in header[j].split()), default=0)
+        natural = max([3, longest_word + 2] + [len(r[j]) for r in rows])  # + 2: headers are bold
+        # a short column gets a few characters more: Word pads cells more than Typst and
+        # HTML do, and would otherwise break "2008" or "11,6" over two lines
+        shares.append((natural if align[j] == "right" else min(natural, 40)) + 3 + (6 if natural <= 14 else 0))
+    return "|" + "|".join(
+        (":" + "-" * (shares[j] - 1)) if align[j] == "left" else ("-" * (shares[j] - 1) + ":")
+        for j in range(ncol)
+    ) + "|"
+
+
 def to_pipe_table(table: Table) -> str:
     """The table as a pandoc pipe table (without caption)."""
     head = _grid(table.head, repeat_colspan=True)
@@ -183,32 +218,12 @@ def to_pipe_table(table: Table) -> str:
         j for j in range(ncol)
         if body and all((j < len(r) and r[j][1]) for r in body)
     ]
-    align = []
-    for j in range(ncol):
-        values = [row[j] for row in rows if row[j].strip() not in _MISSING]
-        numeric = bool(values) and j not in index_cols and all(_is_number(v) for v in values)
-        align.append("right" if numeric else "left")
+    rule = pipe_rule(header, rows, index_cols)
     cells_h = [escape_markdown(h) for h in header]
     cells_b = [[escape_markdown(c) for c in row] for row in rows]
     widths = [max([3, len(cells_h[j])] + [len(r[j]) for r in cells_b]) for j in range(ncol)]
-    # When a row is wider than pandoc's 72 columns, pandoc sizes the columns in
-    # proportion to the dashes of the rule line: give a column what its longest
-    # value needs (its header may wrap between words), but let no text column
-    # claim more than 40 characters, so that short values (numbers, "5 av 29")
-    # are not wrapped to make room for a long text.
-    shares = []
-    for j in range(ncol):
-        longest_word = max((len(w) for w in header[j].split()), default=0)
-        natural = max([3, longest_word + 2] + [len(r[j]) for r in rows])  # + 2: headers are bold
-        # a short column gets a few characters more: Word pads cells more than Typst and
-        # HTML do, and would otherwise break "2008" or "11,6" over two lines
-        shares.append((natural if align[j] == "right" else min(natural, 40)) + 3 + (6 if natural <= 14 else 0))
 
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(c.ljust(widths[j]) for j, c in enumerate(cells)) + " |"
 
-    rule = "|" + "|".join(
-        (":" + "-" * (shares[j] - 1)) if align[j] == "left" else ("-" * (shares[j] - 1) + ":")
-        for j in range(ncol)
-    ) + "|"
     return "\n".join([line(cells_h), rule] + [line(r) for r in cells_b])
