@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from ..data._package import DataPackage
 from .formatting import cap, fmt_int, number_in_words, shown
-from .values import ShownValue, ValueRegistry, traced_frame, traced_table
+from .values import ShownValue, TracedText, ValueRegistry, ValueSource, traced_frame, traced_table
 
 __all__ = ["AuditSummary"]
+
+#: A number as the report writes it: '16 386', '45,39', '0,50'; a year (1900–2099) is not traced.
+_NUMBER = re.compile(r"(?<![\w,.])[−-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?(?![\d\w])"
+                     r"|(?<![\w,.])[−-]?\d+(?:,\d+)?(?![\d\w])")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 @dataclass(frozen=True)
@@ -103,18 +109,55 @@ class AuditSummary:
         return ShownValue(self.values.derive(f"claim:{claim.id}:recomputed", claim.recomputed, formula,
                                              inputs=self._figure_inputs(claim), formatted=claim.recomputed))
 
+    def _numbers_of(self, claim, text: str, part: str, inputs: dict):
+        """``text`` (the claim's wording or the audit's rule) with each number in it traced.
+
+        A number equal to one of the claim's figures is that figure (read from
+        ``published_figures``); another number of the wording is the claims file's text for
+        the claim; another number of the rule is part of the audit's recomputation, with the
+        claim's figures as its inputs.
+        """
+        found = [m for m in _NUMBER.finditer(text) if not _YEAR.fullmatch(m.group())]
+        if not found:
+            return text
+        claims_file = self.package.display(self.package.claims_path)
+        parts, end = [], 0
+        for k, m in enumerate(found):
+            written = m.group()
+            raw = float(re.sub(r"[\s\u00a0\u202f]", "", written).replace(",", ".").replace("−", "-"))
+            value_id = f"claim:{claim.id}:{part}:{k + 1}"
+            same = [name for name, v in inputs.items() if isinstance(v.raw, (int, float)) and float(v.raw) == raw]
+            if same:
+                value = self.values.derive(value_id, raw, f"{{{same[0]}}} (uppgiften i published_figures)",
+                                           inputs={same[0]: inputs[same[0]]}, formatted=written)
+            elif part == "rule":
+                rule = text.replace("{", "{{").replace("}", "}}")
+                value = self.values.derive(value_id, raw, f"del av granskningens uträkning: {rule}", inputs=inputs,
+                                           formatted=written)
+            else:
+                value = self.values.given(value_id, raw, formatted=written, table=claims_file, row=claim.id,
+                                          column="claim", source=ValueSource(
+                                              claims_file, f"Granskningens påståendefil {claims_file}: "
+                                              "publikationens ordalydelse och granskningens läsning av den."))
+            parts += [text[end:m.start()], value]
+            end = m.end()
+        return TracedText.join(*parts, text[end:], straight_quotes=True)
+
     def table(self) -> pd.DataFrame:
         """The full audit, one row per claim, in Swedish; the published and recomputed values traced."""
         from ..audit._claims import VERDICTS_SV
 
         a = self.result.to_frame()
         claims = self.result.claims
+        inputs = [self._figure_inputs(c) for c in claims]
         return traced_frame({
-            "Påstående": [f"{c} ({r})" if r else c for c, r in zip(a.claim, a.reading)],
+            "Påstående": [self._numbers_of(c, f"{w} ({r})" if r else w, "claim", i)
+                          for c, w, r, i in zip(claims, a.claim, a.reading, inputs)],
             "Publicerat": [self._published(c) for c in claims],
             "Omräknat": [self._recomputed(c) for c in claims],
             "Utfall": [VERDICTS_SV[v] for v in a.verdict],
-            "Regel och uträkning": [d if r in ("", "–") else f"{r}: {d}" for r, d in zip(a.rule, a.detail)],
+            "Regel och uträkning": [self._numbers_of(c, d if r in ("", "–") else f"{r}: {d}", "rule", i)
+                                    for c, r, d, i in zip(claims, a.rule, a.detail, inputs)],
         })
 
     def show(self):

@@ -262,15 +262,23 @@ class TracedText(Markdown):
         return obj
 
     @classmethod
-    def join(cls, *parts: Any) -> TracedText:
-        """The parts side by side: traced values as spans, anything else as literal text."""
+    def join(cls, *parts: Any, straight_quotes: bool = False) -> TracedText:
+        """The parts side by side: traced values as spans, anything else as literal text.
+
+        With ``straight_quotes``, the quotes of the literal text are escaped so that they
+        stay as written (pandoc otherwise makes them typographic), as a table shows a
+        plain cell (:func:`traced_table`).
+        """
         text, markdown = [], []
         for part in parts:
             if isinstance(part, TracedValue):
                 part = ShownValue(part)
             text.append(str(part))
-            markdown.append(part._repr_markdown_() if isinstance(part, (ShownValue, TracedText))
-                            else _escape(str(part)))
+            if isinstance(part, (ShownValue, TracedText)):
+                markdown.append(part._repr_markdown_())
+            else:
+                literal = _escape(str(part))
+                markdown.append(literal.replace("'", "\\'").replace('"', '\\"') if straight_quotes else literal)
         return cls("".join(text), "".join(markdown))
 
     def _repr_markdown_(self) -> str:
