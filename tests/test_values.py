@@ -26,6 +26,8 @@ from sbm_stats.render import RenderError, number_coverage, render
 from sbm_stats.report import fmt_int, fmt_pct
 from sbm_stats.report.values import (
     VALUES_COLUMNS,
+    ShownValue,
+    TracedText,
     ValueRegistry,
     ValueTraceError,
     diff_values,
@@ -376,3 +378,19 @@ def test_document_without_values_writes_no_values_file(tmp_path):
     result = render(tmp_path / "utan_kod.qmd", to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)
     assert result.values_file is None
     assert "Sifferförteckning" not in result.output("html").read_text(encoding="utf-8")
+
+
+def test_md_format_spec_gives_the_traced_span_and_plain_format_the_text(reg):
+    value = ShownValue(reg.read("published_figures", "bme.flats_2013", "value", fmt=fmt_int))
+    # Socialstyrelsen (2015), Boverkets resultat: 16 386 flats in 2013
+    assert f"{value}" == "16\xa0386"
+    assert f"{value:md}".startswith('[16\xa0386]{.sbm-value data-value-id="published_figures:bme.flats_2013:value"')
+
+
+def test_joined_text_keeps_straight_quotes_only_when_asked(reg):
+    value = reg.read("published_figures", "res.forced_moves", "count")
+    plain = TracedText.join("'drygt hälften': ", value)
+    straight = TracedText.join("'drygt hälften': ", value, straight_quotes=True)
+    assert str(plain) == str(straight) == "'drygt hälften': 16"
+    assert plain._repr_markdown_().startswith("'drygt hälften': [16]")
+    assert straight._repr_markdown_().startswith("\\'drygt hälften\\': [16]")

@@ -907,14 +907,6 @@ def _year_of(column: str) -> str:
     return m.group(1)
 
 
-def _names_or_count(names: list[str], *, shown_names: int = 6) -> str:
-    """All names when few; otherwise the first ones and how many more."""
-    names = sorted(names)
-    if len(names) <= shown_names:
-        return join_sv(names)
-    return ", ".join(names[:shown_names]) + f" och {fmt_int(len(names) - shown_names)} till"
-
-
 def _condition_sv(node, titles: dict[str, str]) -> str:
     """An eligibility condition in words: each column by its title, each answer in Swedish."""
     if hasattr(node, "operands"):
