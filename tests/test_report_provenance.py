@@ -137,6 +137,14 @@ def test_coverage_is_measured(bundled):
     assert len(coverage.untraced) <= UNTRACED_CEILING, str(coverage)
 
 
+def test_the_synthetic_next_wave_has_no_untraced_number(next_wave):
+    """The report rendered on another data package (the synthetic 2017 wave) traces every number too:
+    the tracing follows the package, not the bundled wave's text."""
+    _, page, _ = next_wave
+    coverage = number_coverage(page)
+    assert coverage.traced > 0 and coverage.ok, str(coverage)
+
+
 def test_traced_tables_have_no_untraced_number(bundled):
     """The tables built from traced cells show every number traced (the interview results,
     the municipalities asked, the interval methods)."""
