@@ -42,6 +42,12 @@ def test_values_file_has_one_row_per_traced_value(bundled):
     # every value shown in the text has its row (inputs of computations have rows too)
     missing = [i for i in set(re.findall(r'href="#varde-([^"]+)"', page)) if html.unescape(i) not in values]
     assert missing == []
+    # a value that is the input of several shown values lists its inputs once
+    # (design:variant_count has four: 2 x 2 x 2 x 2)
+    repeated = {i: row["inputs"] for i, row in values.items()
+                if len(row["inputs"].split()) != len(set(row["inputs"].split()))}
+    assert repeated == {}
+    assert len(values["design:variant_count"]["inputs"].split()) == 4
 
 
 def test_growth_of_flats_is_traced_to_its_inputs(bundled):

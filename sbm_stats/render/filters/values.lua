@@ -87,12 +87,15 @@ local function from_json(item)
     local v = item[key:gsub("-", "_")]
     if v ~= nil then record[key] = tostring(v) end
   end
-  record = register(record)
+  local inputs = {}
   if item.inputs then
     for _, input in ipairs(item.inputs) do
-      table.insert(record.inputs, from_json(input).id)
+      table.insert(inputs, from_json(input).id)
     end
   end
+  record = register(record)
+  -- a value met again (as the input of several shown values) keeps the inputs it has
+  if #record.inputs == 0 then record.inputs = inputs end
   return record
 end
 
