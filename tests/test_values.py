@@ -137,7 +137,10 @@ def test_traced_table_and_figure_values(reg):
     table = traced_table(pd.DataFrame({"Kommun": ["Upplands Väsby", "Vallentuna"], "Invånare": list(population)}),
                          index=False)
     lines = table.splitlines()
-    assert lines[:2] == ["| Kommun | Invånare |", "|---|---|"]
+    # the rule line by render._tables.pipe_rule's rule, worked by hand: "Kommun" is text, its
+    # longest cell 14 characters ("Upplands Väsby") + 3 + 6 (a short column) = 23, left-aligned;
+    # "Invånare" is numbers, its header 8 + 2 (bold) = 10, + 3 + 6 = 19, right-aligned
+    assert lines[:2] == ["| Kommun | Invånare |", "|:" + "-" * 22 + "|" + "-" * 18 + ":|"]
     assert lines[2].startswith(f"| Upplands Väsby | [41{NBSP}449]{{.sbm-value data-value-id=\"municipalities:0114:")
     listed = figure_values({"2008": reg.read("published_figures", "bme.flats_2008", "value", fmt=fmt_int)})
     assert listed.startswith(f"Värden i figuren: 2008 [11{NBSP}270]{{.sbm-value ")

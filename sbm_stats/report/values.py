@@ -637,10 +637,13 @@ def traced_table(frame: pd.DataFrame, *, index: bool = True) -> Markdown:
     so that a chunk that shows it gets a table under Quarto and the builtin engine
     alike (``tbl-cap`` and a ``tbl-`` label apply as to any table).
 
+    The rule line aligns text left and numbers right and gives relative widths, as for
+    every pipe table the engine writes (:func:`sbm_stats.render._tables.pipe_rule`):
+
     >>> import pandas as pd
     >>> print(traced_table(pd.DataFrame({"kommun": ["Åre"], "andel": ["25 %"]}), index=False))
     | kommun | andel |
-    |---|---|
+    |:----------------|---------------:|
     | Åre | 25 % |
     """
     def cell(x: Any) -> str:
@@ -653,12 +656,22 @@ def traced_table(frame: pd.DataFrame, *, index: bool = True) -> Markdown:
 
     import pandas as pd
 
+    from ..render._tables import pipe_rule
+
     default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
     shown = frame.reset_index() if index and not default_index else frame
     header = "| " + " | ".join(cell(c) for c in shown.columns) + " |"
-    rule = "|" + "---|" * len(shown.columns)
-    rows = ["| " + " | ".join(cell(x) for x in r) + " |" for r in shown.itertuples(index=False)]
+    records = list(shown.itertuples(index=False))
+    rule = pipe_rule([_visible(c) for c in shown.columns], [[_visible(x) for x in r] for r in records])
+    rows = ["| " + " | ".join(cell(x) for x in r) + " |" for r in records]
     return Markdown("\n".join([header, rule, *rows]))
+
+
+def _visible(x: Any) -> str:
+    """A cell as a reader sees it (a traced value's text), for the column layout."""
+    if isinstance(x, TracedValue):
+        return x.formatted
+    return str(x).replace("\n", " ")
 
 
 def figure_values(values: Iterable[tuple[str, TracedValue]] | Mapping[str, TracedValue], *,
