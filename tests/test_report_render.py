@@ -31,6 +31,32 @@ def rendered(tmp_path_factory, repo_root):
     return first, second
 
 
+def _reader_text(fragment: str) -> str:
+    """The text of an HTML fragment without the numbers' provenance notes (popovers)."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.out = 0, []
+
+        def handle_starttag(self, tag, attrs):
+            if self.depth or "popover" in dict(attrs):
+                self.depth += 1
+
+        def handle_endtag(self, tag):
+            if self.depth:
+                self.depth -= 1
+
+        def handle_data(self, data):
+            if not self.depth:
+                self.out.append(data)
+
+    reader = Reader()
+    reader.feed(fragment)
+    return "".join(reader.out)
+
+
 def _text(path) -> str:
     raw = html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
     return re.sub(r"[\s\u00a0\u202f]+", " ", raw)
@@ -84,6 +110,13 @@ def test_uncertainty_is_shown_without_overclaiming(rendered):
     assert "liten bas" in text
     assert "(1 − n/N) p(1 − p)/(n − 1)" in text
     assert "Monte Carlo" not in text and "exakt inklusionssannolikhet" in text
+    # the forest plot's caption states level and method, computed from the report's
+    # parameters (front matter: confidence_level 0.95, ci_method "wilson")
+    page = (rendered[0] / "report.html").read_text(encoding="utf-8")
+    start = page.index('id="fig-skog"')
+    caption = re.sub(r"[\s\u00a0]+", " ", _reader_text(page[page.index("<figcaption", start):
+                                                          page.index("</figcaption>", start)]))
+    assert "med 95 % konfidensintervall (Wilsons metod), utan ändlighetskorrektion" in caption
 
 
 def test_pdf_and_docx_hold_the_text(rendered):
