@@ -6,7 +6,8 @@ Every command that writes files (``render``, ``sample``, ``audit``) goes through
 1. **Check** the output folder before any work: it, or the first existing folder above
    it, must be a folder, and every destination named up front must not be a folder.
 2. **Lock** the output folder (an exclusive ``flock`` on a lock file named after the
-   folder's absolute path in the system's temporary folder, so that the lock exists
+   folder's absolute path in a folder of the user's own in the system's temporary
+   folder, so that the lock exists
    before the folder does). A second run into the same folder waits for the first,
    saying so once, and then renders on its own; ``wait=False`` fails at once instead.
 3. **Stage** everything in a hidden folder *beside* the output folder (same file system,
@@ -96,9 +97,16 @@ def _signals_held() -> Iterator[None]:
 
 
 def _lock_path(folder: Path) -> Path:
+    """The lock file of ``folder``, in a folder of this user's own in the temporary folder.
+
+    Per user, so that one user's lock folder (created under that user's umask) never
+    stops another's run; a folder of that name owned by someone else is refused.
+    """
     tag = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    locks = Path(tempfile.gettempdir()) / "sbm-stats-locks"
-    locks.mkdir(mode=0o1777, exist_ok=True)
+    locks = Path(tempfile.gettempdir()) / f"sbm-stats-locks-{os.getuid()}"
+    locks.mkdir(mode=0o700, exist_ok=True)
+    if locks.is_symlink() or locks.stat().st_uid != os.getuid():
+        raise OutputError(f"{locks} belongs to another user; remove it or set TMPDIR (nothing was written)")
     return locks / f"{tag}.lock"
 
 

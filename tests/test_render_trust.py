@@ -368,3 +368,22 @@ def test_render_bad_input(tmp_path, capsys, front, body, extra, fragment):
     assert "Traceback" not in err
     assert (_tree(folder), _tree(out)) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".sbm-")] == []
+
+
+def test_a_lock_folder_of_another_user_is_refused(tmp_path, monkeypatch):
+    """The lock folder is per user; one of that name owned by someone else stops the run
+    with a message, before anything is written. The run pretends to be another user (uid
+    + 1), so the folder this test makes belongs to someone else from its point of view."""
+    import os
+    import tempfile
+
+    from sbm_stats import _publish
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    other = os.getuid() + 1
+    (tmp_path / f"sbm-stats-locks-{other}").mkdir()
+    monkeypatch.setattr(_publish.os, "getuid", lambda: other)
+    with pytest.raises(_publish.OutputError, match="belongs to another user"):
+        with Publication(tmp_path / "out"):
+            pass
+    assert not (tmp_path / "out").exists()
