@@ -79,9 +79,45 @@ def test_derived_value_shows_its_computation(reg):
                         inputs={"after": after, "before": before}, fmt=lambda x: fmt_pct(x, decimals=1))
     assert growth.computation.text == f"16{NBSP}386 / 11{NBSP}270 − 1 = 45,4{NBSP}%"
     assert growth.computation.input_ids == (FLATS_2013, FLATS_2008)
-    md = growth._repr_markdown_()
-    assert md.startswith(f"[45,4{NBSP}%]{{.sbm-value data-value-id=\"bme.growth\"")
-    assert '\\"id\\":\\"' + FLATS_2013 in md  # the inputs travel with the value
+    # the span names the value; its provenance reaches the render once, from the registry
+    assert growth._repr_markdown_() == f'[45,4{NBSP}%]{{.sbm-value data-value-id="bme.growth"}}'
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """A fresh record of the values shown (as in a render's own kernel process)."""
+    from sbm_stats.report import values
+
+    monkeypatch.setattr(values, "_SHOWN", values._ShownValues())
+    return values.shown_values
+
+
+def test_registry_holds_each_shown_value_once_with_its_inputs(reg, shown):
+    after = reg.read("published_figures", "bme.flats_2013", "value", fmt=fmt_int)
+    before = reg.read("published_figures", "bme.flats_2008", "value", fmt=fmt_int)
+    growth = reg.derive("bme.growth", after.raw / before.raw - 1, "{after} / {before} − 1",
+                        inputs={"after": after, "before": before}, fmt=lambda x: fmt_pct(x, decimals=1))
+    assert shown() == {"values": {}, "problems": []}  # nothing shown yet
+    for _ in range(3):
+        growth.markdown()
+    registry = shown()
+    assert registry["problems"] == []
+    assert list(registry["values"]) == ["bme.growth", FLATS_2013, FLATS_2008]
+    record = registry["values"]["bme.growth"]
+    assert record["inputs"] == [FLATS_2013, FLATS_2008]
+    assert record["computation"] == f"16{NBSP}386 / 11{NBSP}270 − 1 = 45,4{NBSP}%"
+    # data/published_figures.csv: bme.flats_2013 has the value 16386, source socstyr_2015
+    assert registry["values"][FLATS_2013]["raw"] == "16386"
+    assert registry["values"][FLATS_2013]["source"] == "socstyr_2015"
+    assert registry["values"][FLATS_2013]["table"] == "published_figures"
+
+
+def test_registry_reports_two_values_under_one_id(shown):
+    # two registries, one id, two rows: the render must fail naming it
+    a = ValueRegistry().read("published_figures", "res.forced_moves", "count", id="x")
+    b = ValueRegistry().read("published_figures", "res.forced_moves", "base", id="x")
+    a.markdown(), b.markdown()
+    assert shown()["problems"] == [["x", "formatted", "16", "29"]]
 
 
 def test_claim_links_the_audit_verdict(reg):
@@ -168,8 +204,10 @@ def test_html_numbers_are_buttons_with_a_note(rendered):
     html = rendered.output("html").read_text(encoding="utf-8")
     buttons = re.findall(r'<button type="button" class="sbm-value" popovertarget="([^"]+)"', html)
     assert len(buttons) == SHOWN
-    for target in buttons:
-        assert f'<span popover id="{target}" class="sbm-value-note" role="note">' in html
+    # one note per value, however often it is shown: 11 270 and 16 386 are shown twice
+    assert len(set(buttons)) == SHOWN - 2
+    for target in set(buttons):
+        assert html.count(f'<div popover id="{target}" class="sbm-value-note" role="note">') == 1
     assert "<script" not in html  # no script: the popover attribute does the work
     # every link to the appendix lands on an entry
     anchors = set(re.findall(r'href="#(varde-[^"]+)"', html))
@@ -372,6 +410,16 @@ def test_two_spans_with_one_id_fail_in_the_filter(tmp_path):
     doc.write_text("---\ntitle: Spann\nlang: sv\n---\n\nFörst [12]{.sbm-value data-value-id=\"x\" data-raw=\"12\"}.\n\n"
                    "Sedan [13]{.sbm-value data-value-id=\"x\" data-raw=\"13\"}.\n", encoding="utf-8")
     with pytest.raises(RenderError, match=r"two different values under one id:\n  - 'x' \(line 6\): raw '12' and '13'"):
+        render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_span_naming_a_value_no_code_showed_fails(tmp_path):
+    # a span written by hand with an id alone: no registry record, no fields of its own
+    doc = tmp_path / "okand.qmd"
+    doc.write_text("---\ntitle: Okänd\nlang: sv\n---\n\nTalet [12]{.sbm-value data-value-id=\"okand\"}.\n",
+                   encoding="utf-8")
+    with pytest.raises(RenderError, match=r"did not show.*\n  - 'okand' \(line 6\)"):
         render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)
     assert not (tmp_path / "out").exists()
 

@@ -66,7 +66,7 @@ __all__ = ["CACHE_VERSION", "Manifest", "cache_key", "cache_file", "default_cach
            "sha256_file", "data_packages"]
 
 #: Bumped whenever what goes into the key or the stored file changes.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def sha256_file(path: Path) -> str:

@@ -67,7 +67,8 @@ _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "me
 _BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "caption", "div", "dt", "dd",
            "blockquote", "tr"}
 _SKIP_TAGS = {"script", "style", "pre", "code", "nav", "header", "svg", "math"}
-_SKIP_CLASSES = {"header-section-number", "screen-reader-only", "sbm-value-note", "sbm-value-entry", "references"}
+_SKIP_CLASSES = {"header-section-number", "screen-reader-only", "sbm-value-note", "sbm-value-entry",
+                 "sbm-value-sources", "references"}
 _CROSSREF_RE = re.compile(r"#(?:fig|tbl|sec)-")
 _BREAK = "\u2063"  # invisible separator: text on either side never joins into one number
 

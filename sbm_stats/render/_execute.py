@@ -87,7 +87,8 @@ __sbm_tracked__ = __sbm_track__()
 del __sbm_track__
 """
 
-# Run after the document: what it read and imported, as one JSON line on stdout.
+# Run after the document: what it read and imported, and the traced values it showed (the
+# render's registry, sbm_stats.report.values.shown_values), as one JSON line on stdout.
 _REPORT_SOURCE = """\
 def __sbm_report__():
     import json, os, sys, sysconfig
@@ -101,8 +102,10 @@ def __sbm_report__():
         if isinstance(name, str) and os.path.isabs(name):
             modules.add(name)
     entries = {os.path.abspath(p or ".") for p in sys.path if isinstance(p, str)}
+    traced = sys.modules.get("sbm_stats.report.values")
+    values = traced.shown_values() if traced is not None and traced._SHOWN.values else None
     print(json.dumps({"skip": sorted(skip), "modules": sorted(modules), "files": sorted(files),
-                      "folders": sorted(folders - entries), "cwd": os.getcwd()}))
+                      "folders": sorted(folders - entries), "cwd": os.getcwd(), "values": values}))
 __sbm_report__()
 del __sbm_report__
 """
@@ -250,11 +253,15 @@ class Execution:
         the installed packages and the kernel's own temporary files.
     folders : tuple of str
         Folders the kernel listed.
+    values : dict or None
+        The traced values the document showed, with their inputs
+        (:func:`sbm_stats.report.values.shown_values`); None when it showed none.
     """
 
     seconds: float
     files: tuple[str, ...] = ()
     folders: tuple[str, ...] = ()
+    values: dict[str, Any] | None = None
 
 
 _SYSTEM_PREFIXES = ("/proc/", "/sys/", "/dev/")
@@ -383,7 +390,7 @@ def execute_notebook(
         raise RenderError(f"{doc.path.name}: the kernel did not report what the document read "
                           f"(got {text[:200]!r}); the execution cannot be cached or checked") from None
     files, folders = _used(report, list(exclude))
-    return Execution(seconds, files, folders)
+    return Execution(seconds, files, folders, report.get("values"))
 
 
 def _text_of(output: Any) -> str:

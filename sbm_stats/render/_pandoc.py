@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -251,6 +252,17 @@ def _check_problems(report: dict[str, Any], source: Path, progress: Progress) ->
             listed.append(f"  - {value_id!r}{f' (line {line})' if line else ''}: {key} {first!r} and {second!r}")
         raise RenderError(f"{source.name}: two different values under one id:\n" + "\n".join(listed),
                           path=str(source))
+    unknown = list(dict.fromkeys(report.get("value-unknown", [])))
+    if unknown:
+        listed = []
+        for value_id in unknown:
+            line = line_of(f'data-value-id="{value_id}"')
+            listed.append(f"  - {value_id!r}" + (f" (line {line})" if line else ""))
+        raise RenderError(
+            f"{source.name}: a span names a traced value that the document's code did not show, so it has "
+            "no source, row or computation:\n" + "\n".join(listed) + "\n(show the value from code, "
+            "`{python} value`, or give the span its fields: data-raw, data-table, data-row, data-column, "
+            "data-source)", path=str(source))
     for code in dict.fromkeys(problems.get("shortcode", [])):
         progress.warn(f"the shortcode {code} is not supported by the builtin engine; left as written")
 
@@ -397,11 +409,15 @@ def write_outputs(
     progress: Progress,
     allowed_roots: tuple[Path, ...] | None = None,
     values: dict[str, list[dict[str, str]]] | None = None,
+    registry: dict[str, Any] | None = None,
 ) -> dict[str, float]:
     """Write every job's output (pandoc runs in parallel); return seconds per format.
 
     ``values``, when given, receives per format the traced values the document
-    shows (see :func:`traced_values`).
+    shows (see :func:`traced_values`). ``registry`` is the render's registry of
+    traced values (:func:`sbm_stats.report.values.shown_values`, from the kernel):
+    the filter ``values.lua`` reads each value's provenance there, once, by the id
+    its span names.
 
     ``allowed_roots`` are the folders the document's own files (images) may
     come from; default: those of each job's markdown (the document's folder).
@@ -419,6 +435,8 @@ def write_outputs(
     env["SOURCE_DATE_EPOCH"] = str(settings.epoch)
     timings: dict[str, float] = {}
     start = time.perf_counter()
+    registry_path = _write_registry(registry, workdir, jobs[0].markdown.source) if registry else None
+    nonce = secrets.token_hex(8)  # marks where values.lua's HTML goes; see _fill_values_html
     texts = list(dict.fromkeys(job.markdown.markdown for job in jobs))
     with ThreadPoolExecutor(max_workers=max(1, len(texts))) as pool:
         read = list(pool.map(
@@ -432,6 +450,9 @@ def write_outputs(
         start = time.perf_counter()
         meta = _metadata(settings, job.fmt, job.target.stem)
         meta["sbm-render"]["report"] = _report_path(job.fmt)
+        meta["sbm-render"]["nonce"] = nonce
+        if registry_path is not None:
+            meta["sbm-render"]["values"] = registry_path.name
         meta_path = workdir / f"meta.{job.fmt}.yaml"
         meta_path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
         shared = trees[job.markdown.markdown]
@@ -456,6 +477,8 @@ def write_outputs(
         _check_problems(report, job.markdown.source, progress)
         if values is not None:
             values[job.fmt] = traced_values(report)
+        if job.fmt == "html" and report.get("values-html"):
+            _fill_values_html(job.target, report["values-html"], nonce)
         if job.fmt == "pdf":
             _compile_typst(job, settings, typst_root, _alt_texts(report), progress)
         return job.fmt, time.perf_counter() - start
@@ -464,6 +487,34 @@ def write_outputs(
         for fmt, seconds in pool.map(run, jobs):
             timings[fmt] = seconds
     return timings
+
+
+def _fill_values_html(page: Path, parts: dict[str, str], nonce: str) -> None:
+    """Put the values appendix and the numbers' notes into the written page, at the places marked.
+
+    ``values.lua`` marks them with an HTML comment that carries this render's nonce,
+    so that no text of the document can stand in for a mark.
+    """
+    html = page.read_text(encoding="utf-8")
+    for name in ("appendix", "notes"):
+        mark = f"<!--sbm-values:{name}:{nonce}-->"
+        if html.count(mark) != 1:
+            raise RenderError(f"the HTML page has {html.count(mark)} places for the values {name}, not one "
+                              "(an internal error of the values filter)")
+        html = html.replace(mark, parts.get(name) or "")
+    page.write_text(html, encoding="utf-8")
+
+
+def _write_registry(registry: dict[str, Any], workdir: Path, source: Path) -> Path:
+    """The registry as the file ``values.lua`` reads; raise when one id holds two values."""
+    conflicts = registry.get("problems") or []
+    if conflicts:
+        listed = [f"  - {vid!r}: {key} {first!r} and {second!r}" for vid, key, first, second in conflicts]
+        raise RenderError(f"{source.name}: two different values under one id (from two registries, or a value "
+                          "shown before and after its claim was linked):\n" + "\n".join(listed), path=str(source))
+    path = workdir / "values.json"
+    path.write_text(json.dumps(registry.get("values") or {}, ensure_ascii=False), encoding="utf-8")
+    return path
 
 
 def write_values_file(records: list[dict[str, str]], path: Path) -> None:

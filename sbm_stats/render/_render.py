@@ -483,6 +483,8 @@ def _render_builtin(
                                          exclude=(staging, cache_dir))
             files = execution.files
             timings["execute"] = execution.seconds
+            # the traced values the document showed: stored (and cached) with the outputs
+            nb.metadata["sbm_values"] = execution.values
     finally:
         if kernel is not None:
             kernel.shutdown()
@@ -502,7 +504,7 @@ def _render_builtin(
     timings["markdown"] = time.perf_counter() - t
     values: dict[str, list[dict[str, str]]] = {}
     timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress, allowed_roots=roots,
-                                 values=values))
+                                 values=values, registry=nb.metadata.get("sbm_values")))
     for job in jobs:
         os.replace(job.target, staging / job.target.name)
     records = values.get(formats[0], [])

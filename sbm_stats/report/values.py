@@ -16,14 +16,16 @@ refuses, with the value's id and what is missing:
   registry;
 - two different values under one id.
 
-Shown inline (`` `{python} value` ``), a traced value is a pandoc span,
-``[16 386]{.sbm-value data-value-id="…" data-source="…" …}``, through
-``_repr_markdown_``: Quarto and the builtin engine both insert ``text/markdown``
-verbatim. Without a filter the span is the number (a ``<span>`` with ``data-``
-attributes in HTML, plain text in Word and PDF); the builtin engine's filter
-``sbm_stats/render/filters/values.lua`` turns it into a focusable number with its
-provenance, links it to the values appendix ("Sifferförteckning") and lists every
-value in ``<stem>.values.csv`` beside the outputs.
+Shown inline (`` `{python} value` ``), a traced value is a pandoc span naming it,
+``[16 386]{.sbm-value data-value-id="…"}``, through ``_repr_markdown_``: Quarto and
+the builtin engine both insert ``text/markdown`` verbatim. Showing a value notes it
+in this process; after the document's last chunk the builtin engine reads every
+value shown, with its inputs, once (:func:`shown_values`: the render's registry),
+so that the provenance travels once per value and not with every span. Its filter
+``sbm_stats/render/filters/values.lua`` turns each span into a focusable number with
+its provenance, links it to the values appendix ("Sifferförteckning") and lists
+every value in ``<stem>.values.csv`` beside the outputs. Without the filter (under
+Quarto) the span is the number: a ``<span>`` in HTML, plain text in Word and PDF.
 
 Tables: :meth:`ValueRegistry.column` traces a column's cells, and :func:`traced_table`
 shows a DataFrame of traced (and plain) cells as a markdown pipe table. Figures: a
@@ -41,8 +43,8 @@ Examples
 ...                     inputs={"after": after, "before": before}, formatted="45,4\\xa0%")
 >>> growth.computation.text
 '16\\xa0386 / 11\\xa0270 − 1 = 45,4\\xa0%'
->>> growth._repr_markdown_().startswith('[45,4\\xa0%]{.sbm-value data-value-id="bme.growth" data-raw=')
-True
+>>> growth._repr_markdown_()
+'[45,4\\xa0%]{.sbm-value data-value-id="bme.growth"}'
 >>> reg.read("published_figures", "no.such_row", "value")
 Traceback (most recent call last):
 ...
@@ -51,7 +53,6 @@ sbm_stats.report.values.ValueTraceError: value 'published_figures:no.such_row:va
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import string
@@ -80,6 +81,7 @@ __all__ = [
     "diff_values",
     "figure_values",
     "read_values_file",
+    "shown_values",
     "traced_frame",
     "traced_table",
 ]
@@ -194,21 +196,33 @@ class TracedValue:
         return self.markdown()
 
     def markdown(self) -> str:
-        """The value as a pandoc span carrying its provenance in ``data-`` attributes."""
-        attrs = [("data-value-id", self.id)] + [(f"data-{k}", v) for k, v in self._fields().items()
-                                                 if k not in ("id", "formatted") and v not in (None, "")]
+        """The value as a pandoc span naming it: ``[16 386]{.sbm-value data-value-id="…"}``.
+
+        The span carries the id alone; the value's provenance (row, source,
+        computation, inputs) reaches the render once, from :func:`shown_values`,
+        however often the number is shown. Showing a value notes it there.
+        """
+        _SHOWN.note(self)
+        return f"[{_escape(self.formatted)}]{{.sbm-value data-value-id={_attr(self.id)}}}"
+
+    def record(self) -> dict[str, Any]:
+        """The value as one record of the render's registry: its fields and its inputs' ids.
+
+        Keys as the filter ``values.lua`` reads them (``source-citation``,
+        ``source-section``, ``source-url``); empty fields are left out.
+        """
+        record = {k: v for k, v in self._fields().items() if v not in (None, "")}
         if self.computation is not None:
-            attrs.append(("data-inputs", json.dumps([_as_json(v) for _, v in self.computation.inputs],
-                                                    ensure_ascii=False, separators=(",", ":"))))
-        text = " ".join(f"{k}={_attr(str(v))}" for k, v in attrs)
-        return f"[{_escape(self.formatted)}]{{.sbm-value {text}}}"
+            record["inputs"] = list(self.computation.input_ids)
+        return record
 
     def _fields(self) -> dict[str, Any]:
         return {
             "id": self.id, "formatted": self.formatted, "raw": _raw_text(self.raw),
             "table": self.table, "row": self.row, "column": self.column,
             "source": self.source.id if self.source else None,
-            "source-text": self.source.text if self.source else None,
+            "source-citation": self.source.citation if self.source else None,
+            "source-section": self.source.section if self.source else None,
             "source-url": self.source.url if self.source else None,
             "computation": self.computation.text if self.computation else None,
             "claim": self.claim, "verdict": self.verdict,
@@ -291,12 +305,72 @@ def _raw_text(raw: Any) -> str:
     return str(raw)
 
 
-def _as_json(value: TracedValue) -> dict[str, Any]:
-    """A value and, recursively, its inputs, as the filter reads them from ``data-inputs``."""
-    record = {k.replace("-", "_"): v for k, v in value._fields().items() if v not in (None, "")}
-    if value.computation is not None:
-        record["inputs"] = [_as_json(v) for _, v in value.computation.inputs]
-    return record
+class _ShownValues:
+    """The traced values shown in this process (``markdown()`` notes each), with their inputs.
+
+    A render's kernel is a process of its own, so these are the values its document
+    shows; the builtin engine reads them once, after the last chunk
+    (:func:`shown_values`), and hands them to the filter as the render's registry.
+    Two different values shown under one id are kept as a problem, which fails the
+    render (in an interactive session, where a cell may be run again on other data,
+    nothing reads them). Bounded by the number of ids: one value and at most one
+    problem per id.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, TracedValue] = {}
+        self.problems: dict[str, tuple[TracedValue, TracedValue]] = {}
+
+    def note(self, value: TracedValue) -> None:
+        known = self.values.setdefault(value.id, value)
+        if known is not value and known != value and value.id not in self.problems:
+            self.problems[value.id] = (known, value)
+
+
+_SHOWN = _ShownValues()
+
+
+def _difference(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, str, str]:
+    """The first field in which two records differ: (field, a's, b's)."""
+    for key in ("formatted", *VALUES_COLUMNS[3:]):
+        key = {"source_url": "source-url"}.get(key, key)
+        if a.get(key) != b.get(key):
+            return key, str(a.get(key, "")), str(b.get(key, ""))
+    return "inputs", " ".join(a.get("inputs", [])), " ".join(b.get("inputs", []))
+
+
+def shown_values() -> dict[str, Any]:
+    """The registry of a render: every value shown in this process and its inputs, as records.
+
+    ``{"values": {id: record}, "problems": [[id, field, first, second], ...]}`` with
+    :meth:`TracedValue.record` as the record; inputs are followed down to the data
+    rows. A problem is one id with two different values (shown twice, or shown and an
+    input of another value): the render fails on it, naming the id and both values.
+
+    >>> reg = ValueRegistry()
+    >>> a = reg.read("published_figures", "bme.flats_2013", "value", formatted="16\xa0386")
+    >>> b = reg.read("published_figures", "bme.flats_2008", "value", formatted="11\xa0270")
+    >>> g = reg.derive("example.growth", a.raw / b.raw - 1, "{a} / {b} − 1", inputs={"a": a, "b": b})
+    >>> _ = g.markdown()
+    >>> registry = shown_values()
+    >>> registry["values"]["example.growth"]["inputs"], registry["values"][a.id]["raw"]
+    (['published_figures:bme.flats_2013:value', 'published_figures:bme.flats_2008:value'], '16386')
+    """
+    records: dict[str, dict[str, Any]] = {}
+    problems = [[vid, *_difference(a.record(), b.record())] for vid, (a, b) in _SHOWN.problems.items()]
+    stack = list(reversed(_SHOWN.values.values()))
+    while stack:
+        value = stack.pop()
+        record = value.record()
+        known = records.get(value.id)
+        if known is not None:
+            if known != record and not any(p[0] == value.id for p in problems):
+                problems.append([value.id, *_difference(known, record)])
+            continue
+        records[value.id] = record
+        if value.computation is not None:
+            stack.extend(v for _, v in reversed(value.computation.inputs))
+    return {"values": records, "problems": problems}
 
 
 def _escape(text: str) -> str:

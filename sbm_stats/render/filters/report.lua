@@ -8,14 +8,17 @@ metadata; see ``sbm_stats/render/_pandoc.py``) holding
   problems        quarto.lua's ``sbm-problems`` (duplicate, missing, float,
                   shortcode, known: lists of strings)
   value-problems  values.lua's ``sbm-value-problems`` (list of strings)
+  value-unknown   values.lua's ``sbm-value-unknown``: ids of spans whose value has no record
   values          values.lua's ``sbm-values`` (the traced values, a JSON string)
+  values-html     values.lua's ``sbm-values-html`` (html: the appendix and the notes, put
+                  into the page by Python at their marked places)
   images          for the PDF, each image as {target, alt}, alt being the image's
                   description as pandoc JSON inlines (the alt texts are added from it)
 
 and removes those keys from the metadata, so that no output carries them.
 When there is a problem that fails the render (a label used twice, a reference
 to a label that does not exist, a table div without one table, two values under
-one id) it stops pandoc before the writer runs: Python reads the file and
+one id, a span naming a value with no record) it stops pandoc before the writer runs: Python reads the file and
 reports the problems with their lines.
 ]]
 
@@ -46,10 +49,16 @@ function Pandoc(doc)
   local report = {
     problems = problems,
     ["value-problems"] = strings(doc.meta["sbm-value-problems"]),
+    ["value-unknown"] = strings(doc.meta["sbm-value-unknown"]),
     values = doc.meta["sbm-values"] and pandoc.utils.stringify(doc.meta["sbm-values"]) or "",
+    ["values-html"] = doc.meta["sbm-values-html"] and {
+      appendix = pandoc.utils.stringify(doc.meta["sbm-values-html"].appendix),
+      notes = pandoc.utils.stringify(doc.meta["sbm-values-html"].notes),
+    } or nil,
     images = images,
   }
-  for _, key in ipairs({ "sbm-render", "sbm-problems", "sbm-values", "sbm-value-problems" }) do
+  for _, key in ipairs({ "sbm-render", "sbm-problems", "sbm-values", "sbm-value-problems", "sbm-value-unknown",
+                        "sbm-values-html" }) do
     doc.meta[key] = nil
   end
   if path ~= "" then
@@ -58,6 +67,7 @@ function Pandoc(doc)
     handle:close()
   end
   local fails = #problems.duplicate + #problems.missing + #problems.float + #report["value-problems"]
+    + #report["value-unknown"]
   if fails > 0 then
     error("sbm-stats: the document has problems (see " .. path .. ")")
   end

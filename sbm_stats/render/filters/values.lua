@@ -4,41 +4,58 @@ Traced values: every number the report shows as a ``.sbm-value`` span (made by
 the document gets a values appendix ("Sifferförteckning").
 
 Runs after ``quarto.lua`` (headings are numbered by then), in the same pandoc
-run. A span looks like
+run. A span names its value,
 
-  [16 386]{.sbm-value data-value-id="…" data-raw="16386" data-table="…"
-           data-row="…" data-column="…" data-source="…" data-source-text="…"
-           data-source-url="…" data-computation="…" data-inputs="[…json…]"
-           data-claim="…" data-verdict="…"}
+  [16 386]{.sbm-value data-value-id="published_figures:bme.flats_2013:value"}
 
-``data-inputs`` holds the inputs of a derived value (recursively) as JSON, so
-that inputs the text never shows are in the appendix too.
+and the value's provenance comes from the render's registry: a JSON file the
+engine wrote from the kernel (``sbm_stats.report.values.shown_values``; its
+name is ``sbm-render.values`` in the metadata), one record per value with its
+row, source, computation and the ids of its inputs. So the provenance is read
+once per value, however often the number is shown. A span written by hand may
+carry its fields itself (``data-raw``, ``data-table``, ``data-source``, …).
 
 Per format:
 
-- html: the number becomes a ``<button>`` (focusable and activated by mouse,
-  keyboard and touch) that opens a popover (the HTML ``popover`` attribute: no
-  script) with ``role="note"``, holding the source (linked), the data row, the
-  computation and a link to the value's entry in the appendix;
+- html: the number becomes a ``<button>`` (focusable, activated by mouse,
+  keyboard and touch) that opens the value's note: an element with the HTML
+  ``popover`` attribute (no script) and ``role="note"``, holding the source
+  (linked), the data row, the computation and a link to the value's entry in
+  the appendix. One note per value, after the appendix; the browser puts it
+  next in the focus order after the button that opened it;
 - pdf, docx: the number links to its entry in the appendix.
 
 The appendix goes into the Div ``#sifferforteckning`` when the document has one,
-else at the end: per value its id, the sections it appears in (number and
-title), its source, data row, computation (inputs linked to their entries) and
-claim. Every value is also written into the metadata (``sbm-values``, JSON)
-for the values file ``<stem>.values.csv``; two different values under one id
-go to ``sbm-value-problems`` (the Python side raises them).
+else at the end: first the sources, once each, then per value its id, the
+sections it appears in (number and title), its source and section, data row,
+computation (inputs linked to their entries) and claim. PDF gets it as one raw
+Typst block, Word as pandoc elements. In HTML the appendix and the notes are
+HTML text that the engine puts in after pandoc has written (and embedded the
+images of) the page, at two marked places (``sbm-values-html`` in the
+metadata, handed on by ``report.lua``): they hold no file to embed, and pandoc's
+``--embed-resources`` parses every tag of a page, which for these ~900 entries
+cost more than the rest of the page. Building them as pandoc elements cost more
+again.
+
+Every value is also written into the metadata (``sbm-values``, JSON) for the
+values file ``<stem>.values.csv``; two different values under one id go to
+``sbm-value-problems``, a span whose value has no record to
+``sbm-value-unknown`` (``report.lua`` hands them to Python, which fails the
+render with their lines).
 ]]
 
 local fmt = "html"
-local values = {}          -- id -> record
+local known = {}           -- id -> record: the registry
+local values = {}          -- id -> record: the values shown and their inputs
 local order = {}           -- ids in order of first sight
 local problems = {}
+local unknown = {}
 local section = nil        -- the heading the walk is under: "2.1 Urval"
-local n_popover = 0
+local html_parts = {}      -- html: the appendix and the notes, put in after the writer (see below)
+local nonce = "0"          -- makes the places they go unguessable to the document
 
-local FIELDS = { "raw", "table", "row", "column", "source", "source-text", "source-url", "computation",
-                 "claim", "verdict" }
+local FIELDS = { "raw", "table", "row", "column", "source", "source-citation", "source-section",
+                 "source-text", "source-url", "computation", "claim", "verdict" }
 
 local function meta_string(value)
   if value == nil then return nil end
@@ -46,6 +63,23 @@ local function meta_string(value)
     return tostring(value)
   end
   return pandoc.utils.stringify(value)
+end
+
+local function read_registry(path)
+  if path == nil or path == "" then return {} end
+  local handle = io.open(path, "r")
+  if handle == nil then error("sbm-stats: the registry of traced values " .. path .. " cannot be read") end
+  local text = handle:read("a")
+  handle:close()
+  local registry = {}
+  for id, item in pairs(pandoc.json.decode(text, false)) do
+    local record = { id = id, formatted = item.formatted or "", inputs = item.inputs or {} }
+    for _, key in ipairs(FIELDS) do
+      if item[key] ~= nil then record[key] = tostring(item[key]) end
+    end
+    registry[id] = record
+  end
+  return registry
 end
 
 local function anchor(record)
@@ -62,57 +96,46 @@ local function same(a, b)
   return true, nil
 end
 
--- Register a value (shown, or an input); returns its record.
+-- Register a value (shown, or an input) and, first, its inputs; returns its record.
 local function register(record)
-  local known = values[record.id]
-  if known == nil then
-    record.n = #order + 1
-    record.sections = {}
-    record.seen = {}
-    values[record.id] = record
-    table.insert(order, record.id)
-    return record
-  end
-  local ok, key = same(known, record)
-  if not ok then
-    table.insert(problems, string.format("%s\t%s\t%s\t%s", record.id, key, known[key] or known.formatted or "",
-                                         record[key] or record.formatted or ""))
-  end
-  return known
-end
-
-local function from_json(item)
-  local record = { id = item.id, formatted = item.formatted or "", inputs = {} }
-  for _, key in ipairs(FIELDS) do
-    local v = item[key:gsub("-", "_")]
-    if v ~= nil then record[key] = tostring(v) end
-  end
-  local inputs = {}
-  if item.inputs then
-    for _, input in ipairs(item.inputs) do
-      table.insert(inputs, from_json(input).id)
+  local seen = values[record.id]
+  if seen ~= nil then
+    local ok, key = same(seen, record)
+    if not ok then
+      table.insert(problems, string.format("%s\t%s\t%s\t%s", record.id, key, seen[key] or seen.formatted or "",
+                                           record[key] or record.formatted or ""))
     end
+    return seen
   end
-  record = register(record)
-  -- a value met again (as the input of several shown values) keeps the inputs it has
-  if #record.inputs == 0 then record.inputs = inputs end
+  values[record.id] = record   -- before its inputs: a cycle ends here
+  for _, id in ipairs(record.inputs) do
+    if values[id] == nil and known[id] ~= nil then register(known[id]) end
+  end
+  record.n = #order + 1
+  record.sections = {}
+  record.seen = {}
+  table.insert(order, record.id)
   return record
 end
 
 local function from_span(span)
-  local record = { id = span.attributes["data-value-id"], formatted = pandoc.utils.stringify(span.content),
-                   inputs = {} }
+  local id = span.attributes["data-value-id"]
+  local described = false
   for _, key in ipairs(FIELDS) do
-    record[key] = span.attributes["data-" .. key]
+    if span.attributes["data-" .. key] then described = true end
   end
-  local inputs = {}
-  if span.attributes["data-inputs"] then
-    for _, item in ipairs(pandoc.json.decode(span.attributes["data-inputs"], false)) do
-      table.insert(inputs, from_json(item).id)
+  local record
+  if described then   -- a span written by hand, with its fields
+    record = { id = id, formatted = pandoc.utils.stringify(span.content), inputs = {} }
+    for _, key in ipairs(FIELDS) do record[key] = span.attributes["data-" .. key] end
+  else
+    record = known[id]
+    if record == nil then
+      table.insert(unknown, id)
+      return nil
     end
   end
   record = register(record)
-  if #record.inputs == 0 then record.inputs = inputs end
   local where = section or ""
   if not record.seen[where] then
     record.seen[where] = true
@@ -121,21 +144,7 @@ local function from_span(span)
   return record
 end
 
--- ------------------------------------------------------------------ per format
-
-local function text_line(label, inlines)
-  local line = pandoc.Inlines({ pandoc.Strong(label .. ":"), pandoc.Space() })
-  line:extend(inlines)
-  return line
-end
-
-local function source_inlines(record)
-  local text = pandoc.Inlines(record["source-text"] or record.source or "")
-  if record["source-url"] then
-    return pandoc.Inlines({ pandoc.Link(text, record["source-url"]) })
-  end
-  return text
-end
+-- ------------------------------------------------------------------ text of a value
 
 -- The audit's verdicts, as a reader of the report reads them.
 local VERDICTS = { consistent = "stämmer", inconsistent = "stämmer inte", ["not verifiable"] = "kan inte prövas" }
@@ -149,39 +158,243 @@ local function row_text(record)
   return string.format("tabell %s, rad %s, kolumn %s", record.table, record.row, record.column)
 end
 
-local function html_value(span, record)
-  n_popover = n_popover + 1
-  local note = "sbm-vp-" .. n_popover
-  local out = pandoc.Inlines({
-    pandoc.RawInline("html", string.format(
-      '<button type="button" class="sbm-value" popovertarget="%s" data-value-id="%s">', note,
-      record.id:gsub("&", "&amp;"):gsub('"', "&quot;"))),
-  })
-  out:extend(span.content)
-  out:insert(pandoc.RawInline("html", string.format(
-    '</button><span popover id="%s" class="sbm-value-note" role="note">', note)))
-  local lines = {}
-  if record.source then table.insert(lines, text_line("Källa", source_inlines(record))) end
-  if record.table then table.insert(lines, text_line("Data", pandoc.Inlines(row_text(record)))) end
-  if record.computation then table.insert(lines, text_line("Beräkning", pandoc.Inlines(record.computation))) end
-  if record.claim then
-    table.insert(lines, text_line("Påstående i publikationen", pandoc.Inlines(claim_text(record))))
-  end
-  table.insert(lines, pandoc.Inlines({ pandoc.Link(pandoc.Inlines("I sifferförteckningen: " .. record.id),
-                                                   "#" .. anchor(record)) }))
-  for _, line in ipairs(lines) do
-    out:insert(pandoc.RawInline("html", '<span class="sbm-value-line">'))
-    out:extend(line)
-    out:insert(pandoc.RawInline("html", "</span>"))
-  end
-  out:insert(pandoc.RawInline("html", "</span>"))
-  return out
+local function citation(record)
+  return record["source-citation"] or record["source-text"] or record.source or ""
 end
+
+local function source_text(record)
+  if record["source-text"] then return record["source-text"] end
+  local section_text = record["source-section"]
+  return citation(record) .. (section_text and (" Avsnitt: " .. section_text .. ".") or "")
+end
+
+local function where_text(record)
+  local where = {}
+  for _, s in ipairs(record.sections) do table.insert(where, s ~= "" and s or "(före första rubriken)") end
+  if #where == 0 then return "visas inte i texten; indata till en beräkning" end
+  return table.concat(where, "; ")
+end
+
+-- The sources of the listed values, once each, in order of first use.
+local function sources()
+  local list, index = {}, {}
+  for _, id in ipairs(order) do
+    local r = values[id]
+    if r.source and index[r.source] == nil then
+      table.insert(list, r)
+      index[r.source] = #list
+    end
+  end
+  return list, index
+end
+
+-- ------------------------------------------------------------------ html
+
+local function html_escape(text)
+  return (text:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+end
+
+local function html_line(label, html)
+  return '<span class="sbm-value-line"><strong>' .. label .. ":</strong> " .. html .. "</span>"
+end
+
+local function html_source(record)
+  local text = html_escape(source_text(record))
+  if record["source-url"] then
+    return '<a href="' .. html_escape(record["source-url"]) .. '">' .. text .. "</a>"
+  end
+  return text
+end
+
+local function html_note(record)
+  local out = { '<div popover id="sbm-vp-' .. record.n .. '" class="sbm-value-note" role="note">' }
+  if record.source then table.insert(out, html_line("Källa", html_source(record))) end
+  if record.table then table.insert(out, html_line("Data", html_escape(row_text(record)))) end
+  if record.computation then table.insert(out, html_line("Beräkning", html_escape(record.computation))) end
+  if record.claim then
+    table.insert(out, html_line("Påstående i publikationen", html_escape(claim_text(record))))
+  end
+  table.insert(out, '<span class="sbm-value-line"><a href="#' .. html_escape(anchor(record))
+               .. '">I sifferförteckningen: ' .. html_escape(record.id) .. "</a></span></div>")
+  return table.concat(out)
+end
+
+local function source_anchor(index, record)
+  return (fmt == "docx" and "kalla_" or "kalla-") .. index[record.source]
+end
+
+local function html_appendix(index, listed)
+  local out = { '<div class="sbm-value-sources"><p><strong>Källor</strong></p><ul>' }
+  for _, r in ipairs(listed) do
+    local text = html_escape(citation(r))
+    if r["source-url"] then text = '<a href="' .. html_escape(r["source-url"]) .. '">' .. text .. "</a>" end
+    table.insert(out, '<li id="' .. source_anchor(index, r) .. '"><code>' .. html_escape(r.source) .. "</code>: "
+                 .. text .. "</li>")
+  end
+  table.insert(out, "</ul></div>")
+  for _, id in ipairs(order) do
+    local r = values[id]
+    local facts = { html_line("Förekommer i", html_escape(where_text(r))) }
+    if r.source then
+      local text = '<a href="#' .. source_anchor(index, r) .. '"><code>' .. html_escape(r.source) .. "</code></a>"
+      if r["source-section"] then text = text .. ", avsnitt " .. html_escape(r["source-section"]) end
+      table.insert(facts, html_line("Källa", text))
+    end
+    if r.table then table.insert(facts, html_line("Data", html_escape(row_text(r)))) end
+    if r.computation then
+      local text = html_escape(r.computation)
+      if #r.inputs > 0 then
+        local links = {}
+        for _, input in ipairs(r.inputs) do
+          table.insert(links, '<a href="#' .. html_escape(anchor(values[input])) .. '"><code>'
+                       .. html_escape(input) .. "</code></a>")
+        end
+        text = text .. "; indata: " .. table.concat(links, ", ")
+      end
+      table.insert(facts, html_line("Beräkning", text))
+    end
+    if r.claim then table.insert(facts, html_line("Påstående i publikationen", html_escape(claim_text(r)))) end
+    table.insert(out, '<div id="' .. html_escape(anchor(r)) .. '" class="sbm-value-entry"><p><strong>'
+                 .. html_escape(r.formatted) .. "</strong> — <code>" .. html_escape(r.id) .. "</code></p><p>"
+                 .. table.concat(facts) .. "</p></div>")
+  end
+  return table.concat(out, "\n")
+end
+
+local function html_notes()
+  local out = { '<div class="sbm-value-notes">' }
+  for _, id in ipairs(order) do
+    local r = values[id]
+    if #r.sections > 0 then table.insert(out, html_note(r)) end
+  end
+  table.insert(out, "</div>")
+  return table.concat(out, "\n")
+end
+
+-- ------------------------------------------------------------------ typst (pdf)
+
+local function typst_string(text)
+  return '"' .. text:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]+", " ") .. '"'
+end
+
+local function typst_fact(label, body)
+  return "[#strong(" .. typst_string(label .. ":") .. ") " .. body .. "]"
+end
+
+local function typst_appendix(index, listed)
+  local out = {
+    "#set par(justify: false)",
+    "#let sbm-value-entry(id, shown, ..facts) = block(above: 0.8em, below: 0.8em)[",
+    "  #strong(shown) — #raw(id)",
+    "  #set text(size: 0.88em)",
+    "  #for fact in facts.pos() [ \\ #fact]",
+    "]",
+    "#strong(\"Källor\")",
+  }
+  for _, r in ipairs(listed) do
+    local text = "#" .. typst_string(citation(r))
+    if r["source-url"] then text = "#link(" .. typst_string(r["source-url"]) .. ")[" .. text .. "]" end
+    table.insert(out, "#block[#raw(" .. typst_string(r.source) .. "): " .. text .. "] <" .. source_anchor(index, r)
+                 .. ">")
+  end
+  table.insert(out, "")
+  for _, id in ipairs(order) do
+    local r = values[id]
+    local facts = { typst_fact("Förekommer i", "#" .. typst_string(where_text(r))) }
+    if r.source then
+      local text = "#link(<" .. source_anchor(index, r) .. ">)[#raw(" .. typst_string(r.source) .. ")]"
+      if r["source-section"] then text = text .. "#" .. typst_string(", avsnitt " .. r["source-section"]) end
+      table.insert(facts, typst_fact("Källa", text))
+    end
+    if r.table then table.insert(facts, typst_fact("Data", "#" .. typst_string(row_text(r)))) end
+    if r.computation then
+      -- the text after a #"…" expression goes into the string: Typst's markup would take a
+      -- following ";" as the end of the expression
+      local text = "#" .. typst_string(r.computation .. (#r.inputs > 0 and "; indata: " or ""))
+      if #r.inputs > 0 then
+        local links = {}
+        for _, input in ipairs(r.inputs) do
+          table.insert(links, "#link(<" .. anchor(values[input]) .. ">)[#raw(" .. typst_string(input) .. ")]")
+        end
+        text = text .. table.concat(links, ", ")
+      end
+      table.insert(facts, typst_fact("Beräkning", text))
+    end
+    if r.claim then
+      table.insert(facts, typst_fact("Påstående i publikationen", "#" .. typst_string(claim_text(r))))
+    end
+    table.insert(out, "#sbm-value-entry(" .. typst_string(r.id) .. ", " .. typst_string(r.formatted) .. ", "
+                 .. table.concat(facts, ", ") .. ") <" .. anchor(r) .. ">")
+  end
+  return pandoc.RawBlock("typst", table.concat(out, "\n"))
+end
+
+-- ------------------------------------------------------------------ docx
+
+local function text_line(label, inlines)
+  local line = pandoc.Inlines({ pandoc.Strong(label .. ":"), pandoc.Space() })
+  line:extend(inlines)
+  return line
+end
+
+local function docx_appendix(index, listed)
+  local blocks = pandoc.Blocks({ pandoc.Para(pandoc.Strong("Källor")) })
+  local items = {}
+  for _, r in ipairs(listed) do
+    local text = pandoc.Inlines(citation(r))
+    if r["source-url"] then text = pandoc.Inlines({ pandoc.Link(text, r["source-url"]) }) end
+    local line = pandoc.Inlines({ pandoc.Code(r.source), pandoc.Str(":"), pandoc.Space() })
+    line:extend(text)
+    table.insert(items, { pandoc.Div(pandoc.Plain(line), { id = source_anchor(index, r) }) })
+  end
+  blocks:insert(pandoc.BulletList(items))
+  for _, id in ipairs(order) do
+    local r = values[id]
+    local para = pandoc.Inlines({ pandoc.Strong(r.formatted), pandoc.Space(), pandoc.Str("—"), pandoc.Space(),
+                                  pandoc.Code(r.id) })
+    local function add(label, inlines)
+      para:insert(pandoc.LineBreak())
+      para:extend(text_line(label, inlines))
+    end
+    add("Förekommer i", pandoc.Inlines(where_text(r)))
+    if r.source then
+      local line = pandoc.Inlines({ pandoc.Link(pandoc.Inlines({ pandoc.Code(r.source) }),
+                                                "#" .. source_anchor(index, r)) })
+      if r["source-section"] then line:extend(pandoc.Inlines(", avsnitt " .. r["source-section"])) end
+      add("Källa", line)
+    end
+    if r.table then add("Data", pandoc.Inlines(row_text(r))) end
+    if r.computation then
+      local line = pandoc.Inlines(r.computation)
+      if #r.inputs > 0 then
+        line:extend(pandoc.Inlines("; indata: "))
+        for i, input in ipairs(r.inputs) do
+          line:insert(pandoc.Link(pandoc.Inlines({ pandoc.Code(input) }), "#" .. anchor(values[input])))
+          if i < #r.inputs then line:extend(pandoc.Inlines(", ")) end
+        end
+      end
+      add("Beräkning", line)
+    end
+    if r.claim then add("Påstående i publikationen", pandoc.Inlines(claim_text(r))) end
+    blocks:insert(pandoc.Div({ pandoc.Para(para) }, { id = anchor(r), class = "sbm-value-entry" }))
+  end
+  return blocks
+end
+
+-- ------------------------------------------------------------------ the walk
 
 local function Span(span)
   if not span.classes:includes("sbm-value") or span.attributes["data-value-id"] == nil then return nil end
   local record = from_span(span)
-  if fmt == "html" then return html_value(span, record) end
+  if record == nil then return nil end
+  if fmt == "html" then
+    local out = pandoc.Inlines({ pandoc.RawInline("html", string.format(
+      '<button type="button" class="sbm-value" popovertarget="sbm-vp-%d" data-value-id="%s">', record.n,
+      html_escape(record.id))) })
+    out:extend(span.content)
+    out:insert(pandoc.RawInline("html", "</button>"))
+    return out
+  end
   return pandoc.Link(span.content, "#" .. anchor(record), "", { class = "sbm-value" })
 end
 
@@ -198,44 +411,6 @@ local function Header(header)
   return nil
 end
 
--- ------------------------------------------------------------------ the appendix
-
-local function entry(record)
-  local head = pandoc.Inlines({ pandoc.Strong(record.formatted), pandoc.Space(), pandoc.Str("—"), pandoc.Space(),
-                                pandoc.Code(record.id) })
-  local items = {}
-  local where = {}
-  for _, s in ipairs(record.sections) do table.insert(where, s ~= "" and s or "(före första rubriken)") end
-  if #where > 0 then
-    table.insert(items, text_line("Förekommer i", pandoc.Inlines(table.concat(where, "; "))))
-  else
-    table.insert(items, text_line("Förekommer i", pandoc.Inlines("visas inte i texten; indata till en beräkning")))
-  end
-  if record.source then table.insert(items, text_line("Källa", source_inlines(record))) end
-  if record.table then table.insert(items, text_line("Data", pandoc.Inlines(row_text(record)))) end
-  if record.computation then
-    local line = pandoc.Inlines(record.computation)
-    if #record.inputs > 0 then
-      line:insert(pandoc.Str(";"))
-      line:insert(pandoc.Space())
-      line:insert(pandoc.Str("indata:"))
-      for i, id in ipairs(record.inputs) do
-        line:insert(pandoc.Space())
-        line:insert(pandoc.Link(pandoc.Inlines({ pandoc.Code(id) }), "#" .. anchor(values[id])))
-        if i < #record.inputs then line:insert(pandoc.Str(",")) end
-      end
-    end
-    table.insert(items, text_line("Beräkning", line))
-  end
-  if record.claim then
-    table.insert(items, text_line("Påstående i publikationen", pandoc.Inlines(claim_text(record))))
-  end
-  local list = {}
-  for _, item in ipairs(items) do table.insert(list, { pandoc.Plain(item) }) end
-  return pandoc.Div({ pandoc.Para(head), pandoc.BulletList(list) },
-                    { id = anchor(record), class = "sbm-value-entry" })
-end
-
 -- The appendix; with its own heading only when the document gives it no place (a
 -- document that places it writes the heading itself, above the div).
 local function appendix(level, heading)
@@ -245,7 +420,15 @@ local function appendix(level, heading)
   end
   blocks:insert(pandoc.Para(pandoc.Inlines(
     "Varje siffra i rapporten, med var den förekommer, dess källa och beräkning.")))
-  for _, id in ipairs(order) do blocks:insert(entry(values[id])) end
+  local listed, index = sources()
+  if fmt == "html" then
+    html_parts.appendix = html_appendix(index, listed)
+    blocks:insert(pandoc.RawBlock("html", "<!--sbm-values:appendix:" .. nonce .. "-->"))
+  elseif fmt == "pdf" then
+    blocks:insert(typst_appendix(index, listed))
+  else
+    blocks:extend(docx_appendix(index, listed))
+  end
   return blocks
 end
 
@@ -263,12 +446,20 @@ local function records_json()
   return pandoc.json.encode(out)
 end
 
+local function strings(list)
+  local out = pandoc.List({})
+  for _, item in ipairs(list) do out:insert(pandoc.MetaString(item)) end
+  return out
+end
+
 function Pandoc(doc)
-  fmt = meta_string((doc.meta["sbm-render"] or {})["format"]) or "html"
+  local render = doc.meta["sbm-render"] or {}
+  fmt = meta_string(render["format"]) or "html"
+  nonce = meta_string(render["nonce"]) or "0"
+  known = read_registry(meta_string(render["values"]))
   local blocks = doc.blocks:walk({ traverse = "topdown", Header = Header, Span = Span })
-  local problem_list = pandoc.List({})
-  for _, p in ipairs(problems) do problem_list:insert(pandoc.MetaString(p)) end
-  doc.meta["sbm-value-problems"] = problem_list
+  doc.meta["sbm-value-problems"] = strings(problems)
+  doc.meta["sbm-value-unknown"] = strings(unknown)
   doc.meta["sbm-values"] = pandoc.MetaString(records_json())
   if #order == 0 then
     doc.blocks = blocks
@@ -287,6 +478,12 @@ function Pandoc(doc)
     end,
   })
   if not placed then blocks:extend(appendix(top, true)) end
+  if fmt == "html" then
+    html_parts.notes = html_notes()
+    blocks:insert(pandoc.RawBlock("html", "<!--sbm-values:notes:" .. nonce .. "-->"))
+    doc.meta["sbm-values-html"] = pandoc.MetaMap({ appendix = pandoc.MetaString(html_parts.appendix or ""),
+                                                   notes = pandoc.MetaString(html_parts.notes) })
+  end
   doc.blocks = blocks
   return doc
 end
