@@ -29,7 +29,9 @@ The appendix goes into the Div ``#sifferforteckning`` when the document has one,
 else at the end: first the sources, once each, then per value its id, the
 sections it appears in (number and title), its source and section, data row,
 computation (inputs linked to their entries) and claim. PDF gets it as one raw
-Typst block, Word as pandoc elements. In HTML the appendix and the notes are
+Typst block (there the source is named, not linked: every link to a label costs
+Typst a second layout of its paragraph), Word as one raw WordprocessingML block
+after the sources. In HTML the appendix and the notes are
 HTML text that the engine puts in after pandoc has written (and embedded the
 images of) the page, at two marked places (``sbm-values-html`` in the
 metadata, handed on by ``report.lua``): they hold no file to embed, and pandoc's
@@ -284,8 +286,10 @@ end
 local function typst_appendix(index, listed)
   local out = {
     "#set par(justify: false)",
+    -- ids in the monospace font as text: a raw element costs Typst several times more
+    "#let sbm-id(id) = text(font: \"DejaVu Sans Mono\", size: 0.82em, id)",
     "#let sbm-value-entry(id, shown, ..facts) = block(above: 0.8em, below: 0.8em)[",
-    "  #strong(shown) — #raw(id)",
+    "  #strong(shown) — #sbm-id(id)",
     "  #set text(size: 0.88em)",
     "  #for fact in facts.pos() [ \\ #fact]",
     "]",
@@ -294,7 +298,7 @@ local function typst_appendix(index, listed)
   for _, r in ipairs(listed) do
     local text = "#" .. typst_string(citation(r))
     if r["source-url"] then text = "#link(" .. typst_string(r["source-url"]) .. ")[" .. text .. "]" end
-    table.insert(out, "#block[#raw(" .. typst_string(r.source) .. "): " .. text .. "] <" .. source_anchor(index, r)
+    table.insert(out, "#block[#sbm-id(" .. typst_string(r.source) .. "): " .. text .. "] <" .. source_anchor(index, r)
                  .. ">")
   end
   table.insert(out, "")
@@ -302,7 +306,7 @@ local function typst_appendix(index, listed)
     local r = values[id]
     local facts = { typst_fact("Förekommer i", "#" .. typst_string(where_text(r))) }
     if r.source then
-      local text = "#link(<" .. source_anchor(index, r) .. ">)[#raw(" .. typst_string(r.source) .. ")]"
+      local text = "#sbm-id(" .. typst_string(r.source) .. ")"
       if r["source-section"] then text = text .. "#" .. typst_string(", avsnitt " .. r["source-section"]) end
       table.insert(facts, typst_fact("Källa", text))
     end
@@ -314,7 +318,7 @@ local function typst_appendix(index, listed)
       if #r.inputs > 0 then
         local links = {}
         for _, input in ipairs(r.inputs) do
-          table.insert(links, "#link(<" .. anchor(values[input]) .. ">)[#raw(" .. typst_string(input) .. ")]")
+          table.insert(links, "#link(<" .. anchor(values[input]) .. ">)[#sbm-id(" .. typst_string(input) .. ")]")
         end
         text = text .. table.concat(links, ", ")
       end
@@ -331,10 +335,51 @@ end
 
 -- ------------------------------------------------------------------ docx
 
-local function text_line(label, inlines)
-  local line = pandoc.Inlines({ pandoc.Strong(label .. ":"), pandoc.Space() })
-  line:extend(inlines)
-  return line
+-- Word: the sources as pandoc elements (a few), the entries as one raw block of
+-- WordprocessingML (hundreds of pandoc elements cost the writer more than the rest of
+-- the document). Styles are those of pandoc's reference document: BodyText,
+-- VerbatimChar, Hyperlink. Bookmark ids start at 1 000 000, above pandoc's own.
+local function xml_escape(text)
+  return (text:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+end
+
+local function w_run(text, props)
+  return "<w:r>" .. (props and ("<w:rPr>" .. props .. "</w:rPr>") or "")
+         .. '<w:t xml:space="preserve">' .. xml_escape(text) .. "</w:t></w:r>"
+end
+
+local W_BOLD, W_CODE = "<w:b /><w:bCs />", '<w:rStyle w:val="VerbatimChar" />'
+
+local function w_link(target, text, props)
+  return '<w:hyperlink w:anchor="' .. xml_escape(target) .. '">'
+         .. w_run(text, '<w:rStyle w:val="Hyperlink" />' .. (props or "")) .. "</w:hyperlink>"
+end
+
+local function docx_entry(index, r)
+  local out = { '<w:p><w:pPr><w:pStyle w:val="BodyText" /></w:pPr><w:bookmarkStart w:id="' .. (1000000 + r.n)
+                .. '" w:name="' .. anchor(r) .. '" />', w_run(r.formatted, W_BOLD), w_run(" — "),
+                w_run(r.id, W_CODE), '<w:bookmarkEnd w:id="' .. (1000000 + r.n) .. '" />' }
+  local function add(label, ...)
+    table.insert(out, "<w:r><w:br /></w:r>" .. w_run(label .. ": ", W_BOLD))
+    for _, part in ipairs({ ... }) do table.insert(out, part) end
+  end
+  add("Förekommer i", w_run(where_text(r)))
+  if r.source then
+    add("Källa", w_link(source_anchor(index, r), r.source, W_CODE),
+        r["source-section"] and w_run(", avsnitt " .. r["source-section"]) or "")
+  end
+  if r.table then add("Data", w_run(row_text(r))) end
+  if r.computation then
+    local parts = { w_run(r.computation .. (#r.inputs > 0 and "; indata: " or "")) }
+    for i, input in ipairs(r.inputs) do
+      table.insert(parts, w_link(anchor(values[input]), input, W_CODE))
+      if i < #r.inputs then table.insert(parts, w_run(", ")) end
+    end
+    add("Beräkning", table.concat(parts))
+  end
+  if r.claim then add("Påstående i publikationen", w_run(claim_text(r))) end
+  table.insert(out, "</w:p>")
+  return table.concat(out)
 end
 
 local function docx_appendix(index, listed)
@@ -348,36 +393,9 @@ local function docx_appendix(index, listed)
     table.insert(items, { pandoc.Div(pandoc.Plain(line), { id = source_anchor(index, r) }) })
   end
   blocks:insert(pandoc.BulletList(items))
-  for _, id in ipairs(order) do
-    local r = values[id]
-    local para = pandoc.Inlines({ pandoc.Strong(r.formatted), pandoc.Space(), pandoc.Str("—"), pandoc.Space(),
-                                  pandoc.Code(r.id) })
-    local function add(label, inlines)
-      para:insert(pandoc.LineBreak())
-      para:extend(text_line(label, inlines))
-    end
-    add("Förekommer i", pandoc.Inlines(where_text(r)))
-    if r.source then
-      local line = pandoc.Inlines({ pandoc.Link(pandoc.Inlines({ pandoc.Code(r.source) }),
-                                                "#" .. source_anchor(index, r)) })
-      if r["source-section"] then line:extend(pandoc.Inlines(", avsnitt " .. r["source-section"])) end
-      add("Källa", line)
-    end
-    if r.table then add("Data", pandoc.Inlines(row_text(r))) end
-    if r.computation then
-      local line = pandoc.Inlines(r.computation)
-      if #r.inputs > 0 then
-        line:extend(pandoc.Inlines("; indata: "))
-        for i, input in ipairs(r.inputs) do
-          line:insert(pandoc.Link(pandoc.Inlines({ pandoc.Code(input) }), "#" .. anchor(values[input])))
-          if i < #r.inputs then line:extend(pandoc.Inlines(", ")) end
-        end
-      end
-      add("Beräkning", line)
-    end
-    if r.claim then add("Påstående i publikationen", pandoc.Inlines(claim_text(r))) end
-    blocks:insert(pandoc.Div({ pandoc.Para(para) }, { id = anchor(r), class = "sbm-value-entry" }))
-  end
+  local entries = {}
+  for _, id in ipairs(order) do table.insert(entries, docx_entry(index, values[id])) end
+  blocks:insert(pandoc.RawBlock("openxml", table.concat(entries, "\n")))
   return blocks
 end
 
