@@ -37,7 +37,9 @@ class AuditSummary:
 
     @functools.cached_property
     def result(self):
-        """The :class:`~sbm_stats.audit.AuditResult`."""
+        """The :class:`~sbm_stats.audit.AuditResult`: the registry's own run when it audits this package."""
+        if self.values.package is self.package:
+            return self.values.audit()
         from ..audit._claims import audit
 
         return audit(self.package)

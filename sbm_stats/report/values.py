@@ -412,6 +412,7 @@ class ValueRegistry:
     _values: dict[str, TracedValue] = field(default_factory=dict, repr=False)
     _tables: dict[str, Any] = field(default_factory=dict, repr=False)
     _claims: dict[str, Any] | None = field(default=None, repr=False)
+    _audit_result: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         from ..data._package import DataPackage
@@ -454,9 +455,41 @@ class ValueRegistry:
         key = schema.get("primaryKey")
         return [key] if isinstance(key, str) else list(key or [])
 
+    def _row(self, table: str, keys: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The first row of ``table`` whose key columns read ``keys`` (compared as text), as a dict.
+
+        The table's key is indexed once (key as text -> first row) and each row read
+        is kept: a report reads several hundred values from a few tables.
+        """
+        index = self._tables.get(("index", table))
+        if index is None:
+            frame = self._table(table)
+            columns = [frame[name].astype(str).tolist() for name in self._key(table)]
+            index = {}
+            for position, key in enumerate(zip(*columns)):
+                index.setdefault(key, position)
+            self._tables[("index", table)] = index
+        position = index.get(tuple(str(k) for k in keys))
+        if position is None:
+            return None
+        if ("row", table, position) not in self._tables:
+            self._tables[("row", table, position)] = self._table(table).iloc[position].to_dict()
+        return self._tables[("row", table, position)]
+
     def _source(self, table: str, row: Mapping[str, Any]) -> ValueSource | None:
         """The row's ``source_id``, else the sources the descriptor lists for the whole table."""
-        sources = self._table("sources").set_index("source_id")
+        source_id = row.get("source_id")
+        section = row.get("section")
+        key = ("source", table, source_id if isinstance(source_id, str) else None,
+               section if isinstance(section, str) else None)
+        if key not in self._tables:
+            self._tables[key] = self._read_source(table, row)
+        return self._tables[key]
+
+    def _read_source(self, table: str, row: Mapping[str, Any]) -> ValueSource | None:
+        if ("sources", "by id") not in self._tables:
+            self._tables[("sources", "by id")] = self._table("sources").set_index("source_id")
+        sources = self._tables[("sources", "by id")]
         source_id = row.get("source_id")
         if not isinstance(source_id, str) or not source_id:
             resource = self.package.resource(table)
@@ -510,16 +543,11 @@ class ValueRegistry:
         if column not in frame.columns:
             raise ValueTraceError(f"{where}: the column {column!r} does not exist in the table {table} "
                                   f"(columns: {', '.join(frame.columns)})")
-        mask = None
-        for name, key in zip(key_columns, keys):
-            hit = frame[name].astype(str) == str(key)
-            mask = hit if mask is None else mask & hit
-        found = frame[mask]
+        record = self._row(table, keys)
         row_text = ", ".join(map(str, keys))
-        if found.empty:
+        if record is None:
             raise ValueTraceError(f"{where}: the row {row_text!r} does not exist in the table {table} "
                                   f"(key {', '.join(key_columns)})")
-        record = found.iloc[0].to_dict()
         raw = record[column]
         if raw is None or (isinstance(raw, float) and math.isnan(raw)):
             raise ValueTraceError(f"{where}: the table {table}, row {row_text!r} has no value in the "
@@ -556,11 +584,17 @@ class ValueRegistry:
                 return self.claimed(value, claim.id)
         return value
 
-    def _audit(self) -> dict[str, Any]:
-        if self._claims is None:
+    def audit(self) -> Any:
+        """The audit of this registry's data package (:func:`sbm_stats.audit.audit`), run once."""
+        if self._audit_result is None:
             from ..audit._claims import audit
 
-            self._claims = {c.id: c for c in audit(package=self.package).claims}
+            self._audit_result = audit(package=self.package)
+        return self._audit_result
+
+    def _audit(self) -> dict[str, Any]:
+        if self._claims is None:
+            self._claims = {c.id: c for c in self.audit().claims}
         return self._claims
 
     def column(self, table: str, column: str, *, rows: Iterable[Any] | None = None,
