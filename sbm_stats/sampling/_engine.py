@@ -74,6 +74,8 @@ class Step:
     idx: np.ndarray | None = None  # units named (certainty) or listed (random)
     eligible: np.ndarray | None = None  # bool per unit: the units the stage's condition admits
     picks: list[Pick] = field(default_factory=list)  # an extremes stage's rankings
+    # the rankings already made on this frame (CheckedFrame.rankings), shared by every plan compiled on it
+    rankings: dict = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -92,9 +94,72 @@ class Plan:
         return len(self.codes)
 
 
-def compile_plan(frame: pd.DataFrame, design: Design, *, municipalities: pd.DataFrame | None = None) -> Plan:
+@dataclass(frozen=True, eq=False)
+class CheckedFrame:
+    """A frame checked once against a frame schema, on which many designs are compiled.
+
+    Made by :func:`check_plan_frame`; :func:`compile_plan` takes it in place of the
+    frame, so that a caller compiling several designs on one frame (the variants of
+    :func:`~sbm_stats.sampling.compare_designs` and
+    :func:`~sbm_stats.sampling.design_sensitivity`) checks the frame once.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The clean copy :func:`~sbm_stats.sampling.check_frame` returns, with the
+        original's ``attrs``; every plan compiled on this object shares it.
+    schema : dict
+        The frame schema it was checked against; only designs with an equal
+        ``frame_schema`` are compiled on it.
+    columns : pandas.DataFrame
+        The same columns without ``attrs`` (pandas deep-copies ``attrs`` on every
+        column access; conditions and rankings read plain columns).
+    codes, names : numpy.ndarray
+        The municipality codes and names, in frame order.
+    position : dict
+        Municipality code to unit index.
+    rankings : dict
+        The extremes rankings made on this frame, keyed by what a ranking depends on
+        (see :meth:`ExtremesStage.compile <sbm_stats.sampling.stages.ExtremesStage.compile>`).
+        It lives as long as this object and is not shared with any other frame.
+    """
+
+    frame: pd.DataFrame
+    schema: dict
+    columns: pd.DataFrame
+    codes: np.ndarray
+    names: np.ndarray
+    position: dict[str, int]
+    rankings: dict = field(default_factory=dict, repr=False)
+
+
+def check_plan_frame(frame: pd.DataFrame, schema: dict, *, municipalities: pd.DataFrame) -> CheckedFrame:
+    """Check ``frame`` against ``schema`` and the municipality list once (see :class:`CheckedFrame`).
+
+    Raises
+    ------
+    DataValidationError
+        The frame does not fit the schema.
+    """
+    clean = check_frame(frame, schema, municipalities=municipalities)
+    columns = pd.DataFrame(clean, copy=False)
+    columns.attrs = {}
+    codes = columns["municipality_code"].to_numpy(dtype=object)
+    names_all = municipalities.set_index("municipality_code")["municipality_name"].to_dict()
+    names = np.array([names_all[c] for c in codes], dtype=object)
+    position = {c: i for i, c in enumerate(codes)}
+    for shared in (codes, names):  # every plan compiled on the frame reads them
+        shared.flags.writeable = False
+    return CheckedFrame(frame=clean, schema=schema, columns=columns, codes=codes, names=names, position=position)
+
+
+def compile_plan(frame: pd.DataFrame | CheckedFrame, design: Design, *,
+                 municipalities: pd.DataFrame | None = None) -> Plan:
     """Check ``frame`` against the design and turn the stages into index arrays.
 
+    ``frame`` may be a :class:`CheckedFrame` (from :func:`check_plan_frame`, checked
+    against a schema equal to the design's ``frame_schema``): it is then not checked
+    again, and the extremes rankings it already holds are reused.
     ``municipalities`` (from :func:`sbm_stats.data.load_municipalities`) is read when not
     given; a caller compiling many designs on one frame passes it once.
 
@@ -105,33 +170,35 @@ def compile_plan(frame: pd.DataFrame, design: Design, *, municipalities: pd.Data
     DesignError
         A certainty code not in the frame, or a draw that cannot be carried out (see
         :func:`check_feasible`).
+    ValueError
+        A CheckedFrame checked against another schema than the design's.
     """
     if not isinstance(design, Design):
         raise TypeError(f"design must be a Design (from load_design), not {type(design).__name__}")
-    if municipalities is None:
-        municipalities = design.package.table("municipalities")
-    clean = check_frame(frame, design.frame_schema, municipalities=municipalities)
-    # pandas deep-copies ``attrs`` (the frame's metadata) on every column access; the
-    # ranking reads plain columns of a copy without them.
-    columns = pd.DataFrame(clean, copy=False)
-    columns.attrs = {}
-    codes = columns["municipality_code"].to_numpy(dtype=object)
-    names_all = municipalities.set_index("municipality_code")["municipality_name"]
-    names = np.array([names_all[c] for c in codes], dtype=object)
-    position = {c: i for i, c in enumerate(codes)}
-    ctx = CompileContext(columns=columns, codes=codes, position=position, design_path=design.path,
-                         source=str(clean.attrs.get("source_file")))
+    if isinstance(frame, CheckedFrame):
+        if frame.schema != design.frame_schema:
+            raise ValueError(f"frame was checked against another schema than the design's "
+                             f"({design.frame_schema_path}); check it with that schema")
+        checked = frame
+    else:
+        if municipalities is None:
+            municipalities = design.package.table("municipalities")
+        checked = check_plan_frame(frame, design.frame_schema, municipalities=municipalities)
+    clean = checked.frame
+    ctx = CompileContext(columns=checked.columns, codes=checked.codes, position=checked.position,
+                         design_path=design.path, source=str(clean.attrs.get("source_file")))
     steps: list[Step] = []
     first_random = len(design.stages)
     for k, stage in enumerate(design.stages):
-        step = Step(stage=stage, index=k)
+        step = Step(stage=stage, index=k, rankings=checked.rankings)
         stage.compile(step, ctx)
         if stage.random:
             first_random = min(first_random, k)
         steps.append(step)
     plan = Plan(
-        design=design, frame=clean, codes=codes, names=names, steps=steps, first_random=first_random,
-        synthetic=bool(clean.attrs.get("synthetic", False)), source=str(clean.attrs.get("source_file", "<frame>")),
+        design=design, frame=clean, codes=checked.codes, names=checked.names, steps=steps,
+        first_random=first_random, synthetic=bool(clean.attrs.get("synthetic", False)),
+        source=str(clean.attrs.get("source_file", "<frame>")),
     )
     check_feasible(plan)
     check_total(plan)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import DesignError
 from ._design import Design, apply_changes, codes_checked, design_from_spec
-from ._engine import compile_plan
+from ._engine import CheckedFrame, check_plan_frame, compile_plan
 from ._probabilities import probabilities_from_plan
 from ._select import _check_seed, draw_sample
 from .stages import ExtremesStage, RandomStage
@@ -107,7 +107,8 @@ def design_variant(
                 extremes = ", ".join(s.id for s in design.stages if isinstance(s, ExtremesStage)) or "none"
                 raise DesignError(f"variable_order: stage ({stage_id!r}) must be an extremes stage: {extremes}")
             changes["stages"][stage_id] = {"variable_order": list(columns)}
-    if choose or changes:
+    # choices the design already makes (the default variant of a sensitivity analysis) rebuild nothing
+    if changes or any(design.choices.get(k) != v for k, v in choose.items()):
         spec = apply_changes(design.spec, changes) if changes else dict(design.spec)
         out = design_from_spec(spec, Path(design.variant_of or design.path), where=design.path,
                                sha256=design.sha256, choices={**design.choices, **choose},
@@ -208,9 +209,14 @@ def compare_designs(
         raise DesignError("designs must come from one data package; these come from "
                           + ", ".join(sorted(str(p.path) for p in packages)))
     municipalities = packages.pop().table("municipalities")
+    checked: list[CheckedFrame] = []  # the frame checked once per distinct frame schema
     for name, design in designs.items():
         try:
-            plan = compile_plan(frame, design, municipalities=municipalities)
+            on = next((c for c in checked if c.schema == design.frame_schema), None)
+            if on is None:
+                on = check_plan_frame(frame, design.frame_schema, municipalities=municipalities)
+                checked.append(on)
+            plan = compile_plan(on, design)
             p, exact = probabilities_from_plan(plan, replicates=replicates, seed=seed)
             sample = (draw_sample(plan, seed=_check_seed(sample_seed), replicates=max(replicates, 1), exact=exact)
                       if sample_seed is not None else None)

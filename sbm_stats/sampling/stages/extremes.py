@@ -227,23 +227,45 @@ class ExtremesStage(Stage):
     # ------------------------------------------------------------------ the frame
 
     def compile(self, step: Step, ctx: CompileContext) -> None:
+        """Evaluate ``eligible`` and rank the frame for each pick.
+
+        A ranking depends only on the frame (its codes and columns), the column, the
+        measure, the population column and the eligible municipalities. ``step.rankings``
+        (the :class:`~sbm_stats.sampling._engine.CheckedFrame`'s memo, shared by every
+        design compiled on one checked frame) keeps each ranking under those keys, so the
+        variants of a sensitivity analysis sort the frame's exact fractions once.
+        """
         n = len(ctx.codes)
         eligible = self.eligible.evaluate(ctx.columns) if self.eligible is not None else np.ones(n, bool)
         step.eligible = eligible
-        step.picks = [self._rank(ctx, eligible, v.column, v.label, m) for v, m in self.picks]
+        step.picks = []
+        for v, m in self.picks:
+            population = self.population if m == "per_inhabitant" else None
+            key = ("extremes", v.column, m, population, eligible.tobytes())
+            if key not in step.rankings:
+                step.rankings[key] = self._rank(ctx, eligible, v.column, population)
+            order, values = step.rankings[key]
+            step.picks.append(Pick(v.column, v.label, m, order, list(values), self.per, self.decimals))
 
-    def _rank(self, ctx: CompileContext, eligible: np.ndarray, column: str, label: str, measure: str) -> Pick:
+    @staticmethod
+    def _rank(ctx: CompileContext, eligible: np.ndarray, column: str, population: str | None
+              ) -> tuple[np.ndarray, tuple]:
+        """The eligible units, best first (value descending, ties by code), and their values.
+
+        The value is the count, or with ``population`` the exact fraction count / population.
+        The order is read-only: plans compiled on one checked frame share it.
+        """
         counts = ctx.columns[column].to_numpy()
         codes = ctx.codes
         idx = np.flatnonzero(eligible)
-        if measure == "count":
+        if population is None:
             values = {i: int(counts[i]) for i in idx}
         else:
-            pop = ctx.columns[self.population].to_numpy()
+            pop = ctx.columns[population].to_numpy()
             values = {i: Fraction(int(counts[i]), int(pop[i])) for i in idx}
-        order = sorted(idx, key=lambda i: (-values[i], codes[i]))
-        return Pick(column, label, measure, np.array(order, dtype=np.int64), [values[i] for i in order],
-                    self.per, self.decimals)
+        order = np.array(sorted(idx, key=lambda i: (-values[i], codes[i])), dtype=np.int64)
+        order.flags.writeable = False
+        return order, tuple(values[i] for i in order)
 
     def reach(self, step: Step, n: int) -> np.ndarray:
         return step.eligible
