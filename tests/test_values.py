@@ -256,10 +256,14 @@ def test_pdf_numbers_link_inside_the_document(rendered):
             action = annot.get("/A")
             if "/Dest" in annot or (action is not None and action.get_object().get("/S") == "/GoTo"):
                 internal += 1
-    # each shown number links to its entry; the appendix links each input of 45,4 % and 55 %
-    assert internal >= SHOWN + 4
+    # each shown number links to its entry, and the text's one cross-reference ("se Tabell 1")
+    # to its table; the PDF's appendix names the inputs of a computation, unlinked
+    assert internal == SHOWN + 1
     text = "".join(page.extract_text() for page in reader.pages)
     assert "Sifferförteckning" in text
+    # 45,4 % = 16 386 / 11 270 − 1: its entry names both inputs
+    assert "indata: published_figures:bme.flats_2013:value, published_figures:bme.flats_2008:value" \
+        in " ".join(text.split())
 
 
 # ----------------------------------------------------------------------------- coverage
