@@ -4,16 +4,23 @@ A sensitivity analysis or a comparison of designs compiles many designs on one f
 frame is checked once (:class:`CheckedFrame`) and each extremes ranking is made once per
 checked frame (its ``rankings`` memo). The reference here is the long way itself: a plan
 compiled on the raw frame, which checks the frame and ranks it afresh.
+
+A table's line numbers (``attrs["source_lines"]``, a :class:`SourceLines`) are shared by
+the frames pandas derives from it instead of deep-copied; they still read as the tuple.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import json
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from sbm_stats.data._tables import SourceLines, source_lines
 from sbm_stats.sampling import (
     _engine,
     _sensitivity,
@@ -139,3 +146,28 @@ def test_the_default_variant_is_the_design_itself(monkeypatch, design):
         assert getattr(default, f.name) == getattr(rebuilt, f.name), f.name
     design_variant(design, choose={"a1_a2": "skip_enlarged"})
     assert len(builds) == 1
+
+
+# ------------------------------------------------------------------ the line numbers of a table
+
+
+def test_line_numbers_are_shared_not_copied(frame):
+    lines = frame.attrs["source_lines"]
+    assert isinstance(lines, SourceLines)
+    # the demo frame's 290 rows are on lines 2 to 291 of its CSV file (header on line 1)
+    assert lines == tuple(range(2, 292)) and repr(lines) == repr(tuple(range(2, 292)))
+    assert lines[:3] == (2, 3, 4) and type(lines[:3]) is tuple
+    derived = [frame["municipality_code"], frame.copy(), frame.copy(deep=True), frame.head(5),
+               frame["kfm_executed_evictions_2013"] > 0]
+    assert all(d.attrs["source_lines"] is lines for d in derived)
+    assert copy.deepcopy(lines) is lines and copy.copy(lines) is lines
+    assert copy.deepcopy(frame.attrs)["source_lines"] is lines
+
+
+def test_line_numbers_keep_every_use(frame):
+    lines = frame.attrs["source_lines"]
+    again = pickle.loads(pickle.dumps(frame))
+    assert type(again.attrs["source_lines"]) is SourceLines and again.attrs["source_lines"] == lines
+    assert json.loads(json.dumps(list(lines))) == json.loads(json.dumps(lines)) == list(range(2, 292))
+    assert source_lines(frame) == list(range(2, 292))
+    assert source_lines(frame.iloc[::-1]) == list(range(2, 292))   # reordered: counted, not read

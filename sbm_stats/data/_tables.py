@@ -35,7 +35,8 @@ import pandas as pd
 
 from ..errors import DataValidationError, Problem
 
-__all__ = ["read_table", "read_json_file", "check_table_schema", "check_foreign_key", "source_lines", "RowCheck"]
+__all__ = ["read_table", "read_json_file", "check_table_schema", "check_foreign_key", "source_lines", "RowCheck",
+           "SourceLines"]
 
 #: A check across columns: gets the typed frame (index = file line numbers) and the
 #: file's display name, returns the problems it finds.
@@ -55,6 +56,26 @@ _THOUSANDS_RE = re.compile(r"[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?\Z")
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
+
+
+class SourceLines(tuple):
+    """The file line of each row of a table, as :func:`read_table` stores it in ``attrs``.
+
+    A tuple of ints whose copies are itself. pandas deep-copies a frame's ``attrs`` into
+    every frame or Series derived from it (each column access, each comparison): for a
+    plain tuple of 290 line numbers that is 291 calls of ``copy.deepcopy`` each time, and
+    a report derives thousands of frames and Series. Ints in a tuple cannot change, so
+    every copy may share them. In every other respect it is the tuple it holds (equal to
+    it, the same ``repr``; slicing gives a plain tuple).
+    """
+
+    __slots__ = ()
+
+    def __copy__(self) -> SourceLines:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> SourceLines:
+        return self
 
 
 def read_table(
@@ -92,8 +113,9 @@ def read_table(
     pandas.DataFrame
         One column per schema field, in schema order, with nullable pandas dtypes
         (``string``, ``Int64``, ``Float64``, ``boolean``) and a fresh RangeIndex;
-        ``attrs["source_lines"]`` holds the line (CSV) or sheet row (Excel) of each row,
-        so that later checks name the line a person sees.
+        ``attrs["source_lines"]`` holds the line (CSV) or sheet row (Excel) of each row
+        (a :class:`SourceLines`, a tuple of ints that pandas need not copy), so that
+        later checks name the line a person sees.
 
     Raises
     ------
@@ -145,7 +167,7 @@ def read_table(
     if problems:
         raise DataValidationError(problems, summary=f"{name}: {len(problems)} problem(s)")
     frame = frame.reset_index(drop=True)
-    frame.attrs["source_lines"] = tuple(lines)
+    frame.attrs["source_lines"] = SourceLines(lines)
     return frame
 
 
