@@ -155,15 +155,15 @@ def hypergeometric_interval(
         How the tail probabilities are computed (see the module docs); the bounds are
         the same either way.
 
-    Raises
-    ------
-    ValueError
-        ``tails`` is not one of the three.
-
     Returns
     -------
     low, high : numpy.ndarray
         Float arrays of the same shape, multiples of ``1 / population``.
+
+    Raises
+    ------
+    ValueError
+        ``tails`` is not one of the three.
 
     Examples
     --------
