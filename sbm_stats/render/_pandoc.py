@@ -483,8 +483,12 @@ def write_outputs(
             _compile_typst(job, settings, typst_root, _alt_texts(report), progress)
         return job.fmt, time.perf_counter() - start
 
-    with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
-        for fmt, seconds in pool.map(run, jobs):
+    # The PDF first: its pandoc run is followed by the Typst compile, the longest part of a
+    # render; no more runs at once than the machine has cores, so that it is not slowed
+    # by the other formats, which follow one another beside it.
+    ordered = sorted(jobs, key=lambda job: job.fmt != "pdf")
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+        for fmt, seconds in pool.map(run, ordered):
             timings[fmt] = seconds
     return timings
 
