@@ -108,7 +108,8 @@ def test_numbers_of_a_claims_wording_are_its_figures(bundled):
     assert values["claim:res.forced_moves:claim:2"]["inputs"] == "res.forced_moves:base"
     bound = values["claim:res.forced_moves:rule:1"]
     assert bound["formatted"] == "0,50" and bound["inputs"].split() == ["res.forced_moves", "res.forced_moves:base"]
-    assert bound["computation"].startswith("del av granskningens uträkning: 'drygt hälften' = andel i (0,50, 0,60]")
+    assert bound["computation"].startswith("talet i granskningens uträkning ”'drygt hälften' = andel i (0,50, 0,60]")
+    assert bound["computation"].endswith("” = 0,50")
 
 
 def test_every_publication_number_in_the_text_is_traced(bundled):

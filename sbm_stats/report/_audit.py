@@ -134,7 +134,8 @@ class AuditSummary:
                                            inputs={same[0]: inputs[same[0]]}, formatted=written)
             elif part == "rule":
                 rule = text.replace("{", "{{").replace("}", "}}")
-                value = self.values.derive(value_id, raw, f"del av granskningens uträkning: {rule}", inputs=inputs,
+                # the rule in quotes: its own "=" must not read as the value's computation
+                value = self.values.derive(value_id, raw, f"talet i granskningens uträkning ”{rule}”", inputs=inputs,
                                            formatted=written)
             else:
                 value = self.values.given(value_id, raw, formatted=written, table=claims_file, row=claim.id,
