@@ -232,35 +232,32 @@ def _check_problems(report: dict[str, Any], source: Path, progress: Progress) ->
             f"{source.name}{f', line {line}' if line else ''}: the table div {label!r} holds {count} tables; "
             "a tbl- div must hold exactly one table (a markdown table, or a chunk that shows a DataFrame) "
             "and its caption as the last paragraph", path=str(source), line=line, label=label)
+    def listed(what: str, needle: str, tail: str = "") -> str:
+        """One line of a problem list: ``what``, its line in the document when ``needle`` is found, ``tail``."""
+        line = line_of(needle)
+        return f"  - {what}" + (f" (line {line})" if line else "") + tail
+
     missing = list(dict.fromkeys(problems.get("missing", [])))
     if missing:
-        listed = []
-        for label in missing:
-            line = line_of(f"@{label}")
-            listed.append(f"  - @{label}" + (f" (line {line})" if line else ""))
         known = ", ".join(problems.get("known", [])) or "none"
         raise RenderError(
-            f"{source.name}: {len(listed)} cross-reference{'s' if len(listed) != 1 else ''} "
-            f"to a label that does not exist:\n" + "\n".join(listed) + f"\nknown labels: {known}",
+            f"{source.name}: {len(missing)} cross-reference{'s' if len(missing) != 1 else ''} "
+            f"to a label that does not exist:\n" + "\n".join(listed(f"@{label}", f"@{label}") for label in missing)
+            + f"\nknown labels: {known}",
             path=str(source),
         )
     conflicts = [entry.split("\t") for entry in dict.fromkeys(report.get("value-problems", []))]
     if conflicts:
-        listed = []
-        for value_id, key, first, second in conflicts:
-            line = line_of(f'data-value-id="{value_id}"')
-            listed.append(f"  - {value_id!r}{f' (line {line})' if line else ''}: {key} {first!r} and {second!r}")
-        raise RenderError(f"{source.name}: two different values under one id:\n" + "\n".join(listed),
-                          path=str(source))
+        raise RenderError(f"{source.name}: two different values under one id:\n" + "\n".join(
+            listed(repr(value_id), f'data-value-id="{value_id}"', f": {key} {first!r} and {second!r}")
+            for value_id, key, first, second in conflicts), path=str(source))
     unknown = list(dict.fromkeys(report.get("value-unknown", [])))
     if unknown:
-        listed = []
-        for value_id in unknown:
-            line = line_of(f'data-value-id="{value_id}"')
-            listed.append(f"  - {value_id!r}" + (f" (line {line})" if line else ""))
         raise RenderError(
             f"{source.name}: a span names a traced value that the document's code did not show, so it has "
-            "no source, row or computation:\n" + "\n".join(listed) + "\n(show the value from code, "
+            "no source, row or computation:\n"
+            + "\n".join(listed(repr(value_id), f'data-value-id="{value_id}"') for value_id in unknown)
+            + "\n(show the value from code, "
             "`{python} value`, or give the span its fields: data-raw, data-table, data-row, data-column, "
             "data-source)", path=str(source))
     for code in dict.fromkeys(problems.get("shortcode", [])):
