@@ -418,6 +418,23 @@ def test_two_spans_with_one_id_fail_in_the_filter(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_two_registries_showing_one_id_fail_the_render(tmp_path):
+    # each registry is consistent on its own; the render's registry holds both: refused
+    doc = tmp_path / "doc" / "tva.qmd"
+    doc.parent.mkdir()
+    doc.write_text("---\ntitle: Två\nlang: sv\n---\n\n```{python}\nfrom sbm_stats.report.values import "
+                   "ValueRegistry\na = ValueRegistry().read('published_figures', 'res.forced_moves', 'count', "
+                   "id='x')\nb = ValueRegistry().read('published_figures', 'res.forced_moves', 'base', id='x')\n"
+                   "```\n\nFörst `{python} a`, sedan `{python} b`.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    # data/published_figures.csv: res.forced_moves is 16 of 29
+    with pytest.raises(RenderError, match=r"two different values under one id.*\n  - 'x' \(line 8\): formatted '16' "
+                                          r"and '29'"):
+        render(doc, to="html", out_dir=out, engine="builtin", quiet=True, cache=False)
+    assert not out.exists()
+    assert sorted(p.name for p in doc.parent.iterdir()) == ["tva.qmd"]
+
+
 def test_span_naming_a_value_no_code_showed_fails(tmp_path):
     # a span written by hand with an id alone: no registry record, no fields of its own
     doc = tmp_path / "okand.qmd"

@@ -510,7 +510,14 @@ def _write_registry(registry: dict[str, Any], workdir: Path, source: Path) -> Pa
     """The registry as the file ``values.lua`` reads; raise when one id holds two values."""
     conflicts = registry.get("problems") or []
     if conflicts:
-        listed = [f"  - {vid!r}: {key} {first!r} and {second!r}" for vid, key, first, second in conflicts]
+        lines = source.read_text(encoding="utf-8").splitlines() if source.is_file() else []
+
+        def mention(value_id: str) -> str:  # the first line naming the id in quotes, when the code gives it
+            found = next((n for n, text in enumerate(lines, 1) if f'"{value_id}"' in text or f"'{value_id}'" in text),
+                         None)
+            return f" (line {found})" if found else ""
+
+        listed = [f"  - {vid!r}{mention(vid)}: {key} {first!r} and {second!r}" for vid, key, first, second in conflicts]
         raise RenderError(f"{source.name}: two different values under one id (from two registries, or a value "
                           "shown before and after its claim was linked):\n" + "\n".join(listed), path=str(source))
     path = workdir / "values.json"
