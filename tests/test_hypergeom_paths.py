@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from fractions import Fraction
 from math import comb
 
 import numpy as np
@@ -87,8 +88,15 @@ def test_auto_uses_integers_for_a_small_problem_and_scipy_for_a_batch(monkeypatc
     monkeypatch.setattr(_hypergeom, "_tails_scipy", lambda: calls.append(1) or original())
     low, high = hypergeometric_interval(np.array([16]), np.array([29]), np.array([290]), 0.05)
     assert calls == []
-    # the report's interval, 16 of 29 municipalities asked out of 290: M from 107 to 210, the
-    # bounds scipy's tails give (tails="scipy") too
+    # the report's interval, 16 of 29 municipalities asked out of 290, from the definition (the
+    # module's docstring: smallest M with P(X >= 16 | M) >= 0.025, largest with P(X <= 16 | M) >=
+    # 0.025), by a plain scan over every M with exact fractions: M from 107 to 210
+    def tail(M, ks):
+        return Fraction(sum(comb(M, k) * comb(290 - M, 29 - k) for k in ks), comb(290, 29))
+
+    kept_low = [M for M in range(291) if tail(M, range(16, 30)) >= Fraction(1, 40)]
+    kept_high = [M for M in range(291) if tail(M, range(0, 17)) >= Fraction(1, 40)]
+    assert (min(kept_low), max(kept_high)) == (107, 210)
     assert (low[0], high[0]) == (107 / 290, 210 / 290)
     low_sp, high_sp = hypergeometric_interval(np.array([16]), np.array([29]), np.array([290]), 0.05, tails="scipy")
     assert (low_sp[0], high_sp[0]) == (low[0], high[0])

@@ -192,56 +192,23 @@ def _text(page: str, *, tables: bool = True) -> str:
     import html
     import re
 
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = _without_value_notes(re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S))
     if not tables:
         page = re.sub(r"<table\b.*?</table>", " ", page, flags=re.S)
         # the sources list: the package's sources.csv, which repeats the bundled sources' titles
         page = re.sub(r"datapaketets\s+källförteckning.*?<h1", "<h1", page, flags=re.S)
         # the values appendix (Sifferförteckning) repeats every traced value, the tables' too
         page = re.sub(r'<(?:h1|div)[^>]*id="sifferforteckning".*?</main>', "</main>", page, flags=re.S)
-    raw = html.unescape(re.sub(r"<[^>]+>", " ", _without_value_notes(page)))
+    raw = html.unescape(re.sub(r"<[^>]+>", " ", page))
     return re.sub(r"[\s\u00a0\u202f]+", " ", raw)
 
 
 def _without_value_notes(page: str) -> str:
-    """The page without the provenance notes of traced values (``span.sbm-value-note``, the popovers),
-    which a reader opens on demand and which are not the report's running text."""
-    from html.parser import HTMLParser
-
-    class Notes(HTMLParser):
-        def __init__(self):
-            super().__init__(convert_charrefs=False)
-            self.spans, self.depth, self.start = [], 0, None
-
-        def handle_starttag(self, tag, attrs):
-            if tag != "span":
-                return
-            if self.depth:
-                self.depth += 1
-            elif "sbm-value-note" in (dict(attrs).get("class") or "").split():
-                self.depth, self.start = 1, self._offset()
-
-        def handle_endtag(self, tag):
-            if tag == "span" and self.depth:
-                self.depth -= 1
-                if not self.depth:
-                    self.spans.append((self.start, self._offset() + len("</span>")))
-
-        def _offset(self):
-            line, col = self.getpos()
-            return lines[line - 1] + col
-
-    lines, total = [], 0
-    for text in page.split("\n"):  # as HTMLParser counts lines
-        lines.append(total)
-        total += len(text) + 1
-    parser = Notes()
-    parser.feed(page)
-    kept, end = [], 0
-    for start, stop in parser.spans:
-        kept.append(page[end:start])
-        end = stop
-    return "".join(kept) + page[end:]
+    """The page without the provenance notes of traced values (one ``div.sbm-value-note`` popover per
+    value, all in ``div.sbm-value-notes``, the last thing in ``main``), which a reader opens on demand
+    and which are not the report's running text."""
+    start = page.index('<div class="sbm-value-notes">')  # fails when the notes are not where values.lua puts them
+    return page[:start] + page[page.index("</main>", start):]
 
 
 def _printed_numbers(package: Path) -> dict[tuple[str, str], float]:

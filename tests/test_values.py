@@ -29,6 +29,7 @@ from sbm_stats.report.values import (
     ShownValue,
     TracedText,
     ValueRegistry,
+    ValueSource,
     ValueTraceError,
     diff_values,
     figure_values,
@@ -79,8 +80,9 @@ def test_derived_value_shows_its_computation(reg):
                         inputs={"after": after, "before": before}, fmt=lambda x: fmt_pct(x, decimals=1))
     assert growth.computation.text == f"16{NBSP}386 / 11{NBSP}270 − 1 = 45,4{NBSP}%"
     assert growth.computation.input_ids == (FLATS_2013, FLATS_2008)
-    # the span names the value; its provenance reaches the render once, from the registry
-    assert growth._repr_markdown_() == f'[45,4{NBSP}%]{{.sbm-value data-value-id="bme.growth"}}'
+    # the span names the value (id and tag); its provenance reaches the render once, from the registry
+    span = f'\\[45,4{NBSP}%\\]\\{{\\.sbm-value data-value-id="bme\\.growth" data-value="[0-9a-f]{{10}}"\\}}'
+    assert re.fullmatch(span, growth._repr_markdown_())
 
 
 @pytest.fixture
@@ -97,27 +99,68 @@ def test_registry_holds_each_shown_value_once_with_its_inputs(reg, shown):
     before = reg.read("published_figures", "bme.flats_2008", "value", fmt=fmt_int)
     growth = reg.derive("bme.growth", after.raw / before.raw - 1, "{after} / {before} − 1",
                         inputs={"after": after, "before": before}, fmt=lambda x: fmt_pct(x, decimals=1))
-    assert shown() == {"values": {}, "problems": []}  # nothing shown yet
-    for _ in range(3):
-        growth.markdown()
-    registry = shown()
-    assert registry["problems"] == []
-    assert list(registry["values"]) == ["bme.growth", FLATS_2013, FLATS_2008]
-    record = registry["values"]["bme.growth"]
+    assert shown() == {"values": {}}  # nothing shown yet
+    spans = {growth.markdown() for _ in range(3)}
+    assert len(spans) == 1
+    registry = shown()["values"]
+    assert list(registry) == ["bme.growth", FLATS_2013, FLATS_2008]
+    [(tag, record)] = registry["bme.growth"].items()
+    assert f'data-value="{tag}"' in spans.pop()
     assert record["inputs"] == [FLATS_2013, FLATS_2008]
+    assert record["input-tags"] == [next(iter(registry[FLATS_2013])), next(iter(registry[FLATS_2008]))]
     assert record["computation"] == f"16{NBSP}386 / 11{NBSP}270 − 1 = 45,4{NBSP}%"
     # data/published_figures.csv: bme.flats_2013 has the value 16386, source socstyr_2015
-    assert registry["values"][FLATS_2013]["raw"] == "16386"
-    assert registry["values"][FLATS_2013]["source"] == "socstyr_2015"
-    assert registry["values"][FLATS_2013]["table"] == "published_figures"
+    [flats] = registry[FLATS_2013].values()
+    assert (flats["raw"], flats["source"], flats["table"]) == ("16386", "socstyr_2015", "published_figures")
 
 
-def test_registry_reports_two_values_under_one_id(shown):
-    # two registries, one id, two rows: the render must fail naming it
+def test_registry_keeps_two_values_under_one_id_apart(shown):
+    # two registries, one id, two rows: both kept, each under its tag; the render judges
+    # only what the document shows (test_two_registries_showing_one_id_fail_the_render)
     a = ValueRegistry().read("published_figures", "res.forced_moves", "count", id="x")
     b = ValueRegistry().read("published_figures", "res.forced_moves", "base", id="x")
-    a.markdown(), b.markdown()
-    assert shown()["problems"] == [["x", "formatted", "16", "29"]]
+    span_a, span_b = a.markdown(), b.markdown()
+    variants = shown()["values"]["x"]
+    assert sorted(r["formatted"] for r in variants.values()) == ["16", "29"]  # 16 of 29
+    assert span_a != span_b and all(f'data-value="{tag}"' in (span_a + span_b) for tag in variants)
+
+
+def test_a_value_built_but_not_shown_does_not_fail_the_render(tmp_path):
+    # a phrase made with the unclaimed value and never shown; the claimed value is shown
+    doc = tmp_path / "fras.qmd"
+    doc.write_text("---\ntitle: Fras\nlang: sv\n---\n\n```{python}\nfrom sbm_stats.report.values import "
+                   "ValueRegistry, TracedText\nreg = ValueRegistry()\nv = reg.read('published_figures', "
+                   "'res.forced_moves', 'count')\nphrase = TracedText.join(v, ' av 29')\n"
+                   "v = reg.claimed(v, 'res.forced_moves')\n```\n\nTalet `{python} v`.\n", encoding="utf-8")
+    result = render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache=False)
+    with result.values_file.open(encoding="utf-8", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (row["formatted"], row["claim"]) == ("16", "res.forced_moves")
+
+
+def test_a_span_must_show_its_values_text(tmp_path):
+    # code shows 16; a span written by hand names the same value but shows 99
+    doc = tmp_path / "gammal.qmd"
+    doc.write_text("---\ntitle: Gammal\nlang: sv\n---\n\n```{python}\nfrom sbm_stats.report.values import "
+                   "ValueRegistry\nv = ValueRegistry().read('published_figures', 'res.forced_moves', 'count')\n"
+                   "```\n\nTalet `{python} v`; förr [99]{.sbm-value "
+                   "data-value-id=\"published_figures:res.forced_moves:count\"}.\n", encoding="utf-8")
+    with pytest.raises(RenderError, match=r"\(line 11\): shown text '16' and '99'"):
+        render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_computation_that_cannot_be_written_is_refused(reg):
+    value = reg.read("published_figures", "res.forced_moves", "count")
+    with pytest.raises(ValueTraceError, match=r"value 'half': the computation '\{m:\.1f\} / 2' cannot be written"):
+        reg.derive("half", value.raw / 2, "{m:.1f} / 2", inputs={"m": value})
+
+
+def test_a_row_given_as_a_number_is_text_in_the_record(reg):
+    import numpy as np
+
+    value = reg.given("rad", 5, source=ValueSource("x", "Källa x."), table="t", row=np.int64(2), column="c")
+    assert value.record()["row"] == "2"
 
 
 def test_claim_links_the_audit_verdict(reg):
@@ -428,7 +471,7 @@ def test_two_registries_showing_one_id_fail_the_render(tmp_path):
                    "```\n\nFörst `{python} a`, sedan `{python} b`.\n", encoding="utf-8")
     out = tmp_path / "out"
     # data/published_figures.csv: res.forced_moves is 16 of 29
-    with pytest.raises(RenderError, match=r"two different values under one id.*\n  - 'x' \(line 8\): formatted '16' "
+    with pytest.raises(RenderError, match=r"two different values under one id.*\n  - 'x' \(line 8\): raw '16' "
                                           r"and '29'"):
         render(doc, to="html", out_dir=out, engine="builtin", quiet=True, cache=False)
     assert not out.exists()

@@ -103,7 +103,10 @@ def __sbm_report__():
             modules.add(name)
     entries = {os.path.abspath(p or ".") for p in sys.path if isinstance(p, str)}
     traced = sys.modules.get("sbm_stats.report.values")
-    values = traced.shown_values() if traced is not None and traced._SHOWN.values else None
+    try:
+        values = traced.shown_values() if traced is not None and traced._SHOWN.values else None
+    except Exception as exc:  # a value that cannot be listed: the render says which, not "internal error"
+        values = {"error": f"{type(exc).__name__}: {exc}"}
     print(json.dumps({"skip": sorted(skip), "modules": sorted(modules), "files": sorted(files),
                       "folders": sorted(folders - entries), "cwd": os.getcwd(), "values": values}))
 __sbm_report__()

@@ -235,6 +235,9 @@ def _check_problems(report: dict[str, Any], source: Path, progress: Progress) ->
     def listed(what: str, needle: str, tail: str = "") -> str:
         """One line of a problem list: ``what``, its line in the document when ``needle`` is found, ``tail``."""
         line = line_of(needle)
+        if line is None and needle.startswith("data-value-id="):  # a value made by code: where the code names it
+            value_id = needle[len('data-value-id="'):-1]
+            line = line_of(f'"{value_id}"') or line_of(f"'{value_id}'")
         return f"  - {what}" + (f" (line {line})" if line else "") + tail
 
     missing = list(dict.fromkeys(problems.get("missing", [])))
@@ -507,19 +510,10 @@ def _fill_values_html(page: Path, parts: dict[str, str], nonce: str) -> None:
 
 
 def _write_registry(registry: dict[str, Any], workdir: Path, source: Path) -> Path:
-    """The registry as the file ``values.lua`` reads; raise when one id holds two values."""
-    conflicts = registry.get("problems") or []
-    if conflicts:
-        lines = source.read_text(encoding="utf-8").splitlines() if source.is_file() else []
-
-        def mention(value_id: str) -> str:  # the first line naming the id in quotes, when the code gives it
-            found = next((n for n, text in enumerate(lines, 1) if f'"{value_id}"' in text or f"'{value_id}'" in text),
-                         None)
-            return f" (line {found})" if found else ""
-
-        listed = [f"  - {vid!r}{mention(vid)}: {key} {first!r} and {second!r}" for vid, key, first, second in conflicts]
-        raise RenderError(f"{source.name}: two different values under one id (from two registries, or a value "
-                          "shown before and after its claim was linked):\n" + "\n".join(listed), path=str(source))
+    """The registry as the file ``values.lua`` reads; raise when the kernel could not make it."""
+    if registry.get("error"):
+        raise RenderError(f"{source.name}: the traced values the document showed cannot be listed: "
+                          f"{registry['error']}", path=str(source))
     path = workdir / "values.json"
     path.write_text(json.dumps(registry.get("values") or {}, ensure_ascii=False), encoding="utf-8")
     return path

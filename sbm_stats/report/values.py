@@ -43,8 +43,8 @@ Examples
 ...                     inputs={"after": after, "before": before}, formatted="45,4\\xa0%")
 >>> growth.computation.text
 '16\\xa0386 / 11\\xa0270 − 1 = 45,4\\xa0%'
->>> growth._repr_markdown_()
-'[45,4\\xa0%]{.sbm-value data-value-id="bme.growth"}'
+>>> growth._repr_markdown_().startswith('[45,4\\xa0%]{.sbm-value data-value-id="bme.growth" data-value="')
+True
 >>> reg.read("published_figures", "no.such_row", "value")
 Traceback (most recent call last):
 ...
@@ -196,14 +196,15 @@ class TracedValue:
         return self.markdown()
 
     def markdown(self) -> str:
-        """The value as a pandoc span naming it: ``[16 386]{.sbm-value data-value-id="…"}``.
+        """The value as a pandoc span naming it: ``[16 386]{.sbm-value data-value-id="…" data-value="…"}``.
 
-        The span carries the id alone; the value's provenance (row, source,
-        computation, inputs) reaches the render once, from :func:`shown_values`,
-        however often the number is shown. Showing a value notes it there.
+        The span carries the id and the value's tag alone; the value's provenance
+        (row, source, computation, inputs) reaches the render once, from
+        :func:`shown_values`, however often the number is shown. Making the
+        markdown notes the value there.
         """
-        _SHOWN.note(self)
-        return f"[{_escape(self.formatted)}]{{.sbm-value data-value-id={_attr(self.id)}}}"
+        tag = _SHOWN.note(self)
+        return f"[{_escape(self.formatted)}]{{.sbm-value data-value-id={_attr(self.id)} data-value={_attr(tag)}}}"
 
     def record(self) -> dict[str, Any]:
         """The value as one record of the render's registry: its fields and its inputs' ids.
@@ -219,7 +220,8 @@ class TracedValue:
     def _fields(self) -> dict[str, Any]:
         return {
             "id": self.id, "formatted": self.formatted, "raw": _raw_text(self.raw),
-            "table": self.table, "row": self.row, "column": self.column,
+            "table": _text_or_none(self.table), "row": _text_or_none(self.row),
+            "column": _text_or_none(self.column),
             "source": self.source.id if self.source else None,
             "source-citation": self.source.citation if self.source else None,
             "source-section": self.source.section if self.source else None,
@@ -299,6 +301,10 @@ class TracedText(Markdown):
         return self.markdown
 
 
+def _text_or_none(field: Any) -> str | None:
+    return None if field is None else str(field)
+
+
 def _raw_text(raw: Any) -> str:
     if isinstance(raw, float) and raw.is_integer() and abs(raw) < 2**53:
         return str(int(raw))
@@ -306,71 +312,75 @@ def _raw_text(raw: Any) -> str:
 
 
 class _ShownValues:
-    """The traced values shown in this process (``markdown()`` notes each), with their inputs.
+    """The traced values whose markdown was made in this process (``markdown()`` notes each).
 
     A render's kernel is a process of its own, so these are the values its document
-    shows; the builtin engine reads them once, after the last chunk
+    built to show; the builtin engine reads them once, after the last chunk
     (:func:`shown_values`), and hands them to the filter as the render's registry.
-    Two different values shown under one id are kept as a problem, which fails the
-    render (in an interactive session, where a cell may be run again on other data,
-    nothing reads them). Bounded by the number of ids: one value and at most one
-    problem per id.
+    A value is noted when its markdown is made, which may be before it is shown or
+    for text never shown (a :class:`TracedText` is built eagerly), so one id may hold
+    several values here: each is kept under its tag (:func:`_tag`), which its span
+    carries, and the filter judges only the values the document shows. Bounded by
+    the distinct values made; nothing reads it in an interactive session.
     """
 
     def __init__(self) -> None:
-        self.values: dict[str, TracedValue] = {}
-        self.problems: dict[str, tuple[TracedValue, TracedValue]] = {}
+        self.values: dict[str, dict[str, TracedValue]] = {}   # id -> tag -> value
+        # each value object's tag, by identity (the object is kept, so its id() is not reused)
+        self._tags: dict[int, tuple[TracedValue, str]] = {}
 
-    def note(self, value: TracedValue) -> None:
-        known = self.values.setdefault(value.id, value)
-        if known is not value and known != value and value.id not in self.problems:
-            self.problems[value.id] = (known, value)
+    def note(self, value: TracedValue) -> str:
+        known = self._tags.get(id(value))
+        if known is not None:
+            return known[1]
+        tag = _tag(value)
+        self._tags[id(value)] = (value, tag)
+        self.values.setdefault(value.id, {}).setdefault(tag, value)
+        return tag
+
+
+def _tag(value: TracedValue) -> str:
+    """A short digest of everything a value is (fields, source, computation and inputs, recursively)."""
+    import hashlib
+
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=5).hexdigest()
 
 
 _SHOWN = _ShownValues()
 
 
-def _difference(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, str, str]:
-    """The first field in which two records differ: (field, a's, b's)."""
-    for key in ("formatted", *VALUES_COLUMNS[3:]):
-        key = {"source_url": "source-url"}.get(key, key)
-        if a.get(key) != b.get(key):
-            return key, str(a.get(key, "")), str(b.get(key, ""))
-    return "inputs", " ".join(a.get("inputs", [])), " ".join(b.get("inputs", []))
-
-
 def shown_values() -> dict[str, Any]:
-    """The registry of a render: every value shown in this process and its inputs, as records.
+    """The registry of a render: every value made to be shown in this process, and its inputs, as records.
 
-    ``{"values": {id: record}, "problems": [[id, field, first, second], ...]}`` with
-    :meth:`TracedValue.record` as the record; inputs are followed down to the data
-    rows. A problem is one id with two different values (shown twice, or shown and an
-    input of another value): the render fails on it, naming the id and both values.
+    ``{"values": {id: {tag: record}}}`` with :meth:`TracedValue.record` as the record,
+    plus ``input-tags`` beside ``inputs`` (which of an input's values it is); inputs are
+    followed down to the data rows. The span of a value names its id and tag
+    (``data-value``); two different values under one id fail the render only when the
+    document shows both (the filter ``values.lua`` compares them).
 
     >>> reg = ValueRegistry()
     >>> a = reg.read("published_figures", "bme.flats_2013", "value", formatted="16\xa0386")
     >>> b = reg.read("published_figures", "bme.flats_2008", "value", formatted="11\xa0270")
     >>> g = reg.derive("example.growth", a.raw / b.raw - 1, "{a} / {b} − 1", inputs={"a": a, "b": b})
     >>> _ = g.markdown()
-    >>> registry = shown_values()
-    >>> registry["values"]["example.growth"]["inputs"], registry["values"][a.id]["raw"]
-    (['published_figures:bme.flats_2013:value', 'published_figures:bme.flats_2008:value'], '16386')
+    >>> [record] = shown_values()["values"]["example.growth"].values()
+    >>> record["inputs"]
+    ['published_figures:bme.flats_2013:value', 'published_figures:bme.flats_2008:value']
     """
-    records: dict[str, dict[str, Any]] = {}
-    problems = [[vid, *_difference(a.record(), b.record())] for vid, (a, b) in _SHOWN.problems.items()]
-    stack = list(reversed(_SHOWN.values.values()))
+    records: dict[str, dict[str, dict[str, Any]]] = {}
+    stack = [value for variants in reversed(list(_SHOWN.values.values())) for value in reversed(list(
+        variants.values()))]
     while stack:
         value = stack.pop()
-        record = value.record()
-        known = records.get(value.id)
-        if known is not None:
-            if known != record and not any(p[0] == value.id for p in problems):
-                problems.append([value.id, *_difference(known, record)])
+        tag = _SHOWN.note(value)
+        if tag in records.get(value.id, {}):
             continue
-        records[value.id] = record
+        record = value.record()
         if value.computation is not None:
+            record["input-tags"] = [_SHOWN.note(v) for _, v in value.computation.inputs]
             stack.extend(v for _, v in reversed(value.computation.inputs))
-    return {"values": records, "problems": problems}
+        records.setdefault(value.id, {})[tag] = record
+    return {"values": records}
 
 
 def _escape(text: str) -> str:
@@ -657,6 +667,12 @@ class ValueRegistry:
                                       "registry (read or derive it here first)")
         text = formatted if formatted is not None else (fmt(raw) if fmt else _default_format(raw))
         computation = Computation(formula, tuple(inputs.items()), str(text))
+        try:
+            computation.text
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
+            raise ValueTraceError(f"value {id!r}: the computation {formula!r} cannot be written with its "
+                                  f"inputs' text ({type(exc).__name__}: {exc}); name each input as {{name}}, "
+                                  "without a format spec") from None
         return self._register(TracedValue(id, raw, str(text), computation=computation))
 
     def given(self, id: str, raw: Any, *, source: ValueSource, table: str | None = None, row: str | None = None,

@@ -4,16 +4,19 @@ Traced values: every number the report shows as a ``.sbm-value`` span (made by
 the document gets a values appendix ("Sifferförteckning").
 
 Runs after ``quarto.lua`` (headings are numbered by then), in the same pandoc
-run. A span names its value,
+run. A span names its value by id and tag,
 
-  [16 386]{.sbm-value data-value-id="published_figures:bme.flats_2013:value"}
+  [16 386]{.sbm-value data-value-id="published_figures:bme.flats_2013:value" data-value="4f0c…"}
 
 and the value's provenance comes from the render's registry: a JSON file the
 engine wrote from the kernel (``sbm_stats.report.values.shown_values``; its
-name is ``sbm-render.values`` in the metadata), one record per value with its
-row, source, computation and the ids of its inputs. So the provenance is read
-once per value, however often the number is shown. A span written by hand may
-carry its fields itself (``data-raw``, ``data-table``, ``data-source``, …).
+name is ``sbm-render.values`` in the metadata), per id one record per tag with
+its row, source, computation and the ids and tags of its inputs. So the
+provenance is read once per value, however often the number is shown. The
+number a span shows must be its value's text. A span written by hand may name
+an id alone (when the registry holds one value under it) or carry its fields
+itself (``data-raw``, ``data-table``, ``data-source``, …). Two different values
+under one id fail the render when the document shows both.
 
 Per format:
 
@@ -74,19 +77,34 @@ local function read_registry(path)
   local text = handle:read("a")
   handle:close()
   local registry = {}
-  for id, item in pairs(pandoc.json.decode(text, false)) do
-    local record = { id = id, formatted = item.formatted or "", inputs = item.inputs or {} }
-    for _, key in ipairs(FIELDS) do
-      if item[key] ~= nil then record[key] = tostring(item[key]) end
+  for id, variants in pairs(pandoc.json.decode(text, false)) do
+    registry[id] = {}
+    for tag, item in pairs(variants) do
+      local record = { id = id, formatted = item.formatted or "", inputs = item.inputs or {},
+                       input_tags = item["input-tags"] or {} }
+      for _, key in ipairs(FIELDS) do
+        if item[key] ~= nil then record[key] = tostring(item[key]) end
+      end
+      registry[id][tag] = record
     end
-    registry[id] = record
   end
   return registry
 end
 
+-- The one value an id names when the span gives no tag (a span written by hand).
+local function only_variant(variants)
+  local found, count = nil, 0
+  for _, record in pairs(variants) do
+    found, count = record, count + 1
+  end
+  return count == 1 and found or nil
+end
+
 local function anchor(record)
-  -- Word bookmarks take letters, digits and _ only, 40 at most: numbered there
+  -- Word bookmarks take letters, digits and _ only, 40 at most, and a Typst label not
+  -- every character of an id written by hand: numbered there
   if fmt == "docx" then return "varde_" .. record.n end
+  if fmt == "pdf" then return "varde-" .. record.n end
   return "varde-" .. record.id
 end
 
@@ -110,8 +128,9 @@ local function register(record)
     return seen
   end
   values[record.id] = record   -- before its inputs: a cycle ends here
-  for _, id in ipairs(record.inputs) do
-    if values[id] == nil and known[id] ~= nil then register(known[id]) end
+  for i, id in ipairs(record.inputs) do
+    local input = known[id] and known[id][(record.input_tags or {})[i] or ""]
+    if input ~= nil then register(input) end
   end
   record.n = #order + 1
   record.sections = {}
@@ -131,10 +150,20 @@ local function from_span(span)
     record = { id = id, formatted = pandoc.utils.stringify(span.content), inputs = {} }
     for _, key in ipairs(FIELDS) do record[key] = span.attributes["data-" .. key] end
   else
-    record = known[id]
+    local variants = known[id] or {}
+    local tag = span.attributes["data-value"]
+    record = tag and variants[tag] or (not tag and only_variant(variants)) or nil
     if record == nil then
       table.insert(unknown, id)
       return nil
+    end
+    -- the number shown must be the value's: a span left from other data must not borrow its provenance
+    -- (pandoc makes straight quotes typographic; each replaced as a whole UTF-8 sequence, since a
+    -- Lua character class is bytes)
+    local shown = pandoc.utils.stringify(span.content):gsub("“", '"'):gsub("”", '"'):gsub("‘", "'")
+                                                      :gsub("’", "'")
+    if shown ~= record.formatted then
+      table.insert(problems, string.format("%s\t%s\t%s\t%s", id, "shown text", record.formatted, shown))
     end
   end
   record = register(record)
@@ -192,8 +221,12 @@ end
 
 -- ------------------------------------------------------------------ html
 
+-- Characters below U+0020 other than tab and newline: not allowed in XML, and never text a
+-- reader should get in HTML or Typst either.
+local CONTROL = "[\0-\8\11\12\14-\31]"
+
 local function html_escape(text)
-  return (text:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+  return (text:gsub(CONTROL, ""):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
 end
 
 local function html_line(label, html)
@@ -276,7 +309,7 @@ end
 -- ------------------------------------------------------------------ typst (pdf)
 
 local function typst_string(text)
-  return '"' .. text:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]+", " ") .. '"'
+  return '"' .. text:gsub(CONTROL, ""):gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]+", " ") .. '"'
 end
 
 local function typst_fact(label, body)
@@ -340,7 +373,7 @@ end
 -- the document). Styles are those of pandoc's reference document: BodyText,
 -- VerbatimChar, Hyperlink. Bookmark ids start at 1 000 000, above pandoc's own.
 local function xml_escape(text)
-  return (text:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+  return (text:gsub(CONTROL, ""):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
 end
 
 local function w_run(text, props)
@@ -350,9 +383,11 @@ end
 
 local W_BOLD, W_CODE = "<w:b /><w:bCs />", '<w:rStyle w:val="VerbatimChar" />'
 
-local function w_link(target, text, props)
+-- A link to a bookmark; its run has one character style (the id's VerbatimChar, as pandoc
+-- writes a code span inside a link; a run may have no more than one).
+local function w_link(target, text, style)
   return '<w:hyperlink w:anchor="' .. xml_escape(target) .. '">'
-         .. w_run(text, '<w:rStyle w:val="Hyperlink" />' .. (props or "")) .. "</w:hyperlink>"
+         .. w_run(text, style or '<w:rStyle w:val="Hyperlink" />') .. "</w:hyperlink>"
 end
 
 local function docx_entry(index, r)
