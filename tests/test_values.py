@@ -125,13 +125,23 @@ def test_registry_keeps_two_values_under_one_id_apart(shown):
     assert span_a != span_b and all(f'data-value="{tag}"' in (span_a + span_b) for tag in variants)
 
 
+def _document(path: Path, code: list[str], prose: str) -> Path:
+    """A document at ``path``: front matter (lines 1-4), a chunk whose ``code`` starts on line 7, then ``prose``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\ntitle: Prov\nlang: sv\n---\n\n```{python}\n" + "\n".join(code) + f"\n```\n\n{prose}\n",
+                    encoding="utf-8")
+    return path
+
+
 def test_a_value_built_but_not_shown_does_not_fail_the_render(tmp_path):
     # a phrase made with the unclaimed value and never shown; the claimed value is shown
-    doc = tmp_path / "fras.qmd"
-    doc.write_text("---\ntitle: Fras\nlang: sv\n---\n\n```{python}\nfrom sbm_stats.report.values import "
-                   "ValueRegistry, TracedText\nreg = ValueRegistry()\nv = reg.read('published_figures', "
-                   "'res.forced_moves', 'count')\nphrase = TracedText.join(v, ' av 29')\n"
-                   "v = reg.claimed(v, 'res.forced_moves')\n```\n\nTalet `{python} v`.\n", encoding="utf-8")
+    doc = _document(tmp_path / "fras.qmd", [
+        "from sbm_stats.report.values import ValueRegistry, TracedText",
+        "reg = ValueRegistry()",
+        "v = reg.read('published_figures', 'res.forced_moves', 'count')",
+        "phrase = TracedText.join(v, ' av 29')",
+        "v = reg.claimed(v, 'res.forced_moves')",
+    ], "Talet `{python} v`.")
     result = render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache=False)
     with result.values_file.open(encoding="utf-8", newline="") as handle:
         [row] = list(csv.DictReader(handle))
@@ -140,11 +150,10 @@ def test_a_value_built_but_not_shown_does_not_fail_the_render(tmp_path):
 
 def test_a_span_must_show_its_values_text(tmp_path):
     # code shows 16; a span written by hand names the same value but shows 99
-    doc = tmp_path / "gammal.qmd"
-    doc.write_text("---\ntitle: Gammal\nlang: sv\n---\n\n```{python}\nfrom sbm_stats.report.values import "
-                   "ValueRegistry\nv = ValueRegistry().read('published_figures', 'res.forced_moves', 'count')\n"
-                   "```\n\nTalet `{python} v`; förr [99]{.sbm-value "
-                   "data-value-id=\"published_figures:res.forced_moves:count\"}.\n", encoding="utf-8")
+    doc = _document(tmp_path / "gammal.qmd", [
+        "from sbm_stats.report.values import ValueRegistry",
+        "v = ValueRegistry().read('published_figures', 'res.forced_moves', 'count')",
+    ], 'Talet `{python} v`; förr [99]{.sbm-value data-value-id="published_figures:res.forced_moves:count"}.')
     with pytest.raises(RenderError, match=r"\(line 11\): shown text '16' and '99'"):
         render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache=False)
     assert not (tmp_path / "out").exists()
@@ -463,12 +472,11 @@ def test_two_spans_with_one_id_fail_in_the_filter(tmp_path):
 
 def test_two_registries_showing_one_id_fail_the_render(tmp_path):
     # each registry is consistent on its own; the render's registry holds both: refused
-    doc = tmp_path / "doc" / "tva.qmd"
-    doc.parent.mkdir()
-    doc.write_text("---\ntitle: Två\nlang: sv\n---\n\n```{python}\nfrom sbm_stats.report.values import "
-                   "ValueRegistry\na = ValueRegistry().read('published_figures', 'res.forced_moves', 'count', "
-                   "id='x')\nb = ValueRegistry().read('published_figures', 'res.forced_moves', 'base', id='x')\n"
-                   "```\n\nFörst `{python} a`, sedan `{python} b`.\n", encoding="utf-8")
+    doc = _document(tmp_path / "doc" / "tva.qmd", [
+        "from sbm_stats.report.values import ValueRegistry",
+        "a = ValueRegistry().read('published_figures', 'res.forced_moves', 'count', id='x')",
+        "b = ValueRegistry().read('published_figures', 'res.forced_moves', 'base', id='x')",
+    ], "Först `{python} a`, sedan `{python} b`.")
     out = tmp_path / "out"
     # data/published_figures.csv: res.forced_moves is 16 of 29
     with pytest.raises(RenderError, match=r"two different values under one id.*\n  - 'x' \(line 8\): raw '16' "
