@@ -232,34 +232,35 @@ def _check_problems(report: dict[str, Any], source: Path, progress: Progress) ->
             f"{source.name}{f', line {line}' if line else ''}: the table div {label!r} holds {count} tables; "
             "a tbl- div must hold exactly one table (a markdown table, or a chunk that shows a DataFrame) "
             "and its caption as the last paragraph", path=str(source), line=line, label=label)
-    def listed(what: str, needle: str, tail: str = "") -> str:
-        """One line of a problem list: ``what``, its line in the document when ``needle`` is found, ``tail``."""
-        line = line_of(needle)
-        if line is None and needle.startswith("data-value-id="):  # a value made by code: where the code names it
-            value_id = needle[len('data-value-id="'):-1]
-            line = line_of(f'"{value_id}"') or line_of(f"'{value_id}'")
+    def listed(what: str, needles: tuple[str, ...], tail: str = "") -> str:
+        """One line of a problem list: ``what``, the line of the first of ``needles`` found, ``tail``."""
+        line = next((n for n in map(line_of, needles) if n), None)
         return f"  - {what}" + (f" (line {line})" if line else "") + tail
+
+    def value_needles(value_id: str) -> tuple[str, ...]:
+        """A span written with the id, else the code that names it (a value made by code)."""
+        return f'data-value-id="{value_id}"', f'"{value_id}"', f"'{value_id}'"
 
     missing = list(dict.fromkeys(problems.get("missing", [])))
     if missing:
         known = ", ".join(problems.get("known", [])) or "none"
         raise RenderError(
             f"{source.name}: {len(missing)} cross-reference{'s' if len(missing) != 1 else ''} "
-            f"to a label that does not exist:\n" + "\n".join(listed(f"@{label}", f"@{label}") for label in missing)
+            f"to a label that does not exist:\n" + "\n".join(listed(f"@{label}", (f"@{label}",)) for label in missing)
             + f"\nknown labels: {known}",
             path=str(source),
         )
     conflicts = [entry.split("\t") for entry in dict.fromkeys(report.get("value-problems", []))]
     if conflicts:
         raise RenderError(f"{source.name}: two different values under one id:\n" + "\n".join(
-            listed(repr(value_id), f'data-value-id="{value_id}"', f": {key} {first!r} and {second!r}")
+            listed(repr(value_id), value_needles(value_id), f": {key} {first!r} and {second!r}")
             for value_id, key, first, second in conflicts), path=str(source))
     unknown = list(dict.fromkeys(report.get("value-unknown", [])))
     if unknown:
         raise RenderError(
             f"{source.name}: a span names a traced value that the document's code did not show, so it has "
             "no source, row or computation:\n"
-            + "\n".join(listed(repr(value_id), f'data-value-id="{value_id}"') for value_id in unknown)
+            + "\n".join(listed(repr(value_id), value_needles(value_id)) for value_id in unknown)
             + "\n(show the value from code, "
             "`{python} value`, or give the span its fields: data-raw, data-table, data-row, data-column, "
             "data-source)", path=str(source))

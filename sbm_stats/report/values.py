@@ -368,8 +368,7 @@ def shown_values() -> dict[str, Any]:
     ['published_figures:bme.flats_2013:value', 'published_figures:bme.flats_2008:value']
     """
     records: dict[str, dict[str, dict[str, Any]]] = {}
-    stack = [value for variants in reversed(list(_SHOWN.values.values())) for value in reversed(list(
-        variants.values()))]
+    stack = [value for variants in _SHOWN.values.values() for value in variants.values()][::-1]
     while stack:
         value = stack.pop()
         tag = _SHOWN.note(value)
@@ -420,7 +419,12 @@ class ValueRegistry:
 
     data_dir: Any = None
     _values: dict[str, TracedValue] = field(default_factory=dict, repr=False)
+    # what has been read, each kept once: tables, their keys, key -> first row, rows, sources
     _tables: dict[str, Any] = field(default_factory=dict, repr=False)
+    _keys: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _indexes: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict, repr=False)
+    _rows: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict, repr=False)
+    _sources: dict[tuple[Any, ...], ValueSource | None] = field(default_factory=dict, repr=False)
     _claims: dict[str, Any] | None = field(default=None, repr=False)
     _audit_result: Any = field(default=None, repr=False)
 
@@ -452,9 +456,9 @@ class ValueRegistry:
         return self._tables[name]
 
     def _key(self, name: str) -> list[str]:
-        if ("key", name) not in self._tables:
-            self._tables[("key", name)] = self._read_key(name)
-        return self._tables[("key", name)]
+        if name not in self._keys:
+            self._keys[name] = self._read_key(name)
+        return self._keys[name]
 
     def _read_key(self, name: str) -> list[str]:
         schema = self.package.resource(name)["schema"]
@@ -471,35 +475,35 @@ class ValueRegistry:
         The table's key is indexed once (key as text -> first row) and each row read
         is kept: a report reads several hundred values from a few tables.
         """
-        index = self._tables.get(("index", table))
+        index = self._indexes.get(table)
         if index is None:
             frame = self._table(table)
             columns = [frame[name].astype(str).tolist() for name in self._key(table)]
             index = {}
             for position, key in enumerate(zip(*columns)):
                 index.setdefault(key, position)
-            self._tables[("index", table)] = index
+            self._indexes[table] = index
         position = index.get(tuple(str(k) for k in keys))
         if position is None:
             return None
-        if ("row", table, position) not in self._tables:
-            self._tables[("row", table, position)] = self._table(table).iloc[position].to_dict()
-        return self._tables[("row", table, position)]
+        if (table, position) not in self._rows:
+            self._rows[(table, position)] = self._table(table).iloc[position].to_dict()
+        return self._rows[(table, position)]
 
     def _source(self, table: str, row: Mapping[str, Any]) -> ValueSource | None:
         """The row's ``source_id``, else the sources the descriptor lists for the whole table."""
         source_id = row.get("source_id")
         section = row.get("section")
-        key = ("source", table, source_id if isinstance(source_id, str) else None,
+        key = (table, source_id if isinstance(source_id, str) else None,
                section if isinstance(section, str) else None)
-        if key not in self._tables:
-            self._tables[key] = self._read_source(table, row)
-        return self._tables[key]
+        if key not in self._sources:
+            self._sources[key] = self._read_source(table, row)
+        return self._sources[key]
 
     def _read_source(self, table: str, row: Mapping[str, Any]) -> ValueSource | None:
-        if ("sources", "by id") not in self._tables:
-            self._tables[("sources", "by id")] = self._table("sources").set_index("source_id")
-        sources = self._tables[("sources", "by id")]
+        if "sources by id" not in self._tables:
+            self._tables["sources by id"] = self._table("sources").set_index("source_id")
+        sources = self._tables["sources by id"]
         source_id = row.get("source_id")
         if not isinstance(source_id, str) or not source_id:
             resource = self.package.resource(table)
