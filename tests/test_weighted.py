@@ -129,7 +129,7 @@ def test_proportion_ci_df_needs_population_size():
 
 # ---------------------------------------------------------------- invariants (Hypothesis)
 
-weights_strategy = st.floats(min_value=1e-3, max_value=1e4, allow_nan=False, allow_infinity=False)
+weights_strategy = st.floats(min_value=1e-6, max_value=1e8, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
@@ -235,6 +235,13 @@ def test_bad_input_names_argument_position_and_expectation(kwargs, message):
     args = dict(y=[1, 0, 1, 1], weights=[1.0, 1.0, 1.0, 1.0]) | kwargs
     with pytest.raises(ValueError, match=message):
         weighted_proportion(**args)
+
+
+def test_weights_of_very_different_size_do_not_break_the_logit():
+    # 1 of weight 1e20 and 0 of weight 1: p = 1e20 / (1e20 + 1) rounds to 1.0 although the
+    # variance is positive; the interval is [p, p] instead of a logit of infinity
+    res = weighted_proportion([1, 0, 1], [1e20, 1.0, 1e20], method="logit")
+    assert res.estimate == 1.0 and (res.low, res.high) == (1.0, 1.0)
 
 
 def test_average_needs_a_stratum_of_two():

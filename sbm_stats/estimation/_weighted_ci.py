@@ -67,7 +67,9 @@ def interval(p: float, variance: float, *, method: str, level: float, df: float 
             "quantile; give df as a positive number, or None for the normal quantile")
     if method == "beta":
         return _korn_graubard(p, variance, level=level, df=df, nobs=nobs, rows=rows)
-    if variance == 0.0:
+    if variance == 0.0 or p in (0.0, 1.0):
+        # p is exactly 0 or 1 when every answer is (the variance is then 0 too), or when the
+        # weights of one answer are below 1e-16 of the other's: no logit, no interval around p
         return p, p
     q = quantile(level, df)
     se = math.sqrt(variance)

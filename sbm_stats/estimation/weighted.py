@@ -149,7 +149,7 @@ def _estimate(design: Design, mask: np.ndarray | None, *, level: float, method: 
     low, high = interval(p, variance, method=method, level=level, df=used_df, nobs=n_d,
                          rows=n_d, design_df=design_df, dispersion=dispersion)
     deff = deff_replace = None
-    if variance > 0 and n_d > 1:
+    if variance > 0 and n_d > 1 and 0 < p < 1:
         srs_variance = p * (1 - p) * n_d / (n_d - 1)
         deff_replace = variance / (srs_variance / n_d)
         if total > n_d:
