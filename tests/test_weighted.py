@@ -29,7 +29,7 @@ from sbm_stats.estimation.weighted import (
 )
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
-UNITS = pd.read_csv(REFERENCE / "survey_designs.csv")
+UNITS = pd.read_csv(REFERENCE / "survey_designs.csv", comment="#")
 R_SURVEY = pd.read_csv(REFERENCE / "survey_r.csv", comment="#", keep_default_na=False, na_values=["NA"])
 
 #: Our method for R's: "mean" is the Wald interval; "likelihood_fine" is R's likelihood
@@ -191,7 +191,7 @@ def test_domain_frame_and_errors():
 
 
 def test_weighting_class_adjustment_matches_r_poststratify():
-    sample = pd.read_csv(REFERENCE / "nonresponse_sample.csv")
+    sample = pd.read_csv(REFERENCE / "nonresponse_sample.csv", comment="#")
     ref = pd.read_csv(REFERENCE / "nonresponse_r.csv", comment="#")
     adj = weighting_class_adjustment(sample.w, sample.responded.astype(bool), sample["class"])
     r_weights = ref[ref.kind == "weight"].set_index("unit")["value"]

@@ -8,7 +8,7 @@
 # svyciprop/svymean on a design with those weights gives the adjusted estimate, and on
 # the respondents with their design weights the unadjusted one.
 suppressMessages(library(survey))
-s <- read.csv("tests/reference/nonresponse_sample.csv")
+s <- read.csv("tests/reference/nonresponse_sample.csv", comment.char = "#")
 totals <- aggregate(w ~ class, data = s, FUN = sum)
 names(totals) <- c("class", "Freq")
 resp <- s[s$responded == 1, ]

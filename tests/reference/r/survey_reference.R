@@ -12,7 +12,7 @@
 # grid of 0.005 standard errors (arguments del and maxsteps of survey's profiler), so
 # that they come within about 1e-6 of the exact bounds.
 suppressMessages(library(survey))
-units <- read.csv("tests/reference/survey_designs.csv", stringsAsFactors = FALSE)
+units <- read.csv("tests/reference/survey_designs.csv", stringsAsFactors = FALSE, comment.char = "#")
 fmt <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) "NA" else sprintf("%.17g", x)
 cat(sprintf("# R %s, survey %s; produced by tests/reference/r/survey_reference.R\n",
             paste(R.version$major, R.version$minor, sep = "."), packageVersion("survey")))
