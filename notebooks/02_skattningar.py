@@ -44,14 +44,19 @@ intervals.table_all_methods()
 # %% [markdown]
 # ## Vad ändlighetskorrektionen ändrar
 #
-# Urvalsandelen är 29 av 290 kommuner; korrektionen krymper intervallen något. Den
-# förutsätter att de 29 är ett obundet slumpmässigt urval ur de 290, vilket de inte är: 12
-# av de 30 tillfrågade valdes med säkerhet eller för sina högsta värden, och resten hade
-# olika chans att komma med. Korrektionen är därför ingen förfining av intervallen utan en
-# räkning under ett antagande som inte håller. Variansen är Cochrans väntevärdesriktiga
-# skattning (1 − n/N)·p(1 − p)/(n − 1), samma som i de designbaserade skattningarna. Den
-# gäller bara resultat vars bas är hela urvalet; för en delgrupp (till exempel de fyra
-# kommuner där barnfamiljer fått flytta) är populationens storlek okänd.
+# Urvalsandelen är 29 av 290 kommuner. Korrektionen följer R-paketet survey för ett obundet
+# slumpmässigt urval utan återläggning och ändrar tre saker: faktorn (1 − n/N), Cochrans
+# väntevärdesriktiga varians (1 − n/N)·p(1 − p)/(n − 1) med n − 1 i stället för n, och
+# t-fördelningen med n − 1 frihetsgrader i stället för normalfördelningen. De två senare
+# gör intervallen bredare, den första smalare; tabellen nedan visar vad det blir. Den
+# förutsätter att de 29 är ett obundet slumpmässigt urval ur de 290, vilket de inte är: en
+# del av de tillfrågade valdes med säkerhet eller för sina högsta värden – hur många beror
+# på hur antagande A1+A2 läses (rapportens bilaga räknar det ur designfilerna) – och
+# resten hade olika chans att komma med. Korrektionen är därför ingen förfining av
+# intervallen utan en räkning under ett antagande som inte håller. Den gäller bara
+# resultat vars bas är hela urvalet; för en delgrupp (till exempel de fyra kommuner där
+# barnfamiljer fått flytta) är populationens storlek okänd. För Clopper–Pearson är
+# intervallet med korrektion det exakta hypergeometriska, inte Korn och Graubards.
 
 # %%
 intervals.table_fpc_effect()

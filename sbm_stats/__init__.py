@@ -35,7 +35,9 @@ _PUBLIC = {
     ".errors": ["SbmStatsError", "Problem", "DataValidationError", "DesignError"],
     # estimation and comparison
     ".estimation": ["proportion_ci", "ProportionCI", "ConfidenceInterval", "PROPORTION_METHODS",
-                    "weighted_proportion", "WeightedProportion", "diff_proportions", "ProportionDifference",
+                    "weighted_proportion", "WeightedProportion", "domain_proportions", "DomainProportions",
+                    "weighting_class_adjustment", "WeightingClassAdjustment", "diff_proportions",
+                    "ProportionDifference",
                     "DIFFERENCE_METHODS", "census_change", "CensusChange", "wave_table", "exact_coverage",
                     "simulated_coverage", "CoverageResult"],
     # audit

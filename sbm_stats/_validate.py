@@ -109,7 +109,8 @@ def _fail(
         return ValueError(f"{name} ({values.item()!r}) {problem}; {allowed}")
     pos = _first_position(mask)
     count = int(np.count_nonzero(mask))
-    value = values[pos].item()
+    value = values[pos]
+    value = value.item() if isinstance(value, np.generic) else value  # object arrays hold Python objects
     where = f"{name}{describe_position(pos, labels)}"
     more = f" ({count} elements of {name} have this problem)" if count > 1 else ""
     return ValueError(f"{where} is {value!r}, which {problem}{more}; {allowed}")

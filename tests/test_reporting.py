@@ -87,10 +87,22 @@ def test_intervals_in_the_prose(R):
     assert i.interval("res.forced_moves") == f"38–72{NBSP}%"
     assert i.share("res.forced_moves") == f"55{NBSP}%"      # 16/29 = 0.5517
     assert (i.level, i.method_name, i.population) == (f"95{NBSP}%", "Wilsons metod", "290")
-    # the correction (Cochran: variance times 1 - 29/290 = 0.9) narrows it
-    with_fpc = i.interval("res.forced_moves", finite_population=True)
-    low, high = (int(x) for x in with_fpc.removesuffix(f"{NBSP}%").split("–"))
-    assert 38 <= low and high <= 72 and with_fpc != i.interval("res.forced_moves")
+    # With the correction (issue 22, D3/D6), as R survey for an SRS without replacement: Cochran's
+    # v = (1 - 29/290) p q / 28 and t with 28 df. Wilson's formula with n_eff = p q / v = 31.1111 and
+    # t_{0.975, 28} = 2.048407 (tables: 2.048) in place of z: t²/n_eff = 0.134871, centre
+    # (p + t²/2n_eff)/(1 + t²/n_eff) = 0.619160/1.134871 = 0.545577, half-width
+    # t·sqrt(pq/n_eff + t²/4n_eff²)/(1 + t²/n_eff) = 2.048407·0.095045/1.134871 = 0.171553:
+    # 0.3740 to 0.7171 (width 0.3431 against 0.3404 without), shown as 37–72 %.
+    assert i.interval("res.forced_moves", finite_population=True) == f"37–72{NBSP}%"
+    f = "res.forced_moves"
+    # 29/290 = 10 %; sqrt(0.9) = 0.948683; sqrt(29/28) = 1.017700; 28 df; t 2.048, z 1.960
+    assert (i.fpc_fraction(f), i.fpc_se_factor(f), i.unbiased_se_factor(f), i.fpc_df(f)) == (
+        f"10{NBSP}%", "0,949", "1,018", "28")
+    assert (i.quantile(f), i.quantile()) == ("2,048", "1,960")
+    assert (i.width(f), i.width(f, finite_population=True)) == ("34,0", "34,3")
+    # Korn & Graubard: R survey 4.1 svyciprop(~y, svydesign(ids = ~1, fpc = ~N), method = "beta") for
+    # 16 of 29 from 290 gives 0.3638012-0.7294244 (tests/reference/survey_r.csv, srs_fpc, beta, 0.95)
+    assert i.korn_graubard(f) == f"36–73{NBSP}%"
 
 
 def test_design_words_come_from_the_design_file(R):
@@ -103,6 +115,9 @@ def test_design_words_come_from_the_design_file(R):
     assert (d.size("bme_children", alternative="skip_enlarged"),
             d.size("bme_takeover", alternative="skip_enlarged")) == ("10", "9")
     assert d.already_selected_under("skip_enlarged") == "kommunen hoppas över"
+    # issue 22, D2: certain or extreme picks are 4 + 8 = 12 in the design, 30 - (10 + 9 + 1 + 2) = 8
+    # under skip_enlarged (the eight picks then include already selected ones, which are skipped)
+    assert d.fixed_or_extreme_under("skip_enlarged") == "8"
     assert d.per_inhabitant == f"10{NBSP}000 invånare enligt folkmängd 31 december 2013"
     assert d.open_tags == "A1+A2, A5, A9 och A10"
     assert d.tag("a1_a2") == "A1+A2"

@@ -1,14 +1,12 @@
-"""Confidence intervals for proportions: counts out of a sample, and design-based estimates.
+"""Confidence intervals for proportions: counts out of a sample.
 
-Two public functions, each returning a frozen result object that carries its inputs:
-
-* :func:`proportion_ci` -- an interval for ``count`` of ``nobs`` (e.g. 16 of the 29
-  interviewed municipalities had forced moves), by one of six named methods, with an
-  optional finite population correction for ``nobs`` of ``population_size`` (29 of
-  Sweden's 290 municipalities). Vectorised over scalars, arrays and pandas columns.
-* :func:`weighted_proportion` -- a weighted (ratio) estimate of a proportion from
-  unit-level answers with design weights, with a stratified Taylor-linearised
-  variance and a finite population correction per stratum.
+:func:`proportion_ci` returns a frozen result object that carries its inputs: an
+interval for ``count`` of ``nobs`` (e.g. 16 of the 29 interviewed municipalities had
+forced moves), by one of six named methods, with an optional finite population
+correction for ``nobs`` of ``population_size`` (29 of Sweden's 290 municipalities).
+Vectorised over scalars, arrays and pandas columns. The design-based estimate from
+unit-level answers and weights, :func:`~sbm_stats.estimation.weighted.weighted_proportion`,
+is in :mod:`sbm_stats.estimation.weighted` (still importable from here).
 
 Read the caveat in :func:`proportion_ci` before quoting an interval for the 2014
 interviews: the 29 municipalities are not a simple random sample.
@@ -16,8 +14,6 @@ interviews: the 29 municipalities are not a simple random sample.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any, Literal, get_args
@@ -33,8 +29,6 @@ from .._validate import (
     check_integral,
     check_not_above,
     check_same_labels,
-    describe_position,
-    fail,
     labels_of,
 )
 from ._hypergeom import hypergeometric_interval
@@ -43,8 +37,6 @@ __all__ = [
     "ConfidenceInterval",
     "ProportionCI",
     "proportion_ci",
-    "WeightedProportion",
-    "weighted_proportion",
     "ProportionMethod",
     "PROPORTION_METHODS",
 ]
@@ -219,7 +211,7 @@ def _expit(x: Any) -> Any:
 
 
 def _closed_form_interval(count: Any, nobs: Any, alpha: float, method: str) -> tuple[Any, Any]:
-    """Wald, Wilson, Agresti-Coull, Clopper-Pearson and Jeffreys bounds, as statsmodels computes them.
+    """Wald, Wilson, Agresti-Coull, Clopper-Pearson and Jeffreys bounds: the same as statsmodels gives.
 
     The formulas and edge rules of ``statsmodels.stats.proportion.proportion_confint``
     (0.14; methods ``normal``, ``wilson``, ``agresti_coull``, ``beta``, ``jeffreys``),
@@ -304,8 +296,17 @@ def _interval_srs(
     return low, high
 
 
+def _t_over_z(tail: float, df: np.ndarray) -> np.ndarray:
+    """``(z / t_df)^2`` per element, each distinct df computed once (a million pairs have few)."""
+    special = _special()
+    values, inverse = np.unique(df, return_inverse=True)
+    t = -special.stdtrit(np.maximum(values, 1.0), tail)
+    return ((_z(tail) / t) ** 2)[inverse].reshape(df.shape)
+
+
 def _interval_fpc(
-    c: np.ndarray, n: np.ndarray, big_n: np.ndarray, alpha: float, method: str, shape: tuple
+    c: np.ndarray, n: np.ndarray, big_n: np.ndarray, alpha: float, method: str, shape: tuple,
+    df: Any = "design",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bounds with the finite population correction (see Notes of proportion_ci)."""
     c, n, big_n = np.broadcast_arrays(c, n, big_n)
@@ -323,12 +324,17 @@ def _interval_fpc(
     else:
         # Effective sample size n_eff = (n - 1) N / (N - n) = p(1 - p) / v(p): the sample
         # size whose binomial variance p(1 - p) / n_eff equals Cochran's unbiased
-        # without-replacement estimator v(p) = (1 - n/N) p(1 - p) / (n - 1). The count is
-        # scaled alike, so p is kept. With n = 1 (and N > 1) v(p) cannot be estimated:
-        # n_eff = 0 and the interval is [0, 1].
+        # without-replacement estimator v(p) = (1 - n/N) p(1 - p) / (n - 1). Times
+        # (z / t)^2 it puts the t quantile with df degrees of freedom in place of z in
+        # every normal-theory formula (the Wald half-width becomes t sqrt(v(p))). The
+        # count is scaled alike, so p is kept. With n = 1 (and N > 1) v(p) cannot be
+        # estimated: n_eff = 0 and the interval is [0, 1].
         single = (n == 1) & ~census
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(census | single, 1.0, (n - 1.0) * big_n / (n * (big_n - n)))
+        if df is not None:
+            dfs = (n - 1.0) if df == "design" else np.full(n.shape, float(df))
+            factor = factor * _t_over_z(alpha / 2.0, dfs)
         low, high = _interval_srs(c * factor, n * factor, alpha, method)
         low = np.where(single, 0.0, low)
         high = np.where(single, 1.0, high)
@@ -345,6 +351,7 @@ def proportion_ci(
     confidence_level: float = 0.95,
     method: ProportionMethod = "wilson",
     population_size: Any = None,
+    df: float | Literal["design"] | None = "design",
 ) -> ProportionCI:
     r"""Confidence interval for a proportion ``count / nobs``.
 
@@ -365,6 +372,10 @@ def proportion_ci(
         replacement (290 municipalities). None means no finite population correction
         (an infinite population, or sampling with replacement). Whole numbers
         ``>= nobs``; broadcast against ``count`` and ``nobs``.
+    df : 'design', float or None, default 'design'
+        Only with ``population_size``: the degrees of freedom of the t quantile that
+        replaces ``z`` (see Notes). ``'design'`` is ``nobs - 1``, as R ``survey`` uses for
+        a simple random sample; a positive number uses that; None the normal quantile.
 
     Returns
     -------
@@ -384,9 +395,10 @@ def proportion_ci(
     ValueError
         If ``method`` is not one of the six names; ``confidence_level`` is not in
         (0, 1); a count is negative, fractional, missing or infinite; ``nobs`` is 0;
-        ``count > nobs``; ``population_size < nobs``; or the arrays cannot be
-        broadcast. The message names the argument, the offending value and its
-        position in an array.
+        ``count > nobs``; ``population_size < nobs``; a ``df`` that is not 'design', a
+        positive number or None, or a ``df`` other than 'design' without
+        ``population_size``; or the arrays cannot be broadcast. The message names the
+        argument, the offending value and its position in an array.
 
     Notes
     -----
@@ -399,30 +411,33 @@ def proportion_ci(
     sample, and it cannot account for selection bias.
 
     **Methods** (``x = count``, ``n = nobs``, ``p = x / n``, ``z`` the standard normal
-    quantile at ``1 - alpha / 2``, ``alpha = 1 - confidence_level``):
+    quantile at ``1 - alpha / 2``, ``alpha = 1 - confidence_level``). Every bound is
+    computed here, from closed forms and ``scipy.special``'s beta and t quantiles
+    (statsmodels is not called); ``tests/test_proportions.py`` checks them against R's
+    ``binom`` package, Newcombe (1998) and statsmodels 0.14:
 
     ``'wilson'``
         Score interval (Wilson 1927): the set of ``p0`` not rejected by the score
         test. Coverage close to nominal on average, somewhat below it for some ``p``
         near 0 and 1; recommended by Brown, Cai & DasGupta (2001) for small ``n``.
-        Computed by statsmodels (``method='wilson'``).
+        Same bounds as statsmodels' ``method='wilson'``.
     ``'clopper-pearson'``
-        Exact interval from the beta quantiles (statsmodels ``method='beta'``);
+        Exact interval from the beta quantiles (as statsmodels ``method='beta'``);
         coverage at least nominal for every ``p``, hence conservative and wide. At
         ``x = 0`` the bounds are ``[0, 1 - (alpha/2)^(1/n)]`` and at ``x = n``
         ``[(alpha/2)^(1/n), 1]``.
     ``'jeffreys'``
-        Equal-tailed Bayesian interval under the Beta(1/2, 1/2) prior (statsmodels
-        ``method='jeffreys'``), with the modification of Brown, Cai & DasGupta (2001,
+        Equal-tailed Bayesian interval under the Beta(1/2, 1/2) prior (as statsmodels
+        ``method='jeffreys'``, except at the edges), with the modification of Brown, Cai & DasGupta (2001,
         section 4.1.2): the lower bound is 0 at ``x = 0`` and the upper bound 1 at
         ``x = n``. Coverage close to nominal; the interval is centred near the
         posterior median, so at low confidence levels it need not contain ``p``.
     ``'agresti-coull'``
         Wald interval around ``(x + z^2/2) / (n + z^2)`` with ``n + z^2`` trials
-        (statsmodels ``method='agresti_coull'``); slightly conservative; clipped to
+        (as statsmodels ``method='agresti_coull'``); slightly conservative; clipped to
         [0, 1] (its raw bounds can leave [0, 1] near the edges).
     ``'wald'``
-        ``p -/+ z sqrt(p (1 - p) / n)`` (statsmodels ``method='normal'``), clipped to
+        ``p -/+ z sqrt(p (1 - p) / n)`` (as statsmodels ``method='normal'``), clipped to
         [0, 1]. Poor coverage for small ``n`` or ``p`` near 0 or 1, and at ``x = 0`` or
         ``x = n`` it has zero width (``[0, 0]`` or ``[1, 1]``): it is included for
         comparison with publications that use it, not as a recommendation.
@@ -442,7 +457,7 @@ def proportion_ci(
 
     **Finite population correction** (``population_size = N`` given). The variance
     convention for sampling without replacement, here and in
-    :func:`weighted_proportion`, is Cochran's unbiased estimator of the variance of
+    :func:`~sbm_stats.estimation.weighted.weighted_proportion`, is Cochran's unbiased estimator of the variance of
     ``p`` under simple random sampling without replacement (Cochran 1977, section 3.3)
 
         ``v(p) = (1 - n / N) p (1 - p) / (n - 1)``,
@@ -454,18 +469,25 @@ def proportion_ci(
 
     * ``'wald'``, ``'wilson'``, ``'agresti-coull'``, ``'logit'`` and ``'jeffreys'``
       replace ``n`` by the effective sample size ``n_eff = p (1 - p) / v(p) = (n - 1) N
-      / (N - n)`` and ``x`` by ``p n_eff`` (same ``p``), so the variance entering each
-      formula is ``v(p)``: the Wald half-width is ``z sqrt(v(p))``. This is the
-      effective sample size of Korn & Graubard (1998) and of R's
-      ``survey::svyciprop(method = "beta")`` (``n.eff = p (1 - p) / vcov``), which use
-      it in Clopper-Pearson's beta quantiles; for ``'jeffreys'`` it gives
-      Beta(p n_eff + 1/2, (1 - p) n_eff + 1/2) quantiles, and for ``'logit'`` the edge
-      bounds use ``n_eff`` too. Because ``v(p)`` divides by ``n - 1``, ``n_eff`` is
-      larger than ``n`` (a narrower interval than without ``population_size``) only
-      when ``N < n^2``; as ``N`` grows it tends to ``n - 1``, R's without-replacement
-      estimator with no correction, not to the binomial ``n`` used when
-      ``population_size`` is None. With ``n = 1`` (and ``N > 1``) the variance cannot
-      be estimated (``n_eff = 0``): these methods return ``[0, 1]``.
+      / (N - n)`` times ``(z / t)^2``, ``t`` the quantile of Student's t with ``df``
+      degrees of freedom (by default ``n - 1``, R's ``degf()`` of the design), and ``x``
+      by ``p n_eff`` (same ``p``). This puts ``v(p)`` and ``t`` in place of ``p (1 - p) /
+      n`` and ``z`` in every formula: the Wald interval is ``p -/+ t sqrt(v(p))``, R's
+      ``svyciprop(~y, svydesign(ids = ~1, fpc = ~N), method = "mean")`` and
+      ``confint(svymean(~y, d), df = degf(d))``; ``'logit'`` is R's ``method =
+      "logit"`` (both to 1e-9, ``tests/test_weighted.py``), and :func:`weighted_proportion`
+      with equal weights gives the same intervals. For ``'wilson'`` and
+      ``'agresti-coull'`` substituting ``t`` for ``z`` and ``n_eff`` for ``n`` gives the
+      same bounds; ``'jeffreys'`` takes Beta(p n_eff + 1/2, (1 - p) n_eff + 1/2)
+      quantiles, and ``'logit'``'s edge bounds use ``n_eff`` too. ``df=None`` keeps
+      ``z`` (factor 1). Three things change against the interval without
+      ``population_size``: the factor ``1 - n / N``, the divisor ``n - 1`` instead of ``n``
+      and ``t`` instead of ``z``; for 16 of 29 from 290 the last two outweigh the first
+      and the Wilson interval is slightly wider. As ``N`` grows the effective size tends
+      to ``(n - 1) (z / t)^2``, not to the binomial ``n``. With ``n = 1`` (and ``N > 1``)
+      the variance cannot be estimated (``n_eff = 0``): these methods return ``[0, 1]``.
+      (Korn & Graubard's interval, R's ``svyciprop(method = "beta")``, is Clopper-Pearson
+      at ``n_eff``: it is ``weighted_proportion(..., method='beta')``, not a method here.)
     * ``'clopper-pearson'`` is made exact for the finite population instead: the
       interval inverts the two one-sided *hypergeometric* tests for the number ``M``
       of population units with the property (Buonaccorsi 1987; Wright 1991), giving
@@ -512,9 +534,13 @@ def proportion_ci(
     >>> round(res.estimate, 4), round(res.low, 4), round(res.high, 4)
     (0.5517, 0.3755, 0.7159)
 
-    The same, as if the 29 were a simple random sample from the 290 municipalities:
+    The same, as if the 29 were a simple random sample from the 290 municipalities
+    (t with 28 degrees of freedom; with ``df=None`` the normal quantile):
 
     >>> res = proportion_ci(16, 29, population_size=290)
+    >>> round(res.low, 4), round(res.high, 4)
+    (0.374, 0.7171)
+    >>> res = proportion_ci(16, 29, population_size=290, df=None)
     >>> round(res.low, 4), round(res.high, 4)
     (0.3811, 0.711)
 
@@ -526,13 +552,19 @@ def proportion_ci(
     """
     method = check_choice("method", method, PROPORTION_METHODS)
     level = check_confidence_level(confidence_level)
+    from ._weighted_ci import check_df
+
+    check_df(df)
+    if population_size is None and not (isinstance(df, str) and df == "design"):
+        raise ValueError(f"df ({df!r}) applies only with population_size (the design-based interval); "
+                         "without it the intervals are binomial and use no degrees of freedom")
     c, n, big_n, labels, scalar = _validated_counts(count, nobs, population_size)
     alpha = 1.0 - level
     shape = np.broadcast_shapes(c.shape, n.shape, () if big_n is None else big_n.shape)
     if big_n is None:
         low, high = _interval_srs(c, n, alpha, method)
     else:
-        low, high = _interval_fpc(c, n, big_n, alpha, method, shape)
+        low, high = _interval_fpc(c, n, big_n, alpha, method, shape, df)
     estimate = c / n
     if scalar:
         return ProportionCI(
@@ -561,364 +593,10 @@ def proportion_ci(
     )
 
 
-# ---------------------------------------------------------------------------------
-# Design-based estimate from unit-level answers
-# ---------------------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    """``weighted_proportion`` and ``WeightedProportion`` moved to :mod:`.weighted`; still importable here."""
+    if name in ("weighted_proportion", "WeightedProportion"):
+        from . import weighted
 
-WeightedMethod = Literal["wald", "logit"]
-WEIGHTED_METHODS: tuple[str, ...] = get_args(WeightedMethod)
-
-
-@dataclass(frozen=True, eq=False)
-class WeightedProportion:
-    """Result of :func:`weighted_proportion`.
-
-    Attributes
-    ----------
-    y, weights : numpy.ndarray
-        The 0/1 answers and design weights, as validated (read-only).
-    strata : numpy.ndarray or None
-        The stratum of each unit, or None for an unstratified design.
-    population_size : dict or None
-        Population size per stratum (key None for an unstratified design), or None
-        when no finite population correction was applied.
-    confidence_level : float
-    method : str
-        ``'wald'`` or ``'logit'``.
-    estimate : float
-        The weighted proportion ``sum(w y) / sum(w)``.
-    standard_error : float
-        Square root of the linearised variance.
-    low, high : float
-        The interval's bounds, inside [0, 1].
-    nobs : int
-        Number of units.
-    n_strata : int
-        Number of strata (1 without ``strata``).
-    df : float or None
-        Degrees of freedom of the t quantile the interval uses (None: the normal
-        quantile).
-    """
-
-    y: np.ndarray
-    weights: np.ndarray
-    strata: np.ndarray | None
-    population_size: dict | None
-    confidence_level: float
-    method: WeightedMethod
-    estimate: float
-    standard_error: float
-    low: float
-    high: float
-    nobs: int
-    n_strata: int
-    df: float | None = None
-
-    @property
-    def confidence_interval(self) -> ConfidenceInterval:
-        """The interval as a :class:`ConfidenceInterval` ``(low, high)``."""
-        return ConfidenceInterval(self.low, self.high)
-
-    def to_frame(self) -> pd.DataFrame:
-        """A one-row summary: estimate, standard error, bounds and the design's size.
-
-        Examples
-        --------
-        >>> res = weighted_proportion([1, 0, 1, 1], [1.0, 1.0, 2.0, 2.0])
-        >>> list(res.to_frame().columns)  # doctest: +NORMALIZE_WHITESPACE
-        ['estimate', 'standard_error', 'low', 'high', 'nobs', 'n_strata', 'df',
-         'confidence_level', 'method', 'finite_population_correction']
-        """
-        return pd.DataFrame(
-            {
-                "estimate": [self.estimate],
-                "standard_error": [self.standard_error],
-                "low": [self.low],
-                "high": [self.high],
-                "nobs": [self.nobs],
-                "n_strata": [self.n_strata],
-                "df": [np.inf if self.df is None else self.df],
-                "confidence_level": [self.confidence_level],
-                "method": [self.method],
-                "finite_population_correction": [self.population_size is not None],
-            }
-        )
-
-
-def _as_1d(name: str, value: Any, what: str) -> np.ndarray:
-    arr = as_numeric_array(name, value, what=what)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional; got shape {arr.shape}")
-    return arr
-
-
-def _answers(y: Any) -> np.ndarray:
-    what = "y must hold 0/1 (or True/False) answers, one per unit"
-    if isinstance(y, pd.Series) and pd.api.types.is_bool_dtype(y.dtype):
-        if y.isna().any():
-            pos = int(np.flatnonzero(y.isna().to_numpy())[0])
-            raise ValueError(f"y{describe_position((pos,), y.index)} is missing; {what}")
-        y = y.to_numpy(dtype=float)
-    elif not isinstance(y, pd.Series):
-        arr = np.asarray(y)
-        if arr.dtype.kind == "b":
-            y = arr.astype(float)
-    arr = _as_1d("y", y, what)
-    not01 = (arr != 0) & (arr != 1)
-    if not01.any():
-        raise fail("y", arr, not01, "is neither 0 nor 1", what, labels_of(y))
-    return arr.astype(float)
-
-
-def weighted_proportion(  # noqa: C901 - the boundary checks of six arguments; the estimator itself is short
-    y: Any,
-    weights: Any,
-    *,
-    strata: Any = None,
-    population_size: Any = None,
-    confidence_level: float = 0.95,
-    method: WeightedMethod = "wald",
-    df: float | Literal["design"] | None = "design",
-) -> WeightedProportion:
-    r"""Design-based (weighted) proportion with a stratified linearised variance.
-
-    For unit-level 0/1 answers ``y_i`` with design weights ``w_i`` (inverse inclusion
-    probabilities), estimates the population proportion by the ratio (Hajek)
-    estimator ``p = sum(w y) / sum(w)``, with a Taylor-linearised variance for
-    stratified single-stage sampling without replacement.
-
-    Parameters
-    ----------
-    y : array_like of 0/1 or bool
-        One answer per unit.
-    weights : array_like of float
-        Design weights, finite and positive, one per unit.
-    strata : array_like or None, default None
-        Stratum label of each unit; None for one stratum.
-    population_size : int, mapping or pandas.Series, optional
-        Population size for the finite population correction: a number when there are
-        no strata; a mapping (or Series) from each stratum label to its ``N_h`` when
-        there are. None (default) omits the correction (with-replacement variance).
-    confidence_level : float, default 0.95
-        Two-sided confidence level, strictly between 0 and 1.
-    method : {'wald', 'logit'}, default 'wald'
-        ``'wald'``: ``p -/+ q se``, clipped to [0, 1]. ``'logit'``: the same interval
-        built on the log-odds scale with ``se / (p (1 - p))`` and transformed back
-        (as R ``survey::svyciprop(method = "logit")``).
-    df : 'design', float or None, default 'design'
-        Degrees of freedom of the quantile ``q``: ``'design'`` uses the design's,
-        ``n - H`` (units less strata, R's ``degf()`` for a stratified design without
-        clusters); a positive number uses that; None uses the normal quantile (the
-        behaviour before ``df`` existed).
-
-    Returns
-    -------
-    WeightedProportion
-        Frozen result carrying the inputs, estimate, standard error and bounds.
-
-    Raises
-    ------
-    TypeError
-        For non-numeric ``y`` or ``weights``, or a ``population_size`` of the wrong kind.
-    ValueError
-        For answers other than 0/1, missing values, weights that are not positive and
-        finite, arrays of unequal length, a stratum with a single unit (its variance
-        cannot be estimated) unless it is a census stratum, a stratum without a
-        population size, ``N_h < n_h``, or a bad ``confidence_level`` or ``method``.
-
-    Notes
-    -----
-    With ``z_i = w_i (y_i - p) / sum(w)`` (the linearised values of the ratio), ``n_h``
-    units in stratum ``h`` and sampling fraction ``f_h = n_h / N_h`` (0 without a
-    population size), the variance is
-
-    .. math:: v(p) = \sum_h (1 - f_h) \frac{n_h}{n_h - 1} \sum_{i \in h} (z_i - \bar z_h)^2 ,
-
-    the estimator of R's ``survey::svymean`` for ``svydesign(ids = ~1, strata = ~h,
-    weights = ~w, fpc = ~N_h)``. With one stratum and equal weights ``N / n`` it is
-    ``(1 - n / N) p (1 - p) / (n - 1)``, Cochran's (1977, section 3.3) unbiased
-    estimator for simple random sampling without replacement -- the convention that
-    :func:`proportion_ci` uses with ``population_size`` too. The interval uses the t
-    quantile with ``df`` degrees of freedom, by default ``n - H``, as R's
-    ``svyciprop`` (``df = degf(design)``) and svy do; with few units per stratum the
-    normal quantile would understate the width (6 units in 2 strata: t with 4 degrees
-    of freedom, 2.776 against 1.960). When
-    ``p`` is 0 or 1 the linearised variance is 0 and both methods return ``[p, p]``:
-    a known failure of linearisation at the edges -- use :func:`proportion_ci` on the
-    counts if an edge interval is needed.
-
-    **Public data.** Socialstyrelsen published the 2014 results only as aggregates
-    (counts of municipalities), with neither unit-level answers nor design weights.
-    With public data only the unweighted analysis of :func:`proportion_ci` is
-    possible; this function is for data collected with a known design.
-
-    References
-    ----------
-    Cochran, W. G. (1977). *Sampling Techniques*, 3rd ed. Wiley. Section 3.3.
-
-    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
-
-    Examples
-    --------
-    >>> res = weighted_proportion([1, 0, 0, 1, 1], [2, 2, 2, 4, 4],
-    ...                           strata=["a", "a", "a", "b", "b"],
-    ...                           population_size={"a": 12, "b": 8})
-    >>> round(res.estimate, 6), round(res.standard_error, 6)
-    (0.714286, 0.123718)
-    """
-    method = check_choice("method", method, WEIGHTED_METHODS)
-    level = check_confidence_level(confidence_level)
-    _check_df(df)
-    yy = _answers(y)
-    w = _as_1d("weights", weights, "weights must be positive finite numbers, one per unit")
-    w = w.astype(float)
-    if len(w) != len(yy):
-        raise ValueError(
-            f"y has {len(yy)} units but weights has {len(w)}; give one weight per unit"
-        )
-    if len(yy) == 0:
-        raise ValueError("y is empty; at least two units are needed")
-    nonpos = w <= 0
-    if nonpos.any():
-        raise fail("weights", w, nonpos, "is not positive",
-                   "weights must be positive finite numbers", labels_of(weights))
-    if strata is None:
-        codes = np.zeros(len(yy), dtype=np.int64)
-        labels: list[Any] = [None]
-        strata_arr = None
-    else:
-        strata_arr = np.asarray(strata.to_numpy() if isinstance(strata, pd.Series) else strata,
-                                dtype=object)
-        if strata_arr.ndim != 1 or len(strata_arr) != len(yy):
-            raise ValueError(
-                f"strata must be one label per unit ({len(yy)} units); got shape {strata_arr.shape}"
-            )
-        missing = pd.isna(strata_arr)
-        if missing.any():
-            pos = int(np.flatnonzero(missing)[0])
-            raise ValueError(f"strata[{pos}] is missing; every unit needs a stratum label")
-        codes_idx, uniques = pd.factorize(strata_arr, sort=False)
-        codes = codes_idx.astype(np.int64)
-        labels = list(uniques)
-    n_strata = len(labels)
-    n_h = np.bincount(codes, minlength=n_strata)
-
-    # Population sizes per stratum -> sampling fractions.
-    pop: dict | None = None
-    f_h = np.zeros(n_strata)
-    if population_size is not None:
-        if strata is None:
-            if isinstance(population_size, (Mapping, pd.Series)):
-                raise TypeError(
-                    "population_size must be a single number when strata is None; "
-                    f"got a {type(population_size).__name__}"
-                )
-            big = as_numeric_array("population_size", population_size, what=_POP_WHAT)
-            if big.ndim != 0:
-                raise TypeError("population_size must be a single number when strata is None")
-            check_integral("population_size", big, minimum=1, what=_POP_WHAT)
-            pop = {None: int(big)}
-        else:
-            if not isinstance(population_size, (Mapping, pd.Series)):
-                raise TypeError(
-                    "population_size must map each stratum label to its population size "
-                    f"(a dict or a pandas Series) when strata are given; got {population_size!r}"
-                )
-            mapping = dict(population_size.items())
-            absent = [lab for lab in labels if lab not in mapping]
-            if absent:
-                raise ValueError(
-                    f"population_size has no entry for stratum {absent[0]!r}"
-                    + (f" (nor for {len(absent) - 1} more)" if len(absent) > 1 else "")
-                    + f"; give one for each of {labels!r}"
-                )
-            pop = {}
-            for lab in labels:
-                val = as_numeric_array(f"population_size[{lab!r}]", mapping[lab], what=_POP_WHAT)
-                if val.ndim != 0:
-                    raise TypeError(f"population_size[{lab!r}] must be a single number")
-                check_integral(f"population_size[{lab!r}]", val, minimum=1, what=_POP_WHAT)
-                pop[lab] = int(val)
-        big_h = np.array([pop[lab] for lab in labels], dtype=float)
-        small = big_h < n_h
-        if small.any():
-            k = int(np.flatnonzero(small)[0])
-            where = "" if strata is None else f" for stratum {labels[k]!r}"
-            raise ValueError(
-                f"population_size{where} ({int(big_h[k])}) is smaller than the "
-                f"{int(n_h[k])} units sampled; population_size must be at least the "
-                "number of units sampled"
-            )
-        f_h = n_h / big_h
-    lonely = (n_h < 2) & (f_h < 1)
-    if lonely.any():
-        k = int(np.flatnonzero(lonely)[0])
-        name = "the sample" if strata is None else f"stratum {labels[k]!r}"
-        raise ValueError(
-            f"{name} has a single unit, so its variance cannot be estimated; "
-            "merge it with another stratum or give at least two units per stratum"
-        )
-
-    total_w = w.sum()
-    estimate = float(np.dot(w, yy) / total_w)
-    z = w * (yy - estimate) / total_w
-    sum_h = np.bincount(codes, weights=z, minlength=n_strata)
-    mean_h = sum_h / n_h
-    ss_h = np.bincount(codes, weights=(z - mean_h[codes]) ** 2, minlength=n_strata)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        contrib = np.where(f_h < 1, (1 - f_h) * n_h / (n_h - 1) * ss_h, 0.0)
-    variance = float(contrib.sum())
-    se = float(np.sqrt(variance))
-    used_df = float(len(yy) - n_strata) if df == "design" else (None if df is None else float(df))
-    if used_df is not None and math.isinf(used_df):
-        used_df = None
-    if se == 0.0:
-        crit = 0.0
-    elif used_df is None:
-        crit = _z((1 - level) / 2)
-    elif used_df <= 0:
-        raise ValueError(
-            f"df='design' gives n - H = {len(yy)} - {n_strata} = {int(used_df)} degrees of freedom, too few "
-            "for a t quantile; give df as a positive number, or None for the normal quantile"
-        )
-    else:
-        crit = float(-_special().stdtrit(used_df, (1 - level) / 2))
-    if se == 0.0:
-        low = high = estimate
-    elif method == "wald":
-        low = float(np.clip(estimate - crit * se, 0.0, 1.0))
-        high = float(np.clip(estimate + crit * se, 0.0, 1.0))
-    else:  # logit; 0 < estimate < 1 here since se > 0
-        centre = math.log(estimate / (1 - estimate))
-        half = crit * se / (estimate * (1 - estimate))
-        low = float(_expit(centre - half))
-        high = float(_expit(centre + half))
-    yy.flags.writeable = False
-    w.flags.writeable = False
-    if strata_arr is not None:
-        strata_arr.flags.writeable = False
-    return WeightedProportion(
-        y=yy,
-        weights=w,
-        strata=strata_arr,
-        population_size=pop,
-        confidence_level=level,
-        method=method,
-        estimate=estimate,
-        standard_error=se,
-        low=low,
-        high=high,
-        nobs=len(yy),
-        n_strata=n_strata,
-        df=used_df,
-    )
-
-
-def _check_df(df: Any) -> None:
-    allowed = "df must be 'design' (n - H, the default), a positive number, or None (the normal quantile)"
-    if df is None or (isinstance(df, str) and df == "design"):
-        return
-    if isinstance(df, bool) or not isinstance(df, (int, float, np.integer, np.floating)):
-        raise TypeError(f"df ({df!r}) is not allowed: {allowed}")
-    if not (df > 0):  # also NaN
-        raise ValueError(f"df ({df!r}) is not allowed: {allowed}")
+        return getattr(weighted, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -295,6 +295,17 @@ class DesignAnnex:
         return ShownValue(self._sum_of_sizes("design:fixed_or_extreme",
                                              [s for s in self.design.stages if s.kind != "random"]))
 
+    def fixed_or_extreme_under(self, alternative: str) -> ShownValue:
+        """How many are chosen with certainty or for an extreme value under an alternative reading:
+        the total less the random draws of that reading, traced to the design file."""
+        design = self._variant(alternative)
+        randoms = [s.id for s in design.stages if s.kind == "random"]
+        sizes = {f"s{i}": self._stage_size(stage_id, alternative) for i, stage_id in enumerate(randoms)}
+        raw = self._total.raw - sum(v.raw for v in sizes.values())
+        formula = "{total} − (" + " + ".join(f"{{{k}}}" for k in sizes) + ")"
+        return ShownValue(self.values.derive(f"design:{alternative}:fixed_or_extreme", raw, formula,
+                                             inputs={"total": self._total, **sizes}, fmt=fmt_int))
+
     def _alternative(self, name: str):
         for assumption in self.design.open_assumptions:
             if name in assumption.alternatives:

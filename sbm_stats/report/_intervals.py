@@ -219,6 +219,86 @@ class Intervals:
             "Kvot": [fmt_num(q, decimals=3) for q in width_fpc / width],
         })
 
+    # ------------------------------------------------------------------ what the finite population correction changes
+
+    def _n_and_big_n(self, figure_id: str) -> tuple[int, int, dict]:
+        n = self._one(figure_id)[1]
+        return n, self.population_size, {"n": self.interviews.figures.base(figure_id).value,
+                                         "N": self.population.value}
+
+    def fpc_fraction(self, figure_id: str) -> ShownValue:
+        """The sampling fraction n / N of a result's base: '10 %'."""
+        n, big_n, inputs = self._n_and_big_n(figure_id)
+        return ShownValue(self._registry.derive(f"fpc:{figure_id}:fraction", n / big_n, "{n} / {N}", inputs=inputs,
+                                                formatted=fmt_pct(n / big_n)))
+
+    def fpc_se_factor(self, figure_id: str) -> ShownValue:
+        """What the factor (1 - n/N) alone does to the standard error, sqrt(1 - n/N): '0,949'."""
+        n, big_n, inputs = self._n_and_big_n(figure_id)
+        factor = float(np.sqrt(1 - n / big_n))
+        return ShownValue(self._registry.derive(f"fpc:{figure_id}:se_factor", factor, "√(1 − {n} / {N})",
+                                                inputs=inputs, formatted=fmt_num(factor, decimals=3)))
+
+    def unbiased_se_factor(self, figure_id: str) -> ShownValue:
+        """What dividing by n - 1 instead of n does to the standard error, sqrt(n / (n - 1)): '1,018'."""
+        n, _, inputs = self._n_and_big_n(figure_id)
+        factor = float(np.sqrt(n / (n - 1)))
+        return ShownValue(self._registry.derive(f"fpc:{figure_id}:n_factor", factor, "√({n} / ({n} − 1))",
+                                                inputs={"n": inputs["n"]}, formatted=fmt_num(factor, decimals=3)))
+
+    def fpc_df(self, figure_id: str) -> ShownValue:
+        """The degrees of freedom of the corrected interval, n - 1: '28'."""
+        n, _, inputs = self._n_and_big_n(figure_id)
+        return ShownValue(self._registry.derive(f"fpc:{figure_id}:df", n - 1, "{n} − 1", inputs={"n": inputs["n"]},
+                                                fmt=fmt_int))
+
+    def quantile(self, figure_id: str | None = None) -> ShownValue:
+        """The quantile at the report's level: the normal one without ``figure_id`` ('1,960'), else
+        Student's t with the base less one degrees of freedom ('2,048')."""
+        from scipy import special
+
+        tail = (1 - self.confidence_level) / 2
+        inputs = {"level": self.level.value}
+        if figure_id is None:
+            raw, value_id = float(-special.ndtri(tail)), "quantile:normal"
+            formula = "normalfördelningens kvantil ({level})"
+        else:
+            n = self._one(figure_id)[1]
+            inputs["n"] = self.interviews.figures.base(figure_id).value
+            raw, value_id = float(-special.stdtrit(n - 1, tail)), f"quantile:t:{figure_id}"
+            formula = "t-fördelningens kvantil ({level}, {n} − 1 frihetsgrader)"
+        return ShownValue(self._registry.derive(f"{value_id}:{self.confidence_level:g}", raw, formula, inputs=inputs,
+                                                formatted=fmt_num(raw, decimals=3)))
+
+    def width(self, figure_id: str, *, finite_population: bool = False) -> ShownValue:
+        """The width of a result's interval in percentage points, one decimal: '34,0'."""
+        count, base = self._one(figure_id)
+        ci = self._ci(count, base, population_size=self.population_size if finite_population else None)
+        how = f"{METHOD_NAMES_SV[self.method]}, {fmt_pct(self.confidence_level)}"
+        if finite_population:
+            how += f", ändlighetskorrektion N = {fmt_int(self.population_size)}"
+        width = ci.high - ci.low
+        value_id = f"width:{figure_id}:{self.method}:{self.confidence_level:g}" + (":fpc" if finite_population else "")
+        formula = f"övre − nedre gräns för {{count}} av {{base}} ({how})"
+        return ShownValue(self._registry.derive(value_id, width, formula, inputs=self._inputs(figure_id),
+                                                formatted=fmt_num(width * 100, decimals=1)))
+
+    def korn_graubard(self, figure_id: str) -> ShownValue:
+        """Korn & Graubard's interval (R ``svyciprop(method = "beta")``) for a result as a simple random
+        sample of N without replacement: '36–73 %'."""
+        from ..estimation.weighted import weighted_proportion
+
+        count, base = self._one(figure_id)
+        ci = weighted_proportion([1] * count + [0] * (base - count), [self.population_size / base] * base,
+                                 population_size=self.population_size, method="beta",
+                                 confidence_level=self.confidence_level)
+        value_id = f"ci:{figure_id}:korn-graubard:{self.confidence_level:g}:fpc"
+        how = (f"Korn och Graubard, {fmt_pct(self.confidence_level)}, "
+               f"ändlighetskorrektion N = {fmt_int(self.population_size)}")
+        return ShownValue(self._registry.derive(value_id, f"{ci.low!r}–{ci.high!r}", f"{{count}} av {{base}} ({how})",
+                                                inputs=self._inputs(figure_id),
+                                                formatted=fmt_interval(ci.low, ci.high)))
+
     def plot_forest(self):
         """The results with their intervals; small bases drawn open and grey."""
         from . import plots
