@@ -88,7 +88,7 @@ del __sbm_track__
 """
 
 # Run after the document: what it read and imported, and the traced values it showed (the
-# render's registry, sbm_stats.report.values.shown_values), as one JSON line on stdout.
+# render's registry, sbm_stats.provenance.shown_values), as one JSON line on stdout.
 _REPORT_SOURCE = """\
 def __sbm_report__():
     import json, os, sys, sysconfig
@@ -102,9 +102,9 @@ def __sbm_report__():
         if isinstance(name, str) and os.path.isabs(name):
             modules.add(name)
     entries = {os.path.abspath(p or ".") for p in sys.path if isinstance(p, str)}
-    traced = sys.modules.get("sbm_stats.report.values")
+    traced = sys.modules.get("sbm_stats.provenance")
     try:
-        values = traced.shown_values() if traced is not None and traced._SHOWN.values else None
+        values = traced.shown_values() if traced is not None else None
     except Exception as exc:  # a value that cannot be listed: the render says which, not "internal error"
         values = {"error": f"{type(exc).__name__}: {exc}"}
     print(json.dumps({"skip": sorted(skip), "modules": sorted(modules), "files": sorted(files),
@@ -267,7 +267,7 @@ class Execution:
         Folders the kernel listed.
     values : dict or None
         The traced values the document showed, with their inputs
-        (:func:`sbm_stats.report.values.shown_values`); None when it showed none.
+        (:func:`sbm_stats.provenance.shown_values`); None when it showed none.
     """
 
     seconds: float

@@ -332,7 +332,7 @@ class ExtremesStage(Stage):
         reasons = []
         new = []
         for k, out in enumerate(outcomes):
-            reason = self.reason(ctx, out, draw_order=k + 1)
+            reason = _pick_reason(self, ctx, out, draw_order=k + 1)
             reasons.append(reason)
             if out.chosen is not None:
                 ctx.take(out.chosen, self, reason)
@@ -340,30 +340,6 @@ class ExtremesStage(Stage):
         n = len(outcomes)
         return StageRecord(self.id, self.kind, self.label, n, 0, n, n, tuple(ctx.plan.codes[new]),
                            reasons=tuple(reasons))
-
-    def reason(self, ctx: DrawContext, out: ExtremeOutcome, *, draw_order: int) -> Reason:
-        """What one pick found on the frame, as data: the ranking, the rank and value, the rules applied."""
-        plan, pick = ctx.plan, out.pick
-        position = 0 if out.chosen is None else out.rank - 1
-        unit = int(pick.order[position])
-        value = pick.values[position]
-        count = int(plan.frame[pick.variable].iloc[unit])
-        population = int(plan.frame[self.population].iloc[unit]) if pick.measure == "per_inhabitant" else None
-        tied = [int(u) for j, u in enumerate(pick.order) if j != position and pick.values[j] == value]
-        passed = out.passed if out.chosen is not None else [unit]
-        return Reason(
-            self.id, self.kind, str(plan.codes[unit]), str(plan.names[unit]), taken=out.chosen is not None,
-            variable=pick.variable, variable_label=pick.label, measure=pick.measure,
-            per=self.per if pick.measure == "per_inhabitant" else None,
-            decimals=self.decimals if pick.measure == "per_inhabitant" else None,
-            count=count, population=population, rank=position + 1,
-            value=float(value * self.per) if pick.measure == "per_inhabitant" else float(value),
-            list_label=f"{pick.variable} ({pick.measure})", list_size=len(pick.order), draw_order=draw_order,
-            ties=self.ties if tied else None, tied_with=tuple(str(plan.codes[u]) for u in tied),
-            tied_names=tuple(str(plan.names[u]) for u in tied),
-            already_selected=self.already_selected if passed else None,
-            passed=tuple(Passed(str(plan.codes[u]), str(plan.names[u]), ctx.who_took(u)) for u in passed),
-        )
 
     # -------------------------------------------------------------- Monte Carlo
 
@@ -409,6 +385,31 @@ class ExtremesStage(Stage):
         for pick in step.picks:
             top[pick.order[: max_before + len(step.picks)]] = True
         return top
+
+
+def _pick_reason(stage: ExtremesStage, ctx: DrawContext, out: ExtremeOutcome, *, draw_order: int) -> Reason:
+    """What one pick found on the frame, as data: the ranking, the rank and value, the rules applied."""
+    plan, pick = ctx.plan, out.pick
+    position = 0 if out.chosen is None else out.rank - 1
+    unit = int(pick.order[position])
+    value = pick.values[position]
+    count = int(plan.frame[pick.variable].iloc[unit])
+    population = int(plan.frame[stage.population].iloc[unit]) if pick.measure == "per_inhabitant" else None
+    tied = [int(u) for j, u in enumerate(pick.order) if j != position and pick.values[j] == value]
+    passed = out.passed if out.chosen is not None else [unit]
+    return Reason(
+        stage.id, stage.kind, str(plan.codes[unit]), str(plan.names[unit]), taken=out.chosen is not None,
+        variable=pick.variable, variable_label=pick.label, measure=pick.measure,
+        per=stage.per if pick.measure == "per_inhabitant" else None,
+        decimals=stage.decimals if pick.measure == "per_inhabitant" else None,
+        count=count, population=population, rank=position + 1,
+        value=float(value * stage.per) if pick.measure == "per_inhabitant" else float(value),
+        list_label=f"{pick.variable} ({pick.measure})", list_size=len(pick.order), draw_order=draw_order,
+        ties=stage.ties if tied else None, tied_with=tuple(str(plan.codes[u]) for u in tied),
+        tied_names=tuple(str(plan.names[u]) for u in tied),
+        already_selected=stage.already_selected if passed else None,
+        passed=tuple(Passed(str(plan.codes[u]), str(plan.names[u]), ctx.who_took(u)) for u in passed),
+    )
 
 
 def _variable_order(value, columns: list[str], where: str, problems: list[str]) -> list[str]:
