@@ -103,14 +103,20 @@ class DesignInputs:
 
     @functools.cached_property
     def variant_comparison(self) -> pd.DataFrame:
-        """The design against its variant files (:func:`~sbm_stats.sampling.compare_designs`)."""
+        """The design against its variant files (:func:`~sbm_stats.sampling.compare_designs`); a variant
+        file that cannot be carried out on the frame is left out (``attrs["infeasible"]``)."""
         from ..sampling import compare_designs, load_design
 
         designs = {self.design_name(self.design): self.design}
         for path in self.variant_paths:
             variant = load_design(path, package=self.package)
             designs[self.design_name(variant)] = variant
-        return compare_designs(self.frame, designs, sample_seed=self.seed)
+        return compare_designs(self.frame, designs, sample_seed=self.seed, on_infeasible="omit")
+
+    @property
+    def variant_files_refused(self) -> tuple[str, ...]:
+        """The names of the variant files that cannot be carried out on the frame (left out of the comparison)."""
+        return tuple(self.variant_comparison.attrs["infeasible"]) if self.has_variant_files else ()
 
     @functools.cached_property
     def published_check(self):

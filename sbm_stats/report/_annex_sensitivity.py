@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._annex_inputs import DesignInputs, id_part
 from ._annex_values import DesignValues
-from .formatting import fmt_int, fmt_num, join_sv
+from .formatting import fmt_int, fmt_num, join_sv, shown
 from .values import ShownValue, TracedText, ValueSource, traced_frame, traced_table
 
 __all__ = ["SensitivityTables", "RANGE_SHOWN"]
@@ -38,6 +38,35 @@ class SensitivityTables:
             source=ValueSource("sbm_stats.report._annex_sensitivity.RANGE_SHOWN",
                                "Rapportens gräns för vilka kommuner tabellen över känsligheten visar "
                                "(RANGE_SHOWN i rapportkoden).")))
+
+    @property
+    def infeasible(self) -> tuple[str, ...]:
+        """The combinations of the open assumptions, and the variant files, that cannot be carried out on
+        the frame (left out of the tables), by their names in the report: 'A1+A2 alternativet, A9 ...'."""
+        return self._infeasible()
+
+    @shown
+    def infeasible_names(self) -> str:
+        """:attr:`infeasible` joined with 'och', each within quotes."""
+        return join_sv(f"”{name}”" for name in self._infeasible())
+
+    def _infeasible(self) -> tuple[str, ...]:
+        inputs = self.inputs
+        names = [", ".join(f"{a.tag} {inputs.choice_short(a, v.choices[a.id])}"
+                           for a in inputs.design.open_assumptions if v.choices[a.id] != a.default)
+                 for v in inputs.sensitivity.infeasible]
+        files = [f"variantfilen ({name})" for name in inputs.variant_files_refused]
+        return tuple(names + files)
+
+    @property
+    def infeasible_count(self) -> ShownValue:
+        """How many combinations of the open assumptions cannot be carried out on the frame, traced."""
+        return ShownValue(self.traced.infeasible_count)
+
+    @property
+    def variants_drawn(self) -> ShownValue:
+        """How many combinations were carried out on the frame, traced."""
+        return ShownValue(self.traced.variants_drawn)
 
     def _municipalities(self, codes: str) -> str:
         return join_sv(self.inputs.names[c] for c in codes.split()) or "–"
@@ -72,7 +101,7 @@ class SensitivityTables:
         t = t[t.probability_range > RANGE_SHOWN]
         key = ["probability_default", "probability_min", "probability_max", "variants_selected", "variants"]
         rounded = t.assign(**{c: t[c].round(4) for c in key[:3]})
-        variants = traced.variant_count
+        variants = traced.variants_drawn
         seed = traced.seed
         rows = []
         for values, group in rounded.groupby(key, sort=False):
@@ -118,12 +147,12 @@ class SensitivityTables:
         """SYNTHETIC: what changes between the design and its variant files, grouped by profile
         (no rows when the package has no variant file)."""
         traced = self.traced
-        if not self.inputs.has_variant_files:
+        c = self.inputs.variant_comparison if self.inputs.has_variant_files else None
+        names = list(c.attrs["mean_size"]) if c is not None else []
+        if len(names) < 2:  # no variant file, or none that can be carried out on the frame
             out = pd.DataFrame(columns=["Kommuner", "Antal"])
             out.attrs["synthetic"] = True
             return out
-        c = self.inputs.variant_comparison
-        names = list(c.attrs["mean_size"])
         c = c[c.differs]
         columns = {}
         for name in names:

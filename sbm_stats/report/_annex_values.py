@@ -122,12 +122,30 @@ class DesignValues:
                 f"design:{a.id}:choices", 1 + len(a.alternatives), source=self.design_source,
                 table=self.design_file, row=f"open_assumptions.{a.id}", column="default och alternatives",
                 fmt=fmt_int)
-        n = len(self.inputs.sensitivity.variants)
+        sensitivity = self.inputs.sensitivity
+        n = len(sensitivity.variants) + len(sensitivity.infeasible)
         if n != math.prod(v.raw for v in choices.values()):
             raise ValueError(f"{self.design_file}: the sensitivity has {n} variants, not the product of the "
                              "open assumptions' choices")
         return self.values.derive("design:variant_count", n, " × ".join(f"{{{k}}}" for k in choices) or "1",
                                   inputs=choices, fmt=fmt_int)
+
+    @functools.cached_property
+    def infeasible_count(self) -> TracedValue:
+        """How many combinations of the open assumptions cannot be carried out on the frame."""
+        return self.values.derive(
+            "design:variants_infeasible", len(self.inputs.sensitivity.infeasible),
+            f"antal varianter av designen som inte kan genomföras på den SYNTETISKA ramen {self.frame_file}",
+            inputs={}, fmt=fmt_int)
+
+    @functools.cached_property
+    def variants_drawn(self) -> TracedValue:
+        """How many combinations were carried out: all of them, less those the frame does not allow."""
+        if not self.inputs.sensitivity.infeasible:
+            return self.variant_count
+        return self.values.derive(
+            "design:variants_drawn", self.variant_count.raw - self.infeasible_count.raw, "{all} − {infeasible}",
+            inputs={"all": self.variant_count, "infeasible": self.infeasible_count}, fmt=fmt_int)
 
     def group(self, table: str, names: list[str], codes: list[str]) -> tuple[str, Any, TracedValue]:
         """A group of municipalities with one profile: its id (the first code), its names (with a traced
