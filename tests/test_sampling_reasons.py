@@ -185,6 +185,26 @@ def test_an_own_frame_where_kiruna_tops_a_count(base):
     check_reasons(frame, sample)
 
 
+def test_sample_csv_carries_the_reason_fields(base, tmp_path):
+    """sbm-stats sample writes the fields beside the words; each extremes row agrees with the frame."""
+    out = tmp_path / "s"
+    assert cli.main(["sample", "--seed", "2014", "--out", str(out)]) == 0
+    rows = pd.read_csv(out / "sample.csv", dtype={"municipality_code": str, "reason_tied_with": str})
+    extremes = rows[rows.stage_kind == "extremes"]
+    assert len(extremes) == 8
+    for row in extremes.itertuples():
+        ranked = ranking(base, row.reason_variable, row.reason_measure)
+        position = [c for c, _ in ranked].index(row.municipality_code)
+        scale = 10_000 if row.reason_measure == "per_inhabitant" else 1  # data/design/2014.yaml: per 10000
+        assert (row.reason_rank, row.reason_list_size) == (position + 1, 290)
+        assert math.isclose(row.reason_value, float(ranked[position][1] * scale), rel_tol=1e-12)
+    random = rows[rows.stage_kind == "random"]
+    # data/design/2014.yaml: the draws' sizes, in random_order
+    sizes = {"bme_children": 8, "bme_takeover": 7, "supplement_no_children": 1, "supplement_no_answer": 2}
+    assert dict(zip(random.stage, random.reason_draw_size)) == sizes
+    assert set(random.reason_draw_order) == {1, 2, 3, 4} and (random.reason_pool_size == random.eligible_count).all()
+
+
 # ------------------------------------------------------------------ infeasible frames
 
 
