@@ -49,8 +49,8 @@ replicates = 100_000
 
 # %%
 annex = Report.load(data_dir=data_dir, seed=seed).design  # the data package's design file
-design = annex.design
-frame = load_frame(frame_path) if frame_path else annex.frame
+design = annex.inputs.design
+frame = load_frame(frame_path) if frame_path else annex.inputs.frame
 print("Ram:", frame.attrs.get("source_file", frame_path), "| syntetisk:", frame.attrs.get("synthetic"))
 
 # %% [markdown]
@@ -81,13 +81,13 @@ Markdown(sample.protocol(published_check=published_sample_check(frame, design)))
 # %%
 probs = inclusion_probabilities(frame, design, replicates=replicates, seed=seed)
 print("största |Monte Carlo − exakt| / standardfel:", round(probs.max_abs_z(), 2))
-table = probability_table(probs, data_dir=annex.data_dir)
+table = probability_table(probs, data_dir=annex.inputs.data_dir)
 table.sort_values("probability", ascending=False).head(40)
 
 # %%
 # the frame's population (the design's denominator) and the package's published sample
 # (the column asked; the wave is table.attrs["wave"])
-population = table.municipality_code.map(frame.set_index("municipality_code")[annex.population_column])
+population = table.municipality_code.map(frame.set_index("municipality_code")[annex.inputs.population_column])
 plots.inclusion_by_population(population.astype(float).to_numpy(), table.probability.to_numpy(),
                               synthetic=probs.synthetic, highlight=table["asked"].to_numpy())
 
@@ -117,7 +117,7 @@ sensitivity.to_frame().sort_values("probability_range", ascending=False).head(20
 # Exakta inklusionssannolikheter och urvalet med samma frö, bara kommuner där något skiljer.
 
 # %%
-package = annex.package
+package = annex.inputs.package
 variants = {"designen": design}
 for name, path in package.design_paths.items():
     if path != package.design_path:

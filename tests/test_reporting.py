@@ -39,7 +39,7 @@ def test_inline_values_are_the_publications(R):
 def test_inline_values_are_markdown(R):
     """Both engines insert text/markdown alike; a plain str would be shown as its repr by Quarto."""
     values = [R.figures.count("res.forced_moves"), R.figures.verbal("res.forced_moves"),
-              R.interviews.declined(), R.intervals.level, R.design.sizes_sum, R.audit.claims]
+              R.interviews.declined(), R.intervals.level, R.design.text.sizes_sum, R.audit.claims]
     assert all(isinstance(v, Markdown) for v in values)
 
 
@@ -106,7 +106,7 @@ def test_intervals_in_the_prose(R):
 
 
 def test_design_words_come_from_the_design_file(R):
-    d = R.design
+    d = R.design.text
     # data/design/2014.yaml: stages 4 fixed, 8 Kronofogden picks, draws 8, 7, 1 and 2; 30 in all
     assert d.sizes_sum == "4 + 8 + 8 + 7 + 1 + 2 = 30"
     assert (d.stage_count, d.total, d.fixed_or_extreme) == ("sex", "30", "12")
@@ -136,16 +136,17 @@ def test_an_edited_design_file_changes_the_words(tmp_path, data_dir):
     text = text.replace("ties: lowest_code", "ties: error")
     text = text.replace("per: 10000", "per: 1000")
     path.write_text(text, encoding="utf-8")
-    d = Report.load(data_dir=copy).design
+    annex = Report.load(data_dir=copy).design
+    d = annex.text
     assert d.already_selected == "kommunen hoppas över"
     assert d.ties == "urvalet stoppas och valet görs för hand"
     assert d.per_inhabitant.startswith(f"1{NBSP}000 invånare")
-    table = d.table_design()
+    table = annex.tables.table_design()
     assert "kommunen hoppas över" in table.loc[1, "Villkor och regel"]
 
 
 def test_design_table_names_the_stages_and_their_orders(R):
-    t = R.design.table_design()
+    t = R.design.tables.table_design()
     assert list(t["Steg"]) == ["Fasta kommuner", "Kronofogden", "BME, barn", "BME, övertagande",
                                "Komplettering, inga barn", "Komplettering, ej svar"]
     assert (t.loc[t["Typ"].str.startswith("slumpmässigt"), "Typ"]
@@ -155,18 +156,18 @@ def test_design_table_names_the_stages_and_their_orders(R):
 
 
 def test_inclusion_probabilities_are_exact(R):
-    p = R.design.probabilities
+    p = R.design.inputs.probabilities
     assert p.exact.notna().all() and len(p) == 290
     # Four fixed municipalities and eight Kronofogden picks are certain (data/design/2014.yaml).
     assert (p.probability == 1).sum() == 12
     # the expected sample size is the design's total: the probabilities sum to 30
     assert p.probability.sum() == pytest.approx(30, abs=1e-9)
     # the takeover list's range, as the design file's comment gives it (0.041 to 0.086)
-    assert R.design.list_probabilities("bme_takeover") == "0,041 och 0,086"
+    assert R.design.probabilities.list_probabilities("bme_takeover") == "0,041 och 0,086"
 
 
 def test_sensitivity_tables(R):
-    d = R.design
+    d = R.design.sensitivity
     variants = d.table_variants()
     assert len(variants) == 16 and variants.attrs["synthetic"] is True
     # the design file's comment: reversing the variable order takes Huddinge instead of Linköping
@@ -183,7 +184,7 @@ def test_sensitivity_tables(R):
 
 
 def test_synthetic_annex_says_so(R):
-    t = R.design.table_sample()
+    t = R.design.drawn.table()
     assert t.attrs["synthetic"] is True and len(t) == 30
     assert "Steg " not in " ".join(t["Steg"])  # short stage names, not the publication's numbering
 
@@ -207,19 +208,21 @@ def test_forest_marks_small_bases(R):
 
 
 def test_inclusion_figure_says_synthetic_inside_the_axes(R):
-    ax = R.design.plot_inclusion().figure.axes[0]
+    ax = R.design.probabilities.plot_inclusion().figure.axes[0]
     assert "SYNTETISKA DATA" in [t.get_text() for t in ax.texts]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "Tillfrågade 2014 (verkliga kommuner, syntetiska sannolikheter)"]
 
 
 @pytest.mark.parametrize("name", ["publication.plot_ladder", "figures.plot_bme", "figures.plot_sos",
-                                  "intervals.plot_forest", "design.plot_inclusion"])
+                                  "intervals.plot_forest", "design.probabilities.plot_inclusion"])
 def test_plots_render_to_reproducible_png(name, R):
     # two figures built independently, from two loads of the data, give the same bytes
     def draw(report):
-        subject, method = name.split(".")
-        return getattr(getattr(report, subject), method)()._repr_png_()
+        *subjects, method = name.split(".")
+        for subject in subjects:
+            report = getattr(report, subject)
+        return getattr(report, method)()._repr_png_()
 
     first, second = draw(R), draw(Report.load())
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
@@ -242,7 +245,7 @@ def test_the_report_does_not_import_heavy_modules(tmp_path):
     import sys
 
     code = ("import sys; from sbm_stats.report import Report; R = Report.load(); "
-            "R.figures.count('res.forced_moves'); R.design.sizes_sum; "
+            "R.figures.count('res.forced_moves'); R.design.text.sizes_sum; "
             "print(sorted(m for m in ('statsmodels', 'scipy.stats') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "[]"
@@ -263,7 +266,7 @@ def test_a_clause_is_shown_only_when_its_count_is_above_zero(R, tmp_path):
     # the years come from the package: municipalities.csv has populations 2012-2014, and the
     # latest before the wave 2017 is 2014; its design ranks on Kronofogden 2016 per population 2016
     assert (wave.interviews.wave, wave.interviews.population_date) == ("2017", "31 december 2014")
-    assert (wave.design.statistics_year, wave.design.population_year) == ("2016", "2016")
+    assert (wave.design.text.statistics_year, wave.design.text.population_year) == ("2016", "2016")
     assert "Folkmängd 2014" in wave.interviews.table_sample().columns
 
 
@@ -271,5 +274,5 @@ def test_the_years_of_the_bundled_wave(R):
     # the publication: interviews 2014, Kronofogden's statistics of 2013 (the project's reading,
     # design/2014.yaml), populations of 31 December 2013 (frame schema, SCB BE0101N1)
     assert (R.interviews.wave, R.interviews.population_date) == ("2014", "31 december 2013")
-    assert (R.design.statistics_year, R.design.population_year) == ("2013", "2013")
+    assert (R.design.text.statistics_year, R.design.text.population_year) == ("2013", "2013")
     assert "Folkmängd 2013" in R.interviews.table_sample().columns

@@ -172,7 +172,10 @@ def test_extremes_skip_takes_nothing_new(tmp_path):
     sample = select_sample(hand_frame(), design, seed=1)
     # The count's top (0126) is already fixed: skipped. Per 10 000: 0115 as above.
     assert sample.codes == ("0126", "0115")
-    assert any("ingen ny kommun" in line for line in sample.stages[1].lines)
+    skipped = sample.stages[1].reasons[0]
+    assert (skipped.taken, skipped.municipality_code, skipped.already_selected) == (False, "0126", "skip")
+    assert skipped.passed[0].taken_by == "fixed"
+    assert "ingen ny kommun" in sample.protocol()
 
 
 TIES = """

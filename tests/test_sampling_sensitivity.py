@@ -240,7 +240,7 @@ def test_design_sensitivity_runs_every_combination():
     assert len(long) == 16 * 290 and long.groupby("variant").selected.sum().eq(30).all()
 
 
-def test_a_variant_that_cannot_give_30_on_a_frame_is_refused_naming_stage_and_field():
+def test_a_variant_that_cannot_give_30_on_a_frame_is_left_out_naming_stage_and_field():
     # Make one small municipality the highest per inhabitant for two variables: with skip the
     # Kronofogden stage then adds 3 new municipalities, not 4, and the skip variant gives 29.
     frame = demo_frame().copy()
@@ -250,12 +250,23 @@ def test_a_variant_that_cannot_give_30_on_a_frame_is_refused_naming_stage_and_fi
     best_children = (frame.kfm_children_executed_evictions_2013 / frame.population_2013).max()
     frame.loc[i, "kfm_children_executed_evictions_2013"] = int(best_children * top.population_2013) + 5
     assert len(reference_extremes(frame, VARIABLES, rule="skip")) == 3
-    with pytest.raises(DesignError) as err:
-        design_sensitivity(frame, load_design(), seed=1)
-    message = str(err.value)
-    assert "design 'a1_a2=skip_enlarged'" in message
+    s = design_sensitivity(frame, load_design(), seed=1)
+    # 2 x 2 x 2 x 2 combinations; the 8 with the skip reading cannot give 30 here and are left out
+    assert len(s.variants) == 8 and all(v.choices["a1_a2"] == "next_ranked" for v in s.variants)
+    assert len(s.infeasible) == 8 and all(v.choices["a1_a2"] == "skip_enlarged" for v in s.infeasible)
+    message = s.infeasible[0].message
+    assert s.infeasible[0].name == "a1_a2=skip_enlarged"
     assert "expected_size 30, but on this frame" in message and "gives 29" in message
     assert "kronofogden 3 of 8 picks (already_selected: skip)" in message
+    assert s.probabilities.shape == (8, 290) and len(s.to_frame()) == 290
+
+
+def test_the_design_itself_failing_on_the_frame_is_one_error():
+    """When the design's own choices cannot be drawn there is nothing to compare with: one error."""
+    frame = demo_frame().copy()
+    frame.loc[frame.bme_children_under_18 == "yes", "bme_children_under_18"] = "no"
+    with pytest.raises(DesignError, match=r"design 'default': .*stage 'bme_children' draws size 8, but only 0"):
+        design_sensitivity(frame, load_design(), seed=1)
 
 
 def write(tmp_path, text, name="design.yaml"):

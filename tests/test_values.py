@@ -22,10 +22,10 @@ import pypdf
 import pytest
 
 from sbm_stats import cli
+from sbm_stats.provenance import VALUES_COLUMNS
 from sbm_stats.render import RenderError, number_coverage, render
 from sbm_stats.report import fmt_int, fmt_pct
 from sbm_stats.report.values import (
-    VALUES_COLUMNS,
     ShownValue,
     TracedText,
     ValueRegistry,

@@ -33,11 +33,11 @@ from typing import Any, Literal
 import pandas as pd
 import yaml
 
+from .._numbers import fmt_int, fmt_num, fmt_pct
 from .._yaml import _LimitedLoader, load_yaml
 from ..data._package import DataPackage, Figure, as_package, file_wave_problem
 from ..errors import DataValidationError, Problem
 from ..estimation.compare import census_change
-from ..report.formatting import fmt_int, fmt_num, fmt_pct
 from .verbal import rounding_unit, verbal_range
 
 __all__ = ["audit", "load_claims", "AuditResult", "ClaimResult", "VERDICTS", "VERDICTS_SV"]

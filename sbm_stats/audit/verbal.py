@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._numbers import fmt_num
 from ..data._package import DataPackage, as_package
-from ..report.formatting import fmt_num
 
 __all__ = ["VerbalRange", "verbal_range", "rounding_unit"]
 

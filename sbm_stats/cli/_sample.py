@@ -118,6 +118,9 @@ def _sample(args: argparse.Namespace) -> int:
             "sensitivity_by_variant.csv": _csv(result.long_frame()),
         }
         _write_outputs(out, files)
+        for variant in result.infeasible:
+            print(f"sbm-stats: variant {variant.name} cannot be drawn on this frame and is left out: "
+                  f"{variant.message}", file=sys.stderr)
         table = result.to_frame()
         moved = table[table.probability_range > 1e-12]
         print(

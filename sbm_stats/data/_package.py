@@ -25,7 +25,11 @@ the design file itself, of another wave) is refused with one
 
 ``DataPackage.open(None)`` is the bundled package (see :func:`default_data_dir`): the only
 place where a default folder is consulted. Every loader, the design, the frame, the
-claims and the audit take a package (or a path that becomes one).
+claims and the audit take a package (or a path that becomes one). The package knows
+where its files are and reads its own tables; it does not read the design, the frame
+or the claims (that is :mod:`sbm_stats.sampling`'s and :mod:`sbm_stats.audit`'s work,
+given the package): ``data`` depends on neither (see CONTRIBUTING.md, "How the packages
+depend on each other").
 
 Examples
 --------
@@ -374,34 +378,6 @@ class DataPackage:
                 for row in table.itertuples(index=False)
             }
         return self._cache["_figures"]
-
-    def frame_schema(self) -> dict[str, Any]:
-        """The wave's frame schema (:func:`sbm_stats.sampling.load_frame_schema`)."""
-        from ..sampling._frame import load_frame_schema
-
-        return load_frame_schema(package=self)
-
-    def load_demo_frame(self) -> pd.DataFrame:
-        """The synthetic demonstration frame, validated like a user's frame."""
-        from ..sampling._frame import demo_frame
-
-        return demo_frame(self)
-
-    def design(self, name: str | None = None):
-        """The wave's design (or its variant ``name``), read with :func:`sbm_stats.sampling.load_design`."""
-        from ..sampling._design import load_design
-
-        if name is None:
-            return load_design(package=self)
-        if name not in self.design_paths:
-            raise ValueError(f"design ({name!r}) must be one of: {', '.join(self.design_paths)}")
-        return load_design(self.design_paths[name], package=self)
-
-    def claims(self) -> list[dict[str, Any]]:
-        """The wave's claims registry, checked (:func:`sbm_stats.audit.load_claims`)."""
-        from ..audit._claims import load_claims
-
-        return load_claims(package=self)
 
 
 def as_package(package: DataPackage | str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None,

@@ -88,7 +88,7 @@ del __sbm_track__
 """
 
 # Run after the document: what it read and imported, and the traced values it showed (the
-# render's registry, sbm_stats.report.values.shown_values), as one JSON line on stdout.
+# render's registry, sbm_stats.provenance.shown_values), as one JSON line on stdout.
 _REPORT_SOURCE = """\
 def __sbm_report__():
     import json, os, sys, sysconfig
@@ -102,9 +102,9 @@ def __sbm_report__():
         if isinstance(name, str) and os.path.isabs(name):
             modules.add(name)
     entries = {os.path.abspath(p or ".") for p in sys.path if isinstance(p, str)}
-    traced = sys.modules.get("sbm_stats.report.values")
+    traced = sys.modules.get("sbm_stats.provenance")
     try:
-        values = traced.shown_values() if traced is not None and traced._SHOWN.values else None
+        values = traced.shown_values() if traced is not None else None
     except Exception as exc:  # a value that cannot be listed: the render says which, not "internal error"
         values = {"error": f"{type(exc).__name__}: {exc}"}
     print(json.dumps({"skip": sorted(skip), "modules": sorted(modules), "files": sorted(files),
@@ -165,6 +165,11 @@ def _kernel_manager_class(env: Mapping[str, str]) -> type:
     return SameEnvironmentKernelManager
 
 
+#: The names of the project's errors for bad input (:mod:`sbm_stats.errors`): a chunk failing with
+#: one of them is reported by its message alone, without the kernel's traceback.
+_INPUT_ERRORS = frozenset({"DataValidationError", "DesignError"})
+
+
 def _chunk_error(doc: QmdDocument, cell: NotebookNode, exc: Any) -> RenderError:
     sbm = cell.metadata.get("sbm", {})
     tb = strip_ansi(getattr(exc, "traceback", "") or str(exc))
@@ -174,18 +179,21 @@ def _chunk_error(doc: QmdDocument, cell: NotebookNode, exc: Any) -> RenderError:
     tb_only = parts[-1].strip("\n") if len(parts) > 1 else tb
     ename = getattr(exc, "ename", "Error")
     evalue = getattr(exc, "evalue", "")
+    # bad input (a design file, a frame) is said by its message, which names what to change; the
+    # traceback stays in the error's ``traceback`` for whoever debugs the package
+    shown_tb = "" if ename in _INPUT_ERRORS else f"\n\n{tb_only}"
     if sbm.get("kind") == "inline":
         n_done = sum(1 for o in cell.outputs if o.get("output_type") == "display_data")
         expr = [e for e in doc.inlines if e.id in sbm.get("ids", [])][n_done]
         return RenderError(
             f"{doc.path.name}, line {expr.line}: the inline expression `{{python}} {expr.code}` "
-            f"failed: {ename}: {evalue}\n\n{tb_only}",
+            f"failed: {ename}: {evalue}{shown_tb}",
             path=str(doc.path), line=expr.line, source=expr.code, traceback=tb_only,
         )
     chunk = doc.chunks[sbm["chunk"]] if sbm.get("kind") == "chunk" else None
     if chunk is None:
         return RenderError(f"{doc.path.name}: the {sbm.get('kind', 'hidden')} cell failed: "
-                           f"{ename}: {evalue}\n\n{tb_only}", path=str(doc.path), traceback=tb_only)
+                           f"{ename}: {evalue}{shown_tb}", path=str(doc.path), traceback=tb_only)
     width = len(str(chunk.line + chunk.source.count("\n") + 2))
     listing = [f"{chunk.line:>{width}} | {chunk.fence}"]
     listing += [f"{chunk.line + 1 + k:>{width}} | {text}" for k, text in enumerate(chunk.source.split("\n"))]
@@ -193,7 +201,8 @@ def _chunk_error(doc: QmdDocument, cell: NotebookNode, exc: Any) -> RenderError:
     message = (
         f"{where} failed, {doc.path.name} line {chunk.line}: {ename}: {evalue}\n\n"
         + "\n".join(listing)
-        + f"\n\nTraceback (line k of the cell is line {chunk.line} + k of {doc.path.name}):\n{tb_only}"
+        + (f"\n\nTraceback (line k of the cell is line {chunk.line} + k of {doc.path.name}):\n{tb_only}"
+           if shown_tb else "")
     )
     return RenderError(message, path=str(doc.path), label=chunk.options.label, line=chunk.line,
                        source=chunk.source, traceback=tb_only)
@@ -258,7 +267,7 @@ class Execution:
         Folders the kernel listed.
     values : dict or None
         The traced values the document showed, with their inputs
-        (:func:`sbm_stats.report.values.shown_values`); None when it showed none.
+        (:func:`sbm_stats.provenance.shown_values`); None when it showed none.
     """
 
     seconds: float

@@ -416,7 +416,7 @@ def write_outputs(
 
     ``values``, when given, receives per format the traced values the document
     shows (see :func:`traced_values`). ``registry`` is the render's registry of
-    traced values (:func:`sbm_stats.report.values.shown_values`, from the kernel):
+    traced values (:func:`sbm_stats.provenance.shown_values`, from the kernel):
     the filter ``values.lua`` reads each value's provenance there, once, by the id
     its span names.
 
@@ -524,7 +524,7 @@ def write_values_file(records: list[dict[str, str]], path: Path) -> None:
     """The values file: one row per traced value, the columns of ``VALUES_COLUMNS``."""
     import csv
 
-    from ..report.values import VALUES_COLUMNS
+    from ..provenance import VALUES_COLUMNS
 
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=VALUES_COLUMNS, extrasaction="ignore", lineterminator="\n")

@@ -110,7 +110,7 @@ class Report:
             publication=Publication(package),
             interviews=interviews,
             intervals=Intervals(interviews, confidence_level, ci_method, len(package.table("municipalities"))),
-            design=DesignAnnex(package, int(seed), values),
+            design=DesignAnnex.load(package, int(seed), values),
             waves=Waves(figures),
             audit=AuditSummary(package, values),
             values=values,

@@ -18,15 +18,15 @@ Examples
 
 from __future__ import annotations
 
-import math
-from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
-__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP", "Markdown", "shown",
+from .._numbers import MINUS, NBSP, fmt_int, fmt_num, fmt_pct
+
+# fmt_int, fmt_num, fmt_pct, NBSP and MINUS live in sbm_stats._numbers (the subjects below the report,
+# sampling and audit, write numbers the same way); they are this module's vocabulary too.
+__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP", "MINUS", "Markdown", "shown",
            "number_in_words", "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
 
-NBSP = "\u00a0"
-MINUS = "\u2212"
 
 
 class Markdown(str):
@@ -60,43 +60,6 @@ def shown(fn):
         return Markdown(fn(*args, **kwargs))
 
     return wrapper
-
-
-def _check_real(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} ({value!r}) must be a real number")
-    x = float(value)
-    if math.isnan(x):
-        raise ValueError(f"{name} is NaN; format a missing value explicitly (e.g. '–')")
-    return x
-
-
-def fmt_num(value: float, *, decimals: int = 0, thousands: str = NBSP, minus: str = MINUS) -> str:
-    """A number with a decimal comma and ``thousands`` between groups of three digits.
-
-    Rounds half away from zero on the decimal value as written (``repr``), as a reader
-    rounding by hand would (2.675 -> '2,68'; Python's ``round`` gives 2.67 and rounds
-    half to even).
-    """
-    x = _check_real(value, "value")
-    if not isinstance(decimals, int) or isinstance(decimals, bool) or decimals < 0:
-        raise ValueError(f"decimals ({decimals!r}) must be a non-negative integer")
-    if math.isinf(x):
-        raise ValueError(f"value ({value!r}) must be finite")
-    rounded = Decimal(repr(abs(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    whole, _, frac = f"{rounded:,f}".partition(".")
-    text = whole.replace(",", thousands) + ("," + frac if frac else "")
-    return (minus if x < 0 and rounded != 0 else "") + text
-
-
-def fmt_int(value: int) -> str:
-    """A whole number with no-break spaces between thousands: 16 386."""
-    return fmt_num(value, decimals=0)
-
-
-def fmt_pct(share: float, *, decimals: int = 0) -> str:
-    """A share in [0, 1] as a Swedish percentage: 0.552 -> '55 %'."""
-    return fmt_num(_check_real(share, "share") * 100, decimals=decimals) + NBSP + "%"
 
 
 def fmt_count_of(count: int, base: int) -> str:

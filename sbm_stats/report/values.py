@@ -62,13 +62,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SbmStatsError
+from ..provenance import VALUES_COLUMNS, provide
+from ._rows import PackageRows
 from .formatting import Markdown, fmt_num
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
-    "VALUES_COLUMNS",
     "Computation",
     "TracedValue",
     "ValueChange",
@@ -85,10 +86,6 @@ __all__ = [
     "traced_frame",
     "traced_table",
 ]
-
-#: The columns of the values file ``<stem>.values.csv``, in order.
-VALUES_COLUMNS = ("id", "section", "formatted", "raw", "table", "row", "column", "source", "source_url",
-                  "computation", "inputs", "claim", "verdict")
 
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>$#|~^])")
@@ -419,12 +416,8 @@ class ValueRegistry:
 
     data_dir: Any = None
     _values: dict[str, TracedValue] = field(default_factory=dict, repr=False)
-    # what has been read, each kept once: tables, their keys, key -> first row, rows, sources
-    _tables: dict[str, Any] = field(default_factory=dict, repr=False)
-    _keys: dict[str, list[str]] = field(default_factory=dict, repr=False)
-    _indexes: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict, repr=False)
-    _rows: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict, repr=False)
-    _sources: dict[tuple[Any, ...], ValueSource | None] = field(default_factory=dict, repr=False)
+    # the package's tables, keys, rows and sources as read, each kept once
+    _read: PackageRows = field(default=None, init=False, repr=False)
     _claims: dict[str, Any] | None = field(default=None, repr=False)
     _audit_result: Any = field(default=None, repr=False)
 
@@ -432,6 +425,7 @@ class ValueRegistry:
         from ..data._package import DataPackage
 
         self.package = DataPackage.open(self.data_dir or None)
+        self._read = PackageRows(self.package)
 
     # ------------------------------------------------------------------ reading
 
@@ -446,79 +440,6 @@ class ValueRegistry:
             return self._values[value_id]
         except KeyError:
             raise ValueTraceError(f"no traced value has the id {value_id!r}") from None
-
-    def _table(self, name: str) -> pd.DataFrame:
-        if name not in self._tables:
-            if name not in self.package.table_names:
-                raise ValueTraceError(f"table ({name!r}) must be one of "
-                                      + ", ".join(repr(t) for t in self.package.table_names))
-            self._tables[name] = self.package.table(name)
-        return self._tables[name]
-
-    def _key(self, name: str) -> list[str]:
-        if name not in self._keys:
-            self._keys[name] = self._read_key(name)
-        return self._keys[name]
-
-    def _read_key(self, name: str) -> list[str]:
-        schema = self.package.resource(name)["schema"]
-        if isinstance(schema, str):
-            from ..data._tables import read_json_file
-
-            schema = read_json_file(self.package.path / schema, self.package.display(self.package.path / schema))
-        key = schema.get("primaryKey")
-        return [key] if isinstance(key, str) else list(key or [])
-
-    def _row(self, table: str, keys: tuple[Any, ...]) -> dict[str, Any] | None:
-        """The first row of ``table`` whose key columns read ``keys`` (compared as text), as a dict.
-
-        The table's key is indexed once (key as text -> first row) and each row read
-        is kept: a report reads several hundred values from a few tables.
-        """
-        index = self._indexes.get(table)
-        if index is None:
-            frame = self._table(table)
-            columns = [frame[name].astype(str).tolist() for name in self._key(table)]
-            index = {}
-            for position, key in enumerate(zip(*columns)):
-                index.setdefault(key, position)
-            self._indexes[table] = index
-        position = index.get(tuple(str(k) for k in keys))
-        if position is None:
-            return None
-        if (table, position) not in self._rows:
-            self._rows[(table, position)] = self._table(table).iloc[position].to_dict()
-        return self._rows[(table, position)]
-
-    def _source(self, table: str, row: Mapping[str, Any]) -> ValueSource | None:
-        """The row's ``source_id``, else the sources the descriptor lists for the whole table."""
-        source_id = row.get("source_id")
-        section = row.get("section")
-        key = (table, source_id if isinstance(source_id, str) else None,
-               section if isinstance(section, str) else None)
-        if key not in self._sources:
-            self._sources[key] = self._read_source(table, row)
-        return self._sources[key]
-
-    def _read_source(self, table: str, row: Mapping[str, Any]) -> ValueSource | None:
-        if "sources by id" not in self._tables:
-            self._tables["sources by id"] = self._table("sources").set_index("source_id")
-        sources = self._tables["sources by id"]
-        source_id = row.get("source_id")
-        if not isinstance(source_id, str) or not source_id:
-            resource = self.package.resource(table)
-            ids = [s.get("title") for s in resource.get("sources") or [] if s.get("title") in sources.index]
-            if not ids:
-                return None
-            urls = [u for u in (sources.loc[i].get("url") for i in ids) if isinstance(u, str) and u]
-            return ValueSource(" ".join(ids), " ".join(str(sources.loc[i]["citation"]) for i in ids),
-                               urls[0] if urls else None)
-        entry = sources.loc[source_id]
-        url = entry.get("url")
-        section = row.get("section") if entry.get("kind") == "publication" else None
-        return ValueSource(source_id, str(entry["citation"]),
-                           url if isinstance(url, str) and url else None,
-                           section if isinstance(section, str) and section else None)
 
     def read(self, table: str, row: str | int | tuple, column: str, *, id: str | None = None,
              formatted: str | None = None, fmt: Callable[[Any], str] | None = None) -> TracedValue:
@@ -548,8 +469,8 @@ class ValueRegistry:
         keys = row if isinstance(row, tuple) else (row,)
         value_id = id if id is not None else ":".join([table, *map(str, keys), column])
         self._check_id(value_id)
-        frame = self._table(table)
-        key_columns = self._key(table)
+        frame = self._read.table(table)
+        key_columns = self._read.key(table)
         where = f"value {value_id!r}"
         if len(key_columns) != len(keys):
             raise ValueTraceError(f"{where}: the table {table} has the key ({', '.join(key_columns)}); "
@@ -557,7 +478,7 @@ class ValueRegistry:
         if column not in frame.columns:
             raise ValueTraceError(f"{where}: the column {column!r} does not exist in the table {table} "
                                   f"(columns: {', '.join(frame.columns)})")
-        record = self._row(table, keys)
+        record = self._read.row(table, keys)
         row_text = ", ".join(map(str, keys))
         if record is None:
             raise ValueTraceError(f"{where}: the row {row_text!r} does not exist in the table {table} "
@@ -568,7 +489,7 @@ class ValueRegistry:
                                   f"column {column!r}")
         raw = raw.item() if hasattr(raw, "item") else raw
         text = formatted if formatted is not None else (fmt(raw) if fmt else _default_format(raw))
-        value = TracedValue(value_id, raw, str(text), table, row_text, column, self._source(table, record))
+        value = TracedValue(value_id, raw, str(text), table, row_text, column, self._read.source(table, record))
         return self._register(value)
 
     def figure(self, figure_id: str, column: str, *, id: str | None = None, formatted: str | None = None,
@@ -621,8 +542,8 @@ class ValueRegistry:
         """
         import pandas as pd
 
-        frame = self._table(table)
-        key = self._key(table)
+        frame = self._read.table(table)
+        key = self._read.key(table)
         if rows is None:
             rows = [tuple(r) if len(key) > 1 else r[0] for r in frame[key].itertuples(index=False)]
         rows = list(rows)
@@ -951,3 +872,7 @@ def diff_values(old: Mapping[str, Mapping[str, str]], new: Mapping[str, Mapping[
             changes.append(ValueChange(value_id, "changed", b["section"], a["formatted"], b["formatted"],
                                        tuple(reasons)))
     return ValuesDiff(tuple(changes), len(set(old) | set(new)))
+
+
+# the render engine reads what this process showed through the provenance protocol (sbm_stats.provenance)
+provide(shown_values, lambda: bool(_SHOWN.values))

@@ -83,6 +83,7 @@ from ._record import StageRecord
 from ._select import Sample, SelectedUnit, select_sample
 from ._sensitivity import (
     DesignSensitivity,
+    InfeasibleVariant,
     SensitivityVariant,
     compare_designs,
     design_sensitivity,
@@ -99,6 +100,7 @@ __all__ = [
     "design_sensitivity",
     "DesignSensitivity",
     "SensitivityVariant",
+    "InfeasibleVariant",
     "OpenAssumption",
     "load_design",
     "default_design_path",

@@ -3,7 +3,7 @@
 Swedish writes a decimal comma and groups thousands with a space: ``4,1`` and
 ``351 330``. Machine-readable columns (CSV) keep ``.`` as the decimal separator; only
 the words (``reason``, the protocol) use these helpers. They are
-:func:`sbm_stats.report.formatting.fmt_num` with a plain space and a hyphen-minus, which
+:func:`sbm_stats._numbers.fmt_num` with a plain space and a hyphen-minus, which
 plain-text protocols and CSV cells keep intact.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from ..report.formatting import fmt_num
+from .._numbers import fmt_num
 
 __all__ = ["sv_int", "sv_decimal"]
 

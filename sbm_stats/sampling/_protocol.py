@@ -18,6 +18,7 @@ import jinja2
 from .._version import __version__
 from ._format import sv_decimal, sv_int
 from ._prn import PRN_FORMULA
+from ._reason import protocol_line
 from .stages import STAGE_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,7 +60,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cell=_cell, sv_int=sv_int, sv_decimal=sv_decimal)
+    env.filters.update(cell=_cell, sv_int=sv_int, sv_decimal=sv_decimal, protocol_line=protocol_line)
     return env
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._reason import Reason
+
 __all__ = ["StageRecord"]
 
 
@@ -15,7 +17,8 @@ class StageRecord:
     ``excluded`` those among them already selected and removed first, ``pool`` those
     it drew among, ``taken`` the codes it added. ``ranking`` holds, for a random stage,
     (code, name, random number, taken) for the taken municipalities and the next two in
-    line; ``lines`` holds the Swedish lines of an extremes stage.
+    line; ``reasons`` holds an extremes stage's :class:`~sbm_stats.sampling._reason.Reason`
+    for each pick, in pick order (a skipped pick's with ``taken`` False).
     ``list_probability_range`` holds, for a random stage, the smallest and largest exact
     inclusion probability under the whole design of the municipalities on its list that
     are not selected for certain (None where they are not all exact): the draw within
@@ -32,6 +35,6 @@ class StageRecord:
     size: int
     taken: tuple[str, ...]
     ranking: tuple[tuple[str, str, float, bool], ...] = ()
-    lines: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
     condition: str = ""
     list_probability_range: tuple[float, float] | None = None

@@ -20,23 +20,23 @@ from ._design import Design
 from ._engine import Exact, Plan, compile_plan, exact_probabilities, simulate
 from ._prn import permanent_random_numbers
 from ._protocol import SYNTHETIC_BANNER, render_protocol
+from ._reason import REASON_INT_COLUMNS, Reason, reason_sv
 from ._record import StageRecord
 from .stages._base import DrawContext
 
 __all__ = ["select_sample", "Sample", "SelectedUnit", "StageRecord", "SYNTHETIC_BANNER"]
 
 
-
 @dataclass(frozen=True)
 class SelectedUnit:
-    """One selected municipality and why it was taken."""
+    """One selected municipality and why it was taken (``basis``: the reason as data)."""
 
     order: int
     stage: str
     stage_kind: str
     municipality_code: str
     municipality_name: str
-    reason: str
+    basis: Reason
     random_number: float
     eligible_count: int | None
     stage_probability: float
@@ -44,6 +44,18 @@ class SelectedUnit:
     probability_method: str
     probability_se: float
     design_weight: float
+
+    @property
+    def reason(self) -> str:
+        """Why it was taken, in Swedish (written from :attr:`basis`)."""
+        return reason_sv(self.basis)
+
+    def row(self) -> dict[str, Any]:
+        """The unit as a row of :meth:`Sample.to_frame`: its fields, ``reason`` and the reason's fields."""
+        fields = {k: getattr(self, k) for k in SelectedUnit.__dataclass_fields__ if k != "basis"}
+        at = list(fields).index("random_number")
+        items = list(fields.items())
+        return dict(items[:at] + [("reason", self.reason)] + items[at:]) | self.basis.columns()
 
 
 @dataclass(frozen=True)
@@ -95,10 +107,20 @@ class Sample:
         return tuple(u.municipality_code for u in self.units)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per selected municipality; a ``synthetic`` column and ``attrs`` say what the frame was."""
-        rows = [u.__dict__ for u in self.units]
-        out = pd.DataFrame(rows, columns=list(SelectedUnit.__dataclass_fields__))
-        out["eligible_count"] = out["eligible_count"].astype("Int64")
+        """One row per selected municipality; a ``synthetic`` column and ``attrs`` say what the frame was.
+
+        ``reason`` is the Swedish sentence; the ``reason_*`` columns
+        (:data:`~sbm_stats.sampling._reason.REASON_COLUMNS`) are the fields it is written from:
+        the variable and measure, rank, value (and the count and population it comes from),
+        the list and its size, the pool and draw sizes, the place of the pick or draw in the
+        design's order, and the rules applied (``reason_ties`` with ``reason_tied_with``;
+        ``reason_already_selected`` with ``reason_passed``).
+        """
+        columns = list(SelectedUnit("", "", "", "", "", Reason("", "", "", ""), 0, None, 0, 0, "", 0, 0).row())
+        out = pd.DataFrame([u.row() for u in self.units], columns=columns)
+        for column in ("eligible_count", *REASON_INT_COLUMNS):
+            out[column] = out[column].astype("Int64")
+        out["reason_value"] = out["reason_value"].astype(float)
         out["synthetic"] = self.synthetic
         out.attrs.update(
             synthetic=self.synthetic, seed=self.seed, design=self.design.name,
@@ -190,7 +212,7 @@ def draw_sample(plan: Plan, *, seed: int, replicates: int, exact: Exact | None =
         SelectedUnit(
             order=k + 1, stage=d["stage"].id, stage_kind=d["stage"].kind,
             municipality_code=str(plan.codes[d["unit"]]), municipality_name=str(plan.names[d["unit"]]),
-            reason=d["reason"], random_number=d["u"], eligible_count=d["eligible"],
+            basis=d["reason"], random_number=d["u"], eligible_count=d["eligible"],
             stage_probability=d["p"], inclusion_probability=pi[k], probability_method=method[k],
             probability_se=se[k], design_weight=1.0 / pi[k],
         )

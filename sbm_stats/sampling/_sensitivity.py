@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,8 @@ from ._probabilities import probabilities_from_plan
 from ._select import _check_seed, draw_sample
 from .stages import ExtremesStage, RandomStage
 
-__all__ = ["design_variant", "compare_designs", "design_sensitivity", "DesignSensitivity", "SensitivityVariant"]
+__all__ = ["design_variant", "compare_designs", "design_sensitivity", "DesignSensitivity", "SensitivityVariant",
+           "InfeasibleVariant"]
 
 
 def design_variant(
@@ -159,6 +160,7 @@ def compare_designs(
     replicates: int = 0,
     seed: int | None = None,
     sample_seed: int | None = None,
+    on_infeasible: Literal["raise", "omit"] = "raise",
 ) -> pd.DataFrame:
     """What each design gives on one frame, side by side: probabilities and, optionally, the sample.
 
@@ -175,6 +177,10 @@ def compare_designs(
         The Monte Carlo seed; required when ``replicates > 0``.
     sample_seed : int, optional
         When given, the sample each design draws with this seed is added.
+    on_infeasible : {"raise", "omit"}, default "raise"
+        What to do with a design that cannot be carried out on the frame (a draw larger
+        than its list, a stated total it does not give there, a tie under ``ties:
+        error``): raise, or leave it out and say why in ``attrs["infeasible"]``.
 
     Returns
     -------
@@ -186,20 +192,18 @@ def compare_designs(
         designs disagree on the probability, by more than 1e-12, or on selection).
         ``attrs`` hold ``mean_size`` (exact expected size, or the Monte Carlo mean, per
         design), ``samples`` (each design's selected codes in selection order, with
-        ``sample_seed``), ``synthetic``, ``replicates``, ``seed`` and ``sample_seed``.
+        ``sample_seed``), ``synthetic``, ``replicates``, ``seed``, ``sample_seed`` and
+        ``infeasible`` (name -> why, of each design left out with ``on_infeasible="omit"``).
 
     Raises
     ------
     DesignError
-        No design, or a design that fails on the frame (the message names the design),
-        or a probability without an exact value when ``replicates`` is 0.
+        No design, or a design that fails on the frame (the message names the design;
+        with ``on_infeasible="omit"`` only when every design does), or a probability
+        without an exact value when ``replicates`` is 0.
     """
-    if not designs:
-        raise DesignError("designs must name at least one design")
-    if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 0:
-        raise ValueError(f"replicates ({replicates!r}) must be a non-negative integer")
-    if replicates:
-        _check_seed(seed)
+    _check_comparison(designs, replicates, seed, on_infeasible)
+    infeasible: dict[str, str] = {}
     out = None
     sizes = {}
     samples: dict[str, tuple[str, ...]] = {}
@@ -221,7 +225,10 @@ def compare_designs(
             sample = (draw_sample(plan, seed=_check_seed(sample_seed), replicates=max(replicates, 1), exact=exact)
                       if sample_seed is not None else None)
         except DesignError as exc:
-            raise DesignError(f"design {name!r}: {exc}") from None
+            if on_infeasible == "raise":
+                raise DesignError(f"design {name!r}: {exc}") from None
+            infeasible[name] = str(exc)
+            continue
         if replicates:
             values = np.where(np.isnan(p.exact), p.monte_carlo, p.exact)
             sizes[name] = p.mean_size
@@ -239,7 +246,10 @@ def compare_designs(
             out[f"selected:{name}"] = out["municipality_code"].isin(set(sample.codes))
             samples[name] = sample.codes
         synthetic = synthetic or p.synthetic
-    names = list(designs)
+    if out is None:  # every design fails on the frame: the first one's reason
+        first = next(iter(infeasible))
+        raise DesignError(f"design {first!r}: {infeasible[first]}")
+    names = [n for n in designs if n not in infeasible]
     probs = out[names].to_numpy(dtype=float)
     differs = (probs.max(axis=1) - probs.min(axis=1)) > 1e-12
     if sample_seed is not None:
@@ -247,8 +257,19 @@ def compare_designs(
         differs |= chosen.any(axis=1) & ~chosen.all(axis=1)
     out["differs"] = differs
     out.attrs.update(mean_size=sizes, synthetic=synthetic, replicates=replicates, seed=seed,
-                     sample_seed=sample_seed, samples=samples)
+                     sample_seed=sample_seed, samples=samples, infeasible=infeasible)
     return out
+
+
+def _check_comparison(designs: Mapping[str, Design], replicates: Any, seed: Any, on_infeasible: Any) -> None:
+    if not designs:
+        raise DesignError("designs must name at least one design")
+    if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 0:
+        raise ValueError(f"replicates ({replicates!r}) must be a non-negative integer")
+    if replicates:
+        _check_seed(seed)
+    if on_infeasible not in ("raise", "omit"):
+        raise ValueError(f"on_infeasible ({on_infeasible!r}) must be one of 'raise' or 'omit'")
 
 
 # ------------------------------------------------------------------------- sensitivity
@@ -266,6 +287,16 @@ class SensitivityVariant:
     choices: Mapping[str, str]
     codes: tuple[str, ...]
     expected_size: float  # the sum of the exact inclusion probabilities, rounded to 9 decimals
+
+
+@dataclass(frozen=True)
+class InfeasibleVariant:
+    """A combination of choices that cannot be carried out on the frame, and why (``message``:
+    the :class:`~sbm_stats.errors.DesignError` naming the stage and the sizes)."""
+
+    name: str
+    choices: Mapping[str, str]
+    message: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -293,6 +324,8 @@ class DesignSensitivity:
     selected : numpy.ndarray
         (variants, municipalities): True where the variant selects the municipality
         with ``seed``.
+    infeasible : tuple of InfeasibleVariant
+        The combinations that cannot be carried out on this frame (not in ``variants``).
     """
 
     design: Design
@@ -305,6 +338,7 @@ class DesignSensitivity:
     names: tuple[str, ...]
     probabilities: np.ndarray = field(repr=False)
     selected: np.ndarray = field(repr=False)
+    infeasible: tuple[InfeasibleVariant, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per municipality: its probability under the defaults, its range, and selections.
@@ -393,9 +427,10 @@ def design_sensitivity(
     ------
     DesignError
         A design without open assumptions, an unknown assumption id, two alternatives
-        that cannot be combined, or a variant that fails on the frame (for example one
-        that cannot give its stated total there); the message names the variant, the
-        stage and the field. Nothing is returned then.
+        that cannot be combined, or the design's own choices failing on the frame; the
+        message names the variant, the stage and the field. Nothing is returned then.
+        Another variant that cannot be carried out on the frame (for example one that
+        cannot give its stated total there) is left out and listed in ``infeasible``.
 
     Notes
     -----
@@ -431,8 +466,12 @@ def design_sensitivity(
         except DesignError as exc:
             raise DesignError(f"variant {name}: {exc}") from None
         choices_of[name] = {**design.choices, **choose}
-    table = compare_designs(frame, designs, sample_seed=seed)
-    names = list(designs)
+    table = compare_designs(frame, designs, sample_seed=seed, on_infeasible="omit")
+    refused = table.attrs["infeasible"]
+    first = next(iter(designs))
+    if first in refused:  # the design's own choices cannot be drawn: nothing to compare with
+        raise DesignError(f"design {first!r}: {refused[first]}")
+    names = [n for n in designs if n not in refused]
     probabilities = table[names].to_numpy(dtype=float).T
     selected = table[[f"selected:{n}" for n in names]].to_numpy(dtype=bool).T
     codes = table["municipality_code"].to_numpy(dtype=object)
@@ -448,4 +487,5 @@ def design_sensitivity(
         synthetic=bool(table.attrs["synthetic"]), assumptions=varied, variants=variants,
         codes=tuple(str(c) for c in codes), names=tuple(table["municipality_name"]),
         probabilities=probabilities, selected=selected,
+        infeasible=tuple(InfeasibleVariant(n, choices_of[n], m) for n, m in refused.items()),
     )

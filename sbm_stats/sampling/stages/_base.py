@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     import pandas as pd
 
     from .._engine import Plan, Step
+    from .._reason import Reason
 
 __all__ = ["Stage", "ParseContext", "CompileContext", "DrawContext", "SimulationContext", "COMMON_KEYS",
            "parse_eligible", "is_int"]
@@ -86,7 +87,7 @@ class DrawContext:
     """One draw in progress (:func:`sbm_stats.sampling.select_sample`).
 
     ``picked`` holds, in selection order, one dict per selected unit: ``unit`` (index),
-    ``stage``, ``reason`` (Swedish), ``u`` (its random number, NaN if none),
+    ``stage``, ``reason`` (a :class:`~sbm_stats.sampling._reason.Reason`), ``u`` (its random number, NaN if none),
     ``eligible`` (the pool it was drawn from, None if none) and ``p`` (its probability
     within the stage). ``random_numbers(stage_id)`` gives the permanent random numbers a
     random stage draws with; ``pi`` the exact inclusion probabilities (NaN where not
@@ -98,17 +99,26 @@ class DrawContext:
     pi: np.ndarray
     picked: list[dict[str, Any]] = field(default_factory=list)
 
-    def take(self, unit: int, stage: Stage, reason: str, *, u: float = np.nan, eligible: int | None = None,
-             p: float = 1.0) -> None:
-        """Record ``unit`` as selected by ``stage`` (the caller marks it in ``selected``)."""
+    def take(self, unit: int, stage: Stage, reason: Reason | str, *, u: float = np.nan,
+             eligible: int | None = None, p: float = 1.0) -> None:
+        """Record ``unit`` as selected by ``stage`` (the caller marks it in ``selected``).
+
+        ``reason`` is a :class:`~sbm_stats.sampling._reason.Reason`; a kind with nothing to
+        record but words may pass its Swedish text, kept as the reason's ``text``.
+        """
+        if isinstance(reason, str):
+            from .._reason import Reason
+
+            reason = Reason(stage.id, stage.kind, str(self.plan.codes[unit]), str(self.plan.names[unit]),
+                            text=reason)
         self.picked.append(dict(unit=unit, stage=stage, reason=reason, u=u, eligible=eligible, p=p))
 
     def who_took(self, unit: int) -> str:
-        """'steg <id>' of the stage that took ``unit`` in this draw, else 'tidigare'."""
+        """The id of the stage that took ``unit`` in this draw, else ''."""
         for d in self.picked:
             if d["unit"] == unit:
-                return f"steg {d['stage'].id}"
-        return "tidigare"
+                return d["stage"].id
+        return ""
 
 
 @dataclass

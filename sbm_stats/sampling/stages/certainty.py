@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 
 from ...errors import DesignError
+from .._reason import Reason
 from .._record import StageRecord
 from ._base import CODE_RE, COMMON_KEYS, CompileContext, DrawContext, ParseContext, SimulationContext, Stage
 
@@ -110,7 +111,8 @@ Namngivna kommuner: {{ rec.listed }}; redan valda: {{ rec.excluded }}; nya: {{ r
         new = [int(i) for i in step.idx if not selected[i]]
         for i in new:
             selected[i] = True
-            ctx.take(i, self, self.reason)
+            ctx.take(i, self, Reason(self.id, self.kind, str(ctx.plan.codes[i]), str(ctx.plan.names[i]),
+                                     text=self.reason))
         n = len(step.idx)
         return StageRecord(self.id, self.kind, self.label, n, n - len(new), n, n, tuple(ctx.plan.codes[new]))
 

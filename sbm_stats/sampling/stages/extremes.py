@@ -22,6 +22,7 @@ import numpy as np
 from ...errors import DesignError
 from .._condition import Condition
 from .._format import sv_decimal, sv_int
+from .._reason import Passed, Reason
 from .._record import StageRecord
 from ._base import (
     COMMON_KEYS,
@@ -84,10 +85,10 @@ class ExtremeOutcome:
 
 
 _PROTOCOL = """\
-{{ rec.lines | length }} rangordningar; nya kommuner: {{ rec.taken | length }}.
+{{ rec.reasons | length }} rangordningar; nya kommuner: {{ rec.taken | length }}.
 
-{% for line in rec.lines %}
-- {{ line }}
+{% for reason in rec.reasons %}
+- {{ reason | protocol_line }}
 {% endfor %}
 """
 
@@ -276,12 +277,6 @@ class ExtremesStage(Stage):
     def total_note(self, step: Step) -> str:
         return f" of {len(step.picks)} picks (already_selected: skip)" if self.already_selected == "skip" else ""
 
-    def phrase(self, pick: Pick) -> str:
-        """The Swedish words for a pick: 'högst antal X' or 'högst antal X per 10 000 invånare'."""
-        if pick.measure == "count":
-            return f"högst antal {pick.label}"
-        return f"högst antal {pick.label} per {sv_int(self.per)} invånare"
-
     # ------------------------------------------------------------------ one draw
 
     def select(self, plan: Plan, step: Step, selected: np.ndarray) -> list[ExtremeOutcome]:
@@ -327,37 +322,24 @@ class ExtremesStage(Stage):
             who = ", ".join(f"{plan.codes[u]} {plan.names[u]}" for u in [int(pick.order[position]), *tied])
             raise DesignError(
                 f"{plan.design.path}: stage {self.id!r}, {pick.variable} ({pick.measure}): "
-                f"{who} share the value {pick.shown(position)} at the rank where one is taken; the design says "
-                "ties: error. Decide by hand, or set ties: lowest_code."
+                f"{who} share the value {pick.shown(position)} at rank {position + 1} of its ranking of "
+                f"{len(pick.order)} municipalities, where one is taken; the design says ties: error. Decide by "
+                "hand, or set ties: lowest_code."
             )
 
     def draw(self, step: Step, selected: np.ndarray, ctx: DrawContext) -> StageRecord:
-        names = ctx.plan.names
         outcomes = self.select(ctx.plan, step, selected)
-        lines = []
+        reasons = []
         new = []
-        for out in outcomes:
-            phrase = self.phrase(out.pick)
-            top = int(out.pick.order[0])
-            passed = ", ".join(f"{names[u]} ({ctx.who_took(u)})" for u in out.passed)
-            if out.chosen is None:
-                lines.append(f"{phrase}: {names[top]} ({out.pick.shown(0)}), redan vald "
-                             f"({ctx.who_took(top)}); ingen ny kommun (already_selected: skip)")
-                continue
-            value = out.pick.shown(out.rank - 1)
-            if out.rank == 1:
-                reason = f"{phrase}: {value}"
-                lines.append(f"{phrase}: **{names[out.chosen]}** ({value}) vald")
-            else:
-                reason = f"{phrase} bland kommuner som inte redan valts (rang {out.rank} i ramen): {value}"
-                already = "vald" if len(out.passed) == 1 else "valda"
-                lines.append(f"{phrase}: {passed} redan {already}; rang {out.rank}: "
-                             f"**{names[out.chosen]}** ({value}) vald")
-            ctx.take(out.chosen, self, reason)
-            new.append(out.chosen)
+        for k, out in enumerate(outcomes):
+            reason = _pick_reason(self, ctx, out, draw_order=k + 1)
+            reasons.append(reason)
+            if out.chosen is not None:
+                ctx.take(out.chosen, self, reason)
+                new.append(out.chosen)
         n = len(outcomes)
         return StageRecord(self.id, self.kind, self.label, n, 0, n, n, tuple(ctx.plan.codes[new]),
-                           lines=tuple(lines))
+                           reasons=tuple(reasons))
 
     # -------------------------------------------------------------- Monte Carlo
 
@@ -403,6 +385,31 @@ class ExtremesStage(Stage):
         for pick in step.picks:
             top[pick.order[: max_before + len(step.picks)]] = True
         return top
+
+
+def _pick_reason(stage: ExtremesStage, ctx: DrawContext, out: ExtremeOutcome, *, draw_order: int) -> Reason:
+    """What one pick found on the frame, as data: the ranking, the rank and value, the rules applied."""
+    plan, pick = ctx.plan, out.pick
+    position = 0 if out.chosen is None else out.rank - 1
+    unit = int(pick.order[position])
+    value = pick.values[position]
+    count = int(plan.frame[pick.variable].iloc[unit])
+    population = int(plan.frame[stage.population].iloc[unit]) if pick.measure == "per_inhabitant" else None
+    tied = [int(u) for j, u in enumerate(pick.order) if j != position and pick.values[j] == value]
+    passed = out.passed if out.chosen is not None else [unit]
+    return Reason(
+        stage.id, stage.kind, str(plan.codes[unit]), str(plan.names[unit]), taken=out.chosen is not None,
+        variable=pick.variable, variable_label=pick.label, measure=pick.measure,
+        per=stage.per if pick.measure == "per_inhabitant" else None,
+        decimals=stage.decimals if pick.measure == "per_inhabitant" else None,
+        count=count, population=population, rank=position + 1,
+        value=float(value * stage.per) if pick.measure == "per_inhabitant" else float(value),
+        list_label=f"{pick.variable} ({pick.measure})", list_size=len(pick.order), draw_order=draw_order,
+        ties=stage.ties if tied else None, tied_with=tuple(str(plan.codes[u]) for u in tied),
+        tied_names=tuple(str(plan.names[u]) for u in tied),
+        already_selected=stage.already_selected if passed else None,
+        passed=tuple(Passed(str(plan.codes[u]), str(plan.names[u]), ctx.who_took(u)) for u in passed),
+    )
 
 
 def _variable_order(value, columns: list[str], where: str, problems: list[str]) -> list[str]:

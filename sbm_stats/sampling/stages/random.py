@@ -16,7 +16,7 @@ import numpy as np
 
 from ...errors import DesignError
 from .._condition import Condition
-from .._format import sv_int
+from .._reason import Reason
 from .._record import StageRecord
 from ._base import (
     COMMON_KEYS,
@@ -118,7 +118,11 @@ class RandomStage(Stage):
         pool_mask = listed & ~selected if self.exclude_selected else listed
         pool = np.flatnonzero(pool_mask)
         if len(pool) < self.size:  # check_feasible rules this out; kept as a guard
-            raise DesignError(f"{plan.design.path}: stage {self.id!r} has {len(pool)} to draw {self.size} from")
+            raise DesignError(
+                f"{plan.design.path}: stage {self.id!r} draws size {self.size} from its list "
+                f"{self.eligible.text!r} ({int(listed.sum())} municipalities), but only {len(pool)} of them are "
+                "left to draw from"
+            )
         order = pool[np.lexsort((plan.codes[pool], u[pool]))]
         taken = order[: self.size]
         ranking = tuple(
@@ -126,14 +130,19 @@ class RandomStage(Stage):
             for j, i in enumerate(order[: self.size + 2])
         )
         p_stage = self.size / len(pool)
+        # the place of this draw among the random stages, which the plan holds in the design's random_order
+        draw_order = [s.stage.id for s in plan.steps if s.stage.random].index(self.id) + 1
         new = []
         for i in taken:
             if selected[i]:
                 continue
             selected[i] = True
             new.append(int(i))
-            reason = (f"slumpmässigt vald, {self.size} av {sv_int(len(pool))} kommuner: "
-                      f"{_strip_stage_prefix(self.label)}")
+            reason = Reason(
+                self.id, self.kind, str(plan.codes[i]), str(plan.names[i]),
+                list_label=_strip_stage_prefix(self.label), list_size=int(listed.sum()), pool_size=len(pool),
+                draw_size=self.size, draw_order=draw_order,
+            )
             ctx.take(int(i), self, reason, u=float(u[i]), eligible=len(pool), p=p_stage)
         excluded = int((listed & selected).sum()) - len(new) if self.exclude_selected else 0
         return StageRecord(

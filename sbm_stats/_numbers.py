@@ -1,0 +1,65 @@
+"""Numbers written the Swedish way: the one formatter of every number a reader sees.
+
+Swedish style (Språkrådet, *Svenska skrivregler*): a space as thousands separator (by
+default a no-break space, so that a number never breaks across lines), a decimal comma,
+a space before the percent sign, and the minus sign U+2212. The report
+(:mod:`sbm_stats.report.formatting`), the sampling protocol and the audit all write
+numbers with these functions; this module depends on nothing of the package.
+
+Examples
+--------
+>>> fmt_int(16386)
+'16\\xa0386'
+>>> fmt_num(45.37, decimals=1)
+'45,4'
+>>> fmt_pct(0.5517, decimals=0)
+'55\\xa0%'
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from numbers import Real
+
+__all__ = ["fmt_int", "fmt_num", "fmt_pct", "NBSP", "MINUS"]
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+
+
+def _check_real(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} ({value!r}) must be a real number")
+    x = float(value)
+    if math.isnan(x):
+        raise ValueError(f"{name} is NaN; format a missing value explicitly (e.g. '–')")
+    return x
+
+
+def fmt_num(value: float, *, decimals: int = 0, thousands: str = NBSP, minus: str = MINUS) -> str:
+    """A number with a decimal comma and ``thousands`` between groups of three digits.
+
+    Rounds half away from zero on the decimal value as written (``repr``), as a reader
+    rounding by hand would (2.675 -> '2,68'; Python's ``round`` gives 2.67 and rounds
+    half to even).
+    """
+    x = _check_real(value, "value")
+    if not isinstance(decimals, int) or isinstance(decimals, bool) or decimals < 0:
+        raise ValueError(f"decimals ({decimals!r}) must be a non-negative integer")
+    if math.isinf(x):
+        raise ValueError(f"value ({value!r}) must be finite")
+    rounded = Decimal(repr(abs(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    whole, _, frac = f"{rounded:,f}".partition(".")
+    text = whole.replace(",", thousands) + ("," + frac if frac else "")
+    return (minus if x < 0 and rounded != 0 else "") + text
+
+
+def fmt_int(value: int) -> str:
+    """A whole number with no-break spaces between thousands: 16 386."""
+    return fmt_num(value, decimals=0)
+
+
+def fmt_pct(share: float, *, decimals: int = 0) -> str:
+    """A share in [0, 1] as a Swedish percentage: 0.552 -> '55 %'."""
+    return fmt_num(_check_real(share, "share") * 100, decimals=decimals) + NBSP + "%"
