@@ -50,6 +50,8 @@ render with their lines).
 ]]
 
 local fmt = "html"
+local mode = "inline"      -- where the appendix goes: inline, separate, none; companion: it is the document
+local companion = ""       -- separate: the companion's file name, which the html notes link to
 local known = {}           -- id -> record: the registry
 local values = {}          -- id -> record: the values shown and their inputs
 local order = {}           -- ids in order of first sight
@@ -249,8 +251,12 @@ local function html_note(record)
   if record.claim then
     table.insert(out, html_line("Påstående i publikationen", html_escape(claim_text(record))))
   end
-  table.insert(out, '<span class="sbm-value-line"><a href="#' .. html_escape(anchor(record))
-               .. '">I sifferförteckningen: ' .. html_escape(record.id) .. "</a></span></div>")
+  if mode == "inline" or mode == "separate" then
+    local target = (mode == "separate" and html_escape(companion) or "") .. "#" .. html_escape(anchor(record))
+    table.insert(out, '<span class="sbm-value-line"><a href="' .. target .. '">I sifferförteckningen</a> <code>'
+                 .. html_escape(record.id) .. "</code></span>")
+  end
+  table.insert(out, "</div>")
   return table.concat(out)
 end
 
@@ -448,7 +454,10 @@ local function Span(span)
     out:insert(pandoc.RawInline("html", "</button>"))
     return out
   end
-  return pandoc.Link(span.content, "#" .. anchor(record), "", { class = "sbm-value" })
+  if mode == "inline" then return pandoc.Link(span.content, "#" .. anchor(record), "", { class = "sbm-value" }) end
+  -- separate, none: the number as text; a link to a named place in another file is not
+  -- followed alike by PDF viewers and word processors (see values_appendix_options)
+  return span.content
 end
 
 local function Header(header)
@@ -485,6 +494,13 @@ local function appendix(level, heading)
   return blocks
 end
 
+-- A value as the companion document lists it (see companion_listing).
+local function entry_of(r)
+  local entry = { id = r.id, formatted = r.formatted, inputs = r.inputs, sections = r.sections }
+  for _, key in ipairs(FIELDS) do entry[key] = r[key] end
+  return entry
+end
+
 local function records_json()
   local out = {}
   for _, id in ipairs(order) do
@@ -494,6 +510,7 @@ local function records_json()
       table = r.table or "", row = r.row or "", column = r.column or "", source = r.source or "",
       source_url = r["source-url"] or "", computation = r.computation or "",
       inputs = table.concat(r.inputs, " "), claim = r.claim or "", verdict = r.verdict or "",
+      entry = mode == "separate" and entry_of(r) or nil,
     })
   end
   return pandoc.json.encode(out)
@@ -505,17 +522,49 @@ local function strings(list)
   return out
 end
 
+-- The companion document (``<stem>.values.<ext>``): its values, in the order and with
+-- the sections the document's own render listed them (``entry`` of the values records).
+local function companion_listing(path)
+  local handle = io.open(path, "r")
+  if handle == nil then error("sbm-stats: the listing of traced values " .. path .. " cannot be read") end
+  local entries = pandoc.json.decode(handle:read("a"), false)
+  handle:close()
+  for n, item in ipairs(entries) do
+    local record = { id = item.id, formatted = item.formatted or "", inputs = item.inputs or {},
+                     sections = item.sections or {}, n = n }
+    for _, key in ipairs(FIELDS) do
+      if item[key] ~= nil then record[key] = tostring(item[key]) end
+    end
+    values[record.id] = record
+    table.insert(order, record.id)
+  end
+end
+
+local function companion_document(doc)
+  companion_listing(meta_string(doc.meta["sbm-render"]["values-listing"]))
+  doc.blocks = appendix(1, false)
+  if fmt == "html" then
+    doc.meta["sbm-values-html"] = pandoc.MetaMap({ appendix = pandoc.MetaString(html_parts.appendix or "") })
+  end
+  return doc
+end
+
 function Pandoc(doc)
   local render = doc.meta["sbm-render"] or {}
   fmt = meta_string(render["format"]) or "html"
   nonce = meta_string(render["nonce"]) or "0"
+  mode = meta_string(render["values-appendix"]) or "inline"
+  companion = meta_string(render["values-companion"]) or ""
+  if mode == "companion" then return companion_document(doc) end
   known = read_registry(meta_string(render["values"]))
   local blocks = doc.blocks:walk({ traverse = "topdown", Header = Header, Span = Span })
   doc.meta["sbm-value-problems"] = strings(problems)
   doc.meta["sbm-value-unknown"] = strings(unknown)
   doc.meta["sbm-values"] = pandoc.MetaString(records_json())
   if #order == 0 then
-    doc.blocks = blocks
+    doc.blocks = mode == "inline" and blocks or blocks:walk({
+      Div = function(div) if div.identifier == "sifferforteckning" then return {} end end,
+    })
     return doc
   end
   local top = 6
@@ -526,16 +575,18 @@ function Pandoc(doc)
     Div = function(div)
       if div.identifier ~= "sifferforteckning" or placed then return nil end
       placed = true
-      div.content = appendix(top, false)
+      if mode ~= "inline" then return {} end   -- the div, and the heading the document wrote in it
+      div.content:extend(appendix(top, false))
       return div
     end,
   })
-  if not placed then blocks:extend(appendix(top, true)) end
+  if not placed and mode == "inline" then blocks:extend(appendix(top, true)) end
   if fmt == "html" then
     html_parts.notes = html_notes()
     blocks:insert(pandoc.RawBlock("html", "<!--sbm-values:notes:" .. nonce .. "-->"))
-    doc.meta["sbm-values-html"] = pandoc.MetaMap({ appendix = pandoc.MetaString(html_parts.appendix or ""),
-                                                   notes = pandoc.MetaString(html_parts.notes) })
+    local parts = { notes = pandoc.MetaString(html_parts.notes) }
+    if html_parts.appendix then parts.appendix = pandoc.MetaString(html_parts.appendix) end
+    doc.meta["sbm-values-html"] = pandoc.MetaMap(parts)
   end
   doc.blocks = blocks
   return doc
