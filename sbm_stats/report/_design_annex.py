@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ..data._package import DataPackage
-from .formatting import fmt_int, fmt_num, join_sv, number_in_words, shown
+from .formatting import fmt_id, fmt_int, fmt_num, join_sv, number_in_words, shown
 from .values import ShownValue, TracedText, TracedValue, ValueRegistry, ValueSource, traced_frame, traced_table
 
 __all__ = ["DesignAnnex"]
@@ -174,7 +174,7 @@ class DesignAnnex:
 
     @functools.cached_property
     def _seed(self) -> TracedValue:
-        return self.values.given("parameter:seed", self.seed, fmt=fmt_int, source=ValueSource(
+        return self.values.given("parameter:seed", self.seed, fmt=fmt_id, source=ValueSource(
             "seed", "Rapportens parameter seed (fröet till de permanenta slumptalen)."))
 
     def _stage_size(self, stage_id: str, alternative: str | None = None) -> TracedValue:

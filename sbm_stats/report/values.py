@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SbmStatsError
-from .formatting import Markdown, fmt_num
+from .formatting import Markdown, fmt_id, fmt_num
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -91,6 +91,9 @@ VALUES_COLUMNS = ("id", "section", "formatted", "raw", "table", "row", "column",
                   "computation", "inputs", "claim", "verdict")
 
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+#: The columns that name a row, in the order they are looked for (a figure's label, a municipality's name, ...).
+_NAME_COLUMNS = ("label_sv", "name_sv", "factor_sv", "municipality_name")
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>$#|~^])")
 
 
@@ -124,6 +127,16 @@ class ValueSource:
         """The source in words: the citation and, for a publication, the section."""
         return self.citation + (f" Avsnitt: {self.section}." if self.section else "")
 
+    @property
+    def name(self) -> str:
+        """The citation's first part, as an entry of the values appendix names its source.
+
+        >>> ValueSource("s", "Socialstyrelsen (2015). Den sekundära bostadsmarknaden.").name
+        'Socialstyrelsen (2015)'
+        """
+        first = re.split(r"(?<=\))[.:] |(?<![A-ZÅÄÖ])\. |: ", self.citation, maxsplit=1)[0].rstrip(".")
+        return first if len(first) <= 80 else first[:79].rstrip() + "…"
+
 
 @dataclass(frozen=True)
 class Computation:
@@ -145,9 +158,18 @@ class Computation:
 
     @property
     def text(self) -> str:
-        """The computation with the inputs' Swedish text: ``16 386 / 11 270 − 1 = 45,4 %``."""
+        """The computation with the inputs' Swedish text: ``16 386 / 11 270 − 1 = 45,4 %``.
+
+        A formula that already ends in its result (an audit's rule, "summa över 290 rader =
+        9 644 864") is not followed by it again.
+        """
         names = dict(self.inputs)
-        return self.formula.format_map({k: v.formatted for k, v in names.items()}) + " = " + self.result
+        left = self.formula.format_map({k: v.formatted for k, v in names.items()})
+        plain = _SPACES.sub(" ", left).strip()
+        result = _SPACES.sub(" ", self.result).strip()
+        if plain == result or plain.endswith(f"= {result}"):
+            return left
+        return left + " = " + self.result
 
     @property
     def input_ids(self) -> tuple[str, ...]:
@@ -176,6 +198,10 @@ class TracedValue:
         For a derived value: the formula and its inputs.
     claim, verdict : str or None
         The publication's claim this value is (its id in the audit) and the audit's verdict.
+    names : tuple of (str, str)
+        What a reader calls the table, row, column and claim (``("row", "Kommuner med
+        sekundär bostadsmarknad 2013")``), where the data package gives a name: the
+        values appendix shows the name and the id after it.
     """
 
     id: str
@@ -188,6 +214,7 @@ class TracedValue:
     computation: Computation | None = None
     claim: str | None = None
     verdict: str | None = None
+    names: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return self.formatted
@@ -213,6 +240,7 @@ class TracedValue:
         ``source-section``, ``source-url``); empty fields are left out.
         """
         record = {k: v for k, v in self._fields().items() if v not in (None, "")}
+        record.update({f"{what}-name": name for what, name in self.names if name})
         if self.computation is not None:
             record["inputs"] = list(self.computation.input_ids)
         return record
@@ -226,14 +254,17 @@ class TracedValue:
             "source-citation": self.source.citation if self.source else None,
             "source-section": self.source.section if self.source else None,
             "source-url": self.source.url if self.source else None,
+            "source-name": self.source.name if self.source else None,
             "computation": self.computation.text if self.computation else None,
             "claim": self.claim, "verdict": self.verdict,
         }
 
-    def with_claim(self, claim: str, verdict: str) -> TracedValue:
-        """This value as the publication's claim ``claim``, with the audit's ``verdict``."""
-        return TracedValue(self.id, self.raw, self.formatted, self.table, self.row, self.column,
-                           self.source, self.computation, claim, verdict)
+    def with_claim(self, claim: str, verdict: str, wording: str | None = None) -> TracedValue:
+        """This value as the publication's claim ``claim`` (in the words ``wording``), with the audit's ``verdict``."""
+        from dataclasses import replace
+
+        names = tuple((w, n) for w, n in self.names if w != "claim") + ((("claim", wording),) if wording else ())
+        return replace(self, claim=claim, verdict=verdict, names=names)
 
 
 class ShownValue(Markdown):
@@ -425,6 +456,7 @@ class ValueRegistry:
     _indexes: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict, repr=False)
     _rows: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict, repr=False)
     _sources: dict[tuple[Any, ...], ValueSource | None] = field(default_factory=dict, repr=False)
+    _column_titles: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _claims: dict[str, Any] | None = field(default=None, repr=False)
     _audit_result: Any = field(default=None, repr=False)
 
@@ -460,13 +492,16 @@ class ValueRegistry:
             self._keys[name] = self._read_key(name)
         return self._keys[name]
 
-    def _read_key(self, name: str) -> list[str]:
+    def _schema(self, name: str) -> Mapping[str, Any]:
         schema = self.package.resource(name)["schema"]
         if isinstance(schema, str):
             from ..data._tables import read_json_file
 
             schema = read_json_file(self.package.path / schema, self.package.display(self.package.path / schema))
-        key = schema.get("primaryKey")
+        return schema
+
+    def _read_key(self, name: str) -> list[str]:
+        key = self._schema(name).get("primaryKey")
         return [key] if isinstance(key, str) else list(key or [])
 
     def _row(self, table: str, keys: tuple[Any, ...]) -> dict[str, Any] | None:
@@ -567,9 +602,27 @@ class ValueRegistry:
             raise ValueTraceError(f"{where}: the table {table}, row {row_text!r} has no value in the "
                                   f"column {column!r}")
         raw = raw.item() if hasattr(raw, "item") else raw
-        text = formatted if formatted is not None else (fmt(raw) if fmt else _default_format(raw))
-        value = TracedValue(value_id, raw, str(text), table, row_text, column, self._source(table, record))
+        # a key column holds identifiers (a code, a year): never grouped by thousands
+        default = fmt_id if column in key_columns else _default_format
+        text = formatted if formatted is not None else (fmt or default)(raw)
+        value = TracedValue(value_id, raw, str(text), table, row_text, column, self._source(table, record),
+                            names=self._names(table, record, column))
         return self._register(value)
+
+    def _names(self, table: str, row: Mapping[str, Any], column: str) -> tuple[tuple[str, str], ...]:
+        """The Swedish names of ``table`` (its title), its ``row`` (its name column) and ``column`` (its title)."""
+        titles = self._titles(table)
+        row_name = next((row.get(c) for c in _NAME_COLUMNS if isinstance(row.get(c), str) and row.get(c)), None)
+        names = (("table", self.package.resource(table).get("title")), ("row", row_name),
+                 ("column", titles.get(column)))
+        return tuple((what, str(name)) for what, name in names if name)
+
+    def _titles(self, table: str) -> dict[str, str]:
+        """Each column's title in ``table``'s schema."""
+        if table not in self._column_titles:
+            fields = self._schema(table).get("fields", [])
+            self._column_titles[table] = {f["name"]: f["title"] for f in fields if f.get("title")}
+        return self._column_titles[table]
 
     def figure(self, figure_id: str, column: str, *, id: str | None = None, formatted: str | None = None,
                fmt: Callable[[Any], str] | None = None) -> TracedValue:
@@ -706,7 +759,7 @@ class ValueRegistry:
         """
         if claim not in self._audit():
             raise ValueTraceError(f"value {value.id!r}: the claim {claim!r} does not exist in the audit")
-        linked = value.with_claim(claim, str(self._claims[claim].verdict))
+        linked = value.with_claim(claim, str(self._claims[claim].verdict), self._claims[claim].claim)
         self._values[value.id] = linked
         return linked
 
@@ -721,7 +774,7 @@ class ValueRegistry:
     def _register(self, value: TracedValue) -> TracedValue:
         known = self._values.get(value.id)
         if known is not None and known.claim is not None and value.claim is None:
-            value = value.with_claim(known.claim, known.verdict or "")
+            value = value.with_claim(known.claim, known.verdict or "", dict(known.names).get("claim"))
         if known == value:
             return known
         if known is not None:

@@ -63,6 +63,9 @@ local nonce = "0"          -- makes the places they go unguessable to the docume
 
 local FIELDS = { "raw", "table", "row", "column", "source", "source-citation", "source-section",
                  "source-text", "source-url", "computation", "claim", "verdict" }
+-- What a reader calls them (from the data package, where it names them): shown before the ids.
+-- Not compared between two values under one id: they follow from the fields above.
+local NAMES = { "source-name", "table-name", "row-name", "column-name", "claim-name" }
 
 local function meta_string(value)
   if value == nil then return nil end
@@ -85,6 +88,9 @@ local function read_registry(path)
       local record = { id = id, formatted = item.formatted or "", inputs = item.inputs or {},
                        input_tags = item["input-tags"] or {} }
       for _, key in ipairs(FIELDS) do
+        if item[key] ~= nil then record[key] = tostring(item[key]) end
+      end
+      for _, key in ipairs(NAMES) do
         if item[key] ~= nil then record[key] = tostring(item[key]) end
       end
       registry[id][tag] = record
@@ -182,13 +188,41 @@ end
 -- The audit's verdicts, as a reader of the report reads them.
 local VERDICTS = { consistent = "stämmer", inconsistent = "stämmer inte", ["not verifiable"] = "kan inte prövas" }
 
-local function claim_text(record)
-  local verdict = record.verdict and (VERDICTS[record.verdict] or record.verdict) or "okänt"
-  return record.claim .. ", granskningens utfall: " .. verdict
+-- Text for a reader as pieces: { text = "…" } or { code = "…" }, an id shown in a small
+-- code style after the name it has (each format writes the pieces: html_pieces, …).
+local function named(name, id, without)
+  if name ~= nil and name ~= "" then return { { text = name .. " " }, { code = id } } end
+  return { { text = without or "" }, { code = id } }
 end
 
-local function row_text(record)
-  return string.format("tabell %s, rad %s, kolumn %s", record.table, record.row, record.column)
+local function concat(...)
+  local out = {}
+  for _, list in ipairs({ ... }) do
+    for _, piece in ipairs(list) do table.insert(out, piece) end
+  end
+  return out
+end
+
+-- The data row: "Publicerade uppgifter `published_figures`, rad ”…” `bme.flats_2013`, kolumn Antal `count`".
+local function row_pieces(r)
+  return concat(named(r["table-name"], r.table, "tabell "),
+                { { text = ", rad " } }, named(r["row-name"] and ("”" .. r["row-name"] .. "”"), r.row),
+                { { text = ", kolumn " } }, named(r["column-name"], r.column))
+end
+
+-- The claim: its wording, its id, the audit's verdict.
+local function claim_pieces(r)
+  local verdict = r.verdict and (VERDICTS[r.verdict] or r.verdict) or "okänt"
+  return concat(named(r["claim-name"] and ("”" .. r["claim-name"] .. "”"), r.claim),
+                { { text = ", granskningens utfall: " .. verdict } })
+end
+
+-- What the value is, for the heading of its entry: its row (and column), else its claim.
+local function value_name(r)
+  if r["row-name"] then
+    return r["row-name"] .. (r["column-name"] and (", " .. pandoc.text.lower(r["column-name"])) or "")
+  end
+  return r["claim-name"] and ("”" .. r["claim-name"] .. "”") or nil
 end
 
 local function citation(record)
@@ -243,13 +277,21 @@ local function html_source(record)
   return text
 end
 
+local function html_pieces(pieces)
+  local out = {}
+  for _, piece in ipairs(pieces) do
+    table.insert(out, piece.code and ("<code>" .. html_escape(piece.code) .. "</code>") or html_escape(piece.text))
+  end
+  return table.concat(out)
+end
+
 local function html_note(record)
   local out = { '<div popover id="sbm-vp-' .. record.n .. '" class="sbm-value-note" role="note">' }
   if record.source then table.insert(out, html_line("Källa", html_source(record))) end
-  if record.table then table.insert(out, html_line("Data", html_escape(row_text(record)))) end
+  if record.table then table.insert(out, html_line("Data", html_pieces(row_pieces(record)))) end
   if record.computation then table.insert(out, html_line("Beräkning", html_escape(record.computation))) end
   if record.claim then
-    table.insert(out, html_line("Påstående i publikationen", html_escape(claim_text(record))))
+    table.insert(out, html_line("Påstående i publikationen", html_pieces(claim_pieces(record))))
   end
   if mode == "inline" or mode == "separate" then
     local target = (mode == "separate" and html_escape(companion) or "") .. "#" .. html_escape(anchor(record))
@@ -269,19 +311,20 @@ local function html_appendix(index, listed)
   for _, r in ipairs(listed) do
     local text = html_escape(citation(r))
     if r["source-url"] then text = '<a href="' .. html_escape(r["source-url"]) .. '">' .. text .. "</a>" end
-    table.insert(out, '<li id="' .. source_anchor(index, r) .. '"><code>' .. html_escape(r.source) .. "</code>: "
-                 .. text .. "</li>")
+    table.insert(out, '<li id="' .. source_anchor(index, r) .. '">' .. text .. " <code>" .. html_escape(r.source)
+                 .. "</code></li>")
   end
   table.insert(out, "</ul></div>")
   for _, id in ipairs(order) do
     local r = values[id]
     local facts = { html_line("Förekommer i", html_escape(where_text(r))) }
     if r.source then
-      local text = '<a href="#' .. source_anchor(index, r) .. '"><code>' .. html_escape(r.source) .. "</code></a>"
+      local text = '<a href="#' .. source_anchor(index, r) .. '">' .. html_escape(r["source-name"] or "tabell")
+                   .. "</a> <code>" .. html_escape(r.source) .. "</code>"
       if r["source-section"] then text = text .. ", avsnitt " .. html_escape(r["source-section"]) end
       table.insert(facts, html_line("Källa", text))
     end
-    if r.table then table.insert(facts, html_line("Data", html_escape(row_text(r)))) end
+    if r.table then table.insert(facts, html_line("Data", html_pieces(row_pieces(r)))) end
     if r.computation then
       local text = html_escape(r.computation)
       if #r.inputs > 0 then
@@ -294,10 +337,10 @@ local function html_appendix(index, listed)
       end
       table.insert(facts, html_line("Beräkning", text))
     end
-    if r.claim then table.insert(facts, html_line("Påstående i publikationen", html_escape(claim_text(r)))) end
+    if r.claim then table.insert(facts, html_line("Påstående i publikationen", html_pieces(claim_pieces(r)))) end
     table.insert(out, '<div id="' .. html_escape(anchor(r)) .. '" class="sbm-value-entry"><p><strong>'
-                 .. html_escape(r.formatted) .. "</strong> — <code>" .. html_escape(r.id) .. "</code></p><p>"
-                 .. table.concat(facts) .. "</p></div>")
+                 .. html_escape(r.formatted) .. "</strong> — " .. html_pieces(named(value_name(r), r.id))
+                 .. "</p><p>" .. table.concat(facts) .. "</p></div>")
   end
   return table.concat(out, "\n")
 end
@@ -318,6 +361,15 @@ local function typst_string(text)
   return '"' .. text:gsub(CONTROL, ""):gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]+", " ") .. '"'
 end
 
+local function typst_pieces(pieces)
+  local out = {}
+  for _, piece in ipairs(pieces) do
+    if piece.code then table.insert(out, "#sbm-id(" .. typst_string(piece.code) .. ")")
+    elseif piece.text ~= "" then table.insert(out, "#" .. typst_string(piece.text)) end
+  end
+  return table.concat(out)
+end
+
 local function typst_fact(label, body)
   return "[#strong(" .. typst_string(label .. ":") .. ") " .. body .. "]"
 end
@@ -327,8 +379,8 @@ local function typst_appendix(index, listed)
     "#set par(justify: false)",
     -- ids in the monospace font as text: a raw element costs Typst several times more
     "#let sbm-id(id) = text(font: \"DejaVu Sans Mono\", size: 0.82em, id)",
-    "#let sbm-value-entry(id, shown, ..facts) = block(above: 0.8em, below: 0.8em)[",
-    "  #strong(shown) — #sbm-id(id)",
+    "#let sbm-value-entry(name, shown, ..facts) = block(above: 0.8em, below: 0.8em)[",
+    "  #strong(shown) — #name",
     "  #set text(size: 0.88em)",
     "  #for fact in facts.pos() [ \\ #fact]",
     "]",
@@ -337,7 +389,7 @@ local function typst_appendix(index, listed)
   for _, r in ipairs(listed) do
     local text = "#" .. typst_string(citation(r))
     if r["source-url"] then text = "#link(" .. typst_string(r["source-url"]) .. ")[" .. text .. "]" end
-    table.insert(out, "#block[#sbm-id(" .. typst_string(r.source) .. "): " .. text .. "] <" .. source_anchor(index, r)
+    table.insert(out, "#block[" .. text .. " #sbm-id(" .. typst_string(r.source) .. ")] <" .. source_anchor(index, r)
                  .. ">")
   end
   table.insert(out, "")
@@ -345,11 +397,11 @@ local function typst_appendix(index, listed)
     local r = values[id]
     local facts = { typst_fact("Förekommer i", "#" .. typst_string(where_text(r))) }
     if r.source then
-      local text = "#sbm-id(" .. typst_string(r.source) .. ")"
+      local text = typst_pieces(named(r["source-name"], r.source))
       if r["source-section"] then text = text .. "#" .. typst_string(", avsnitt " .. r["source-section"]) end
       table.insert(facts, typst_fact("Källa", text))
     end
-    if r.table then table.insert(facts, typst_fact("Data", "#" .. typst_string(row_text(r)))) end
+    if r.table then table.insert(facts, typst_fact("Data", typst_pieces(row_pieces(r)))) end
     if r.computation then
       -- the text after a #"…" expression goes into the string: Typst's markup would take a
       -- following ";" as the end of the expression. The inputs are named, not linked (a
@@ -364,9 +416,10 @@ local function typst_appendix(index, listed)
       table.insert(facts, typst_fact("Beräkning", text))
     end
     if r.claim then
-      table.insert(facts, typst_fact("Påstående i publikationen", "#" .. typst_string(claim_text(r))))
+      table.insert(facts, typst_fact("Påstående i publikationen", typst_pieces(claim_pieces(r))))
     end
-    table.insert(out, "#sbm-value-entry(" .. typst_string(r.id) .. ", " .. typst_string(r.formatted) .. ", "
+    table.insert(out, "#sbm-value-entry([" .. typst_pieces(named(value_name(r), r.id)) .. "], "
+                 .. typst_string(r.formatted) .. ", "
                  .. table.concat(facts, ", ") .. ") <" .. anchor(r) .. ">")
   end
   return pandoc.RawBlock("typst", table.concat(out, "\n"))
@@ -396,20 +449,30 @@ local function w_link(target, text, style)
          .. w_run(text, style or '<w:rStyle w:val="Hyperlink" />') .. "</w:hyperlink>"
 end
 
+local function w_pieces(pieces)
+  local out = {}
+  for _, piece in ipairs(pieces) do
+    if piece.code then table.insert(out, w_run(piece.code, W_CODE))
+    elseif piece.text ~= "" then table.insert(out, w_run(piece.text)) end
+  end
+  return table.concat(out)
+end
+
 local function docx_entry(index, r)
   local out = { '<w:p><w:pPr><w:pStyle w:val="BodyText" /></w:pPr><w:bookmarkStart w:id="' .. (1000000 + r.n)
                 .. '" w:name="' .. anchor(r) .. '" />', w_run(r.formatted, W_BOLD), w_run(" — "),
-                w_run(r.id, W_CODE), '<w:bookmarkEnd w:id="' .. (1000000 + r.n) .. '" />' }
+                w_pieces(named(value_name(r), r.id)), '<w:bookmarkEnd w:id="' .. (1000000 + r.n) .. '" />' }
   local function add(label, ...)
     table.insert(out, "<w:r><w:br /></w:r>" .. w_run(label .. ": ", W_BOLD))
     for _, part in ipairs({ ... }) do table.insert(out, part) end
   end
   add("Förekommer i", w_run(where_text(r)))
   if r.source then
-    add("Källa", w_link(source_anchor(index, r), r.source, W_CODE),
+    add("Källa", r["source-name"] and w_run(r["source-name"] .. " ") or "",
+        w_link(source_anchor(index, r), r.source, W_CODE),
         r["source-section"] and w_run(", avsnitt " .. r["source-section"]) or "")
   end
-  if r.table then add("Data", w_run(row_text(r))) end
+  if r.table then add("Data", w_pieces(row_pieces(r))) end
   if r.computation then
     local parts = { w_run(r.computation .. (#r.inputs > 0 and "; indata: " or "")) }
     for i, input in ipairs(r.inputs) do
@@ -418,7 +481,7 @@ local function docx_entry(index, r)
     end
     add("Beräkning", table.concat(parts))
   end
-  if r.claim then add("Påstående i publikationen", w_run(claim_text(r))) end
+  if r.claim then add("Påstående i publikationen", w_pieces(claim_pieces(r))) end
   table.insert(out, "</w:p>")
   return table.concat(out)
 end
@@ -429,8 +492,9 @@ local function docx_appendix(index, listed)
   for _, r in ipairs(listed) do
     local text = pandoc.Inlines(citation(r))
     if r["source-url"] then text = pandoc.Inlines({ pandoc.Link(text, r["source-url"]) }) end
-    local line = pandoc.Inlines({ pandoc.Code(r.source), pandoc.Str(":"), pandoc.Space() })
+    local line = pandoc.Inlines({})
     line:extend(text)
+    line:extend({ pandoc.Space(), pandoc.Code(r.source) })
     table.insert(items, { pandoc.Div(pandoc.Plain(line), { id = source_anchor(index, r) }) })
   end
   blocks:insert(pandoc.BulletList(items))
@@ -498,6 +562,7 @@ end
 local function entry_of(r)
   local entry = { id = r.id, formatted = r.formatted, inputs = r.inputs, sections = r.sections }
   for _, key in ipairs(FIELDS) do entry[key] = r[key] end
+  for _, key in ipairs(NAMES) do entry[key] = r[key] end
   return entry
 end
 
@@ -533,6 +598,9 @@ local function companion_listing(path)
     local record = { id = item.id, formatted = item.formatted or "", inputs = item.inputs or {},
                      sections = item.sections or {}, n = n }
     for _, key in ipairs(FIELDS) do
+      if item[key] ~= nil then record[key] = tostring(item[key]) end
+    end
+    for _, key in ipairs(NAMES) do
       if item[key] ~= nil then record[key] = tostring(item[key]) end
     end
     values[record.id] = record
