@@ -617,6 +617,21 @@ local function companion_document(doc)
   return doc
 end
 
+-- The document's place for the appendix, when the appendix goes elsewhere (separate) or
+-- nowhere (none): the div #sifferforteckning with the heading written in it, and an empty
+-- div's heading written right above it (the older way to place it).
+local function without_appendix_place(blocks)
+  local out = pandoc.Blocks({})
+  for _, block in ipairs(blocks) do
+    if block.t == "Div" and block.identifier == "sifferforteckning" then
+      if #block.content == 0 and #out > 0 and out[#out].t == "Header" then out:remove(#out) end
+    else
+      out:insert(block)
+    end
+  end
+  return out:walk({ Div = function(div) if div.identifier == "sifferforteckning" then return {} end end })
+end
+
 function Pandoc(doc)
   local render = doc.meta["sbm-render"] or {}
   fmt = meta_string(render["format"]) or "html"
@@ -629,10 +644,9 @@ function Pandoc(doc)
   doc.meta["sbm-value-problems"] = strings(problems)
   doc.meta["sbm-value-unknown"] = strings(unknown)
   doc.meta["sbm-values"] = pandoc.MetaString(records_json())
+  if mode ~= "inline" then blocks = without_appendix_place(blocks) end
   if #order == 0 then
-    doc.blocks = mode == "inline" and blocks or blocks:walk({
-      Div = function(div) if div.identifier == "sifferforteckning" then return {} end end,
-    })
+    doc.blocks = blocks
     return doc
   end
   local top = 6
@@ -643,7 +657,6 @@ function Pandoc(doc)
     Div = function(div)
       if div.identifier ~= "sifferforteckning" or placed then return nil end
       placed = true
-      if mode ~= "inline" then return {} end   -- the div, and the heading the document wrote in it
       div.content:extend(appendix(top, false))
       return div
     end,
