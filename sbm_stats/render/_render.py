@@ -286,6 +286,21 @@ def render(
     (recorded during the run); see ``sbm_stats/render/_cache.py`` for the
     exact rule.
 
+    Traced values (:mod:`sbm_stats.report.values`): the builtin engine writes
+    ``<stem>.values.csv`` beside the outputs, and the front matter's
+    ``values-appendix`` says where the values appendix (Sifferförteckning: each
+    value's source, data row and computation) goes: ``separate`` (default) writes
+    it as a companion document, ``<stem>.values.html`` (self-contained, no script),
+    plus ``<stem>.values.pdf`` and ``.docx`` when ``values-appendix-formats`` lists
+    them (``[html, pdf, docx]``; not from ``to``, since the appendix of a long report
+    is longer than the report and a PDF of it costs more than the report's own);
+    ``inline`` puts it at the document's end, in a div ``#sifferforteckning`` if
+    there is one; ``none`` writes none. In the HTML each number opens a note that
+    links to its entry; in PDF and Word a number links to its entry under
+    ``inline`` and is plain text otherwise. Everything is published with the
+    outputs, in the same step. Any other value is a :class:`RenderError` before
+    anything runs.
+
     One data package per render: when the kernel read files from more than one
     data package (a folder with a ``datapackage.json``), or from another one than
     its ``data_dir`` parameter names, the render fails and says which files came

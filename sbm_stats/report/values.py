@@ -23,8 +23,10 @@ in this process; after the document's last chunk the builtin engine reads every
 value shown, with its inputs, once (:func:`shown_values`: the render's registry),
 so that the provenance travels once per value and not with every span. Its filter
 ``sbm_stats/render/filters/values.lua`` turns each span into a focusable number with
-its provenance, links it to the values appendix ("Sifferförteckning") and lists
-every value in ``<stem>.values.csv`` beside the outputs. Without the filter (under
+its provenance, links it to the values appendix ("Sifferförteckning"; by default a
+companion document ``<stem>.values.html``, see the front matter's ``values-appendix``
+in :func:`sbm_stats.render.render`) and lists every value in ``<stem>.values.csv``
+beside the outputs. Without the filter (under
 Quarto) the span is the number: a ``<span>`` in HTML, plain text in Word and PDF.
 
 Tables: :meth:`ValueRegistry.column` traces a column's cells, and :func:`traced_table`

@@ -18,20 +18,38 @@ an id alone (when the registry holds one value under it) or carry its fields
 itself (``data-raw``, ``data-table``, ``data-source``, …). Two different values
 under one id fail the render when the document shows both.
 
+Where the appendix goes is the front matter's ``values-appendix``
+(``sbm-render.values-appendix``; see ``sbm_stats/render/_settings.py``):
+
+- ``separate`` (the default): not in the document. The engine renders it as a
+  document of its own, ``<stem>.values.html`` (and ``.pdf``/``.docx`` when
+  asked), by a second run of this filter in the mode ``companion``, which reads
+  the values, in order and with the sections each appears in, from the
+  document's own run (``entry`` of each record of ``sbm-values``);
+- ``inline``: at the document's end (below);
+- ``none``: nowhere; the notes and the values file stay.
+
 Per format:
 
 - html: the number becomes a ``<button>`` (focusable, activated by mouse,
   keyboard and touch) that opens the value's note: an element with the HTML
   ``popover`` attribute (no script) and ``role="note"``, holding the source
   (linked), the data row, the computation and a link to the value's entry in
-  the appendix. One note per value, after the appendix; the browser puts it
-  next in the focus order after the button that opened it;
-- pdf, docx: the number links to its entry in the appendix.
+  the appendix (in the companion, ``<stem>.values.html#varde-<id>``, under
+  ``separate``; none under ``none``). One note per value, after the appendix;
+  the browser puts it next in the focus order after the button that opened it;
+- pdf, docx: inline, the number links to its entry in the appendix; separate
+  and none, the number is plain text (a link to a named place in another file
+  is followed by some PDF viewers and word processors and not by others).
 
-The appendix goes into the Div ``#sifferforteckning`` when the document has one,
-else at the end: first the sources, once each, then per value its id, the
-sections it appears in (number and title), its source and section, data row,
-computation (inputs linked to their entries) and claim. PDF gets it as one raw
+Inline, the appendix goes into the Div ``#sifferforteckning`` when the document
+has one (after what the div holds: the document writes the heading in it), else
+at the end; separate and none remove the div, and an empty div's heading written
+right above it. It lists first the sources, once each, then per value what it is
+(the row's name, the claim's wording) with its id after it in a small code style,
+the sections it appears in (number and title), its source and section, data row
+(the table's, row's and column's names, each with its id), computation (inputs
+linked to their entries) and claim. PDF gets it as one raw
 Typst block (there the source and the inputs are named, not linked: every link
 to a label costs Typst a second layout of its paragraph; the numbers of the text
 link to their entries), Word as one raw WordprocessingML block after the sources. In HTML the appendix and the notes are
