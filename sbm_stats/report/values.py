@@ -163,13 +163,14 @@ class Computation:
         """The computation with the inputs' Swedish text: ``16 386 / 11 270 − 1 = 45,4 %``.
 
         A formula that already ends in its result (an audit's rule, "summa över 290 rader =
-        9 644 864") is not followed by it again.
+        9 644 864") is not followed by it again, nor by a result that is no number ("–":
+        the audit could not recompute it).
         """
         names = dict(self.inputs)
         left = self.formula.format_map({k: v.formatted for k, v in names.items()})
         plain = _SPACES.sub(" ", left).strip()
         result = _SPACES.sub(" ", self.result).strip()
-        if plain == result or plain.endswith(f"= {result}"):
+        if plain == result or plain.endswith(f"= {result}") or result in ("", "–", "-"):
             return left
         return left + " = " + self.result
 
