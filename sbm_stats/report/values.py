@@ -137,7 +137,10 @@ class ValueSource:
         'Socialstyrelsen (2015)'
         """
         first = re.split(r"(?<=\))[.:] |(?<![A-ZÅÄÖ])\. |: ", self.citation, maxsplit=1)[0].rstrip(".")
-        return first if len(first) <= 80 else first[:79].rstrip() + "…"
+        if len(first) <= 80:
+            return first
+        cut = first[:80]
+        return cut[:max(cut.rfind(", "), cut.rfind(" "), 40)].rstrip(" ,") + "…"
 
 
 @dataclass(frozen=True)

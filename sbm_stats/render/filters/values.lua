@@ -395,8 +395,10 @@ end
 local function typst_appendix(index, listed)
   local out = {
     "#set par(justify: false)",
-    -- ids in the monospace font as text: a raw element costs Typst several times more
-    "#let sbm-id(id) = text(font: \"DejaVu Sans Mono\", size: 0.82em, id)",
+    -- ids in the monospace font as text: a raw element costs Typst several times more; an id
+    -- longer than a line (a design variant's: 115 characters) may break after its : and _
+    "#let sbm-id(id) = text(font: \"DejaVu Sans Mono\", size: 0.82em, if id.len() > 60 {",
+    "  id.replace(\":\", \":\u{200B}\").replace(\"_\", \"_\u{200B}\") } else { id })",
     "#let sbm-value-entry(name, shown, ..facts) = block(above: 0.8em, below: 0.8em)[",
     "  #strong(shown) — #name",
     "  #set text(size: 0.88em)",
