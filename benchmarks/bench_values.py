@@ -8,7 +8,10 @@ Two documents are made from DOC (default ``report.qmd``) in a temporary folder:
 
 - **traced**: the document as it is (every number a traced value: spans, the
   registry read from the kernel, the filter's buttons, notes and links, the
-  Sifferförteckning, the values file);
+  Sifferförteckning, the values file). With ``values-appendix: separate`` (the
+  default, and report.qmd's), the Sifferförteckning is the companion
+  ``traced.values.html``, written by the same render, not a part of the PDF and
+  Word files;
 - **plain**: the same document with one hidden chunk first that makes every
   traced value show as its plain text (``TracedValue.markdown`` returns the
   escaped number): the same code runs and reads the same rows, but no span, no

@@ -22,7 +22,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
-__all__ = ["fmt_int", "fmt_num", "fmt_pct", "NBSP", "MINUS"]
+__all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "NBSP", "MINUS"]
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -58,6 +58,20 @@ def fmt_num(value: float, *, decimals: int = 0, thousands: str = NBSP, minus: st
 def fmt_int(value: int) -> str:
     """A whole number with no-break spaces between thousands: 16 386."""
     return fmt_num(value, decimals=0)
+
+
+def fmt_id(value) -> str:
+    """An identifier or a year, as written: no thousands separator, leading zeros kept.
+
+    Not a quantity, so never grouped by thousands: the seed 2014, the year 2013, the
+    municipality code 0180.
+
+    >>> fmt_id(2014), fmt_id(2014.0), fmt_id("0180")
+    ('2014', '2014', '0180')
+    """
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def fmt_pct(share: float, *, decimals: int = 0) -> str:

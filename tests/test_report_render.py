@@ -128,7 +128,68 @@ def test_pdf_and_docx_hold_the_text(rendered):
     assert "Sammanfattning" in xml and "Statistisk bilaga" in xml
 
 
-@pytest.mark.parametrize("name", ["report.html", "report.pdf", "report.docx"])
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines()]
+
+
+def test_the_publication_holds_no_values_appendix(rendered):
+    """values-appendix: separate (report.qmd's front matter): the report in every format without
+    the Sifferförteckning, neither as a heading nor in the table of contents; it is the companion."""
+    pdf = "\n".join(page.extract_text() for page in PdfReader(rendered[0] / "report.pdf").pages)
+    assert not [line for line in _lines(pdf) if line.startswith("Sifferförteckning")]
+    with zipfile.ZipFile(rendered[0] / "report.docx") as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert "Sifferförteckning" not in xml and "varde_" not in xml
+    page = (rendered[0] / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"<h\d[^>]*>[^<]*Sifferförteckning", page) and 'class="sbm-value-entry"' not in page
+    assert (rendered[0] / "report.values.html").is_file()
+
+
+def test_the_companion_lists_every_value_and_every_note_finds_its_entry(rendered):
+    from sbm_stats.report.values import read_values_file
+
+    values = read_values_file(rendered[0] / "report.values.csv")
+    companion = (rendered[0] / "report.values.html").read_text(encoding="utf-8")
+    entries = [html.unescape(i) for i in re.findall(r'<div id="varde-([^"]+)" class="sbm-value-entry">', companion)]
+    assert entries == list(values)
+    page = (rendered[0] / "report.html").read_text(encoding="utf-8")
+    targets = set(re.findall(r'<a href="report\.values\.html#([^"]+)">I sifferförteckningen</a>', page))
+    assert len(targets) == len(re.findall(r'class="sbm-value-note" role="note"', page)) > 100
+    assert [t for t in targets if f'id="{t}"' not in companion] == []
+    assert "<script" not in companion
+
+
+def _entries(companion: str) -> list[str]:
+    """The companion's entries as a reader reads them, one text per value."""
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", e)).split())
+            for e in re.findall(r'<div id="varde-[^"]+" class="sbm-value-entry">.*?</div>', companion, re.S)]
+
+
+def test_the_companion_reads_as_a_reviewer_needs_it(rendered):
+    """No computation "x = x", no year or seed written as a quantity, no day of a date traced."""
+    companion = (rendered[0] / "report.values.html").read_text(encoding="utf-8")
+    entries = _entries(companion)
+    tautologies = []
+    for entry in entries:
+        for computation in re.findall(r"Beräkning: (.*?)(?:; indata:|Påstående i|$)", entry):
+            sides = [side.strip() for side in computation.split(" = ")]
+            if len(sides) > 1 and sides[-1] == sides[-2]:
+                tautologies.append(computation)
+    assert tautologies == []
+    # the seed (report.qmd's parameter seed: 2014) and years: never grouped by thousands
+    spaced = re.compile(r"(?:fröet|år|våg|december|sedan|Våg|kolumn Våg \S+ —)\s+[12][\s\u00a0\u202f]\d{3}\b")
+    assert [e for e in entries if spaced.search(e)] == []
+    seed = [e for e in entries if re.match(r"\S+ — parameter:seed ", e)]
+    assert len(seed) == 1 and seed[0].startswith("2014 — ")
+    assert any("fröet 2014" in e for e in entries)
+    # "Sveriges folkmängd 31 december 2013 var 9 644 864" (data/audit/claims_2014.yaml,
+    # ext.scb_population_2013): 9 644 864 is a figure; 31 is the day of a date, not traced
+    assert not [e for e in entries if e.startswith("31 — ")]
+    page = (rendered[0] / "report.html").read_text(encoding="utf-8")
+    assert re.search(r"folkmängd 31 december 2013 var\s+<button", page)
+
+
+@pytest.mark.parametrize("name", ["report.html", "report.pdf", "report.docx", "report.values.html"])
 def test_two_renders_are_byte_identical(rendered, name):
     first, second = rendered
     assert (first / name).read_bytes() == (second / name).read_bytes()

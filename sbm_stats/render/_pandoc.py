@@ -52,7 +52,7 @@ from ._progress import Progress
 from ._resources import check_resource, document_resources, is_remote
 from ._settings import DocumentSettings
 
-__all__ = ["Job", "pandoc_path", "traced_values", "write_outputs", "write_values_file"]
+__all__ = ["Companion", "Job", "pandoc_path", "traced_values", "write_outputs", "write_values_file"]
 
 _LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _TYPST_PAPER = {"a4": "a4", "a5": "a5", "a3": "a3", "letter": "us-letter", "us-letter": "us-letter",
@@ -84,6 +84,24 @@ class Job:
     target: Path
 
 
+@dataclass(frozen=True)
+class Companion:
+    """One format of the companion document, the values appendix on its own (``<stem>.values.<ext>``)."""
+
+    fmt: str
+    target: Path
+
+
+def _companion_settings(settings: DocumentSettings) -> DocumentSettings:
+    """The document's settings for its companion: titled Sifferförteckning, no contents, no sections numbered."""
+    from dataclasses import replace
+
+    plain = {"toc": False, "number-sections": False}
+    return replace(settings, title="Sifferförteckning", subtitle=settings.title, abstract=None, bibliography=(),
+                   csl=None, formats={name: {**opts, **plain} for name, opts in settings.formats.items()},
+                   meta={**settings.meta, **plain})
+
+
 def _metadata(settings: DocumentSettings, fmt: str, stem: str) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     if settings.title:
@@ -112,6 +130,8 @@ def _metadata(settings: DocumentSettings, fmt: str, stem: str) -> dict[str, Any]
         "number-sections": bool(settings.option(fmt, "number-sections", False)),
         "number-depth": int(settings.option(fmt, "number-depth", 6)),
         "labels": settings.labels.for_filter(),
+        "values-appendix": settings.values_appendix,
+        "values-companion": f"{stem}.values.html",
     }
     return meta
 
@@ -202,9 +222,9 @@ def _typst_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _report_path(fmt: str) -> str:
+def _report_path(fmt: str, name: str = "report") -> str:
     """The file ``report.lua`` writes for ``fmt``, relative to the folder pandoc runs in."""
-    return f"report.{fmt}.json"
+    return f"{name}.{fmt}.json"
 
 
 def traced_values(report: dict[str, Any]) -> list[dict[str, str]]:
@@ -411,6 +431,7 @@ def write_outputs(
     allowed_roots: tuple[Path, ...] | None = None,
     values: dict[str, list[dict[str, str]]] | None = None,
     registry: dict[str, Any] | None = None,
+    companions: list[Companion] = (),
 ) -> dict[str, float]:
     """Write every job's output (pandoc runs in parallel); return seconds per format.
 
@@ -422,6 +443,12 @@ def write_outputs(
 
     ``allowed_roots`` are the folders the document's own files (images) may
     come from; default: those of each job's markdown (the document's folder).
+
+    ``companions`` are the formats of the companion document (the values appendix on
+    its own), written when the front matter's ``values-appendix`` is ``separate`` and
+    the document shows traced values: after the first job, whose run lists the values
+    (in order, with the sections each appears in), in the same pool. Their timings are
+    ``values.<fmt>``.
 
     Raises
     ------
@@ -450,48 +477,85 @@ def write_outputs(
     def run(job: Job) -> tuple[str, float]:
         start = time.perf_counter()
         meta = _metadata(settings, job.fmt, job.target.stem)
-        meta["sbm-render"]["report"] = _report_path(job.fmt)
-        meta["sbm-render"]["nonce"] = nonce
-        if registry_path is not None:
-            meta["sbm-render"]["values"] = registry_path.name
-        meta_path = workdir / f"meta.{job.fmt}.yaml"
-        meta_path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
         shared = trees[job.markdown.markdown]
-        tree_path = shared.path
-        typst_root = workdir / f"typst-{job.fmt}"
-        if job.fmt == "pdf":
-            typst_root.mkdir(exist_ok=True)
-            tree = json.loads(json.dumps(shared.tree))  # a copy: the PDF's images are copies in Typst's root
-            _stage_for_typst(tree, shared.files, typst_root)
-            tree_path = workdir / "tree.pdf.json"
-            tree_path.write_text(json.dumps(tree), encoding="utf-8")
-        report_path = workdir / _report_path(job.fmt)
-        args = _writer_args(job, settings, workdir, tree_path, meta_path, shared.has_citations, typst_root)
-        try:
-            _run(args, cwd=workdir, env=env, what=job.fmt.upper())
-        except RenderError:
-            if report_path.is_file():  # the filters stopped pandoc: say why, with lines
-                _check_problems(json.loads(report_path.read_text(encoding="utf-8")), job.markdown.source,
-                                progress)
-            raise
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-        _check_problems(report, job.markdown.source, progress)
-        if values is not None:
-            values[job.fmt] = traced_values(report)
-        if job.fmt == "html" and report.get("values-html"):
-            _fill_values_html(job.target, report["values-html"], nonce)
-        if job.fmt == "pdf":
-            _compile_typst(job, settings, typst_root, _alt_texts(report), progress)
+        report = _write_one(job.fmt, job.target, settings, meta, shared, job.markdown.source,
+                            workdir=workdir, env=env, nonce=nonce, registry_path=registry_path, progress=progress)
+        found[job.fmt] = traced_values(report)
         return job.fmt, time.perf_counter() - start
 
+    def run_companion(companion: Companion, listing: Path) -> tuple[str, float]:
+        start = time.perf_counter()
+        fmt = companion.fmt
+        meta = _metadata(_companion_settings(settings), fmt, job_stem)
+        meta["sbm-render"]["values-appendix"] = "companion"
+        meta["sbm-render"]["values-listing"] = listing.name
+        _write_one(fmt, companion.target, _companion_settings(settings), meta, empty, jobs[0].markdown.source,
+                   workdir=workdir, env=env, nonce=nonce, registry_path=None, progress=progress, name="values")
+        return f"values.{fmt}", time.perf_counter() - start
+
+    job_stem = jobs[0].target.stem
+    found: dict[str, list[dict[str, Any]]] = {}
+    # the companion's tree: empty (values.lua makes its blocks), of the pandoc that read the document
+    empty = _Tree(workdir / "tree.values.json", {"pandoc-api-version": read[0].tree["pandoc-api-version"],
+                                                 "meta": {}, "blocks": []}, {}, False)
+    empty.path.write_text(json.dumps(empty.tree), encoding="utf-8")
     # The PDF first: its pandoc run is followed by the Typst compile, the longest part of a
     # render; no more runs at once than the machine has cores, so that it is not slowed
-    # by the other formats, which follow one another beside it.
+    # by the other formats, which follow one another beside it. The companion follows the
+    # first format's run, whose listing of the values it shows (the same in every format).
     ordered = sorted(jobs, key=lambda job: job.fmt != "pdf")
     with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
-        for fmt, seconds in pool.map(run, ordered):
-            timings[fmt] = seconds
+        futures = {job.fmt: pool.submit(run, job) for job in ordered}
+        extra = []
+        if companions and settings.values_appendix == "separate":
+            futures[jobs[0].fmt].result()
+            entries = [record["entry"] for record in found.get(jobs[0].fmt, []) if "entry" in record]
+            if entries:
+                listing = workdir / "values.listing.json"
+                listing.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+                extra = [pool.submit(run_companion, c, listing) for c in companions]
+        for future in [*futures.values(), *extra]:
+            name, seconds = future.result()
+            timings[name] = seconds
+    if values is not None:
+        values.update(found)
     return timings
+
+
+def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[str, Any], shared: _Tree,
+               source: Path, *, workdir: Path, env: dict[str, str], nonce: str, registry_path: Path | None,
+               progress: Progress, name: str = "report") -> dict[str, Any]:
+    """One pandoc run (and, for the PDF, the Typst compile): ``shared``'s tree to ``target``; the filters' report."""
+    meta["sbm-render"]["report"] = _report_path(fmt, name)
+    meta["sbm-render"]["nonce"] = nonce
+    if registry_path is not None:
+        meta["sbm-render"]["values"] = registry_path.name
+    meta_path = workdir / f"meta.{name}.{fmt}.yaml"
+    meta_path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
+    tree_path = shared.path
+    typst_root = workdir / f"typst-{name}-{fmt}"
+    if fmt == "pdf":
+        typst_root.mkdir(exist_ok=True)
+        tree = json.loads(json.dumps(shared.tree))  # a copy: the PDF's images are copies in Typst's root
+        _stage_for_typst(tree, shared.files, typst_root)
+        tree_path = workdir / f"tree.{name}.pdf.json"
+        tree_path.write_text(json.dumps(tree), encoding="utf-8")
+    report_path = workdir / _report_path(fmt, name)
+    job = Job(fmt, None, target)  # the writer's arguments and the compile read only its format and target
+    args = _writer_args(job, settings, workdir, tree_path, meta_path, shared.has_citations, typst_root)
+    try:
+        _run(args, cwd=workdir, env=env, what=fmt.upper() if name == "report" else f"the {name} {fmt.upper()}")
+    except RenderError:
+        if report_path.is_file():  # the filters stopped pandoc: say why, with lines
+            _check_problems(json.loads(report_path.read_text(encoding="utf-8")), source, progress)
+        raise
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    _check_problems(report, source, progress)
+    if fmt == "html" and report.get("values-html"):
+        _fill_values_html(target, report["values-html"], nonce)
+    if fmt == "pdf":
+        _compile_typst(job, settings, typst_root, _alt_texts(report), progress)
+    return report
 
 
 def _fill_values_html(page: Path, parts: dict[str, str], nonce: str) -> None:
@@ -502,6 +566,8 @@ def _fill_values_html(page: Path, parts: dict[str, str], nonce: str) -> None:
     """
     html = page.read_text(encoding="utf-8")
     for name in ("appendix", "notes"):
+        if parts.get(name) is None:  # no place for it: the appendix of a companion's document, the notes of it
+            continue
         mark = f"<!--sbm-values:{name}:{nonce}-->"
         if html.count(mark) != 1:
             raise RenderError(f"the HTML page has {html.count(mark)} places for the values {name}, not one "

@@ -58,6 +58,11 @@ class RenderResult:
         The values file ``<stem>.values.csv`` written beside the outputs, when the
         document shows traced values (builtin engine; see
         :mod:`sbm_stats.report.values`).
+    companions : tuple of Path
+        The values appendix as a document of its own, ``<stem>.values.html`` (and
+        ``.pdf``, ``.docx`` when the front matter's ``values-appendix-formats`` lists
+        them), when the document shows traced values and its ``values-appendix`` is
+        ``separate`` (the default; builtin engine).
     """
 
     source: Path
@@ -69,6 +74,7 @@ class RenderResult:
     timings: Mapping[str, float]
     cache_key: str | None = None
     values_file: Path | None = None
+    companions: tuple[Path, ...] = ()
 
     def output(self, fmt: str) -> Path:
         """The file written for ``fmt``."""
@@ -280,6 +286,21 @@ def render(
     (recorded during the run); see ``sbm_stats/render/_cache.py`` for the
     exact rule.
 
+    Traced values (:mod:`sbm_stats.report.values`): the builtin engine writes
+    ``<stem>.values.csv`` beside the outputs, and the front matter's
+    ``values-appendix`` says where the values appendix (Sifferförteckning: each
+    value's source, data row and computation) goes: ``separate`` (default) writes
+    it as a companion document, ``<stem>.values.html`` (self-contained, no script),
+    plus ``<stem>.values.pdf`` and ``.docx`` when ``values-appendix-formats`` lists
+    them (``[html, pdf, docx]``; not from ``to``, since the appendix of a long report
+    is longer than the report and a PDF of it costs more than the report's own);
+    ``inline`` puts it at the document's end, in a div ``#sifferforteckning`` if
+    there is one; ``none`` writes none. In the HTML each number opens a note that
+    links to its entry; in PDF and Word a number links to its entry under
+    ``inline`` and is plain text otherwise. Everything is published with the
+    outputs, in the same step. Any other value is a :class:`RenderError` before
+    anything runs.
+
     One data package per render: when the kernel read files from more than one
     data package (a folder with a ``datapackage.json``), or from another one than
     its ``data_dir`` parameter names, the render fails and says which files came
@@ -338,8 +359,8 @@ def render(
                 store = Path(cache_dir) if cache_dir is not None else None
                 result = _render_builtin(doc_path, formats, params, pub.staging, cache, store, timeout, roots,
                                          progress)
-                if (pub.staging / f"{doc_path.stem}{VALUES_SUFFIX}").is_file():
-                    supporting.append(f"{doc_path.stem}{VALUES_SUFFIX}")
+                supporting += [name for name in _supporting_names(doc_path.stem)
+                               if (pub.staging / name).is_file()]
             published = pub.publish(names + supporting)
             outputs = published[:len(names)]
     except OutputError as exc:
@@ -354,7 +375,13 @@ def render(
         cache_hit=result.cache_hit, params=result.params, timings=MappingProxyType(timings),
         cache_key=result.cache_key,
         values_file=next((p for p in published if p.name.endswith(VALUES_SUFFIX)), None),
+        companions=tuple(p for p in published[len(names):] if p.name in _supporting_names(doc_path.stem)[1:]),
     )
+
+
+def _supporting_names(stem: str) -> list[str]:
+    """What the builtin engine may write beside the outputs: the values file, then the companion's formats."""
+    return [f"{stem}{VALUES_SUFFIX}", *(f"{stem}.values{ext}" for ext in FORMATS.values())]
 
 
 def _render_quarto(
@@ -364,9 +391,10 @@ def _render_quarto(
     """Render with Quarto into ``staging``; also return the names of the supporting files staged."""
     from ._qmd import read_front_matter
     from ._quarto import render_with_quarto
-    from ._settings import read_settings
+    from ._settings import read_settings, values_appendix_options
 
     doc = read_front_matter(doc_path)
+    values_appendix_options(doc_path, doc.meta)  # checked under Quarto too, though Quarto writes no appendix
     yaml_params = doc.meta.get("params") or {}
     injected = {**(yaml_params if isinstance(yaml_params, dict) else {}), **params}
     try:
@@ -425,7 +453,7 @@ def _render_builtin(
     )
     from ._markdown import NotebookFacts, build_markdown
     from ._notebook import build_notebook, parameter_defaults
-    from ._pandoc import Job, write_outputs, write_values_file
+    from ._pandoc import Companion, Job, write_outputs, write_values_file
     from ._qmd import parse_qmd
     from ._settings import read_settings
 
@@ -503,10 +531,12 @@ def _render_builtin(
         jobs.append(Job(fmt, md, written / f"{doc.path.stem}{FORMATS[fmt]}"))
     timings["markdown"] = time.perf_counter() - t
     values: dict[str, list[dict[str, str]]] = {}
+    companions = [Companion(f, written / f"{doc.path.stem}.values{FORMATS[f]}")
+                  for f in settings.values_appendix_formats] if settings.values_appendix == "separate" else []
     timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress, allowed_roots=roots,
-                                 values=values, registry=nb.metadata.get("sbm_values")))
-    for job in jobs:
-        os.replace(job.target, staging / job.target.name)
+                                 values=values, registry=nb.metadata.get("sbm_values"), companions=companions))
+    for target in [job.target for job in jobs] + [c.target for c in companions if c.target.is_file()]:
+        os.replace(target, staging / target.name)
     records = values.get(formats[0], [])
     if records:  # the values file, beside the outputs
         write_values_file(records, staging / f"{doc.path.stem}{VALUES_SUFFIX}")

@@ -18,7 +18,8 @@ from ._errors import RenderError
 from ._lang import Labels, labels_for
 from ._qmd import QmdDocument, coerce_date
 
-__all__ = ["DocumentSettings", "read_settings", "FORMAT_KEYS", "FALLBACK_EPOCH"]
+__all__ = ["DocumentSettings", "read_settings", "values_appendix_options", "FORMAT_KEYS", "FALLBACK_EPOCH",
+           "VALUES_APPENDIX", "VALUES_APPENDIX_FORMATS"]
 
 #: Where each output format's options may sit under ``format:``.
 FORMAT_KEYS = {"html": ("html",), "pdf": ("pdf", "typst"), "docx": ("docx",)}
@@ -27,6 +28,11 @@ FORMAT_KEYS = {"html": ("html",), "pdf": ("pdf", "typst"), "docx": ("docx",)}
 #: document's ``date`` gives one: 1980-01-01T00:00:00Z, the earliest time a ZIP
 #: file (DOCX) can hold.
 FALLBACK_EPOCH = 315532800
+
+#: Where the values appendix (Sifferförteckning) goes: front matter ``values-appendix``.
+VALUES_APPENDIX = ("separate", "inline", "none")
+#: The formats the separate appendix may be written in (``values-appendix-formats``); HTML always is.
+VALUES_APPENDIX_FORMATS = ("html", "pdf", "docx")
 
 _DATE_FORMATS = ("long", "iso")
 _FIG_FORMATS = ("png", "svg")
@@ -66,6 +72,11 @@ class DocumentSettings:
     timeout: float | None = None
     #: Environment variables whose values the execution depends on (``sbm-stats: cache-env``).
     cache_env: tuple[str, ...] = ()
+    #: Where the values appendix goes (``values-appendix``): a companion document
+    #: ``<stem>.values.html`` beside the outputs, inside the document, or nowhere.
+    values_appendix: str = "separate"
+    #: The companion's formats (``values-appendix-formats``), HTML first and always.
+    values_appendix_formats: tuple[str, ...] = ("html",)
 
     def option(self, fmt: str, key: str, default: Any = None) -> Any:
         """A format option: ``format: <fmt>: key`` over top-level ``key`` over ``default``."""
@@ -209,6 +220,7 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
         bibliography = (bibliography,)
     base = path.parent
     timeout, cache_env = _execution_options(path, meta)
+    appendix, appendix_formats = values_appendix_options(path, meta)
     return DocumentSettings(
         title=_text(meta.get("title")),
         subtitle=_text(meta.get("subtitle")),
@@ -230,7 +242,34 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
         base_dir=base.resolve(),
         timeout=timeout,
         cache_env=cache_env,
+        values_appendix=appendix,
+        values_appendix_formats=appendix_formats,
     )
+
+
+def values_appendix_options(path: Path, meta: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """``values-appendix`` and ``values-appendix-formats`` from the front matter, checked.
+
+    ``values-appendix`` is ``separate`` (default: the appendix is a companion document,
+    ``<stem>.values.html``, and also ``.pdf``/``.docx`` when ``values-appendix-formats``
+    lists them), ``inline`` (the appendix is the document's last part) or ``none``.
+
+    Raises
+    ------
+    RenderError
+        For any other value, naming the option and the allowed values.
+    """
+    mode = meta.get("values-appendix", "separate")
+    if not isinstance(mode, str) or mode not in VALUES_APPENDIX:
+        raise RenderError(f"{path.name}: front matter: values-appendix ({mode!r}) must be one of "
+                          + ", ".join(repr(v) for v in VALUES_APPENDIX[:-1]) + f" or {VALUES_APPENDIX[-1]!r}")
+    raw = meta.get("values-appendix-formats", ["html"])
+    listed = [raw] if isinstance(raw, str) else raw
+    if not isinstance(listed, list) or not listed or any(f not in VALUES_APPENDIX_FORMATS for f in listed):
+        raise RenderError(f"{path.name}: front matter: values-appendix-formats ({raw!r}) must be a list of "
+                          + ", ".join(repr(v) for v in VALUES_APPENDIX_FORMATS[:-1])
+                          + f" and {VALUES_APPENDIX_FORMATS[-1]!r} (html is always written)")
+    return mode, tuple(f for f in VALUES_APPENDIX_FORMATS if f == "html" or f in listed)
 
 
 def _execution_options(path: Path, meta: Mapping[str, Any]) -> tuple[float | None, tuple[str, ...]]:

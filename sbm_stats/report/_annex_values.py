@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._annex_inputs import DesignInputs, id_part
-from .formatting import fmt_int, fmt_num, join_sv
+from .formatting import fmt_id, fmt_int, fmt_num, join_sv
 from .values import TracedText, TracedValue, ValueRegistry, ValueSource
 
 __all__ = ["DesignValues", "SHOWN_NAMES"]
@@ -59,7 +59,7 @@ class DesignValues:
     @functools.cached_property
     def seed(self) -> TracedValue:
         """The report's seed."""
-        return self.values.given("parameter:seed", self.inputs.seed, fmt=fmt_int, source=ValueSource(
+        return self.values.given("parameter:seed", self.inputs.seed, fmt=fmt_id, source=ValueSource(
             "seed", "Rapportens parameter seed (fröet till de permanenta slumptalen)."))
 
     def stage_size(self, stage_id: str, alternative: str | None = None) -> TracedValue:

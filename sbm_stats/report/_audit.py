@@ -18,6 +18,23 @@ __all__ = ["AuditSummary"]
 _NUMBER = re.compile(r"(?<![\w,.])[−-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?(?![\d\w])"
                      r"|(?<![\w,.])[−-]?\d+(?:,\d+)?(?![\d\w])")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+#: A number that is part of a date or a fixed name, not a quantity: the day of "31 december",
+#: the number of "Rapport 2014:36" or "S2014/1394/SAM". Never traced.
+_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+           "november", "december")
+_DAY = re.compile(r"[ \u00a0](?:" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def _fixed(text: str, start: int, end: int) -> bool:
+    """True if the number at ``text[start:end]`` is a day of a date or part of a reference, not a quantity."""
+    before, after = text[max(0, start - 2):start], text[end:end + 2]
+    return bool(_DAY.match(text, end)) or bool(re.fullmatch(r"\w[:/]", before)) or bool(re.match(r"[:/]\w", after))
+
+
+def _same_text(a: str, b: str) -> bool:
+    """The same text once every kind of space is one space: '9\u00a0644\u00a0864' and '9 644 864'."""
+    return _SPACES.sub(" ", a).strip() == _SPACES.sub(" ", b).strip()
 
 
 @dataclass(frozen=True)
@@ -96,8 +113,18 @@ class AuditSummary:
         return inputs
 
     def _published(self, claim) -> ShownValue:
-        """What the publication says, as the audit reads it, traced to the claim's figures and linked to its verdict."""
+        """What the publication says, as the audit reads it, traced to the claim's figures and linked to its verdict.
+
+        When it is one figure as written, it is that figure's row (not a computation
+        ``x = x``).
+        """
         inputs = self._figure_inputs(claim)
+        if len(inputs) == 1:
+            (figure,) = inputs.values()
+            if figure.table and _same_text(figure.formatted, claim.published):
+                value = self.values.read(figure.table, figure.row, figure.column, id=f"claim:{claim.id}:published",
+                                         formatted=claim.published)
+                return ShownValue(self.values.claimed(value, claim.id))
         formula = "publikationens uppgifter: " + ", ".join(f"{{{name}}}" for name in inputs) if inputs \
             else "publikationens ordalydelse"
         value = self.values.derive(f"claim:{claim.id}:published", claim.published, formula, inputs=inputs,
@@ -114,12 +141,14 @@ class AuditSummary:
     def _numbers_of(self, claim, text: str, part: str, inputs: dict):
         """``text`` (the claim's wording or the audit's rule) with each number in it traced.
 
-        A number equal to one of the claim's figures is that figure (read from
+        A number equal to one of the claim's figures is that figure (its row of
         ``published_figures``); another number of the wording is the claims file's text for
         the claim; another number of the rule is part of the audit's recomputation, with the
-        claim's figures as its inputs.
+        claim's figures as its inputs. Years, the days of dates and the numbers of fixed
+        names ("Rapport 2014:36") are text, not traced.
         """
-        found = [m for m in _NUMBER.finditer(text) if not _YEAR.fullmatch(m.group())]
+        found = [m for m in _NUMBER.finditer(text)
+                 if not _YEAR.fullmatch(m.group()) and not _fixed(text, m.start(), m.end())]
         if not found:
             return text
         claims_file = self.package.display(self.package.claims_path)
@@ -129,9 +158,9 @@ class AuditSummary:
             raw = float(re.sub(r"[\s\u00a0\u202f]", "", written).replace(",", ".").replace("−", "-"))
             value_id = f"claim:{claim.id}:{part}:{k + 1}"
             same = [name for name, v in inputs.items() if isinstance(v.raw, (int, float)) and float(v.raw) == raw]
-            if same:
-                value = self.values.derive(value_id, raw, f"{{{same[0]}}} (uppgiften i published_figures)",
-                                           inputs={same[0]: inputs[same[0]]}, formatted=written)
+            figure = inputs[same[0]] if same else None
+            if figure is not None and figure.table:
+                value = self.values.read(figure.table, figure.row, figure.column, id=value_id, formatted=written)
             elif part == "rule":
                 rule = text.replace("{", "{{").replace("}", "}}")
                 # the rule in quotes: its own "=" must not read as the value's computation

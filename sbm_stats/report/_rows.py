@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["PackageRows"]
 
+#: The columns that name a row, in the order they are looked for (a figure's label, a municipality's name, ...).
+_NAME_COLUMNS = ("label_sv", "name_sv", "factor_sv", "municipality_name")
+
 
 @dataclass
 class PackageRows:
@@ -34,6 +37,7 @@ class PackageRows:
     _indexes: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict, repr=False)
     _rows: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict, repr=False)
     _sources: dict[tuple[Any, ...], ValueSource | None] = field(default_factory=dict, repr=False)
+    _column_titles: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
         """The package's table ``name`` (a ValueTraceError naming the tables when it has none such)."""
@@ -52,14 +56,27 @@ class PackageRows:
             self._keys[name] = self._read_key(name)
         return self._keys[name]
 
-    def _read_key(self, name: str) -> list[str]:
+    def _schema(self, name: str) -> Mapping[str, Any]:
         schema = self.package.resource(name)["schema"]
         if isinstance(schema, str):
             from ..data._tables import read_json_file
 
             schema = read_json_file(self.package.path / schema, self.package.display(self.package.path / schema))
-        key = schema.get("primaryKey")
+        return schema
+
+    def _read_key(self, name: str) -> list[str]:
+        key = self._schema(name).get("primaryKey")
         return [key] if isinstance(key, str) else list(key or [])
+
+    def names(self, table: str, row: Mapping[str, Any], column: str) -> tuple[tuple[str, str], ...]:
+        """The Swedish names of ``table`` (its title), its ``row`` (its name column) and ``column`` (its title)."""
+        if table not in self._column_titles:
+            fields = self._schema(table).get("fields", [])
+            self._column_titles[table] = {f["name"]: f["title"] for f in fields if f.get("title")}
+        row_name = next((row.get(c) for c in _NAME_COLUMNS if isinstance(row.get(c), str) and row.get(c)), None)
+        names = (("table", self.package.resource(table).get("title")), ("row", row_name),
+                 ("column", self._column_titles[table].get(column)))
+        return tuple((what, str(name)) for what, name in names if name)
 
     def row(self, table: str, keys: tuple[Any, ...]) -> dict[str, Any] | None:
         """The first row of ``table`` whose key columns read ``keys`` (compared as text), as a dict.

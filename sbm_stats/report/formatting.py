@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from numbers import Real
 
-from .._numbers import MINUS, NBSP, fmt_int, fmt_num, fmt_pct
+from .._numbers import MINUS, NBSP, fmt_id, fmt_int, fmt_num, fmt_pct
 
-# fmt_int, fmt_num, fmt_pct, NBSP and MINUS live in sbm_stats._numbers (the subjects below the report,
+# fmt_id, fmt_int, fmt_num, fmt_pct, NBSP and MINUS live in sbm_stats._numbers (the subjects below the report,
 # sampling and audit, write numbers the same way); they are this module's vocabulary too.
-__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP", "MINUS", "Markdown", "shown",
-           "number_in_words", "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
+__all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP", "MINUS", "Markdown",
+           "shown", "number_in_words", "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
 
 
 

@@ -23,8 +23,10 @@ in this process; after the document's last chunk the builtin engine reads every
 value shown, with its inputs, once (:func:`shown_values`: the render's registry),
 so that the provenance travels once per value and not with every span. Its filter
 ``sbm_stats/render/filters/values.lua`` turns each span into a focusable number with
-its provenance, links it to the values appendix ("Sifferförteckning") and lists
-every value in ``<stem>.values.csv`` beside the outputs. Without the filter (under
+its provenance, links it to the values appendix ("Sifferförteckning"; by default a
+companion document ``<stem>.values.html``, see the front matter's ``values-appendix``
+in :func:`sbm_stats.render.render`) and lists every value in ``<stem>.values.csv``
+beside the outputs. Without the filter (under
 Quarto) the span is the number: a ``<span>`` in HTML, plain text in Word and PDF.
 
 Tables: :meth:`ValueRegistry.column` traces a column's cells, and :func:`traced_table`
@@ -64,7 +66,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import SbmStatsError
 from ..provenance import VALUES_COLUMNS, provide
 from ._rows import PackageRows
-from .formatting import Markdown, fmt_num
+from .formatting import Markdown, fmt_id, fmt_num
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -88,6 +90,7 @@ __all__ = [
 ]
 
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>$#|~^])")
 
 
@@ -121,6 +124,19 @@ class ValueSource:
         """The source in words: the citation and, for a publication, the section."""
         return self.citation + (f" Avsnitt: {self.section}." if self.section else "")
 
+    @property
+    def name(self) -> str:
+        """The citation's first part, as an entry of the values appendix names its source.
+
+        >>> ValueSource("s", "Socialstyrelsen (2015). Den sekundära bostadsmarknaden.").name
+        'Socialstyrelsen (2015)'
+        """
+        first = re.split(r"(?<=\))[.:] |(?<![A-ZÅÄÖ])\. |: ", self.citation, maxsplit=1)[0].rstrip(".")
+        if len(first) <= 80:
+            return first
+        cut = first[:80]
+        return cut[:max(cut.rfind(", "), cut.rfind(" "), 40)].rstrip(" ,") + "…"
+
 
 @dataclass(frozen=True)
 class Computation:
@@ -142,9 +158,19 @@ class Computation:
 
     @property
     def text(self) -> str:
-        """The computation with the inputs' Swedish text: ``16 386 / 11 270 − 1 = 45,4 %``."""
+        """The computation with the inputs' Swedish text: ``16 386 / 11 270 − 1 = 45,4 %``.
+
+        A formula that already ends in its result (an audit's rule, "summa över 290 rader =
+        9 644 864") is not followed by it again, nor by a result that is no number ("–":
+        the audit could not recompute it).
+        """
         names = dict(self.inputs)
-        return self.formula.format_map({k: v.formatted for k, v in names.items()}) + " = " + self.result
+        left = self.formula.format_map({k: v.formatted for k, v in names.items()})
+        plain = _SPACES.sub(" ", left).strip()
+        result = _SPACES.sub(" ", self.result).strip()
+        if plain == result or plain.endswith(f"= {result}") or result in ("", "–", "-"):
+            return left
+        return left + " = " + self.result
 
     @property
     def input_ids(self) -> tuple[str, ...]:
@@ -173,6 +199,10 @@ class TracedValue:
         For a derived value: the formula and its inputs.
     claim, verdict : str or None
         The publication's claim this value is (its id in the audit) and the audit's verdict.
+    names : tuple of (str, str)
+        What a reader calls the table, row, column and claim (``("row", "Kommuner med
+        sekundär bostadsmarknad 2013")``), where the data package gives a name: the
+        values appendix shows the name and the id after it.
     """
 
     id: str
@@ -185,6 +215,7 @@ class TracedValue:
     computation: Computation | None = None
     claim: str | None = None
     verdict: str | None = None
+    names: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return self.formatted
@@ -210,6 +241,7 @@ class TracedValue:
         ``source-section``, ``source-url``); empty fields are left out.
         """
         record = {k: v for k, v in self._fields().items() if v not in (None, "")}
+        record.update({f"{what}-name": name for what, name in self.names if name})
         if self.computation is not None:
             record["inputs"] = list(self.computation.input_ids)
         return record
@@ -223,14 +255,17 @@ class TracedValue:
             "source-citation": self.source.citation if self.source else None,
             "source-section": self.source.section if self.source else None,
             "source-url": self.source.url if self.source else None,
+            "source-name": self.source.name if self.source else None,
             "computation": self.computation.text if self.computation else None,
             "claim": self.claim, "verdict": self.verdict,
         }
 
-    def with_claim(self, claim: str, verdict: str) -> TracedValue:
-        """This value as the publication's claim ``claim``, with the audit's ``verdict``."""
-        return TracedValue(self.id, self.raw, self.formatted, self.table, self.row, self.column,
-                           self.source, self.computation, claim, verdict)
+    def with_claim(self, claim: str, verdict: str, wording: str | None = None) -> TracedValue:
+        """This value as the publication's claim ``claim`` (in the words ``wording``), with the audit's ``verdict``."""
+        from dataclasses import replace
+
+        names = tuple((w, n) for w, n in self.names if w != "claim") + ((("claim", wording),) if wording else ())
+        return replace(self, claim=claim, verdict=verdict, names=names)
 
 
 class ShownValue(Markdown):
@@ -488,8 +523,11 @@ class ValueRegistry:
             raise ValueTraceError(f"{where}: the table {table}, row {row_text!r} has no value in the "
                                   f"column {column!r}")
         raw = raw.item() if hasattr(raw, "item") else raw
-        text = formatted if formatted is not None else (fmt(raw) if fmt else _default_format(raw))
-        value = TracedValue(value_id, raw, str(text), table, row_text, column, self._read.source(table, record))
+        # a key column holds identifiers (a code, a year): never grouped by thousands
+        default = fmt_id if column in key_columns else _default_format
+        text = formatted if formatted is not None else (fmt or default)(raw)
+        value = TracedValue(value_id, raw, str(text), table, row_text, column, self._read.source(table, record),
+                            names=self._read.names(table, record, column))
         return self._register(value)
 
     def figure(self, figure_id: str, column: str, *, id: str | None = None, formatted: str | None = None,
@@ -627,7 +665,7 @@ class ValueRegistry:
         """
         if claim not in self._audit():
             raise ValueTraceError(f"value {value.id!r}: the claim {claim!r} does not exist in the audit")
-        linked = value.with_claim(claim, str(self._claims[claim].verdict))
+        linked = value.with_claim(claim, str(self._claims[claim].verdict), self._claims[claim].claim)
         self._values[value.id] = linked
         return linked
 
@@ -642,7 +680,7 @@ class ValueRegistry:
     def _register(self, value: TracedValue) -> TracedValue:
         known = self._values.get(value.id)
         if known is not None and known.claim is not None and value.claim is None:
-            value = value.with_claim(known.claim, known.verdict or "")
+            value = value.with_claim(known.claim, known.verdict or "", dict(known.names).get("claim"))
         if known == value:
             return known
         if known is not None:

@@ -11,7 +11,7 @@ metadata; see ``sbm_stats/render/_pandoc.py``) holding
   value-unknown   values.lua's ``sbm-value-unknown``: ids of spans whose value has no record
   values          values.lua's ``sbm-values`` (the traced values, a JSON string)
   values-html     values.lua's ``sbm-values-html`` (html: the appendix and the notes, put
-                  into the page by Python at their marked places)
+                  into the page by Python at their marked places; either may be absent)
   images          for the PDF, each image as {target, alt}, alt being the image's
                   description as pandoc JSON inlines (the alt texts are added from it)
 
@@ -28,6 +28,12 @@ local function strings(value)
     for _, item in ipairs(value) do table.insert(out, pandoc.utils.stringify(item)) end
   end
   return out
+end
+
+-- A part of values.lua's HTML; nil when the page has no place for it (no appendix in a
+-- page whose appendix is a document of its own, no notes in that document).
+local function html_part(value)
+  return value ~= nil and pandoc.utils.stringify(value) or nil
 end
 
 function Pandoc(doc)
@@ -52,8 +58,8 @@ function Pandoc(doc)
     ["value-unknown"] = strings(doc.meta["sbm-value-unknown"]),
     values = doc.meta["sbm-values"] and pandoc.utils.stringify(doc.meta["sbm-values"]) or "",
     ["values-html"] = doc.meta["sbm-values-html"] and {
-      appendix = pandoc.utils.stringify(doc.meta["sbm-values-html"].appendix),
-      notes = pandoc.utils.stringify(doc.meta["sbm-values-html"].notes),
+      appendix = html_part(doc.meta["sbm-values-html"].appendix),
+      notes = html_part(doc.meta["sbm-values-html"].notes),
     } or nil,
     images = images,
   }

@@ -18,20 +18,38 @@ an id alone (when the registry holds one value under it) or carry its fields
 itself (``data-raw``, ``data-table``, ``data-source``, …). Two different values
 under one id fail the render when the document shows both.
 
+Where the appendix goes is the front matter's ``values-appendix``
+(``sbm-render.values-appendix``; see ``sbm_stats/render/_settings.py``):
+
+- ``separate`` (the default): not in the document. The engine renders it as a
+  document of its own, ``<stem>.values.html`` (and ``.pdf``/``.docx`` when
+  asked), by a second run of this filter in the mode ``companion``, which reads
+  the values, in order and with the sections each appears in, from the
+  document's own run (``entry`` of each record of ``sbm-values``);
+- ``inline``: at the document's end (below);
+- ``none``: nowhere; the notes and the values file stay.
+
 Per format:
 
 - html: the number becomes a ``<button>`` (focusable, activated by mouse,
   keyboard and touch) that opens the value's note: an element with the HTML
   ``popover`` attribute (no script) and ``role="note"``, holding the source
   (linked), the data row, the computation and a link to the value's entry in
-  the appendix. One note per value, after the appendix; the browser puts it
-  next in the focus order after the button that opened it;
-- pdf, docx: the number links to its entry in the appendix.
+  the appendix (in the companion, ``<stem>.values.html#varde-<id>``, under
+  ``separate``; none under ``none``). One note per value, after the appendix;
+  the browser puts it next in the focus order after the button that opened it;
+- pdf, docx: inline, the number links to its entry in the appendix; separate
+  and none, the number is plain text (a link to a named place in another file
+  is followed by some PDF viewers and word processors and not by others).
 
-The appendix goes into the Div ``#sifferforteckning`` when the document has one,
-else at the end: first the sources, once each, then per value its id, the
-sections it appears in (number and title), its source and section, data row,
-computation (inputs linked to their entries) and claim. PDF gets it as one raw
+Inline, the appendix goes into the Div ``#sifferforteckning`` when the document
+has one (after what the div holds: the document writes the heading in it), else
+at the end; separate and none remove the div, and an empty div's heading written
+right above it. It lists first the sources, once each, then per value what it is
+(the row's name, the claim's wording) with its id after it in a small code style,
+the sections it appears in (number and title), its source and section, data row
+(the table's, row's and column's names, each with its id), computation (inputs
+linked to their entries) and claim. PDF gets it as one raw
 Typst block (there the source and the inputs are named, not linked: every link
 to a label costs Typst a second layout of its paragraph; the numbers of the text
 link to their entries), Word as one raw WordprocessingML block after the sources. In HTML the appendix and the notes are
@@ -50,6 +68,8 @@ render with their lines).
 ]]
 
 local fmt = "html"
+local mode = "inline"      -- where the appendix goes: inline, separate, none; companion: it is the document
+local companion = ""       -- separate: the companion's file name, which the html notes link to
 local known = {}           -- id -> record: the registry
 local values = {}          -- id -> record: the values shown and their inputs
 local order = {}           -- ids in order of first sight
@@ -61,6 +81,9 @@ local nonce = "0"          -- makes the places they go unguessable to the docume
 
 local FIELDS = { "raw", "table", "row", "column", "source", "source-citation", "source-section",
                  "source-text", "source-url", "computation", "claim", "verdict" }
+-- What a reader calls them (from the data package, where it names them): shown before the ids.
+-- Not compared between two values under one id: they follow from the fields above.
+local NAMES = { "source-name", "table-name", "row-name", "column-name", "claim-name" }
 
 local function meta_string(value)
   if value == nil then return nil end
@@ -83,6 +106,9 @@ local function read_registry(path)
       local record = { id = id, formatted = item.formatted or "", inputs = item.inputs or {},
                        input_tags = item["input-tags"] or {} }
       for _, key in ipairs(FIELDS) do
+        if item[key] ~= nil then record[key] = tostring(item[key]) end
+      end
+      for _, key in ipairs(NAMES) do
         if item[key] ~= nil then record[key] = tostring(item[key]) end
       end
       registry[id][tag] = record
@@ -180,13 +206,41 @@ end
 -- The audit's verdicts, as a reader of the report reads them.
 local VERDICTS = { consistent = "stämmer", inconsistent = "stämmer inte", ["not verifiable"] = "kan inte prövas" }
 
-local function claim_text(record)
-  local verdict = record.verdict and (VERDICTS[record.verdict] or record.verdict) or "okänt"
-  return record.claim .. ", granskningens utfall: " .. verdict
+-- Text for a reader as pieces: { text = "…" } or { code = "…" }, an id shown in a small
+-- code style after the name it has (each format writes the pieces: html_pieces, …).
+local function named(name, id, without)
+  if name ~= nil and name ~= "" then return { { text = name .. " " }, { code = id } } end
+  return { { text = without or "" }, { code = id } }
 end
 
-local function row_text(record)
-  return string.format("tabell %s, rad %s, kolumn %s", record.table, record.row, record.column)
+local function concat(...)
+  local out = {}
+  for _, list in ipairs({ ... }) do
+    for _, piece in ipairs(list) do table.insert(out, piece) end
+  end
+  return out
+end
+
+-- The data row: "Publicerade uppgifter `published_figures`, rad ”…” `bme.flats_2013`, kolumn Antal `count`".
+local function row_pieces(r)
+  return concat(named(r["table-name"], r.table, "tabell "),
+                { { text = ", rad " } }, named(r["row-name"] and ("”" .. r["row-name"] .. "”"), r.row),
+                { { text = ", kolumn " } }, named(r["column-name"], r.column))
+end
+
+-- The claim: its wording, its id, the audit's verdict.
+local function claim_pieces(r)
+  local verdict = r.verdict and (VERDICTS[r.verdict] or r.verdict) or "okänt"
+  return concat(named(r["claim-name"] and ("”" .. r["claim-name"] .. "”"), r.claim),
+                { { text = ", granskningens utfall: " .. verdict } })
+end
+
+-- What the value is, for the heading of its entry: its row (and column), else its claim.
+local function value_name(r)
+  if r["row-name"] then
+    return r["row-name"] .. (r["column-name"] and (", " .. pandoc.text.lower(r["column-name"])) or "")
+  end
+  return r["claim-name"] and ("”" .. r["claim-name"] .. "”") or nil
 end
 
 local function citation(record)
@@ -241,16 +295,28 @@ local function html_source(record)
   return text
 end
 
+local function html_pieces(pieces)
+  local out = {}
+  for _, piece in ipairs(pieces) do
+    table.insert(out, piece.code and ("<code>" .. html_escape(piece.code) .. "</code>") or html_escape(piece.text))
+  end
+  return table.concat(out)
+end
+
 local function html_note(record)
   local out = { '<div popover id="sbm-vp-' .. record.n .. '" class="sbm-value-note" role="note">' }
   if record.source then table.insert(out, html_line("Källa", html_source(record))) end
-  if record.table then table.insert(out, html_line("Data", html_escape(row_text(record)))) end
+  if record.table then table.insert(out, html_line("Data", html_pieces(row_pieces(record)))) end
   if record.computation then table.insert(out, html_line("Beräkning", html_escape(record.computation))) end
   if record.claim then
-    table.insert(out, html_line("Påstående i publikationen", html_escape(claim_text(record))))
+    table.insert(out, html_line("Påstående i publikationen", html_pieces(claim_pieces(record))))
   end
-  table.insert(out, '<span class="sbm-value-line"><a href="#' .. html_escape(anchor(record))
-               .. '">I sifferförteckningen: ' .. html_escape(record.id) .. "</a></span></div>")
+  if mode == "inline" or mode == "separate" then
+    local target = (mode == "separate" and html_escape(companion) or "") .. "#" .. html_escape(anchor(record))
+    table.insert(out, '<span class="sbm-value-line"><a href="' .. target .. '">I sifferförteckningen</a> <code>'
+                 .. html_escape(record.id) .. "</code></span>")
+  end
+  table.insert(out, "</div>")
   return table.concat(out)
 end
 
@@ -263,19 +329,20 @@ local function html_appendix(index, listed)
   for _, r in ipairs(listed) do
     local text = html_escape(citation(r))
     if r["source-url"] then text = '<a href="' .. html_escape(r["source-url"]) .. '">' .. text .. "</a>" end
-    table.insert(out, '<li id="' .. source_anchor(index, r) .. '"><code>' .. html_escape(r.source) .. "</code>: "
-                 .. text .. "</li>")
+    table.insert(out, '<li id="' .. source_anchor(index, r) .. '">' .. text .. " <code>" .. html_escape(r.source)
+                 .. "</code></li>")
   end
   table.insert(out, "</ul></div>")
   for _, id in ipairs(order) do
     local r = values[id]
     local facts = { html_line("Förekommer i", html_escape(where_text(r))) }
     if r.source then
-      local text = '<a href="#' .. source_anchor(index, r) .. '"><code>' .. html_escape(r.source) .. "</code></a>"
+      local text = '<a href="#' .. source_anchor(index, r) .. '">' .. html_escape(r["source-name"] or "tabell")
+                   .. "</a> <code>" .. html_escape(r.source) .. "</code>"
       if r["source-section"] then text = text .. ", avsnitt " .. html_escape(r["source-section"]) end
       table.insert(facts, html_line("Källa", text))
     end
-    if r.table then table.insert(facts, html_line("Data", html_escape(row_text(r)))) end
+    if r.table then table.insert(facts, html_line("Data", html_pieces(row_pieces(r)))) end
     if r.computation then
       local text = html_escape(r.computation)
       if #r.inputs > 0 then
@@ -288,10 +355,10 @@ local function html_appendix(index, listed)
       end
       table.insert(facts, html_line("Beräkning", text))
     end
-    if r.claim then table.insert(facts, html_line("Påstående i publikationen", html_escape(claim_text(r)))) end
+    if r.claim then table.insert(facts, html_line("Påstående i publikationen", html_pieces(claim_pieces(r)))) end
     table.insert(out, '<div id="' .. html_escape(anchor(r)) .. '" class="sbm-value-entry"><p><strong>'
-                 .. html_escape(r.formatted) .. "</strong> — <code>" .. html_escape(r.id) .. "</code></p><p>"
-                 .. table.concat(facts) .. "</p></div>")
+                 .. html_escape(r.formatted) .. "</strong> — " .. html_pieces(named(value_name(r), r.id))
+                 .. "</p><p>" .. table.concat(facts) .. "</p></div>")
   end
   return table.concat(out, "\n")
 end
@@ -312,6 +379,15 @@ local function typst_string(text)
   return '"' .. text:gsub(CONTROL, ""):gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]+", " ") .. '"'
 end
 
+local function typst_pieces(pieces)
+  local out = {}
+  for _, piece in ipairs(pieces) do
+    if piece.code then table.insert(out, "#sbm-id(" .. typst_string(piece.code) .. ")")
+    elseif piece.text ~= "" then table.insert(out, "#" .. typst_string(piece.text)) end
+  end
+  return table.concat(out)
+end
+
 local function typst_fact(label, body)
   return "[#strong(" .. typst_string(label .. ":") .. ") " .. body .. "]"
 end
@@ -319,10 +395,12 @@ end
 local function typst_appendix(index, listed)
   local out = {
     "#set par(justify: false)",
-    -- ids in the monospace font as text: a raw element costs Typst several times more
-    "#let sbm-id(id) = text(font: \"DejaVu Sans Mono\", size: 0.82em, id)",
-    "#let sbm-value-entry(id, shown, ..facts) = block(above: 0.8em, below: 0.8em)[",
-    "  #strong(shown) — #sbm-id(id)",
+    -- ids in the monospace font as text: a raw element costs Typst several times more; an id
+    -- longer than a line (a design variant's: 115 characters) may break after its : and _
+    "#let sbm-id(id) = text(font: \"DejaVu Sans Mono\", size: 0.82em, if id.len() > 60 {",
+    "  id.replace(\":\", \":\u{200B}\").replace(\"_\", \"_\u{200B}\") } else { id })",
+    "#let sbm-value-entry(name, shown, ..facts) = block(above: 0.8em, below: 0.8em)[",
+    "  #strong(shown) — #name",
     "  #set text(size: 0.88em)",
     "  #for fact in facts.pos() [ \\ #fact]",
     "]",
@@ -331,7 +409,7 @@ local function typst_appendix(index, listed)
   for _, r in ipairs(listed) do
     local text = "#" .. typst_string(citation(r))
     if r["source-url"] then text = "#link(" .. typst_string(r["source-url"]) .. ")[" .. text .. "]" end
-    table.insert(out, "#block[#sbm-id(" .. typst_string(r.source) .. "): " .. text .. "] <" .. source_anchor(index, r)
+    table.insert(out, "#block[" .. text .. " #sbm-id(" .. typst_string(r.source) .. ")] <" .. source_anchor(index, r)
                  .. ">")
   end
   table.insert(out, "")
@@ -339,11 +417,11 @@ local function typst_appendix(index, listed)
     local r = values[id]
     local facts = { typst_fact("Förekommer i", "#" .. typst_string(where_text(r))) }
     if r.source then
-      local text = "#sbm-id(" .. typst_string(r.source) .. ")"
+      local text = typst_pieces(named(r["source-name"], r.source))
       if r["source-section"] then text = text .. "#" .. typst_string(", avsnitt " .. r["source-section"]) end
       table.insert(facts, typst_fact("Källa", text))
     end
-    if r.table then table.insert(facts, typst_fact("Data", "#" .. typst_string(row_text(r)))) end
+    if r.table then table.insert(facts, typst_fact("Data", typst_pieces(row_pieces(r)))) end
     if r.computation then
       -- the text after a #"…" expression goes into the string: Typst's markup would take a
       -- following ";" as the end of the expression. The inputs are named, not linked (a
@@ -358,9 +436,10 @@ local function typst_appendix(index, listed)
       table.insert(facts, typst_fact("Beräkning", text))
     end
     if r.claim then
-      table.insert(facts, typst_fact("Påstående i publikationen", "#" .. typst_string(claim_text(r))))
+      table.insert(facts, typst_fact("Påstående i publikationen", typst_pieces(claim_pieces(r))))
     end
-    table.insert(out, "#sbm-value-entry(" .. typst_string(r.id) .. ", " .. typst_string(r.formatted) .. ", "
+    table.insert(out, "#sbm-value-entry([" .. typst_pieces(named(value_name(r), r.id)) .. "], "
+                 .. typst_string(r.formatted) .. ", "
                  .. table.concat(facts, ", ") .. ") <" .. anchor(r) .. ">")
   end
   return pandoc.RawBlock("typst", table.concat(out, "\n"))
@@ -390,20 +469,30 @@ local function w_link(target, text, style)
          .. w_run(text, style or '<w:rStyle w:val="Hyperlink" />') .. "</w:hyperlink>"
 end
 
+local function w_pieces(pieces)
+  local out = {}
+  for _, piece in ipairs(pieces) do
+    if piece.code then table.insert(out, w_run(piece.code, W_CODE))
+    elseif piece.text ~= "" then table.insert(out, w_run(piece.text)) end
+  end
+  return table.concat(out)
+end
+
 local function docx_entry(index, r)
   local out = { '<w:p><w:pPr><w:pStyle w:val="BodyText" /></w:pPr><w:bookmarkStart w:id="' .. (1000000 + r.n)
                 .. '" w:name="' .. anchor(r) .. '" />', w_run(r.formatted, W_BOLD), w_run(" — "),
-                w_run(r.id, W_CODE), '<w:bookmarkEnd w:id="' .. (1000000 + r.n) .. '" />' }
+                w_pieces(named(value_name(r), r.id)), '<w:bookmarkEnd w:id="' .. (1000000 + r.n) .. '" />' }
   local function add(label, ...)
     table.insert(out, "<w:r><w:br /></w:r>" .. w_run(label .. ": ", W_BOLD))
     for _, part in ipairs({ ... }) do table.insert(out, part) end
   end
   add("Förekommer i", w_run(where_text(r)))
   if r.source then
-    add("Källa", w_link(source_anchor(index, r), r.source, W_CODE),
+    add("Källa", r["source-name"] and w_run(r["source-name"] .. " ") or "",
+        w_link(source_anchor(index, r), r.source, W_CODE),
         r["source-section"] and w_run(", avsnitt " .. r["source-section"]) or "")
   end
-  if r.table then add("Data", w_run(row_text(r))) end
+  if r.table then add("Data", w_pieces(row_pieces(r))) end
   if r.computation then
     local parts = { w_run(r.computation .. (#r.inputs > 0 and "; indata: " or "")) }
     for i, input in ipairs(r.inputs) do
@@ -412,7 +501,7 @@ local function docx_entry(index, r)
     end
     add("Beräkning", table.concat(parts))
   end
-  if r.claim then add("Påstående i publikationen", w_run(claim_text(r))) end
+  if r.claim then add("Påstående i publikationen", w_pieces(claim_pieces(r))) end
   table.insert(out, "</w:p>")
   return table.concat(out)
 end
@@ -423,8 +512,9 @@ local function docx_appendix(index, listed)
   for _, r in ipairs(listed) do
     local text = pandoc.Inlines(citation(r))
     if r["source-url"] then text = pandoc.Inlines({ pandoc.Link(text, r["source-url"]) }) end
-    local line = pandoc.Inlines({ pandoc.Code(r.source), pandoc.Str(":"), pandoc.Space() })
+    local line = pandoc.Inlines({})
     line:extend(text)
+    line:extend({ pandoc.Space(), pandoc.Code(r.source) })
     table.insert(items, { pandoc.Div(pandoc.Plain(line), { id = source_anchor(index, r) }) })
   end
   blocks:insert(pandoc.BulletList(items))
@@ -448,7 +538,10 @@ local function Span(span)
     out:insert(pandoc.RawInline("html", "</button>"))
     return out
   end
-  return pandoc.Link(span.content, "#" .. anchor(record), "", { class = "sbm-value" })
+  if mode == "inline" then return pandoc.Link(span.content, "#" .. anchor(record), "", { class = "sbm-value" }) end
+  -- separate, none: the number as text; a link to a named place in another file is not
+  -- followed alike by PDF viewers and word processors (see values_appendix_options)
+  return span.content
 end
 
 local function Header(header)
@@ -485,6 +578,14 @@ local function appendix(level, heading)
   return blocks
 end
 
+-- A value as the companion document lists it (see companion_listing).
+local function entry_of(r)
+  local entry = { id = r.id, formatted = r.formatted, inputs = r.inputs, sections = r.sections }
+  for _, key in ipairs(FIELDS) do entry[key] = r[key] end
+  for _, key in ipairs(NAMES) do entry[key] = r[key] end
+  return entry
+end
+
 local function records_json()
   local out = {}
   for _, id in ipairs(order) do
@@ -494,6 +595,7 @@ local function records_json()
       table = r.table or "", row = r.row or "", column = r.column or "", source = r.source or "",
       source_url = r["source-url"] or "", computation = r.computation or "",
       inputs = table.concat(r.inputs, " "), claim = r.claim or "", verdict = r.verdict or "",
+      entry = mode == "separate" and entry_of(r) or nil,
     })
   end
   return pandoc.json.encode(out)
@@ -505,15 +607,64 @@ local function strings(list)
   return out
 end
 
+-- The companion document (``<stem>.values.<ext>``): its values, in the order and with
+-- the sections the document's own render listed them (``entry`` of the values records).
+local function companion_listing(path)
+  local handle = io.open(path, "r")
+  if handle == nil then error("sbm-stats: the listing of traced values " .. path .. " cannot be read") end
+  local entries = pandoc.json.decode(handle:read("a"), false)
+  handle:close()
+  for n, item in ipairs(entries) do
+    local record = { id = item.id, formatted = item.formatted or "", inputs = item.inputs or {},
+                     sections = item.sections or {}, n = n }
+    for _, key in ipairs(FIELDS) do
+      if item[key] ~= nil then record[key] = tostring(item[key]) end
+    end
+    for _, key in ipairs(NAMES) do
+      if item[key] ~= nil then record[key] = tostring(item[key]) end
+    end
+    values[record.id] = record
+    table.insert(order, record.id)
+  end
+end
+
+local function companion_document(doc)
+  companion_listing(meta_string(doc.meta["sbm-render"]["values-listing"]))
+  doc.blocks = appendix(1, false)
+  if fmt == "html" then
+    doc.meta["sbm-values-html"] = pandoc.MetaMap({ appendix = pandoc.MetaString(html_parts.appendix or "") })
+  end
+  return doc
+end
+
+-- The document's place for the appendix, when the appendix goes elsewhere (separate) or
+-- nowhere (none): the div #sifferforteckning with the heading written in it, and an empty
+-- div's heading written right above it (the older way to place it).
+local function without_appendix_place(blocks)
+  local out = pandoc.Blocks({})
+  for _, block in ipairs(blocks) do
+    if block.t == "Div" and block.identifier == "sifferforteckning" then
+      if #block.content == 0 and #out > 0 and out[#out].t == "Header" then out:remove(#out) end
+    else
+      out:insert(block)
+    end
+  end
+  return out:walk({ Div = function(div) if div.identifier == "sifferforteckning" then return {} end end })
+end
+
 function Pandoc(doc)
   local render = doc.meta["sbm-render"] or {}
   fmt = meta_string(render["format"]) or "html"
   nonce = meta_string(render["nonce"]) or "0"
+  mode = meta_string(render["values-appendix"]) or "inline"
+  companion = meta_string(render["values-companion"]) or ""
+  if mode == "companion" then return companion_document(doc) end
   known = read_registry(meta_string(render["values"]))
   local blocks = doc.blocks:walk({ traverse = "topdown", Header = Header, Span = Span })
   doc.meta["sbm-value-problems"] = strings(problems)
   doc.meta["sbm-value-unknown"] = strings(unknown)
   doc.meta["sbm-values"] = pandoc.MetaString(records_json())
+  if mode ~= "inline" then blocks = without_appendix_place(blocks) end
   if #order == 0 then
     doc.blocks = blocks
     return doc
@@ -526,16 +677,17 @@ function Pandoc(doc)
     Div = function(div)
       if div.identifier ~= "sifferforteckning" or placed then return nil end
       placed = true
-      div.content = appendix(top, false)
+      div.content:extend(appendix(top, false))
       return div
     end,
   })
-  if not placed then blocks:extend(appendix(top, true)) end
+  if not placed and mode == "inline" then blocks:extend(appendix(top, true)) end
   if fmt == "html" then
     html_parts.notes = html_notes()
     blocks:insert(pandoc.RawBlock("html", "<!--sbm-values:notes:" .. nonce .. "-->"))
-    doc.meta["sbm-values-html"] = pandoc.MetaMap({ appendix = pandoc.MetaString(html_parts.appendix or ""),
-                                                   notes = pandoc.MetaString(html_parts.notes) })
+    local parts = { notes = pandoc.MetaString(html_parts.notes) }
+    if html_parts.appendix then parts.appendix = pandoc.MetaString(html_parts.appendix) end
+    doc.meta["sbm-values-html"] = pandoc.MetaMap(parts)
   end
   doc.blocks = blocks
   return doc
