@@ -81,7 +81,7 @@ def test_derived_value_shows_its_computation(reg):
     assert growth.computation.text == f"16{NBSP}386 / 11{NBSP}270 − 1 = 45,4{NBSP}%"
     assert growth.computation.input_ids == (FLATS_2013, FLATS_2008)
     # the span names the value (id and tag); its provenance reaches the render once, from the registry
-    span = f'\\[45,4{NBSP}%\\]\\{{\\.sbm-value data-value-id="bme\\.growth" data-value="[0-9a-f]{{10}}"\\}}'
+    span = f'\\[45\\\\,4{NBSP}\\\\%\\]\\{{\\.sbm-value data-value-id="bme\\.growth" data-value="[0-9a-f]{{10}}"\\}}'
     assert re.fullmatch(span, growth._repr_markdown_())
 
 
@@ -510,10 +510,10 @@ def test_md_format_spec_gives_the_traced_span_and_plain_format_the_text(reg):
     assert f"{value:md}".startswith('[16\xa0386]{.sbm-value data-value-id="published_figures:bme.flats_2013:value"')
 
 
-def test_joined_text_keeps_straight_quotes_only_when_asked(reg):
+def test_joined_text_is_text_and_keeps_its_straight_quotes(reg):
     value = reg.read("published_figures", "res.forced_moves", "count")
-    plain = TracedText.join("'drygt hälften': ", value)
-    straight = TracedText.join("'drygt hälften': ", value, straight_quotes=True)
-    assert str(plain) == str(straight) == "'drygt hälften': 16"
-    assert plain._repr_markdown_().startswith("'drygt hälften': [16]")
-    assert straight._repr_markdown_().startswith("\\'drygt hälften\\': [16]")
+    joined = TracedText.join("'*drygt* hälften': ", value)
+    assert str(joined) == "'*drygt* hälften': 16"
+    # every ASCII punctuation mark escaped (sbm_stats._markup.escape_markdown): no emphasis,
+    # and quotes that pandoc's smart punctuation leaves straight
+    assert joined._repr_markdown_().startswith("\\'\\*drygt\\* hälften\\'\\: [16]")

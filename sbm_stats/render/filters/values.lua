@@ -221,12 +221,32 @@ end
 
 -- ------------------------------------------------------------------ html
 
--- Characters below U+0020 other than tab and newline: not allowed in XML, and never text a
--- reader should get in HTML or Typst either.
-local CONTROL = "[\0-\8\11\12\14-\31]"
+-- Text without the characters no output may hold, as sbm_stats._markup.drop_unsafe_characters:
+-- control characters but tab, LF and CR (not allowed in XML, and never text a reader should
+-- get in HTML or Typst either), DEL and C1 controls, lone surrogates (as a UTF-8 encoder that
+-- lets them through writes them), U+FFFE and U+FFFF. A Lua pattern is bytes: the UTF-8 forms.
+local function clean(text)
+  return (text:gsub("[\0-\8\11\12\14-\31\127]", ""):gsub("\194[\128-\159]", "")
+              :gsub("\237[\160-\191][\128-\191]", ""):gsub("\239\191[\190\191]", ""))
+end
+
+-- A URL from data as a link target, or nil (then it is shown as text): only an http or https
+-- URL with a host, its scheme in any case, read as a browser reads it (without the spaces and
+-- control characters at its ends and the tabs and line breaks inside), as
+-- sbm_stats._markup.link_target. Whitespace or an unsafe character left inside: no link.
+local function link_target(url)
+  if url == nil then return nil end
+  local text = url:gsub("[\t\n\r]", ""):gsub("^[\0-\32\127]+", ""):gsub("[\0-\32\127]+$", "")
+  if text:find("[%s%c]") or clean(text) ~= text then return nil end
+  local scheme, rest = text:match("^(%a[%w+.-]*):(.*)$")
+  if scheme == nil then return nil end
+  scheme = scheme:lower()
+  if (scheme ~= "http" and scheme ~= "https") or not rest:match("^//[^/?#]") then return nil end
+  return scheme .. ":" .. rest
+end
 
 local function html_escape(text)
-  return (text:gsub(CONTROL, ""):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+  return (clean(text):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
 end
 
 local function html_line(label, html)
@@ -235,9 +255,8 @@ end
 
 local function html_source(record)
   local text = html_escape(source_text(record))
-  if record["source-url"] then
-    return '<a href="' .. html_escape(record["source-url"]) .. '">' .. text .. "</a>"
-  end
+  local target = link_target(record["source-url"])
+  if target then return '<a href="' .. html_escape(target) .. '">' .. text .. "</a>" end
   return text
 end
 
@@ -262,7 +281,8 @@ local function html_appendix(index, listed)
   local out = { '<div class="sbm-value-sources"><p><strong>Källor</strong></p><ul>' }
   for _, r in ipairs(listed) do
     local text = html_escape(citation(r))
-    if r["source-url"] then text = '<a href="' .. html_escape(r["source-url"]) .. '">' .. text .. "</a>" end
+    local target = link_target(r["source-url"])
+    if target then text = '<a href="' .. html_escape(target) .. '">' .. text .. "</a>" end
     table.insert(out, '<li id="' .. source_anchor(index, r) .. '"><code>' .. html_escape(r.source) .. "</code>: "
                  .. text .. "</li>")
   end
@@ -309,7 +329,7 @@ end
 -- ------------------------------------------------------------------ typst (pdf)
 
 local function typst_string(text)
-  return '"' .. text:gsub(CONTROL, ""):gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]+", " ") .. '"'
+  return '"' .. clean(text):gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]+", " ") .. '"'
 end
 
 local function typst_fact(label, body)
@@ -330,7 +350,8 @@ local function typst_appendix(index, listed)
   }
   for _, r in ipairs(listed) do
     local text = "#" .. typst_string(citation(r))
-    if r["source-url"] then text = "#link(" .. typst_string(r["source-url"]) .. ")[" .. text .. "]" end
+    local target = link_target(r["source-url"])
+    if target then text = "#link(" .. typst_string(target) .. ")[" .. text .. "]" end
     table.insert(out, "#block[#sbm-id(" .. typst_string(r.source) .. "): " .. text .. "] <" .. source_anchor(index, r)
                  .. ">")
   end
@@ -373,7 +394,7 @@ end
 -- the document). Styles are those of pandoc's reference document: BodyText,
 -- VerbatimChar, Hyperlink. Bookmark ids start at 1 000 000, above pandoc's own.
 local function xml_escape(text)
-  return (text:gsub(CONTROL, ""):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+  return (clean(text):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
 end
 
 local function w_run(text, props)
@@ -421,9 +442,10 @@ local function docx_appendix(index, listed)
   local blocks = pandoc.Blocks({ pandoc.Para(pandoc.Strong("Källor")) })
   local items = {}
   for _, r in ipairs(listed) do
-    local text = pandoc.Inlines(citation(r))
-    if r["source-url"] then text = pandoc.Inlines({ pandoc.Link(text, r["source-url"]) }) end
-    local line = pandoc.Inlines({ pandoc.Code(r.source), pandoc.Str(":"), pandoc.Space() })
+    local text = pandoc.Inlines(clean(citation(r)))
+    local target = link_target(r["source-url"])
+    if target then text = pandoc.Inlines({ pandoc.Link(text, target) }) end
+    local line = pandoc.Inlines({ pandoc.Code(clean(r.source)), pandoc.Str(":"), pandoc.Space() })
     line:extend(text)
     table.insert(items, { pandoc.Div(pandoc.Plain(line), { id = source_anchor(index, r) }) })
   end
