@@ -39,8 +39,11 @@ __all__ = ["drop_unsafe_characters", "escape_markdown", "link_target", "markdown
 #: Characters no output gets: C0 controls but tab, line feed and carriage return (XML 1.0
 #: allows only those), DEL and the C1 controls, lone surrogates, U+FFFE and U+FFFF.
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-#: Whitespace that ends a line (or a paragraph) in markdown: one space instead.
-_LINE_BREAKS = re.compile("[\t\n\r\f\v\u2028\u2029]+")
+#: Markdown's whitespace and line ends: one space instead (a line break or a blank line
+#: would end the paragraph, four spaces at a line's start make a code block).
+_LINE_BREAKS = re.compile("[ \t\n\r\f\v\u2028\u2029]+")
+#: Line ends: a space each in an attribute value (a blank line would end it).
+_LINE_ENDS = re.compile("[\n\r\f\v\u2028\u2029]")
 #: Every ASCII punctuation character: pandoc's markdown takes each, backslash-escaped, as
 #: itself (extension ``all_symbols_escapable``), so escaping them all leaves no syntax,
 #: and no smart punctuation (``--``, ``...``, straight quotes), whatever the context.
@@ -71,10 +74,10 @@ def escape_markdown(text: str) -> str:
 
     Every ASCII punctuation character is backslash-escaped, so that nothing in the
     text is markup: no raw HTML or raw attribute, math, emphasis, link, citation
-    (``@``), heading, list, table, shortcode or typographic quote. Line breaks
-    become spaces (a paragraph of text stays one inline run), and the characters
-    of :func:`drop_unsafe_characters` are dropped. Pandoc collapses runs of spaces,
-    as any browser does.
+    (``@``), heading, list, table, shortcode or typographic quote. A run of spaces,
+    tabs and line breaks becomes one space (as pandoc and every browser show it; a
+    paragraph of text stays one inline run, and no indentation makes a code block),
+    and the characters of :func:`drop_unsafe_characters` are dropped.
 
     >>> escape_markdown("Malmö (stad) – 2014")
     'Malmö \\(stad\\) – 2014'
@@ -88,12 +91,12 @@ def markdown_attribute(value: str) -> str:
 
     Inside quotes pandoc reads backslash escapes and character references, and
     nothing else: with ``\\``, ``"`` and ``&`` escaped the value is read back as it
-    is (in one line, without the characters of :func:`drop_unsafe_characters`).
+    is (its line ends as spaces, without the characters of :func:`drop_unsafe_characters`).
 
     >>> print(markdown_attribute('a"b} &amp;'))
     "a\\"b} \\&amp;"
     """
-    text = _LINE_BREAKS.sub(" ", drop_unsafe_characters(str(value)))
+    text = _LINE_ENDS.sub(" ", drop_unsafe_characters(str(value)))
     return '"' + _ATTRIBUTE_SPECIAL.sub(r"\\\1", text) + '"'
 
 

@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -707,9 +708,9 @@ class DesignAnnex:
         if row.stage_kind != "extremes":
             return []
         stage = self._stage(row.stage)
-        variable = next(v for v in stage.variables if f"högst antal {v.label} " in row.reason)
+        variable, measure = _extremes_pick(stage, row.reason)
         value = self._frame_value(code, variable.column)
-        if " per " in row.reason.split(":", 1)[0]:
+        if measure == "per_inhabitant":
             population = self._frame_value(code, stage.population)
             per = self._per()
             raw = value.raw / population.raw * per.raw
@@ -728,12 +729,16 @@ class DesignAnnex:
     def _reason(self, row):
         """A sample row's reason as the table shows it, its numbers traced.
 
-        The text is the sampling's own; each number in it is checked against the traced
-        value it stands for, so a reason that says another number than the data is an error.
+        The text is the sampling's own; its last numbers are the values it names (after
+        the stage's label and the design's reason, which are data and may hold digits of
+        their own: text), each checked against the traced value it stands for, so a reason
+        that says another number than the data is an error.
         """
         text = row.reason.split(": ")[0] if row.stage_kind == "random" else row.reason
-        found = list(_REASON_NUMBER.finditer(text))
         traced = self._reason_values(row)
+        if not traced:
+            return text
+        found = list(_REASON_NUMBER.finditer(text))[-len(traced):]
         if len(found) != len(traced) or any(
                 not math.isclose(float(m.group().replace(",", ".").replace("\u00a0", "").replace(" ", "")
                                        .replace("\u202f", "")), float(v.raw), abs_tol=0.05)
@@ -744,7 +749,7 @@ class DesignAnnex:
         for m, v in zip(found, traced):
             parts += [text[end:m.start()], v]
             end = m.end()
-        return TracedText.join(*parts, text[end:]) if traced else text
+        return TracedText.join(*parts, text[end:])
 
     def _choice_short(self, assumption, choice: str) -> str:
         """'som i designen' for the default, else 'alternativ' (numbered when there are several)."""
@@ -884,6 +889,21 @@ class DesignAnnex:
             population.astype(float).to_numpy(), p.probability.to_numpy(), synthetic=True,
             highlight=p["asked"].to_numpy(),
             highlight_label=f"Tillfrågade {self.package.wave} (verkliga kommuner, syntetiska sannolikheter)")
+
+
+def _extremes_pick(stage, reason: str):
+    """The variable and measure an extremes stage's reason is about, as ``(variable, measure)``.
+
+    The reason starts with the stage's own phrase for the pick (``phrase``: 'högst antal
+    <label>', or '… per 10 000 invånare'), followed by ':' or ' bland'; the labels are data
+    and may hold any text, so the phrase is matched whole, not searched for words.
+    """
+    for variable in stage.variables:
+        for measure in sorted(stage.measures, key=lambda m: m == "count"):  # the longer phrase first
+            phrase = stage.phrase(SimpleNamespace(label=variable.label, measure=measure))
+            if reason.startswith((phrase + ":", phrase + " bland ")):
+                return variable, measure
+    raise ValueError(f"stage {stage.id!r}: the reason {reason!r} names none of its variables")
 
 
 def _joined(parts, separator: str) -> TracedText:
