@@ -11,6 +11,7 @@ link, Typst code or broken XML may come from the data.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pypandoc
 import pytest
 
 from sbm_stats.render import render
@@ -36,14 +38,49 @@ CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>')
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> Path:
+def package(tmp_path_factory) -> Path:
+    return build_hostile_package(ROOT / "data", tmp_path_factory.mktemp("hostile") / "data")
+
+
+@pytest.fixture(scope="module")
+def hostile(package) -> Path:
     """The output folder of report.qmd rendered on the hostile package (html, pdf, docx; no cache)."""
-    base = tmp_path_factory.mktemp("hostile")
-    package = build_hostile_package(ROOT / "data", base / "data")
-    out = base / "out"
+    out = package.parent / "out"
     render(ROOT / "report.qmd", to=("html", "pdf", "docx"), out_dir=out, params={"data_dir": str(package)},
            engine="builtin", cache=False, quiet=True)
     return out
+
+
+def test_every_inline_value_of_the_report_is_text_or_a_traced_value(package):
+    """Each `{python} …` of report.qmd, evaluated on the hostile package, is a Markdown: its
+    markdown is its text escaped, a traced value's span, or markup the package wrote on
+    purpose; a plain str would go in as Quarto's escaped text/plain, which leaves "<" as it is."""
+    from sbm_stats.render._qmd import parse_qmd
+    from sbm_stats.report import Markdown
+
+    doc = parse_qmd(ROOT / "report.qmd")
+    namespace: dict = {}
+    exec(doc.chunks[0].code, namespace)  # the parameters
+    namespace["data_dir"] = str(package)
+    exec(doc.chunks[1].code, namespace)  # loads the report's objects
+    values = {expr.code: eval(expr.code, namespace) for expr in doc.inlines}
+    assert len(values) > 100
+    assert {code: type(v).__name__ for code, v in values.items() if not isinstance(v, Markdown)} == {}
+    # and pandoc reads none of them as markup: words, spaces and traced values' spans only
+    markdown = "\n\n".join(value._repr_markdown_() for value in values.values())
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict) and "t" in node:
+            found.add(node["t"])
+            if node["t"] == "Span":
+                assert node["c"][0][1] == ["sbm-value"], node
+        if isinstance(node, (dict, list)):
+            for child in node.values() if isinstance(node, dict) else node:
+                walk(child)
+
+    walk(json.loads(pypandoc.convert_text(markdown, "json", format="markdown"))["blocks"])
+    assert found <= {"Para", "Str", "Space", "Span"}, found
 
 
 class _Page(HTMLParser):
