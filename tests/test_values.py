@@ -171,8 +171,10 @@ def test_provenance_from_data_is_text_in_every_writer(tmp_path):
         "from sbm_stats.report.values import ValueRegistry, ValueSource, ShownValue",
         f"src = ValueSource('k', '{citation}', ' JaVaScRiPt:alert(1)')",
         "v = ShownValue(ValueRegistry().given('k:v', 16, source=src, table='t', row='r', column='c'))",
-    ], "Talet `{python} v`; för hand [7]{.sbm-value data-value-id=\"hand\" data-raw=\"7\" data-source=\"h\" "
-       "data-source-citation=\"Hand\ufffe\x1b <i>x</i>\" data-source-url=\"javascript:alert(2)\"}.")
+        # a text from data with a line break and two spaces, shown as a reader sees it: one space each
+        "w = ShownValue(ValueRegistry().given('k:w', 16, source=src, formatted='cirka  16\\n000'))",
+    ], "Talet `{python} v` (`{python} w`); för hand [7]{.sbm-value data-value-id=\"hand\" data-raw=\"7\" "
+       "data-source=\"h\" data-source-citation=\"Hand\ufffe\x1b <i>x</i>\" data-source-url=\"javascript:alert(2)\"}.")
     result = render(doc, to=("html", "pdf", "docx"), out_dir=tmp_path / "out", engine="builtin", quiet=True,
                     cache=False)
     # the citations without the characters XML may not hold: the Python record drops them

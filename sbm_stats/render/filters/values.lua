@@ -62,6 +62,15 @@ local nonce = "0"          -- makes the places they go unguessable to the docume
 local FIELDS = { "raw", "table", "row", "column", "source", "source-citation", "source-section",
                  "source-text", "source-url", "computation", "claim", "verdict" }
 
+-- Text without the characters no output may hold, as sbm_stats._markup.drop_unsafe_characters:
+-- control characters but tab, LF and CR (not allowed in XML, and never text a reader should
+-- get in HTML or Typst either), DEL and C1 controls, lone surrogates (as a UTF-8 encoder that
+-- lets them through writes them), U+FFFE and U+FFFF. A Lua pattern is bytes: the UTF-8 forms.
+local function clean(text)
+  return (text:gsub("[\0-\8\11\12\14-\31\127]", ""):gsub("\194[\128-\159]", "")
+              :gsub("\237[\160-\191][\128-\191]", ""):gsub("\239\191[\190\191]", ""))
+end
+
 local function meta_string(value)
   if value == nil then return nil end
   if type(value) == "string" or type(value) == "boolean" or type(value) == "number" then
@@ -160,9 +169,11 @@ local function from_span(span)
     -- the number shown must be the value's: a span left from other data must not borrow its provenance
     -- (pandoc makes straight quotes typographic; each replaced as a whole UTF-8 sequence, since a
     -- Lua character class is bytes)
+    -- Text is shown with a run of whitespace as one space (sbm_stats._markup.escape_markdown).
     local shown = pandoc.utils.stringify(span.content):gsub("“", '"'):gsub("”", '"'):gsub("‘", "'")
                                                       :gsub("’", "'")
-    if shown ~= record.formatted then
+    local squash = function(text) return (text:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "")) end
+    if squash(shown) ~= squash(clean(record.formatted)) then
       table.insert(problems, string.format("%s\t%s\t%s\t%s", id, "shown text", record.formatted, shown))
     end
   end
@@ -220,15 +231,6 @@ local function sources()
 end
 
 -- ------------------------------------------------------------------ html
-
--- Text without the characters no output may hold, as sbm_stats._markup.drop_unsafe_characters:
--- control characters but tab, LF and CR (not allowed in XML, and never text a reader should
--- get in HTML or Typst either), DEL and C1 controls, lone surrogates (as a UTF-8 encoder that
--- lets them through writes them), U+FFFE and U+FFFF. A Lua pattern is bytes: the UTF-8 forms.
-local function clean(text)
-  return (text:gsub("[\0-\8\11\12\14-\31\127]", ""):gsub("\194[\128-\159]", "")
-              :gsub("\237[\160-\191][\128-\191]", ""):gsub("\239\191[\190\191]", ""))
-end
 
 -- A URL from data as a link target, or nil (then it is shown as text): only an http or https
 -- URL with a host, its scheme in any case, read as a browser reads it (without the spaces and
