@@ -188,8 +188,10 @@ def _pdf_text(path: Path) -> str:
 
 def test_the_pdf_shows_the_payloads_and_runs_no_typst(hostile):
     text = "".join(_pdf_text(hostile / "report.pdf").split())  # line breaks and spaces as Typst set them
-    assert "TYPST-INJECTED#(6*7)" in text
-    assert "TYPST-INJECTED42" not in text
+    # Typst hyphenates long words ("TYPST-INJEC-" / "TED"): the run Typst would print is
+    # looked for without hyphens too
+    assert "TYPSTINJECTED#(6*7)" in text.replace("-", "")
+    assert "TYPSTINJECTED42" not in text.replace("-", "")
     for payload in PAYLOADS:
         assert "".join(payload.split()) in text
 
