@@ -174,3 +174,15 @@ def test_markdown_is_text_unless_trusted():
         return "<b>Åre</b>"
 
     assert name()._repr_markdown_() == "\\<b\\>Åre\\<\\/b\\>"
+
+
+def test_figure_labels_from_data_are_text_not_mathtext():
+    """A label with '$' (a question, a county from data) is drawn as written: no mathtext, and an
+    unbalanced one does not fail the figure."""
+    from sbm_stats.report import plots
+
+    figure = plots.forest(["$x^2$ och $\\frac{", "Åre"], [0.5, 0.3], [0.4, 0.2], [0.6, 0.4])
+    assert figure._repr_png_().startswith(b"\x89PNG")
+    labels = figure.figure.axes[0].get_yticklabels()
+    assert [t.get_text() for t in labels] == ["$x^2$ och $\\frac{", "Åre"]
+    assert not any(t.get_parse_math() for t in labels)
