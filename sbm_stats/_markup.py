@@ -48,8 +48,9 @@ _LINE_ENDS = re.compile("[\n\r\f\v\u2028\u2029]")
 #: itself (extension ``all_symbols_escapable``), so escaping them all leaves no syntax,
 #: and no smart punctuation (``--``, ``...``, straight quotes), whatever the context.
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
-#: What pandoc reads in a quoted attribute value: a backslash escape, its end, a character reference.
-_ATTRIBUTE_SPECIAL = re.compile(r'([\\"&])')
+#: What pandoc reads in a quoted attribute value: a backslash escape, its end, a character
+#: reference; and "|", which would end a pipe table's cell that holds the span.
+_ATTRIBUTE_SPECIAL = re.compile(r'([\\"&|])')
 #: What a browser strips from the ends of a URL before it reads the scheme.
 _URL_ENDS = "".join(chr(c) for c in range(0x21)) + "\x7f"
 #: What a browser removes anywhere in a URL (WHATWG URL standard: ASCII tab and newline).
@@ -90,8 +91,9 @@ def markdown_attribute(value: str) -> str:
     """``value`` as a double-quoted attribute value of a pandoc span or div.
 
     Inside quotes pandoc reads backslash escapes and character references, and
-    nothing else: with ``\\``, ``"`` and ``&`` escaped the value is read back as it
-    is (its line ends as spaces, without the characters of :func:`drop_unsafe_characters`).
+    nothing else: with ``\\``, ``"`` and ``&`` escaped (and ``|``, for a span in a pipe
+    table's cell) the value is read back as it is (its line ends as spaces, without the
+    characters of :func:`drop_unsafe_characters`).
 
     >>> print(markdown_attribute('a"b} &amp;'))
     "a\\"b} \\&amp;"

@@ -106,6 +106,16 @@ def test_attribute_value_is_read_back_as_written(value):
     assert dict(span["c"][0][2])["k"] == value.replace("\n", " ")
 
 
+def test_a_span_in_a_pipe_table_cell_keeps_its_attribute():
+    table = f"| a | b |\n|---|---|\n| [x]{{.c k={markdown_attribute('1|2')}}} | y |\n"
+    [block] = _read(table)
+    assert block["t"] == "Table"
+    cells = [cell for row in block["c"][4][0][3] for cell in row[1]]
+    assert len(cells) == 2
+    span = cells[0][4][0]["c"][0]
+    assert span["t"] == "Span" and dict(span["c"][0][2])["k"] == "1|2"
+
+
 @pytest.mark.parametrize("text", ["socstyr_2015", "a`b", "``", "`x", "x`{=html}"])
 def test_code_span_shows_its_text(text):
     code = _read(f"{markdown_code(text)}: text")[0]["c"][0]
