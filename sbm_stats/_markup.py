@@ -41,7 +41,7 @@ __all__ = ["drop_unsafe_characters", "escape_markdown", "link_target", "markdown
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 #: Markdown's whitespace and line ends: one space instead (a line break or a blank line
 #: would end the paragraph, four spaces at a line's start make a code block).
-_LINE_BREAKS = re.compile("[ \t\n\r\f\v\u2028\u2029]+")
+_WHITESPACE = re.compile("[ \t\n\r\f\v\u2028\u2029]+")
 #: Line ends: a space each in an attribute value (a blank line would end it).
 _LINE_ENDS = re.compile("[\n\r\f\v\u2028\u2029]")
 #: Every ASCII punctuation character: pandoc's markdown takes each, backslash-escaped, as
@@ -83,7 +83,7 @@ def escape_markdown(text: str) -> str:
     >>> escape_markdown("Malmö (stad) – 2014")
     'Malmö \\(stad\\) – 2014'
     """
-    text = _LINE_BREAKS.sub(" ", drop_unsafe_characters(str(text)))
+    text = _WHITESPACE.sub(" ", drop_unsafe_characters(str(text)))
     return _PUNCTUATION.sub(r"\\\1", text)
 
 
@@ -112,7 +112,7 @@ def markdown_code(text: str) -> str:
     >>> print(markdown_code("a``b"))
     ```a``b```
     """
-    text = _LINE_BREAKS.sub(" ", drop_unsafe_characters(str(text)))
+    text = _WHITESPACE.sub(" ", drop_unsafe_characters(str(text)))
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
