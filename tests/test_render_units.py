@@ -127,7 +127,9 @@ def test_dataframe_html_becomes_pipe_table():
     assert cells[0] == ["kommun", "andel"]
     # numbers right-aligned, the index left-aligned
     assert cells[1][0].startswith(":") and cells[1][1].endswith(":")
-    assert cells[2] == ["Åre", frame.to_html().split("<td>")[1].split("</td>")[0]]
+    # pandas' own display string ("0.25" in its HTML), punctuation escaped: text, never markup
+    assert frame.to_html().split("<td>")[1].split("</td>")[0] == "0.25"
+    assert cells[2] == ["Åre", "0\\.25"]
     assert [row[0] for row in cells[2:]] == list(frame.index)
 
 

@@ -81,7 +81,7 @@ def test_derived_value_shows_its_computation(reg):
     assert growth.computation.text == f"16{NBSP}386 / 11{NBSP}270 − 1 = 45,4{NBSP}%"
     assert growth.computation.input_ids == (FLATS_2013, FLATS_2008)
     # the span names the value (id and tag); its provenance reaches the render once, from the registry
-    span = f'\\[45,4{NBSP}%\\]\\{{\\.sbm-value data-value-id="bme\\.growth" data-value="[0-9a-f]{{10}}"\\}}'
+    span = f'\\[45\\\\,4{NBSP}\\\\%\\]\\{{\\.sbm-value data-value-id="bme\\.growth" data-value="[0-9a-f]{{10}}"\\}}'
     assert re.fullmatch(span, growth._repr_markdown_())
 
 
@@ -157,6 +157,42 @@ def test_a_span_must_show_its_values_text(tmp_path):
     with pytest.raises(RenderError, match=r"\(line 11\): shown text '16' and '99'"):
         render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_provenance_from_data_is_text_in_every_writer(tmp_path):
+    """A source's citation with characters XML may not hold and markup, and a javascript: address:
+    the values filter writes its raw HTML, Typst and WordprocessingML without them, as text, no link."""
+    import html
+    import xml.etree.ElementTree as ET
+
+    citation = "Källa\\ufffe \\uffff\\x1b\\x85\\ud800 <b>RAW</b> </w:t></w:r></w:p><w:p> #strong[TYPST]"
+    doc = _document(tmp_path / "kalla.qmd", [
+        "#| echo: false",
+        "from sbm_stats.report.values import ValueRegistry, ValueSource, ShownValue",
+        f"src = ValueSource('k', '{citation}', ' JaVaScRiPt:alert(1)')",
+        "v = ShownValue(ValueRegistry().given('k:v', 16, source=src, table='t', row='r', column='c'))",
+        # a text from data with a line break and two spaces, shown as a reader sees it: one space each
+        "w = ShownValue(ValueRegistry().given('k:w', 16, source=src, formatted='cirka  16\\n000'))",
+    ], "Talet `{python} v` (`{python} w`); för hand [7]{.sbm-value data-value-id=\"hand\" data-raw=\"7\" "
+       "data-source=\"h\" data-source-citation=\"Hand\ufffe\x1b <i>x</i>\" data-source-url=\"javascript:alert(2)\"}.")
+    result = render(doc, to=("html", "pdf", "docx"), out_dir=tmp_path / "out", engine="builtin", quiet=True,
+                    cache=False)
+    # the citations without the characters XML may not hold: the Python record drops them
+    # from the first, the filter from the one a span written by hand carries
+    shown = "Källa <b>RAW</b> </w:t></w:r></w:p><w:p> #strong[TYPST]"
+    page = result.output("html").read_text(encoding="utf-8")
+    assert html.escape(shown, quote=False) in " ".join(page.split()) and "<b>" not in page
+    assert "Hand &lt;i&gt;x&lt;/i&gt;" in page and "<i>" not in page
+    assert not re.search(r'href="\s*javascript', page, re.IGNORECASE)
+    with zipfile.ZipFile(result.output("docx")) as docx:
+        document = ET.fromstring(docx.read("word/document.xml"))  # parses: nothing XML may not hold
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    words = " ".join("".join(t.text or "" for t in document.iter(f"{w}t")).split())
+    assert shown in words and "Hand <i>x</i>" in words
+    assert not any(r.get("TargetMode") == "External" for r in ET.fromstring(
+        zipfile.ZipFile(result.output("docx")).read("word/_rels/document.xml.rels")))
+    pdf = " ".join(page.extract_text() for page in pypdf.PdfReader(str(result.output("pdf"))).pages)
+    assert "#strong[TYPST]" in " ".join(pdf.split())
 
 
 def test_a_computation_that_cannot_be_written_is_refused(reg):
@@ -512,10 +548,10 @@ def test_md_format_spec_gives_the_traced_span_and_plain_format_the_text(reg):
     assert f"{value:md}".startswith('[16\xa0386]{.sbm-value data-value-id="published_figures:bme.flats_2013:value"')
 
 
-def test_joined_text_keeps_straight_quotes_only_when_asked(reg):
+def test_joined_text_is_text_and_keeps_its_straight_quotes(reg):
     value = reg.read("published_figures", "res.forced_moves", "count")
-    plain = TracedText.join("'drygt hälften': ", value)
-    straight = TracedText.join("'drygt hälften': ", value, straight_quotes=True)
-    assert str(plain) == str(straight) == "'drygt hälften': 16"
-    assert plain._repr_markdown_().startswith("'drygt hälften': [16]")
-    assert straight._repr_markdown_().startswith("\\'drygt hälften\\': [16]")
+    joined = TracedText.join("'*drygt* hälften': ", value)
+    assert str(joined) == "'*drygt* hälften': 16"
+    # every ASCII punctuation mark escaped (sbm_stats._markup.escape_markdown): no emphasis,
+    # and quotes that pandoc's smart punctuation leaves straight
+    assert joined._repr_markdown_().startswith("\\'\\*drygt\\* hälften\\'\\: [16]")

@@ -33,6 +33,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
+from .._markup import markdown_attribute
 from ._errors import RenderError
 from ._execute import strip_ansi
 from ._notebook import INLINE_MIME
@@ -120,10 +121,6 @@ def _output_block(text: str, classes: str) -> str:
     longest = max((len(m) for m in re.findall(r"^:{3,}", text, re.MULTILINE)), default=0)
     colons = ":" * max(3, longest + 1)
     return f"{colons} {{{classes}}}\n{_code_block(text)}\n{colons}"
-
-
-def _attr_value(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _plain(markdown: str) -> str:
@@ -362,7 +359,7 @@ def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path
             if is_fig:
                 attrs.append(f"#{opts.label}" if n_img == 1 else f"#{opts.label}-{k_img}")
             if alt:
-                attrs.append(f"alt={_attr_value(alt)}")
+                attrs.append(f"alt={markdown_attribute(alt)}")
                 state.alt_texts[written] = alt
             elif cap:
                 state.alt_texts[written] = _plain(cap)

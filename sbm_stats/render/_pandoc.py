@@ -46,6 +46,7 @@ from typing import Any
 
 import yaml
 
+from .._markup import drop_unsafe_characters
 from ._errors import RenderError
 from ._markdown import MarkdownResult
 from ._progress import Progress
@@ -219,7 +220,7 @@ def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path:
 
 
 def _typst_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + drop_unsafe_characters(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _report_path(fmt: str, name: str = "report") -> str:

@@ -17,13 +17,12 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from .._markup import escape_markdown
+
 __all__ = ["pipe_rule", "Table", "read_html_tables", "to_pipe_table", "escape_markdown"]
 
 _NUMBER_RE = re.compile(r"^[-+\u2212]?(?:\d[\d\s\u00a0\u202f,.]*|\.\d+)(?:[eE][-+]?\d+)?\s*%?$")
 _MISSING = {"", "nan", "NaN", "<NA>", "NaT", "None", "-", "\u2013", "\u2014", "..."}
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$|@~^#\"'])")
-# pandoc's smart punctuation would turn "--" into a dash and "..." into an ellipsis
-_SMART_RUNS = re.compile(r"(?<=-)-|(?<=\.)\.")
 _ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 
 
@@ -145,16 +144,6 @@ def _grid(rows: list[list[_Cell]], repeat_colspan: bool) -> list[list[tuple[str,
                 col += 1
         grid.append(out)
     return grid
-
-
-def escape_markdown(text: str) -> str:
-    """Text with the characters that pandoc markdown would interpret escaped.
-
-    Quotes, ``--`` and ``...`` are escaped too, so that pandoc's smart
-    punctuation leaves cell texts as pandas wrote them (``== "yes"`` is code-like
-    text, not a quotation, and English curly quotes would be wrong in Swedish).
-    """
-    return _SMART_RUNS.sub(r"\\\g<0>", _MD_SPECIAL.sub(r"\\\1", text))
 
 
 def _is_number(text: str) -> bool:

@@ -15,5 +15,5 @@ from .._lazy import exports
 __all__, __getattr__, __dir__ = exports(__name__, globals(), {
     "._report": ["Report"],
     ".formatting": ["fmt_num", "fmt_int", "fmt_pct", "fmt_interval", "fmt_count_of", "Markdown", "NBSP",
-                    "number_in_words", "cap"],
+                    "trusted_markdown", "number_in_words", "cap"],
 })

@@ -173,7 +173,7 @@ class AuditSummary:
                                               "publikationens ordalydelse och granskningens läsning av den."))
             parts += [text[end:m.start()], value]
             end = m.end()
-        return TracedText.join(*parts, text[end:], straight_quotes=True)
+        return TracedText.join(*parts, text[end:])
 
     def table(self) -> pd.DataFrame:
         """The full audit, one row per claim, in Swedish; the published and recomputed values traced."""

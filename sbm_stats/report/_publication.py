@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pandas as pd
 
+from .._markup import escape_markdown, link_target, markdown_code, markdown_link
 from ..data._package import DataPackage
-from .formatting import shown
+from .formatting import Markdown, trusted_markdown
 
 __all__ = ["Publication"]
 
@@ -46,16 +48,22 @@ class Publication:
 
         return plots.housing_ladder()
 
-    @shown
-    def sources_markdown(self) -> str:
-        """The data package's sources as a Markdown list, each with a link to its address."""
+    def sources_markdown(self) -> Markdown:
+        """The data package's sources as a Markdown list, each with a link to its address.
+
+        The id, citation and address are text, as written in ``sources.csv``; an address
+        is a link only when it is an ``http(s)`` URL, and shown as text otherwise.
+        """
         items = []
         for row in self.package.table("sources").itertuples():
-            link = f" [{_host(row.url)}]({row.url})" if pd.notna(row.url) else ""
-            items.append(f"- `{row.source_id}`: {row.citation}{link}")
-        return "\n".join(items)
+            link = ""
+            if isinstance(row.url, str) and row.url.strip():
+                target = link_target(row.url)
+                link = " " + (markdown_link(_host(target), target) if target else escape_markdown(row.url))
+            items.append(f"- {markdown_code(str(row.source_id))}: {escape_markdown(str(row.citation))}{link}")
+        return trusted_markdown("\n".join(items))
 
 
 def _host(url: str) -> str:
     """'https://www.boverket.se/sv/...' -> 'boverket.se'."""
-    return url.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
+    return (urlsplit(url).hostname or url).removeprefix("www.")

@@ -20,39 +20,67 @@ from __future__ import annotations
 
 from numbers import Real
 
+from .._markup import escape_markdown
 from .._numbers import MINUS, NBSP, fmt_id, fmt_int, fmt_num, fmt_pct
 
 # fmt_id, fmt_int, fmt_num, fmt_pct, NBSP and MINUS live in sbm_stats._numbers (the subjects below the report,
 # sampling and audit, write numbers the same way); they are this module's vocabulary too.
 __all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP", "MINUS", "Markdown",
-           "shown", "number_in_words", "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
+           "shown", "trusted_markdown", "number_in_words", "ordinal_in_words", "join_sv", "cap", "sv_sort_key",
+           "METHOD_NAMES_SV"]
 
 
 
 class Markdown(str):
-    """Text to be inserted into a report as markdown, the same under Quarto and the builtin engine.
+    """Text the report shows, the same under Quarto and the builtin engine: text, never markup.
 
     Quarto inserts an inline expression's ``text/markdown`` representation verbatim
     and falls back to its ``text/plain`` one, which for a plain ``str`` is its
     ``repr``: quoted, with a no-break space shown as ``\\xa0``. A value the report
-    shows is therefore a ``Markdown``: a ``str`` in every other respect.
+    shows is therefore a ``Markdown``: a ``str`` in every other respect, whose
+    markdown is its text escaped (:func:`sbm_stats._markup.escape_markdown`), so
+    that a name, label or citation from a data package shows as written in every
+    format, whatever it holds. Markdown written on purpose is made with
+    :func:`trusted_markdown`; a traced value's span is its own class
+    (:class:`~sbm_stats.report.values.ShownValue`).
 
     >>> Markdown("16\xa0386")._repr_markdown_()
     '16\xa0386'
+    >>> print(Markdown("<b>Åre</b>")._repr_markdown_())
+    \\<b\\>Åre\\<\\/b\\>
     """
 
     __slots__ = ()
 
     def _repr_markdown_(self) -> str:
-        return str(self)
+        return escape_markdown(self)
 
     def __format__(self, spec: str) -> str:
-        """``f"{x:md}"`` is the markdown (a traced value's span, in a chunk that prints markdown); else as ``str``."""
+        """``f"{x:md}"`` is the markdown (for a chunk that prints markdown); else the text, as a ``str``."""
         return self._repr_markdown_() if spec == "md" else str.__format__(str(self), spec)
 
 
+class _TrustedMarkdown(Markdown):
+    __slots__ = ()
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def trusted_markdown(markdown: str) -> Markdown:
+    """``markdown`` inserted as markup, as written: only for markdown the package writes itself.
+
+    Every piece of data text in it must already be escaped (``escape_markdown``, or a
+    :class:`Markdown`'s ``f"{x:md}"``). ``f"{x:md}"`` of the result is ``markdown``.
+
+    >>> trusted_markdown("- *a*")._repr_markdown_()
+    '- *a*'
+    """
+    return _TrustedMarkdown(markdown)
+
+
 def shown(fn):
-    """Decorate a function returning text for the report: its result becomes :class:`Markdown`."""
+    """Decorate a function returning text for the report: its result becomes :class:`Markdown` (text)."""
     import functools
 
     @functools.wraps(fn)
@@ -120,7 +148,8 @@ def cap(text: str) -> Markdown:
     """
     if isinstance(text, Markdown) and text[:1].upper() == text[:1]:
         return text
-    return Markdown(text[:1].upper() + text[1:])
+    kind = _TrustedMarkdown if isinstance(text, _TrustedMarkdown) else Markdown
+    return kind(text[:1].upper() + text[1:])
 
 
 _SV_ORDER = str.maketrans("åäöéü", "{|}eu")  # å, ä, ö after z, as in Swedish

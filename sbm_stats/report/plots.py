@@ -28,6 +28,8 @@ STYLE = {
     "axes.spines.right": False,
     "svg.hashsalt": "sbm-stats",
     "figure.dpi": 150,
+    # labels come from data (questions, counties, names): "$x^2$" in one is text, not mathtext
+    "text.parse_math": False,
 }
 BLUE, GREY, RED, GREEN = "#1f4e79", "#8c8c8c", "#a4282a", "#3b7d3a"
 _SV_INT = FuncFormatter(lambda x, _: fmt_num(x, decimals=0).replace("\u2212", "−"))

@@ -45,7 +45,7 @@ Examples
 ...                     inputs={"after": after, "before": before}, formatted="45,4\\xa0%")
 >>> growth.computation.text
 '16\\xa0386 / 11\\xa0270 − 1 = 45,4\\xa0%'
->>> growth._repr_markdown_().startswith('[45,4\\xa0%]{.sbm-value data-value-id="bme.growth" data-value="')
+>>> growth._repr_markdown_().startswith('[45\\\\,4\\xa0\\\\%]{.sbm-value data-value-id="bme.growth" data-value="')
 True
 >>> reg.read("published_figures", "no.such_row", "value")
 Traceback (most recent call last):
@@ -63,10 +63,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._markup import drop_unsafe_characters, escape_markdown, markdown_attribute
 from ..errors import SbmStatsError
 from ..provenance import VALUES_COLUMNS, provide
 from ._rows import PackageRows
-from .formatting import Markdown, fmt_id, fmt_num
+from .formatting import Markdown, fmt_id, fmt_num, trusted_markdown
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -91,7 +92,6 @@ __all__ = [
 
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>$#|~^])")
 
 
 class ValueTraceError(SbmStatsError, ValueError):
@@ -232,16 +232,20 @@ class TracedValue:
         markdown notes the value there.
         """
         tag = _SHOWN.note(self)
-        return f"[{_escape(self.formatted)}]{{.sbm-value data-value-id={_attr(self.id)} data-value={_attr(tag)}}}"
+        return (f"[{escape_markdown(self.formatted)}]"
+                f"{{.sbm-value data-value-id={markdown_attribute(self.id)} data-value={markdown_attribute(tag)}}}")
 
     def record(self) -> dict[str, Any]:
         """The value as one record of the render's registry: its fields and its inputs' ids.
 
         Keys as the filter ``values.lua`` reads them (``source-citation``,
-        ``source-section``, ``source-url``); empty fields are left out.
+        ``source-section``, ``source-url``); empty fields are left out. Text is without the
+        characters no output may hold (:func:`~sbm_stats._markup.drop_unsafe_characters`),
+        as the span shows it.
         """
-        record = {k: v for k, v in self._fields().items() if v not in (None, "")}
-        record.update({f"{what}-name": name for what, name in self.names if name})
+        fields = {k: drop_unsafe_characters(v) if isinstance(v, str) else v for k, v in self._fields().items()}
+        record = {k: v for k, v in fields.items() if v not in (None, "")}
+        record.update({f"{what}-name": drop_unsafe_characters(name) for what, name in self.names if name})
         if self.computation is not None:
             record["inputs"] = list(self.computation.input_ids)
         return record
@@ -310,23 +314,19 @@ class TracedText(Markdown):
         return obj
 
     @classmethod
-    def join(cls, *parts: Any, straight_quotes: bool = False) -> TracedText:
-        """The parts side by side: traced values as spans, anything else as literal text.
+    def join(cls, *parts: Any) -> TracedText:
+        """The parts side by side: traced values as spans, anything else as text shown as written.
 
-        With ``straight_quotes``, the quotes of the literal text are escaped so that they
-        stay as written (pandoc otherwise makes them typographic), as a table shows a
-        plain cell (:func:`traced_table`).
+        Markdown made on purpose (:func:`~sbm_stats.report.formatting.trusted_markdown`) is
+        kept as it is; any other text is escaped, quotes included (they stay as written:
+        pandoc would otherwise make them typographic).
         """
         text, markdown = [], []
         for part in parts:
             if isinstance(part, TracedValue):
                 part = ShownValue(part)
             text.append(str(part))
-            if isinstance(part, (ShownValue, TracedText)):
-                markdown.append(part._repr_markdown_())
-            else:
-                literal = _escape(str(part))
-                markdown.append(literal.replace("'", "\\'").replace('"', '\\"') if straight_quotes else literal)
+            markdown.append(part._repr_markdown_() if isinstance(part, Markdown) else escape_markdown(str(part)))
         return cls("".join(text), "".join(markdown))
 
     def _repr_markdown_(self) -> str:
@@ -412,15 +412,6 @@ def shown_values() -> dict[str, Any]:
             stack.extend(v for _, v in reversed(value.computation.inputs))
         records.setdefault(value.id, {})[tag] = record
     return {"values": records}
-
-
-def _escape(text: str) -> str:
-    """Text as markdown that shows it literally."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _attr(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _default_format(raw: Any) -> str:
@@ -697,10 +688,6 @@ def _origin(value: TracedValue) -> str:
     return f"{value.table}, row {value.row!r}, column {value.column!r}"
 
 
-class _TableText(Markdown):
-    __slots__ = ()
-
-
 def traced_frame(columns: Mapping[Any, Iterable[Any]]) -> pd.DataFrame:
     """A DataFrame of traced cells and labels, kept as objects.
 
@@ -731,15 +718,16 @@ def traced_table(frame: pd.DataFrame, *, index: bool = True) -> Markdown:
     >>> print(traced_table(pd.DataFrame({"kommun": ["Åre"], "andel": ["25 %"]}), index=False))
     | kommun | andel |
     |:----------------|---------------:|
-    | Åre | 25 % |
+    | Åre | 25 \\% |
     """
     def cell(x: Any) -> str:
+        # text escaped whole (a "|" too, and quotes: shown as written, as a DataFrame's HTML
+        # shows them, not made typographic); a span, or markdown made on purpose, as it is
         if isinstance(x, TracedValue):
-            return x.markdown().replace("|", "\\|")
-        if isinstance(x, (ShownValue, TracedText)):
-            return x._repr_markdown_().replace("|", "\\|").replace("\n", " ")
-        # straight quotes escaped: shown as written, as a DataFrame's HTML shows them (not made typographic)
-        return _escape(str(x)).replace("\n", " ").replace("'", "\\'").replace('"', '\\"')
+            return x.markdown()
+        if isinstance(x, Markdown):
+            return x._repr_markdown_().replace("\n", " ")
+        return escape_markdown(str(x))
 
     import pandas as pd
 
@@ -751,7 +739,7 @@ def traced_table(frame: pd.DataFrame, *, index: bool = True) -> Markdown:
     records = list(shown.itertuples(index=False))
     rule = pipe_rule([_visible(c) for c in shown.columns], [[_visible(x) for x in r] for r in records])
     rows = ["| " + " | ".join(cell(x) for x in r) + " |" for r in records]
-    return Markdown("\n".join([header, rule, *rows]))
+    return trusted_markdown("\n".join([header, rule, *rows]))
 
 
 def _visible(x: Any) -> str:
@@ -775,8 +763,8 @@ def figure_values(values: Iterable[tuple[str, TracedValue]] | Mapping[str, Trace
     'Värden i figuren: Påtvingade flyttningar [16]'
     """
     items = values.items() if isinstance(values, Mapping) else values
-    parts = [f"{_escape(name)} {v.markdown()}" for name, v in items]
-    return Markdown(f"{label}: " + "; ".join(parts) + ".")
+    parts = [f"{escape_markdown(name)} {v.markdown()}" for name, v in items]
+    return trusted_markdown(f"{escape_markdown(label)}: " + "; ".join(parts) + ".")
 
 
 # --------------------------------------------------------------------------- values files

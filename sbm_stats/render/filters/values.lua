@@ -85,6 +85,15 @@ local FIELDS = { "raw", "table", "row", "column", "source", "source-citation", "
 -- Not compared between two values under one id: they follow from the fields above.
 local NAMES = { "source-name", "table-name", "row-name", "column-name", "claim-name" }
 
+-- Text without the characters no output may hold, as sbm_stats._markup.drop_unsafe_characters:
+-- control characters but tab, LF and CR (not allowed in XML, and never text a reader should
+-- get in HTML or Typst either), DEL and C1 controls, lone surrogates (as a UTF-8 encoder that
+-- lets them through writes them), U+FFFE and U+FFFF. A Lua pattern is bytes: the UTF-8 forms.
+local function clean(text)
+  return (text:gsub("[\0-\8\11\12\14-\31\127]", ""):gsub("\194[\128-\159]", "")
+              :gsub("\237[\160-\191][\128-\191]", ""):gsub("\239\191[\190\191]", ""))
+end
+
 local function meta_string(value)
   if value == nil then return nil end
   if type(value) == "string" or type(value) == "boolean" or type(value) == "number" then
@@ -186,9 +195,11 @@ local function from_span(span)
     -- the number shown must be the value's: a span left from other data must not borrow its provenance
     -- (pandoc makes straight quotes typographic; each replaced as a whole UTF-8 sequence, since a
     -- Lua character class is bytes)
+    -- Text is shown with a run of whitespace as one space (sbm_stats._markup.escape_markdown).
     local shown = pandoc.utils.stringify(span.content):gsub("“", '"'):gsub("”", '"'):gsub("‘", "'")
                                                       :gsub("’", "'")
-    if shown ~= record.formatted then
+    local squash = function(text) return (text:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "")) end
+    if squash(shown) ~= squash(clean(record.formatted)) then
       table.insert(problems, string.format("%s\t%s\t%s\t%s", id, "shown text", record.formatted, shown))
     end
   end
@@ -275,12 +286,23 @@ end
 
 -- ------------------------------------------------------------------ html
 
--- Characters below U+0020 other than tab and newline: not allowed in XML, and never text a
--- reader should get in HTML or Typst either.
-local CONTROL = "[\0-\8\11\12\14-\31]"
+-- A URL from data as a link target, or nil (then it is shown as text): only an http or https
+-- URL with a host, its scheme in any case, read as a browser reads it (without the spaces and
+-- control characters at its ends and the tabs and line breaks inside), as
+-- sbm_stats._markup.link_target. Whitespace or an unsafe character left inside: no link.
+local function link_target(url)
+  if url == nil then return nil end
+  local text = url:gsub("[\t\n\r]", ""):gsub("^[\0-\32\127]+", ""):gsub("[\0-\32\127]+$", "")
+  if text:find("[%s%c]") or clean(text) ~= text then return nil end
+  local scheme, rest = text:match("^(%a[%w+.-]*):(.*)$")
+  if scheme == nil then return nil end
+  scheme = scheme:lower()
+  if (scheme ~= "http" and scheme ~= "https") or not rest:match("^//[^/?#]") then return nil end
+  return scheme .. ":" .. rest
+end
 
 local function html_escape(text)
-  return (text:gsub(CONTROL, ""):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+  return (clean(text):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
 end
 
 local function html_line(label, html)
@@ -289,9 +311,8 @@ end
 
 local function html_source(record)
   local text = html_escape(source_text(record))
-  if record["source-url"] then
-    return '<a href="' .. html_escape(record["source-url"]) .. '">' .. text .. "</a>"
-  end
+  local target = link_target(record["source-url"])
+  if target then return '<a href="' .. html_escape(target) .. '">' .. text .. "</a>" end
   return text
 end
 
@@ -328,7 +349,8 @@ local function html_appendix(index, listed)
   local out = { '<div class="sbm-value-sources"><p><strong>Källor</strong></p><ul>' }
   for _, r in ipairs(listed) do
     local text = html_escape(citation(r))
-    if r["source-url"] then text = '<a href="' .. html_escape(r["source-url"]) .. '">' .. text .. "</a>" end
+    local target = link_target(r["source-url"])
+    if target then text = '<a href="' .. html_escape(target) .. '">' .. text .. "</a>" end
     table.insert(out, '<li id="' .. source_anchor(index, r) .. '">' .. text .. " <code>" .. html_escape(r.source)
                  .. "</code></li>")
   end
@@ -376,7 +398,7 @@ end
 -- ------------------------------------------------------------------ typst (pdf)
 
 local function typst_string(text)
-  return '"' .. text:gsub(CONTROL, ""):gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]+", " ") .. '"'
+  return '"' .. clean(text):gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]+", " ") .. '"'
 end
 
 local function typst_pieces(pieces)
@@ -408,7 +430,8 @@ local function typst_appendix(index, listed)
   }
   for _, r in ipairs(listed) do
     local text = "#" .. typst_string(citation(r))
-    if r["source-url"] then text = "#link(" .. typst_string(r["source-url"]) .. ")[" .. text .. "]" end
+    local target = link_target(r["source-url"])
+    if target then text = "#link(" .. typst_string(target) .. ")[" .. text .. "]" end
     table.insert(out, "#block[" .. text .. " #sbm-id(" .. typst_string(r.source) .. ")] <" .. source_anchor(index, r)
                  .. ">")
   end
@@ -452,7 +475,7 @@ end
 -- the document). Styles are those of pandoc's reference document: BodyText,
 -- VerbatimChar, Hyperlink. Bookmark ids start at 1 000 000, above pandoc's own.
 local function xml_escape(text)
-  return (text:gsub(CONTROL, ""):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+  return (clean(text):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
 end
 
 local function w_run(text, props)
@@ -510,11 +533,12 @@ local function docx_appendix(index, listed)
   local blocks = pandoc.Blocks({ pandoc.Para(pandoc.Strong("Källor")) })
   local items = {}
   for _, r in ipairs(listed) do
-    local text = pandoc.Inlines(citation(r))
-    if r["source-url"] then text = pandoc.Inlines({ pandoc.Link(text, r["source-url"]) }) end
+    local text = pandoc.Inlines(clean(citation(r)))
+    local target = link_target(r["source-url"])
+    if target then text = pandoc.Inlines({ pandoc.Link(text, target) }) end
     local line = pandoc.Inlines({})
     line:extend(text)
-    line:extend({ pandoc.Space(), pandoc.Code(r.source) })
+    line:extend({ pandoc.Space(), pandoc.Code(clean(r.source)) })
     table.insert(items, { pandoc.Div(pandoc.Plain(line), { id = source_anchor(index, r) }) })
   end
   blocks:insert(pandoc.BulletList(items))
