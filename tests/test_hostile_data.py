@@ -103,6 +103,10 @@ class _Page(HTMLParser):
         self.text.append(data)
 
 
+#: The values appendix as its own document (values-appendix: separate, report.qmd's default), beside the report.
+COMPANION = "report.values.html"
+
+
 def _markup_from_data(page: _Page) -> list[str]:
     """Elements and attributes no page of ours has, and only the data could have put there."""
     found = []
@@ -112,7 +116,9 @@ def _markup_from_data(page: _Page) -> list[str]:
         for name, value in attrs.items():
             if name.startswith("on") or name == "data-pwned":
                 found.append(f"<{tag} {name}={value!r}>")
-            if name in {"href", "src", "action", "formaction", "xlink:href"} and value and not value.startswith("#"):
+            # a link within the page, or to an entry of the companion values document the render writes beside it
+            internal = value.startswith(("#", COMPANION + "#")) if value else True
+            if name in {"href", "src", "action", "formaction", "xlink:href"} and not internal:
                 scheme = urlsplit(value).scheme.lower()
                 allowed = {"data"} if name == "src" else {"http", "https"}
                 if scheme not in allowed or (scheme == "data" and not value.startswith("data:image/")):
@@ -123,6 +129,8 @@ def _markup_from_data(page: _Page) -> list[str]:
 def test_the_html_has_no_element_attribute_or_link_from_the_data(hostile):
     page = _Page((hostile / "report.html").read_text(encoding="utf-8"))
     assert _markup_from_data(page) == []
+    # the companion values document carries the same data (citations, names, labels, URLs)
+    assert _markup_from_data(_Page((hostile / COMPANION).read_text(encoding="utf-8"))) == []
     # the one https address of the sources is still a link (the rule removes only what it must)
     hrefs = {attrs.get("href") for tag, attrs in page.elements if tag == "a"}
     assert any(h and h.startswith("https://example.org/hostile?") for h in hrefs)

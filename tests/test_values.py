@@ -175,6 +175,9 @@ def test_provenance_from_data_is_text_in_every_writer(tmp_path):
         "w = ShownValue(ValueRegistry().given('k:w', 16, source=src, formatted='cirka  16\\n000'))",
     ], "Talet `{python} v` (`{python} w`); för hand [7]{.sbm-value data-value-id=\"hand\" data-raw=\"7\" "
        "data-source=\"h\" data-source-citation=\"Hand\ufffe\x1b <i>x</i>\" data-source-url=\"javascript:alert(2)\"}.")
+    # the appendix in the document itself, so that each writer's raw HTML, Typst and WordprocessingML carries it
+    doc.write_text(doc.read_text(encoding="utf-8").replace("lang: sv\n", "lang: sv\nvalues-appendix: inline\n", 1),
+                   encoding="utf-8")
     result = render(doc, to=("html", "pdf", "docx"), out_dir=tmp_path / "out", engine="builtin", quiet=True,
                     cache=False)
     # the citations without the characters XML may not hold: the Python record drops them
