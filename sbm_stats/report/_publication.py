@@ -48,11 +48,12 @@ class Publication:
 
     @shown
     def sources_markdown(self) -> str:
-        """The data package's sources as a Markdown list, each with a link to its address."""
+        """The data package's sources as a Markdown list in Swedish (``citation_sv``), each with a
+        link to its address and, last, its id in the package (the id the values appendix names)."""
         items = []
         for row in self.package.table("sources").itertuples():
             link = f" [{_host(row.url)}]({row.url})" if pd.notna(row.url) else ""
-            items.append(f"- `{row.source_id}`: {row.citation}{link}")
+            items.append(f"- {row.citation_sv}{link} (`{row.source_id}`)")
         return "\n".join(items)
 
 
