@@ -22,7 +22,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
-__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP", "Markdown", "shown",
+__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "fmt_period", "NBSP", "Markdown", "shown",
            "number_in_words", "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
 
 NBSP = "\u00a0"
@@ -109,6 +109,26 @@ def fmt_interval(low: float, high: float, *, decimals: int = 0, percent: bool = 
     if percent:
         return f"{fmt_num(low * 100, decimals=decimals)}–{fmt_num(high * 100, decimals=decimals)}{NBSP}%"
     return f"{fmt_num(low, decimals=decimals)}–{fmt_num(high, decimals=decimals)}"
+
+
+_HALVES = {"1": "första halvåret", "2": "andra halvåret"}
+_QUARTERS = {"1": "första kvartalet", "2": "andra kvartalet", "3": "tredje kvartalet", "4": "fjärde kvartalet"}
+
+
+def fmt_period(period: str) -> str:
+    """A period as the data write it ('2012H1', '2013Q1', '2008-2013') in Swedish words.
+
+    >>> fmt_period("2012H1"), fmt_period("2013Q1"), fmt_period("2008-2013"), fmt_period("2011")
+    ('första halvåret 2012', 'första kvartalet 2013', '2008–2013', '2011')
+    """
+    text = str(period).strip()
+    if len(text) == 6 and text[:4].isdigit() and text[4] in "HQ":
+        names = _HALVES if text[4] == "H" else _QUARTERS
+        if text[5] in names:
+            return f"{names[text[5]]} {text[:4]}"
+    if len(text) == 9 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        return f"{text[:4]}–{text[5:]}"
+    return text
 
 
 # ------------------------------------------------------------------ Swedish words and lists
