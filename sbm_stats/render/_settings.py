@@ -66,6 +66,8 @@ class DocumentSettings:
     timeout: float | None = None
     #: Environment variables whose values the execution depends on (``sbm-stats: cache-env``).
     cache_env: tuple[str, ...] = ()
+    #: The author's Word reference document (``reference-doc``), checked; ``None``: the report's own.
+    reference_doc: Path | None = None
 
     def option(self, fmt: str, key: str, default: Any = None) -> Any:
         """A format option: ``format: <fmt>: key`` over top-level ``key`` over ``default``."""
@@ -209,6 +211,7 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
         bibliography = (bibliography,)
     base = path.parent
     timeout, cache_env = _execution_options(path, meta)
+    reference = _reference_doc(path, formats, meta)
     return DocumentSettings(
         title=_text(meta.get("title")),
         subtitle=_text(meta.get("subtitle")),
@@ -230,7 +233,19 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
         base_dir=base.resolve(),
         timeout=timeout,
         cache_env=cache_env,
+        reference_doc=reference,
     )
+
+
+def _reference_doc(path: Path, formats: Mapping[str, Any], meta: Mapping[str, Any]) -> Path | None:
+    """``reference-doc`` (under ``format: docx:`` or at the top level), checked; ``None`` when not given."""
+    docx = formats.get("docx") or {}
+    value = docx.get("reference-doc", meta.get("reference-doc"))
+    if value is None:
+        return None
+    from ._docx import check_reference_doc
+
+    return check_reference_doc(value, document=path)
 
 
 def _execution_options(path: Path, meta: Mapping[str, Any]) -> tuple[float | None, tuple[str, ...]]:
