@@ -325,9 +325,9 @@ def test_word_contents_are_filled_and_linked(document):
 
 
 # A lower bound of a word's width in Word, independent of the engine's model: at the table
-# style's 10 pt a character of Calibri or Aptos is at least about 0.4 em wide on average for
-# Swedish words (4 pt = 80 twips per character), and the cell's margins take 2 × 80 twips.
-_LOWER_BOUND_TWIPS = (80, 160)
+# style's 9 pt a character of Aptos or Calibri is at least about 0.4 em wide on average for
+# Swedish words (3.6 pt = 72 twips per character), and the cell's margins take 2 × 80 twips.
+_LOWER_BOUND_TWIPS = (72, 160)
 
 
 def test_word_tables_have_fixed_widths_no_narrower_than_their_words(document):

@@ -8,8 +8,8 @@ binary is kept in the repository and the same pandoc always gives the same file:
 - the page is A4 (or the ``papersize`` the front matter asks for) with the PDF's
   margins (``templates/report.typ``: 2.5 cm left, right and top, 2.8 cm at the
   foot) and a page number at the foot;
-- the text is Swedish (``sv-SE``) at 11 pt; headings, captions and the table of
-  contents have their own styles; a heading and a table's caption keep with what
+- the text is Swedish (``sv-SE``) at 11 pt, tables at 9 pt; headings, captions
+  and the table of contents have their own styles; a heading and a table's caption keep with what
   follows them;
 - a callout is a box: the filter ``quarto.lua`` gives its title the paragraph
   style ``Callout <Kind> Title`` and its body ``Callout <Kind>``; both styles
@@ -209,7 +209,9 @@ def _styles(xml: bytes, lang: str) -> bytes:
     _set(_props(caption, "w:pPr"), "w:spacing", {"w:before": "120", "w:after": "80"})
     table = _style(root, "Table")
     table_ppr = _el("w:pPr", None, _el("w:spacing", {"w:before": "0", "w:after": "0"}))
-    table_rpr = _el("w:rPr", None, _el("w:sz", {"w:val": "20"}), _el("w:szCs", {"w:val": "20"}))
+    # table text at 9 pt: the column widths (render/_tables.py) then hold a table's longest words
+    # also in a wide font (LibreOffice shows Aptos, when it is missing, in DejaVu Sans)
+    table_rpr = _el("w:rPr", None, _el("w:sz", {"w:val": "18"}), _el("w:szCs", {"w:val": "18"}))
     position = list(table).index(table.find(_q("w:tblPr")))
     table.insert(position, table_rpr)
     table.insert(position, table_ppr)

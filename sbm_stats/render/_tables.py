@@ -205,11 +205,13 @@ def _longest_word(text: str, *, bold: bool = False) -> int:
 def _fit(shares: list[int], minimum: list[int], page: int) -> list[int]:
     """``shares`` squeezed into ``page`` characters, no column below its ``minimum``.
 
-    Each column keeps its minimum (its longest word and padding); what is left of the page
-    goes to the columns in proportion to what they would take beyond their minimum, so a
-    long text column wraps and no word is cut or overprinted. When even the minimums do
-    not fit, the minimums are the widths (pandoc then scales the table to the page).
+    No column is narrower than its minimum (its widest word and padding), also in a table
+    that fits. In one that does not, what is left of the page after the minimums goes to
+    the columns in proportion to what they would take beyond their minimum, so a long
+    text column wraps and no word is cut or overprinted. When even the minimums do not
+    fit, the minimums are the widths (pandoc then scales the table to the page).
     """
+    shares = [max(s, m) for s, m in zip(shares, minimum)]  # a word of wide letters needs more than its length
     if sum(shares) <= page:
         return shares
     spare = page - sum(minimum)
