@@ -26,7 +26,7 @@ leaves to Word:
   when the reader updates fields; here the field's result holds one hyperlinked
   paragraph per heading (to its bookmark), so the contents show at once and
   Word can still update them (and add page numbers);
-- the contents are followed by a page break, as in the PDF;
+- the contents start a page and the text after them starts another, as in the PDF;
 - the tables: every table gets fixed column widths from its content, each
   column at least as wide as its longest word (the rule of
   :func:`sbm_stats.render._tables.column_widths`, shared with the PDF), so that
@@ -200,7 +200,11 @@ def _styles(xml: bytes, lang: str) -> bytes:
         _font_size(heading, size, bold=True, colour="1F2A44")
         _set(_props(heading, "w:pPr"), "w:spacing", {"w:before": "360" if level == 1 else "240", "w:after": "120"},
              before=("w:outlineLvl",))
-    _font_size(_style(root, "Title"), 48, bold=True)
+    title = _style(root, "Title")
+    _font_size(title, 48, bold=True)
+    # the title a third down its page (the contents start the next one)
+    _set(_props(title, "w:pPr"), "w:spacing", {"w:before": "4000", "w:after": "240", "w:line": "240",
+                                              "w:lineRule": "auto"})
     caption = _style(root, "Caption")
     rpr = _props(caption, "w:rPr")
     for italic in rpr.findall(_q("w:i")):
@@ -407,9 +411,15 @@ def _fill_toc(body: ET.Element, depth: int) -> int:
         paragraphs[-1].append(_run("", _el("w:fldChar", {"w:fldCharType": "end"})))
         for k, paragraph in enumerate(paragraphs):
             content.insert(position + k, paragraph)
-        # the text starts on a page of its own, after the contents (as in the PDF)
-        after = list(body).index(sdt) + 1
-        body.insert(after, _el("w:p", None, _run("", _el("w:br", {"w:type": "page"}))))
+        # the contents on a page of their own, after the title, and the text after them (as in the PDF)
+        children = list(body)
+        following = next((c for c in children[children.index(sdt) + 1:] if c.tag == _q("w:p")), None)
+        for paragraph in (content.find(_q("w:p")), following):
+            if paragraph is not None:
+                if paragraph.find(_q("w:pPr")) is None:
+                    paragraph.insert(0, _el("w:pPr"))
+                _set(paragraph.find(_q("w:pPr")), "w:pageBreakBefore", before=(
+                    "w:framePr", "w:widowControl", "w:numPr", "w:pBdr", "w:shd", "w:spacing", "w:ind", "w:jc"))
         return len(paragraphs)
     return 0
 

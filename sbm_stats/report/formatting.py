@@ -19,10 +19,12 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
-__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "fmt_period", "NBSP", "Markdown", "shown",
+__all__ = ["fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "fmt_period", "unbroken_numbers",
+           "NBSP", "Markdown", "shown",
            "number_in_words", "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
 
 NBSP = "\u00a0"
@@ -109,6 +111,16 @@ def fmt_interval(low: float, high: float, *, decimals: int = 0, percent: bool = 
     if percent:
         return f"{fmt_num(low * 100, decimals=decimals)}–{fmt_num(high * 100, decimals=decimals)}{NBSP}%"
     return f"{fmt_num(low, decimals=decimals)}–{fmt_num(high, decimals=decimals)}"
+
+
+def unbroken_numbers(text: str) -> str:
+    """``text`` with a no-break space between a number's groups of digits, so that a number a
+    data file writes with an ordinary space ("cirka 5 000") never breaks over two lines.
+
+    >>> unbroken_numbers("cirka 5 000 barn 2013 2014") == f"cirka 5{NBSP}000 barn 2013 2014"
+    True
+    """
+    return re.sub(r"(?<=\d) (?=\d{3}(?!\d))", NBSP, str(text))
 
 
 _HALVES = {"1": "första halvåret", "2": "andra halvåret"}
