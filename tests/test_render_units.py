@@ -457,6 +457,50 @@ def test_word_takes_an_authors_reference_doc(tmp_path):
         assert b'w:val="Egen rubrik 1"' in z.read("word/styles.xml")
 
 
+def test_word_file_has_a4_filled_contents_callout_boxes_and_fixed_tables(tmp_path):
+    import zipfile
+    from xml.etree import ElementTree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    path = _write(tmp_path, "w.qmd", """
+        ---
+        title: W
+        lang: sv
+        toc: true
+        ---
+
+        # Första
+
+        ::: {.callout-note}
+        ## Att notera
+        Text i rutan.
+        :::
+
+        # Andra
+
+        | a | b | c | d | e | f | g |
+        |---|---|---|---|---|---|---|
+        | Folkmängdsförändringen | x | stämmer | y | z | 1 | Kommunkontraktet och andrahandsuthyrningen, med mer text |
+        """)
+    out = render(path, to="docx", out_dir=tmp_path / "out", engine="builtin", quiet=True).output("docx")
+    with zipfile.ZipFile(out) as archive:
+        root = ElementTree.fromstring(archive.read("word/document.xml"))
+    body = root.find(f"{w}body")
+    size = body.find(f"{w}sectPr/{w}pgSz")
+    assert (size.get(f"{w}w"), size.get(f"{w}h")) == ("11906", "16838")  # A4: 210 × 297 mm in twips
+    toc = next(body.iter(f"{w}sdt"))
+    assert ["".join(t.text for t in link.iter(f"{w}t")) for link in toc.iter(f"{w}hyperlink")] == ["Första", "Andra"]
+    styles = [p.find(f"{w}pPr/{w}pStyle").get(f"{w}val") for p in body.iter(f"{w}p")
+              if p.find(f"{w}pPr/{w}pStyle") is not None]
+    assert "CalloutNoteTitle" in styles and "CalloutNote" in styles
+    table = next(body.iter(f"{w}tbl"))
+    assert table.find(f"{w}tblPr/{w}tblLayout").get(f"{w}type") == "fixed"
+    widths = [int(c.get(f"{w}w")) for c in table.iter(f"{w}gridCol")]
+    # "Folkmängdsförändringen", 22 letters, needs at least 22 × 72 twips (0.4 em of 9 pt) and the
+    # cell's margins, 2 × 80: 1 744
+    assert widths[0] >= 22 * 72 + 160
+
+
 def test_markdown_figure_and_table_are_numbered_with_chunk_free_document(tmp_path):
     import io
     import zipfile

@@ -432,9 +432,9 @@ def _fix_table(table: ET.Element, text_width: int) -> None:
     """Fixed column widths from the table's content, no column narrower than its longest word."""
     rows = [[_cell_text(c) for c in row.findall(_q("w:tc"))] for row in table.findall(_q("w:tr"))]
     grid = table.find(_q("w:tblGrid"))
-    ncol = len(grid.findall(_q("w:gridCol")))
-    if not rows or any(len(r) != ncol for r in rows):
-        return  # merged cells: pandoc's widths stay
+    ncol = len(grid.findall(_q("w:gridCol"))) if grid is not None else 0
+    if not rows or not ncol or any(len(r) != ncol for r in rows):
+        return  # merged cells (or no grid): pandoc's widths stay
     chars = column_widths(rows[0], rows[1:])
     total = sum(chars)
     # a table that fits is as wide as its content; one that does not, as wide as the page
