@@ -8,9 +8,10 @@ binary is kept in the repository and the same pandoc always gives the same file:
 - the page is A4 (or the ``papersize`` the front matter asks for) with the PDF's
   margins (``templates/report.typ``: 2.5 cm left, right and top, 2.8 cm at the
   foot) and a page number at the foot;
-- the text is Swedish (``sv-SE``) at 11 pt, tables at 9 pt; headings, captions
-  and the table of contents have their own styles; a heading and a table's caption keep with what
-  follows them;
+- the text is in the document's language (``lang``: Swedish) at 11 pt, tables
+  at 9 pt; headings, captions and the table of contents have their own styles;
+  a heading and a table's caption keep with what follows them; the title stands
+  a third down its own page;
 - a callout is a box: the filter ``quarto.lua`` gives its title the paragraph
   style ``Callout <Kind> Title`` and its body ``Callout <Kind>``; both styles
   draw the same border and shading, which Word and LibreOffice join into one box
@@ -289,7 +290,8 @@ def build_reference_doc(target: Path, *, pandoc: str, data_dir: Path, paper: str
     paper : str
         A key of :data:`PAPER_TWIPS`.
     lang : str
-        The document's language tag, for spelling and hyphenation in Word.
+        The document's language tag, for spelling and hyphenation in Word (pandoc writes
+        the front matter's ``lang`` there too).
     """
     if paper not in PAPER_TWIPS:
         raise RenderError(f"papersize ({paper!r}) must be one of " + ", ".join(repr(p) for p in PAPER_TWIPS))

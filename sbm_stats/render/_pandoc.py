@@ -58,8 +58,6 @@ from ._settings import DocumentSettings
 __all__ = ["Job", "pandoc_path", "traced_values", "write_outputs", "write_values_file"]
 
 _LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
-# a language tag with its usual region, for Word's proofing language
-_REGION = {"sv": "sv-SE", "en": "en-GB", "da": "da-DK", "nb": "nb-NO", "nn": "nn-NO", "fi": "fi-FI", "de": "de-DE"}
 _TYPST_PAPER = {"a4": "a4", "a5": "a5", "a3": "a3", "letter": "us-letter", "us-letter": "us-letter",
                 "legal": "us-legal", "us-legal": "us-legal"}
 
@@ -184,9 +182,7 @@ def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path:
         if reference is None:  # the report's own: A4, Swedish styles, callout boxes (_docx.py)
             paper = str(settings.option("docx", "papersize", "a4")).lower()
             reference = build_reference_doc(workdir / "reference.docx", pandoc=pandoc_path(),
-                                            data_dir=_data_dir(workdir), paper=paper,
-                                            lang=settings.lang if "-" in settings.lang else _REGION.get(
-                                                settings.lang.lower(), settings.lang))
+                                            data_dir=_data_dir(workdir), paper=paper, lang=settings.lang)
         args += ["--to", "docx", "--output", str(job.target), "--reference-doc", str(reference)]
     elif fmt == "pdf":
         template = workdir / "report.typ.template"
