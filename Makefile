@@ -14,6 +14,7 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11")'
+	@echo "Installing into $(VENV) (first run: about 2 min and 0.9 GB; pip prints nothing meanwhile)..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "$(VENV) has an older Python: remove it and run make again")'
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -39,5 +40,6 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(BIN)/python -m benchmarks
 
+## Remove what renders and tests leave in the checkout (_output/, test caches); .venv/ stays.
 clean:
 	rm -rf _output .pytest_cache .hypothesis

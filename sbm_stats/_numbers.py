@@ -22,7 +22,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
-__all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "NBSP", "MINUS"]
+__all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "fmt_period", "NBSP", "MINUS"]
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -77,3 +77,23 @@ def fmt_id(value) -> str:
 def fmt_pct(share: float, *, decimals: int = 0) -> str:
     """A share in [0, 1] as a Swedish percentage: 0.552 -> '55 %'."""
     return fmt_num(_check_real(share, "share") * 100, decimals=decimals) + NBSP + "%"
+
+
+_HALVES = {"1": "första halvåret", "2": "andra halvåret"}
+_QUARTERS = {"1": "första kvartalet", "2": "andra kvartalet", "3": "tredje kvartalet", "4": "fjärde kvartalet"}
+
+
+def fmt_period(period: str) -> str:
+    """A period as the data write it ('2012H1', '2013Q1', '2008-2013') in Swedish words.
+
+    >>> fmt_period("2012H1"), fmt_period("2013Q1"), fmt_period("2008-2013"), fmt_period("2011")
+    ('första halvåret 2012', 'första kvartalet 2013', '2008–2013', '2011')
+    """
+    text = str(period).strip()
+    if len(text) == 6 and text[:4].isdigit() and text[4] in "HQ":
+        names = _HALVES if text[4] == "H" else _QUARTERS
+        if text[5] in names:
+            return f"{names[text[5]]} {text[:4]}"
+    if len(text) == 9 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        return f"{text[:4]}–{text[5:]}"
+    return text

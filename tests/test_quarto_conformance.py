@@ -124,7 +124,9 @@ def docx_facts(xml: str) -> list[tuple[str, str]]:
             facts.append(("heading", text))
         elif style in ("ImageCaption", "TableCaption"):
             facts.append(("caption", text))
-        elif style in ("FirstParagraph", "BodyText", "Date", "Title") and text:
+        elif (style in ("FirstParagraph", "BodyText", "Date", "Title") or (style or "").startswith("Callout")) and text:
+            # a callout's paragraphs: Quarto's sit in a one-cell table as BodyText, ours carry the
+            # reference document's callout styles (render/_docx.py); the text is what is compared
             facts.append(("paragraph", text))
     for doc_pr in root.iter(f"{WP}docPr"):
         if doc_pr.get("descr"):

@@ -421,6 +421,88 @@ def test_pdf_font_size_must_be_a_length(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("value, setup, reason", [
+    ("saknas.docx", None, "there is no file"),
+    ("mall.odt", lambda d: (d / "mall.odt").write_bytes(b"PK"), "'mall.odt' does not end in .docx"),
+    ("trasig.docx", lambda d: (d / "trasig.docx").write_text("not a zip"), "trasig.docx is not a Word file"),
+    ("[a, b]", None, "must be a Word file (.docx)"),
+])
+def test_reference_doc_must_be_a_word_file(tmp_path, value, setup, reason):
+    if setup:
+        setup(tmp_path)
+    path = _write(tmp_path, "r.qmd", f"---\ntitle: R\nformat:\n  docx:\n    reference-doc: {value}\n---\n\nText.\n")
+    with pytest.raises(RenderError, match=r"^r\.qmd: front matter: reference-doc \(.*\) must be a Word file") as info:
+        render(path, to="html,docx", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    assert reason in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_word_takes_an_authors_reference_doc(tmp_path):
+    import io
+    import zipfile
+
+    # the author's reference document: the report's own Word output, its Heading 1 renamed in
+    # its styles; a Word file made with it carries that style name
+    first = _write(tmp_path, "a.qmd", "---\ntitle: A\n---\n\n# Rubrik\n\nText.\n")
+    made = render(first, to="docx", out_dir=tmp_path / "a", engine="builtin", quiet=True).output("docx")
+    with zipfile.ZipFile(made) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    parts["word/styles.xml"] = parts["word/styles.xml"].replace(b'w:val="heading 1"', b'w:val="Egen rubrik 1"')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    (tmp_path / "mall.docx").write_bytes(buffer.getvalue())
+    second = _write(tmp_path, "b.qmd", "---\ntitle: B\nreference-doc: mall.docx\n---\n\n# Rubrik\n\nText.\n")
+    out = render(second, to="docx", out_dir=tmp_path / "b", engine="builtin", quiet=True).output("docx")
+    with zipfile.ZipFile(out) as z:
+        assert b'w:val="Egen rubrik 1"' in z.read("word/styles.xml")
+
+
+def test_word_file_has_a4_filled_contents_callout_boxes_and_fixed_tables(tmp_path):
+    import zipfile
+    from xml.etree import ElementTree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    path = _write(tmp_path, "w.qmd", """
+        ---
+        title: W
+        lang: sv
+        toc: true
+        ---
+
+        # Första
+
+        ::: {.callout-note}
+        ## Att notera
+        Text i rutan.
+        :::
+
+        # Andra
+
+        | a | b | c | d | e | f | g |
+        |---|---|---|---|---|---|---|
+        | Folkmängdsförändringen | x | stämmer | y | z | 1 | Kommunkontraktet och andrahandsuthyrningen, med mer text |
+        """)
+    out = render(path, to="docx", out_dir=tmp_path / "out", engine="builtin", quiet=True).output("docx")
+    with zipfile.ZipFile(out) as archive:
+        root = ElementTree.fromstring(archive.read("word/document.xml"))
+    body = root.find(f"{w}body")
+    size = body.find(f"{w}sectPr/{w}pgSz")
+    assert (size.get(f"{w}w"), size.get(f"{w}h")) == ("11906", "16838")  # A4: 210 × 297 mm in twips
+    toc = next(body.iter(f"{w}sdt"))
+    assert ["".join(t.text for t in link.iter(f"{w}t")) for link in toc.iter(f"{w}hyperlink")] == ["Första", "Andra"]
+    styles = [p.find(f"{w}pPr/{w}pStyle").get(f"{w}val") for p in body.iter(f"{w}p")
+              if p.find(f"{w}pPr/{w}pStyle") is not None]
+    assert "CalloutNoteTitle" in styles and "CalloutNote" in styles
+    table = next(body.iter(f"{w}tbl"))
+    assert table.find(f"{w}tblPr/{w}tblLayout").get(f"{w}type") == "fixed"
+    widths = [int(c.get(f"{w}w")) for c in table.iter(f"{w}gridCol")]
+    # "Folkmängdsförändringen", 22 letters, needs at least 22 × 72 twips (0.4 em of 9 pt) and the
+    # cell's margins, 2 × 80: 1 744
+    assert widths[0] >= 22 * 72 + 160
+
+
 def test_markdown_figure_and_table_are_numbered_with_chunk_free_document(tmp_path):
     import io
     import zipfile

@@ -4,6 +4,7 @@ keep the finite population correction out of the results table."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -170,9 +171,12 @@ def test_sensitivity_tables(R):
     d = R.design.sensitivity
     variants = d.table_variants()
     assert len(variants) == 16 and variants.attrs["synthetic"] is True
+    # one row per variant, named by what it changes: the design first, then the four variants
+    # that change one assumption, in the design file's order (data/design/2014.yaml)
+    assert list(variants["Ändrat mot designen"][:5]) == ["inget: designen", "A1+A2", "A5", "A9", "A10"]
+    assert variants["Ändrat mot designen"].iloc[-1] == "A1+A2, A5, A9 och A10"
     # the design file's comment: reversing the variable order takes Huddinge instead of Linköping
-    others_default = (variants[["A1+A2", "A5", "A10"]] == "som i designen").all(axis=1)
-    a9 = variants[(variants["A9"] == "alternativet") & others_default]
+    a9 = variants[variants["Ändrat mot designen"] == "A9"]
     assert list(a9["Med här, inte i designens urval"]) == ["Huddinge"]
     assert list(a9["I designens urval, inte här"]) == ["Linköping"]
     s = d.table_sensitivity()
@@ -276,3 +280,25 @@ def test_the_years_of_the_bundled_wave(R):
     assert (R.interviews.wave, R.interviews.population_date) == ("2014", "31 december 2013")
     assert (R.design.text.statistics_year, R.design.text.population_year) == ("2013", "2013")
     assert "Folkmängd 2013" in R.interviews.table_sample().columns
+
+
+def test_the_reference_list_is_swedish(R):
+    # the English notes the reference list printed before sources.csv had citation_sv
+    # (issue 20: "press release", "first half of 2013", "Summary page", "Chapter headings")
+    listed = R.publication.sources_markdown()
+    sources = R.package.table("sources")
+    assert listed.count("\n- ") + 1 == len(sources)  # one item per source
+    for english in ("press release", "first half", "first quarter", "Summary page", "Chapter headings",
+                    "figures for", "citing", "evictions", "article on"):
+        assert english not in listed, english
+    # each item is the Swedish citation, then the id the values name
+    first = sources.iloc[0]
+    assert listed.splitlines()[0] == f"- {first.citation_sv} (`{first.source_id}`)"
+
+
+def test_periods_read_as_swedish_words(R):
+    # the audit's decrease in children affected by evictions compares ext.kfm_children_2012h1
+    # and ext.kfm_children_2013h1, whose periods published_figures.csv writes 2012H1 and 2013H1
+    rules = " ".join(str(x) for x in R.audit.table()["Regel och uträkning"])
+    assert "första halvåret 2012: 310; första halvåret 2013: 251" in rules
+    assert not re.search(r"\d{4}[HQ]\d", rules)

@@ -33,7 +33,7 @@ from typing import Any, Literal
 import pandas as pd
 import yaml
 
-from .._numbers import fmt_int, fmt_num, fmt_pct
+from .._numbers import fmt_int, fmt_num, fmt_pct, fmt_period
 from .._yaml import _LimitedLoader, load_yaml
 from ..data._package import DataPackage, Figure, as_package, file_wave_problem
 from ..errors import DataValidationError, Problem
@@ -504,8 +504,8 @@ def _direction(claim, ctx):
     holds = after < before if decrease else after > before
     word = "minskning" if decrease else "ökning"
     return (word, f"{fmt_int(before)} → {fmt_int(after)}", f"{word} mellan perioderna", holds,
-            f"{ctx.figure(claim['before']).period}: {fmt_int(before)}; "
-            f"{ctx.figure(claim['after']).period}: {fmt_int(after)}")
+            f"{fmt_period(ctx.figure(claim['before']).period)}: {fmt_int(before)}; "
+            f"{fmt_period(ctx.figure(claim['after']).period)}: {fmt_int(after)}")
 
 
 def _table_count(claim, ctx):

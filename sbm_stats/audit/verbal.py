@@ -75,8 +75,9 @@ class VerbalRange:
 
     def __str__(self) -> str:
         digits = 2 if self.kind == "share" else (0 if float(self.low).is_integer() else 1)
-        lo = fmt_num(self.low, decimals=digits).replace("\u00a0", " ")
-        hi = "∞" if math.isinf(self.high) else fmt_num(self.high, decimals=digits).replace("\u00a0", " ")
+        # no-break spaces, as every number the report shows: "[13 000, 14 000)" never breaks inside a number
+        lo = fmt_num(self.low, decimals=digits)
+        hi = "∞" if math.isinf(self.high) else fmt_num(self.high, decimals=digits)
         return f"{'[' if self.low_closed else '('}{lo}, {hi}{']' if self.high_closed else ')'}"
 
 

@@ -16,8 +16,10 @@ reports them with their lines.
 - HTML: pandoc's ``html5`` writer with this package's template and CSS, every
   image embedded (``--embed-resources``), MathML for formulas: one
   self-contained file.
-- DOCX: pandoc's ``docx`` writer (optionally a ``reference-doc`` from the front
-  matter).
+- DOCX: pandoc's ``docx`` writer with the report's reference document (A4,
+  Swedish styles, callouts as boxes; an author's ``reference-doc`` from the front
+  matter instead), then ``_docx.finish_docx``: the table of contents filled in and
+  every table given fixed column widths from its content.
 - PDF: pandoc's ``typst`` writer with this package's template (title page,
   table of contents), compiled by the ``typst`` Python package with only the
   fonts Typst embeds (Libertinus Serif, DejaVu Sans Mono, New Computer Modern),
@@ -47,6 +49,7 @@ from typing import Any
 import yaml
 
 from .._markup import drop_unsafe_characters
+from ._docx import build_reference_doc, finish_docx
 from ._errors import RenderError
 from ._markdown import MarkdownResult
 from ._progress import Progress
@@ -196,10 +199,12 @@ def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path:
         args += ["--to", "html5", "--template", str(template), "--embed-resources", "--mathml",
                  "--output", str(job.target)]
     elif fmt == "docx":
-        args += ["--to", "docx", "--output", str(job.target)]
-        ref = settings.option("docx", "reference-doc")
-        if ref:
-            args += ["--reference-doc", str((settings.base_dir / str(ref)).resolve())]
+        reference = settings.reference_doc
+        if reference is None:  # the report's own: A4, Swedish styles, callout boxes (_docx.py)
+            paper = str(settings.option("docx", "papersize", "a4")).lower()
+            reference = build_reference_doc(workdir / "reference.docx", pandoc=pandoc_path(),
+                                            data_dir=_data_dir(workdir), paper=paper, lang=settings.lang)
+        args += ["--to", "docx", "--output", str(job.target), "--reference-doc", str(reference)]
     elif fmt == "pdf":
         template = workdir / "report.typ.template"
         template.write_text(_template("report.typ"), encoding="utf-8")
@@ -556,6 +561,8 @@ def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[st
         _fill_values_html(target, report["values-html"], nonce)
     if fmt == "pdf":
         _compile_typst(job, settings, typst_root, _alt_texts(report), progress)
+    if fmt == "docx":
+        finish_docx(target, toc_depth=int(settings.option("docx", "toc-depth", 3)))
     return report
 
 

@@ -77,6 +77,8 @@ class DocumentSettings:
     values_appendix: str = "separate"
     #: The companion's formats (``values-appendix-formats``), HTML first and always.
     values_appendix_formats: tuple[str, ...] = ("html",)
+    #: The author's Word reference document (``reference-doc``), checked; ``None``: the report's own.
+    reference_doc: Path | None = None
 
     def option(self, fmt: str, key: str, default: Any = None) -> Any:
         """A format option: ``format: <fmt>: key`` over top-level ``key`` over ``default``."""
@@ -221,6 +223,7 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
     base = path.parent
     timeout, cache_env = _execution_options(path, meta)
     appendix, appendix_formats = values_appendix_options(path, meta)
+    reference = _reference_doc(path, formats, meta)
     return DocumentSettings(
         title=_text(meta.get("title")),
         subtitle=_text(meta.get("subtitle")),
@@ -244,6 +247,7 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
         cache_env=cache_env,
         values_appendix=appendix,
         values_appendix_formats=appendix_formats,
+        reference_doc=reference,
     )
 
 
@@ -270,6 +274,17 @@ def values_appendix_options(path: Path, meta: Mapping[str, Any]) -> tuple[str, t
                           + ", ".join(repr(v) for v in VALUES_APPENDIX_FORMATS[:-1])
                           + f" and {VALUES_APPENDIX_FORMATS[-1]!r} (html is always written)")
     return mode, tuple(f for f in VALUES_APPENDIX_FORMATS if f == "html" or f in listed)
+
+
+def _reference_doc(path: Path, formats: Mapping[str, Any], meta: Mapping[str, Any]) -> Path | None:
+    """``reference-doc`` (under ``format: docx:`` or at the top level), checked; ``None`` when not given."""
+    docx = formats.get("docx") or {}
+    value = docx.get("reference-doc", meta.get("reference-doc"))
+    if value is None:
+        return None
+    from ._docx import check_reference_doc
+
+    return check_reference_doc(value, document=path)
 
 
 def _execution_options(path: Path, meta: Mapping[str, Any]) -> tuple[float | None, tuple[str, ...]]:

@@ -13,13 +13,15 @@ column). A column whose body cells all read as numbers is right-aligned.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from .._markup import escape_markdown
 
-__all__ = ["pipe_rule", "Table", "read_html_tables", "to_pipe_table", "escape_markdown"]
+__all__ = ["PAGE_CHARS", "column_widths", "pipe_rule", "Table", "read_html_tables", "to_pipe_table",
+           "escape_markdown"]
 
 _NUMBER_RE = re.compile(r"^[-+\u2212]?(?:\d[\d\s\u00a0\u202f,.]*|\.\d+)(?:[eE][-+]?\d+)?\s*%?$")
 _MISSING = {"", "nan", "NaN", "<NA>", "NaT", "None", "-", "\u2013", "\u2014", "..."}
@@ -150,6 +152,65 @@ def _is_number(text: str) -> bool:
     return bool(_NUMBER_RE.match(text.strip()))
 
 
+#: The text width of an A4 page with the PDF's margins (16 cm), in characters of table text:
+#: Typst sets a table's text at 0.9 em of 11 pt and Word at 10 pt, where a character of
+#: Swedish text is about 0.48 em wide on average (Libertinus Serif; Calibri alike): 96.
+#: The width the columns of a table share once it is wider than the page.
+PAGE_CHARS = 96
+#: What a column needs besides its text: the cell's padding on both sides, in characters.
+_PADDING = 3
+# A letter's width in average characters (0.48 em), by kind, from Libertinus Serif's metrics
+# rounded up: a word's width is the sum of its letters', not its length, so that a column is
+# wide enough for "Kommunkontrakt" (capital, m) and not too wide for "Institutionell" (i, l, t).
+_NARROW = frozenset("fijlrtI.,:;!'()[]|")
+_WIDE = frozenset("mwMW%")
+# where a line may break inside a word: after a hyphen or a slash (Unicode's line breaking, which
+# Typst and Word follow) and after an underscore (the PDF's and the Word file's tables allow it:
+# templates/report.typ, _docx.py)
+_BREAK_AFTER = re.compile(r"(?<=[-/_\u2013])")
+
+
+def _width(word: str) -> float:
+    """A word's width in average characters: narrow letters 0.7, wide 1.7, capitals 1.35, others 1.1."""
+    return sum(0.7 if c in _NARROW else 1.7 if c in _WIDE else 1.35 if c.isupper() else 1.1 for c in word)
+
+
+def _longest_word(text: str, *, bold: bool = False) -> int:
+    """The width of the widest unbreakable run in ``text`` (a no-break space joins: "13\xa0000";
+    "boverket_2014_36_summary" breaks after its underscores), in characters, rounded up; a bold
+    header's a sixth more.
+
+    "Institutionell": eight narrow letters (I, t, i, t, t, i, l, l) of 0.7 and six of 1.1: 12.2,
+    so 13; "Kommunkontrakt": K 1.35, two m 3.4, three narrow (t, r, t) 2.1, eight others 8.8:
+    15.65, so 16; "13 000" (a no-break space): six characters of 1.1, 6.6, so 7.
+
+    >>> _longest_word("Institutionell"), _longest_word("Kommunkontrakt"), _longest_word("13\xa0000")
+    (13, 16, 7)
+    """
+    widest = max((_width(part) for word in _ASCII_SPACE.split(text) for part in _BREAK_AFTER.split(word)),
+                 default=0)
+    return math.ceil(widest * (7 / 6 if bold else 1) - 1e-9)
+
+
+def _fit(shares: list[int], minimum: list[int], page: int) -> list[int]:
+    """``shares`` squeezed into ``page`` characters, no column below its ``minimum``.
+
+    No column is narrower than its minimum (its widest word and padding), also in a table
+    that fits. In one that does not, what is left of the page after the minimums goes to
+    the columns in proportion to what they would take beyond their minimum, so a long
+    text column wraps and no word is cut or overprinted. When even the minimums do not
+    fit, the minimums are the widths (pandoc then scales the table to the page).
+    """
+    shares = [max(s, m) for s, m in zip(shares, minimum)]  # a word of wide letters needs more than its length
+    if sum(shares) <= page:
+        return shares
+    spare = page - sum(minimum)
+    wants = [max(s - m, 0) for s, m in zip(shares, minimum)]
+    if spare <= 0 or not sum(wants):
+        return list(minimum)
+    return [m + (spare * w) // sum(wants) for m, w in zip(minimum, wants)]
+
+
 def pipe_rule(header: list[str], rows: list[list[str]], index_cols: list[int] | tuple[int, ...] = ()) -> str:
     """The rule line of a pipe table (``|:----|---:|``): alignment and relative widths.
 
@@ -158,31 +219,64 @@ def pipe_rule(header: list[str], rows: list[list[str]], index_cols: list[int] | 
     row is wider than pandoc's 72 columns, pandoc sizes the columns in proportion to the
     dashes: a column gets what its longest value needs (its header may wrap between
     words), but no text column more than 40 characters, so that short values (numbers,
-    "5 av 29") are not wrapped to make room for a long text.
+    "5 av 29") are not wrapped to make room for a long text. A table wider than the page
+    (:data:`PAGE_CHARS`) is fitted to it, every column keeping at least its longest word
+    (see ``_fit``): text wraps between words, never inside one.
 
     "Kommun": its header word and 2 for bold, 8, plus 3, plus 6 for a short column: 17
     characters, left-aligned; "Antal": 5 + 2 = 7, plus 3 + 6: 16, right-aligned (numbers).
 
     >>> pipe_rule(["Kommun", "Antal"], [["Åre", "12"], ["Malmö", "7"]])
     '|:----------------|---------------:|'
+
+    Two text columns of 60 characters each (a header word "A" and "B", one word of 20
+    characters, then short words): 40 + 3 = 43 each, 86 in all, within the page. A third
+    column of one word of 30 characters takes 30 + 3 = 33: 119 in all, over the 96 of the
+    page. Minimums, a word's width (an "x" or "y" is 1.1 characters wide) plus 3: 22 + 3 = 25,
+    25 and 33 + 3 = 36 (86); the 10 characters left go to the two columns that want more
+    than their minimum, 18 each: 5 each (10 × 18 // 36), so 30, 30, 36.
+
+    >>> long = "x" * 20 + " ord" * 10
+    >>> [len(c) for c in pipe_rule(["A", "B"], [[long, long]]).strip("|").split("|")]
+    [43, 43]
+    >>> [len(c) for c in pipe_rule(["A", "B", "C"], [[long, long, "y" * 30]]).strip("|").split("|")]
+    [30, 30, 36]
     """
-    ncol = len(header)
+    align = _alignments(header, rows, index_cols)
+    shares = column_widths(header, rows, index_cols)
+    return "|" + "|".join(
+        (":" + "-" * (shares[j] - 1)) if align[j] == "left" else ("-" * (shares[j] - 1) + ":")
+        for j in range(len(header))
+    ) + "|"
+
+
+def _alignments(header: list[str], rows: list[list[str]], index_cols) -> list[str]:
+    """'right' for a column whose values are all numbers (and that is not an index), else 'left'."""
     align = []
-    for j in range(ncol):
+    for j in range(len(header)):
         values = [row[j] for row in rows if row[j].strip() not in _MISSING]
         numeric = bool(values) and j not in index_cols and all(_is_number(v) for v in values)
         align.append("right" if numeric else "left")
-    shares = []
-    for j in range(ncol):
+    return align
+
+
+def column_widths(header: list[str], rows: list[list[str]], index_cols: list[int] | tuple[int, ...] = ()
+                  ) -> list[int]:
+    """Each column's width in characters, as :func:`pipe_rule` gives it in dashes.
+
+    The Word file's tables take the same widths (``_docx.py``), so that a table wraps
+    alike in the PDF and in Word.
+    """
+    align = _alignments(header, rows, index_cols)
+    shares, minimum = [], []
+    for j in range(len(header)):
         longest_word = max((len(w) for w in header[j].split()), default=0)
         natural = max([3, longest_word + 2] + [len(r[j]) for r in rows])  # + 2: headers are bold
         # a short column gets a few characters more: Word pads cells more than Typst and
         # HTML do, and would otherwise break "2008" or "11,6" over two lines
-        shares.append((natural if align[j] == "right" else min(natural, 40)) + 3 + (6 if natural <= 14 else 0))
-    return "|" + "|".join(
-        (":" + "-" * (shares[j] - 1)) if align[j] == "left" else ("-" * (shares[j] - 1) + ":")
-        for j in range(ncol)
-    ) + "|"
+        shares.append((natural if align[j] == "right" else min(natural, 40)) + _PADDING + (6 if natural <= 14 else 0))
+        minimum.append(max([_longest_word(header[j], bold=True)] + [_longest_word(r[j]) for r in rows]) + _PADDING)
+    return _fit(shares, minimum, PAGE_CHARS)
 
 
 def to_pipe_table(table: Table) -> str:

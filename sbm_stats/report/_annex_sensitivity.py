@@ -71,20 +71,44 @@ class SensitivityTables:
     def _municipalities(self, codes: str) -> str:
         return join_sv(self.inputs.names[c] for c in codes.split()) or "–"
 
+    def _changed(self, choices: dict[str, str]) -> str:
+        """What a variant changes against the design, by the assumptions' tags: 'A5 och A10',
+        'A1+A2 (alternativ 2)' where an assumption has several alternatives; 'inget: designen'."""
+        changed = []
+        for a in self.inputs.design.open_assumptions:
+            choice = choices.get(a.id, a.default)
+            if choice != a.default:
+                several = len(a.alternatives) > 1
+                changed.append(a.tag + (f" ({self.inputs.choice_short(a, choice)})" if several else ""))
+        return join_sv(changed) if changed else "inget: designen"
+
     def table_variants(self) -> pd.DataFrame:
-        """SYNTHETIC: every combination of the open assumptions and how its sample differs."""
+        """SYNTHETIC: every combination of the open assumptions and how its sample differs.
+
+        One row per variant, named by the assumptions whose alternative it takes (what each
+        alternative is, the table of assumptions says); the design first, then the variants
+        that change one assumption, then two, and so on, each group in the assumptions' order.
+        """
         inputs = self.inputs
         s = inputs.sensitivity
         v = s.variants_frame()
+        order = [a.id for a in inputs.design.open_assumptions]
+        defaults = {a.id: a.default for a in inputs.design.open_assumptions}
+
+        def rank(k: int) -> tuple:
+            changed = [i for i, a in enumerate(order) if s.variants[k].choices[a] != defaults[a]]
+            return (len(changed), changed)
+
+        rows = sorted(range(len(s.variants)), key=rank)
+        variants = [s.variants[k] for k in rows]
         out = traced_frame({
-            **{a.tag: [inputs.choice_short(a, x.choices[a.id]) for x in s.variants]
-               for a in inputs.design.open_assumptions},
+            "Ändrat mot designen": [self._changed(x.choices) for x in variants],
             "Förväntad storlek": [ShownValue(self.traced.values.derive(
-                f"variant:{id_part(x.name)}:expected_size", float(size),
+                f"variant:{id_part(x.name)}:expected_size", float(v.expected_size.iloc[k]),
                 "summan av de exakta inklusionssannolikheterna i varianten (SYNTETISK ram)", inputs={},
-                formatted=fmt_num(size, decimals=1))) for x, size in zip(s.variants, v.expected_size)],
-            "Med här, inte i designens urval": [self._municipalities(x) for x in v.not_in_default],
-            "I designens urval, inte här": [self._municipalities(x) for x in v.default_not_here],
+                formatted=fmt_num(v.expected_size.iloc[k], decimals=1))) for k, x in zip(rows, variants)],
+            "Med här, inte i designens urval": [self._municipalities(v.not_in_default.iloc[k]) for k in rows],
+            "I designens urval, inte här": [self._municipalities(v.default_not_here.iloc[k]) for k in rows],
         })
         out.attrs["synthetic"] = s.synthetic
         return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data._package import DataPackage
-from .formatting import cap, fmt_int, number_in_words, shown
+from .formatting import cap, fmt_int, number_in_words, shown, unbroken_numbers
 from .values import ShownValue, TracedText, ValueRegistry, ValueSource, traced_frame, traced_table
 
 __all__ = ["AuditSummary"]
@@ -128,7 +128,7 @@ class AuditSummary:
         formula = "publikationens uppgifter: " + ", ".join(f"{{{name}}}" for name in inputs) if inputs \
             else "publikationens ordalydelse"
         value = self.values.derive(f"claim:{claim.id}:published", claim.published, formula, inputs=inputs,
-                                   formatted=claim.published)
+                                   formatted=unbroken_numbers(claim.published))
         return ShownValue(self.values.claimed(value, claim.id))
 
     def _recomputed(self, claim) -> ShownValue:
@@ -136,7 +136,8 @@ class AuditSummary:
         rule = claim.detail if claim.rule in ("", "–") else f"{claim.rule}: {claim.detail}"
         formula = rule.replace("{", "{{").replace("}", "}}")
         return ShownValue(self.values.derive(f"claim:{claim.id}:recomputed", claim.recomputed, formula,
-                                             inputs=self._figure_inputs(claim), formatted=claim.recomputed))
+                                             inputs=self._figure_inputs(claim),
+                                             formatted=unbroken_numbers(claim.recomputed)))
 
     def _numbers_of(self, claim, text: str, part: str, inputs: dict):
         """``text`` (the claim's wording or the audit's rule) with each number in it traced.
@@ -154,7 +155,7 @@ class AuditSummary:
         claims_file = self.package.display(self.package.claims_path)
         parts, end = [], 0
         for k, m in enumerate(found):
-            written = m.group()
+            written = unbroken_numbers(m.group())
             raw = float(re.sub(r"[\s\u00a0\u202f]", "", written).replace(",", ".").replace("−", "-"))
             value_id = f"claim:{claim.id}:{part}:{k + 1}"
             same = [name for name, v in inputs.items() if isinstance(v.raw, (int, float)) and float(v.raw) == raw]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data._package import DataPackage, Figure
-from .formatting import Markdown, fmt_num, fmt_pct, number_in_words, ordinal_in_words, shown
+from .formatting import Markdown, fmt_num, fmt_pct, number_in_words, ordinal_in_words, shown, unbroken_numbers
 from .values import ShownValue, ValueRegistry
 
 __all__ = ["Figures"]
@@ -168,7 +168,7 @@ class Figures:
         if words is None:
             raise ValueError(f"{figure_id} has no verbal quantity in published_figures.csv")
         if any(c.isdigit() for c in str(words)):
-            return ShownValue(self.values.figure(figure_id, "verbal", formatted=str(words)))
+            return ShownValue(self.values.figure(figure_id, "verbal", formatted=unbroken_numbers(words)))
         return Markdown(str(words))
 
     @shown

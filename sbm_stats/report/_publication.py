@@ -49,7 +49,8 @@ class Publication:
         return plots.housing_ladder()
 
     def sources_markdown(self) -> Markdown:
-        """The data package's sources as a Markdown list, each with a link to its address.
+        """The data package's sources as a Markdown list in Swedish (``citation_sv``), each with a
+        link to its address and, last, its id in the package (the id the values appendix names).
 
         The id, citation and address are text, as written in ``sources.csv``; an address
         is a link only when it is an ``http(s)`` URL, and shown as text otherwise.
@@ -60,7 +61,7 @@ class Publication:
             if isinstance(row.url, str) and row.url.strip():
                 target = link_target(row.url)
                 link = " " + (markdown_link(_host(target), target) if target else escape_markdown(row.url))
-            items.append(f"- {markdown_code(str(row.source_id))}: {escape_markdown(str(row.citation))}{link}")
+            items.append(f"- {escape_markdown(str(row.citation_sv))}{link} ({markdown_code(str(row.source_id))})")
         return trusted_markdown("\n".join(items))
 
 

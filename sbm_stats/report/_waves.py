@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ._figures import Figures
+from .formatting import fmt_period, unbroken_numbers
 from .values import ShownValue, TracedText, traced_frame, traced_table
 
 __all__ = ["Waves"]
@@ -71,7 +72,7 @@ class Waves:
             "Mått": table.label_sv.to_numpy(),
             "Våg": table.wave.astype(str).to_numpy(),
             "Uppgift": [self._shown(i) for i in table.figure_id],
-            "Period": [periods.loc[i] if pd.notna(i) else "–" for i in table.figure_id],
+            "Period": [fmt_period(periods.loc[i]) if pd.notna(i) else "–" for i in table.figure_id],
             "Anmärkning": [self._note(r) for r in table.itertuples()],
         })
 
@@ -84,7 +85,7 @@ class Waves:
         if not any(c.isdigit() for c in str(note)):
             return note
         return ShownValue(self.figures.values.read("wave_measures", (row.measure_id, int(row.wave)),
-                                                   "comparability_note", formatted=str(note)))
+                                                   "comparability_note", formatted=unbroken_numbers(note)))
 
     def show(self):
         """:meth:`table` as the report shows it: a markdown table of traced cells."""

@@ -18,16 +18,17 @@ Examples
 
 from __future__ import annotations
 
+import re
 from numbers import Real
 
 from .._markup import escape_markdown
-from .._numbers import MINUS, NBSP, fmt_id, fmt_int, fmt_num, fmt_pct
+from .._numbers import MINUS, NBSP, fmt_id, fmt_int, fmt_num, fmt_pct, fmt_period
 
-# fmt_id, fmt_int, fmt_num, fmt_pct, NBSP and MINUS live in sbm_stats._numbers (the subjects below the report,
-# sampling and audit, write numbers the same way); they are this module's vocabulary too.
-__all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "NBSP", "MINUS", "Markdown",
-           "shown", "trusted_markdown", "number_in_words", "ordinal_in_words", "join_sv", "cap", "sv_sort_key",
-           "METHOD_NAMES_SV"]
+# fmt_id, fmt_int, fmt_num, fmt_pct, fmt_period, NBSP and MINUS live in sbm_stats._numbers (the subjects below
+# the report, sampling and audit, write numbers and periods the same way); they are this module's vocabulary too.
+__all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "fmt_period",
+           "unbroken_numbers", "NBSP", "MINUS", "Markdown", "shown", "trusted_markdown", "number_in_words",
+           "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
 
 
 
@@ -100,6 +101,16 @@ def fmt_interval(low: float, high: float, *, decimals: int = 0, percent: bool = 
     if percent:
         return f"{fmt_num(low * 100, decimals=decimals)}–{fmt_num(high * 100, decimals=decimals)}{NBSP}%"
     return f"{fmt_num(low, decimals=decimals)}–{fmt_num(high, decimals=decimals)}"
+
+
+def unbroken_numbers(text: str) -> str:
+    """``text`` with a no-break space between a number's groups of digits, so that a number a
+    data file writes with an ordinary space ("cirka 5 000") never breaks over two lines.
+
+    >>> unbroken_numbers("cirka 5 000 barn 2013 2014") == f"cirka 5{NBSP}000 barn 2013 2014"
+    True
+    """
+    return re.sub(r"(?<=\d) (?=\d{3}(?!\d))", NBSP, str(text))
 
 
 # ------------------------------------------------------------------ Swedish words and lists

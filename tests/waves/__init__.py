@@ -290,8 +290,8 @@ def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 def _write_sources(folder: Path) -> None:
     header, rows = _read(BUNDLED / "sources.csv")
-    rows.append([SYNTHETIC_SOURCE, "report",
-                 "SYNTETISK källa: påhittade uppgifter för testet av en ny våg (tests/waves), inte verkliga uppgifter.",
+    citation = "SYNTETISK källa: påhittade uppgifter för testet av en ny våg (tests/waves), inte verkliga uppgifter."
+    rows.append([SYNTHETIC_SOURCE, "report", citation, citation,  # the citation and, the same, in Swedish
                  "", "", "Synthetic: made up by tests/waves/__init__.py."])
     _write(folder / "sources.csv", header, rows)
 

@@ -380,11 +380,23 @@ local function callout(div)
       pandoc.RawBlock("typst", string.format(
         '#block(width: 100%%, inset: 9pt, radius: 2pt, breakable: true, fill: rgb("%s").lighten(92%%), '
         .. 'stroke: (left: 3pt + rgb("%s")))[', colour, colour)),
+      -- the title sticks to the callout's body: a page never ends between them
+      pandoc.RawBlock("typst", "#block(sticky: true)["),
       pandoc.Para({ pandoc.Strong(title) }),
+      pandoc.RawBlock("typst", "]"),
     })
     out:extend(content)
     out:insert(pandoc.RawBlock("typst", "]"))
     return out
+  end
+  if fmt == "docx" then
+    -- paragraph styles of the reference document (render/_docx.py): a bordered, shaded box
+    -- round the title and the body, the title kept with the body
+    local style = "Callout " .. kind:sub(1, 1):upper() .. kind:sub(2)
+    return pandoc.Blocks({
+      pandoc.Div(pandoc.Para({ pandoc.Strong(title) }), { ["custom-style"] = style .. " Title" }),
+      pandoc.Div(content, { ["custom-style"] = style }),
+    })
   end
   local head = pandoc.Inlines({})
   if custom and fmt == "html" then
