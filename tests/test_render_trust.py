@@ -8,6 +8,8 @@ sees the change (or, for failures, that nothing was written or removed).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import pytest
 
 from sbm_stats import RenderError, render
 from sbm_stats._publish import Publication
+from sbm_stats.render import _cache as _cache_module
 from sbm_stats.render._cache import Manifest, data_packages
 
 pytestmark = pytest.mark.slow
@@ -47,9 +50,15 @@ def _tree(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _cache(tmp_path: Path) -> Path:
+    """The test's cache folder: beside its folder in pytest's temporary folder, since a cache
+    folder inside the document's folder (``tmp_path``, where the tests write it) is refused."""
+    return tmp_path.with_name(f"{tmp_path.name}-cache")
+
+
 def _kw(tmp_path: Path, **more):
     return {"to": "html", "out_dir": tmp_path / "out", "engine": "builtin", "quiet": True,
-            "cache_dir": tmp_path / "cache", **more}
+            "cache_dir": _cache(tmp_path), **more}
 
 
 # ----------------------------------------------------------------------------- the cache key
@@ -108,7 +117,7 @@ def test_the_cache_is_not_in_the_output_folder(tmp_path, monkeypatch):
 
 
 def test_a_cache_that_cannot_be_written_is_a_warning(tmp_path, capsys):
-    blocked = _write(tmp_path / "not-a-folder", "a file where the cache folder should be")
+    blocked = _write(_cache(tmp_path), "a file where the cache folder should be")
     doc = _doc(tmp_path, "Summan är `{python} 1 + 1`.")
     result = render(doc, **{**_kw(tmp_path), "cache_dir": blocked, "quiet": False})
     assert "Summan är 2." in _text(result)
@@ -122,6 +131,100 @@ def test_manifest_notices_changed_added_and_removed_files(tmp_path):
     _write(a, "2")
     _write(tmp_path / "gone.txt", "now here")
     assert manifest.changed() == [str(a), str(tmp_path / "gone.txt"), f"{tmp_path}/ (listing)"]
+
+
+# ----------------------------------------------------------------------------- what the cache holds
+
+def test_a_file_changed_during_the_render_is_not_served_later(tmp_path, monkeypatch):
+    """The kernel reads 16 386; the file becomes 16 999 while pandoc runs: the next render must show 16 999.
+
+    With the digest taken when the cache was stored (after pandoc and Typst), the store
+    held the new file's digest beside the old number, and every later render was a hit
+    showing 16 386.
+    """
+    from sbm_stats.render import _pandoc
+
+    data = _write(tmp_path / "n.txt", "16386")
+    doc = _doc(tmp_path, "Talet är `{python} open('n.txt').read()`.")
+    original = _pandoc.write_outputs
+
+    def edited_meanwhile(*args, **kwargs):
+        data.write_text("16999", encoding="utf-8")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_pandoc, "write_outputs", edited_meanwhile)
+    assert "Talet är 16386." in _text(render(doc, **_kw(tmp_path)))
+    monkeypatch.setattr(_pandoc, "write_outputs", original)
+    again = render(doc, **_kw(tmp_path))
+    assert again.cache_hit is False
+    assert "Talet är 16999." in _text(again)
+    assert render(doc, **_kw(tmp_path)).cache_hit is True  # and now it is stored as read
+
+
+@pytest.mark.parametrize("where", ["out", "out/cache", "doc folder", "link to out"])
+def test_a_cache_folder_that_would_be_published_is_refused(tmp_path, where):
+    doc = _doc(tmp_path / "src", "Summan är `{python} 1 + 1`.")
+    out = tmp_path / "out"
+    (tmp_path / "link").symlink_to(out, target_is_directory=True)
+    cache = {"out": out, "out/cache": out / "cache", "doc folder": tmp_path / "src" / ".cache",
+             "link to out": tmp_path / "link" / "cache"}[where]
+    with pytest.raises(RenderError, match=r"cache_dir \(--cache-dir\) .* must not be the (output|document's) folder"):
+        render(doc, **{**_kw(tmp_path), "cache_dir": cache})
+    assert not out.exists() and not cache.exists()
+    code = subprocess.run([str(SBM_STATS), "render", str(doc), "--out", str(out), "--cache-dir", str(cache),
+                           "--engine", "builtin"], capture_output=True, text=True, timeout=120)
+    assert code.returncode == 2 and "--cache-dir" in code.stderr and "Traceback" not in code.stderr
+    assert not out.exists() and not cache.exists()
+
+
+def test_the_store_does_not_write_through_a_planted_link(tmp_path):
+    """A link planted at the temporary name the store used to write (``.<entry>.<pid>.tmp``)."""
+    doc = _doc(tmp_path, "Summan är `{python} 1 + 1`.")
+    cache = _cache(tmp_path)
+    cache.mkdir()
+    victim = _write(tmp_path / "victim.txt", "untouched")
+    entry = _cache_module.cache_file(cache, doc)
+    (cache / f".{entry.name}.{os.getpid()}.tmp").symlink_to(victim)
+    render(doc, **_kw(tmp_path))
+    assert victim.read_text(encoding="utf-8") == "untouched"
+    assert entry.is_file() and not entry.is_symlink()
+    assert render(doc, **_kw(tmp_path)).cache_hit is True
+
+
+@pytest.mark.parametrize("entry", [
+    "[]",
+    '{"cells": [], "metadata": {}}',
+    '{"cells": [], "metadata": {"sbm_cache": []}, "nbformat": 4, "nbformat_minor": 5}',
+    '{"cells": {}, "metadata": {"sbm_cache": {"key": 1, "manifest": {}}}, "nbformat": 4, "nbformat_minor": 5}',
+    '{"cells": [], "metadata": {"sbm_cache": {"key": "k", "version": 4, "manifest": {"files": [[1, 2]], '
+    '"listings": []}}}, "nbformat": 4, "nbformat_minor": 5}',
+    "\udcff not text",
+])
+def test_a_malformed_cache_entry_is_a_miss_with_a_warning(tmp_path, capsys, entry):
+    doc = _doc(tmp_path, "Summan är `{python} 1 + 1`.")
+    render(doc, **_kw(tmp_path))
+    stored = _cache_module.cache_file(_cache(tmp_path), doc)
+    stored.write_bytes(entry.encode("utf-8", "surrogateescape"))
+    capsys.readouterr()
+    again = render(doc, **{**_kw(tmp_path), "quiet": False})
+    assert again.cache_hit is False and "Summan är 2." in _text(again)
+    assert "warning: the stored execution" in capsys.readouterr().err
+    assert render(doc, **_kw(tmp_path)).cache_hit is True  # replaced by a good entry
+
+
+def test_a_stored_entry_whose_cells_were_swapped_is_not_reused(tmp_path, capsys):
+    """The key is kept in the entry: cells edited behind it must not be shown as the document's."""
+    doc = _doc(tmp_path, "Summan är `{python} 1 + 1`.")
+    render(doc, **_kw(tmp_path))
+    stored = _cache_module.cache_file(_cache(tmp_path), doc)
+    nb = json.loads(stored.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["source"] = "print('injected')"
+    stored.write_text(json.dumps(nb), encoding="utf-8")
+    again = render(doc, **{**_kw(tmp_path), "quiet": False})
+    assert again.cache_hit is False and "Summan är 2." in _text(again)
+    assert "not the cells of the document" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- one data package

@@ -521,13 +521,10 @@ def _write_registry(registry: dict[str, Any], workdir: Path, source: Path) -> Pa
 
 
 def write_values_file(records: list[dict[str, str]], path: Path) -> None:
-    """The values file: one row per traced value, the columns of ``VALUES_COLUMNS``."""
-    import csv
-
+    """The values file: one row per traced value, the columns of ``VALUES_COLUMNS`` (see :mod:`sbm_stats._csv`)."""
+    from .._csv import write_rows
     from ..report.values import VALUES_COLUMNS
 
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=VALUES_COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        for record in records:
-            writer.writerow({k: record.get(k, "") for k in VALUES_COLUMNS})
+        # text cells neutralised for spreadsheets; the raw value of a number stays a number
+        write_rows(handle, VALUES_COLUMNS, records, numeric=("raw",))

@@ -312,6 +312,10 @@ def render(
     params = _validate_params(params)
     timeout = _timeout(timeout)
     roots = _resource_roots(doc_path, resource_path)
+    if cache_dir is not None:
+        from ._cache import check_cache_dir
+
+        check_cache_dir(Path(cache_dir), out_dir=Path(out_dir), document=doc_path, option="cache_dir (--cache-dir)")
     progress = Progress(quiet)
 
     from .._publish import OutputError, Publication
@@ -463,7 +467,10 @@ def _render_builtin(
                                declared_env=settings.cache_env)
         timings["parse"] = time.perf_counter() - t
 
-        stored, why = _cache.load(cache_dir, doc.path, key) if cache else (None, "cache off")
+        lookup = _cache.load(cache_dir, doc.path, key, nb) if cache else _cache.Lookup(None, "cache off")
+        stored, why = lookup.stored, lookup.why
+        if lookup.invalid:
+            progress.warn(why)
         hit = stored is not None
         if stored is not None:
             progress.info(f"cache hit ({store}): not executing")
@@ -475,7 +482,7 @@ def _render_builtin(
             files = ()
             timings["execute"] = 0.0
         else:
-            if cache:
+            if cache and not lookup.invalid:
                 progress.info(f"cache miss: {why}")
             if kernel is None:
                 kernel = KernelSession(settings, workdir, doc.path.parent)
@@ -521,7 +528,14 @@ def _store_quietly(cache_dir: Path, document: Path, key: str, nb: Any, execution
     from . import _cache
 
     try:
-        manifest = _cache.Manifest.of(execution.files, execution.folders)
+        # the digests the kernel took when it read each file: a file changed since then
+        # (during the render) would be stored with content the outputs do not show
+        manifest = _cache.Manifest.recorded(execution.file_digests, execution.folder_digests)
+        changed = manifest.changed()
+        if changed:
+            progress.warn(f"the execution was not cached: {', '.join(changed[:3])} changed during the render; "
+                          "the next render runs the code again")
+            return
         _cache.store(cache_dir, document, key, nb, manifest)
     except OSError as exc:
         progress.warn(f"the execution was not cached ({os_error_message(exc)}); the next render runs the code again")
