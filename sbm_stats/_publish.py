@@ -6,7 +6,7 @@ Every command that writes files (``render``, ``sample``, ``audit``) goes through
 1. **Check** the output folder before any work: it, or the first existing folder above
    it, must be a folder, and every destination named up front must not be a folder.
 2. **Lock** the output folder (an exclusive ``flock`` on a lock file named after the
-   folder's absolute path in a folder of the user's own in the system's temporary
+   folder's real path, symbolic links resolved, in a folder of the user's own in the system's temporary
    folder, so that the lock exists
    before the folder does). A second run into the same folder waits for the first,
    saying so once, and then renders on its own; ``wait=False`` fails at once instead.
@@ -102,7 +102,9 @@ def _lock_path(folder: Path) -> Path:
     Per user, so that one user's lock folder (created under that user's umask) never
     stops another's run; a folder of that name owned by someone else is refused.
     """
-    tag = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    # keyed on the real path: a symbolic link to the folder (or to a folder above it) is the same folder
+    real = os.path.realpath(folder)
+    tag = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:24]
     locks = Path(tempfile.gettempdir()) / f"sbm-stats-locks-{os.getuid()}"
     locks.mkdir(mode=0o700, exist_ok=True)
     if locks.is_symlink() or locks.stat().st_uid != os.getuid():
@@ -262,8 +264,12 @@ class Publication:
                               "(nothing was written)") from None
         return path
 
-    def publish(self, names: list[str] | tuple[str, ...]) -> list[Path]:
+    def publish(self, names: list[str] | tuple[str, ...], *, withdraw: tuple[str, ...] | list[str] = ()) -> list[Path]:
         """Move the staged ``names`` into the output folder, in one step; return their paths.
+
+        ``withdraw`` names files of the output folder that this run's outputs make stale
+        (an earlier run's supporting file that this run does not write): they leave the
+        folder in the same step, moved into the staging folder that is then removed.
 
         Raises
         ------
@@ -288,6 +294,10 @@ class Publication:
                         os.replace(dst, old)
                     os.replace(src, dst)
                     done.append(dst)
+                for name in withdraw:
+                    stale = self.folder / name
+                    if name not in names and stale.is_file() and not stale.is_symlink():
+                        os.replace(stale, self.staging / f".stale-{name}")
             except OSError as exc:
                 moved = f"; already replaced: {', '.join(str(p) for p in done)}" if done else \
                     " (nothing was written)"

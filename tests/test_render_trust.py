@@ -330,6 +330,48 @@ def test_a_busy_output_folder_fails_clearly_without_waiting(tmp_path):
     assert render(doc, **_kw(tmp_path, wait=False)).output("html").is_file()
 
 
+def test_a_link_to_a_busy_output_folder_is_the_same_folder(tmp_path):
+    doc = _doc(tmp_path, "Text.")
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "alias").symlink_to(out, target_is_directory=True)
+    with Publication(out):
+        with pytest.raises(RenderError, match="another sbm-stats run is writing to"):
+            render(doc, **_kw(tmp_path, out_dir=tmp_path / "alias", wait=False))
+    assert list(out.iterdir()) == []
+
+
+def test_a_fractional_timeout_is_seconds(tmp_path, capsys):
+    from sbm_stats import cli
+
+    slow = _doc(tmp_path, "```{python}\nimport time\ntime.sleep(30)\n```")
+    args = ["render", str(slow), "--out", str(tmp_path / "out"), "--engine", "builtin", "--no-cache", "-q"]
+    assert cli.main([*args, "--timeout", "1.5"]) == 2
+    assert "ran for more than 1.5 s and was stopped" in capsys.readouterr().err
+    quick = _doc(tmp_path / "quick", "```{python}\nx = 1\n```\n\nX `{python} x`.")
+    assert cli.main(["render", str(quick), "--out", str(tmp_path / "out"), "--engine", "builtin", "--no-cache",
+                     "-q", "--timeout", "1.5"]) == 0
+
+
+def test_a_values_file_of_an_earlier_render_does_not_stay_beside_a_render_without_values(tmp_path):
+    from sbm_stats.render._pandoc import write_values_file
+    from sbm_stats.report.values import VALUES_COLUMNS
+
+    out = tmp_path / "out"
+    out.mkdir()
+    # what a render of an earlier version of doc.qmd, which showed one traced value, left
+    write_values_file([{**dict.fromkeys(VALUES_COLUMNS, ""), "id": "x", "raw": "16386"}], out / "doc.values.csv")
+    other = _write(out / "other.values.csv", "id,section\nnot of this document\n")
+    result = render(_doc(tmp_path, "Inga spårade värden."), **_kw(tmp_path))
+    assert result.values_file is None
+    assert sorted(p.name for p in out.iterdir()) == ["doc.html", "other.values.csv"]
+    assert other.read_text(encoding="utf-8") == "id,section\nnot of this document\n"
+    # a file of that name that no render wrote is not ours to remove
+    _write(out / "doc.values.csv", "my own notes\n")
+    render(_doc(tmp_path, "Inga spårade värden."), **_kw(tmp_path))
+    assert (out / "doc.values.csv").read_text(encoding="utf-8") == "my own notes\n"
+
+
 def test_staging_left_by_a_killed_run_is_removed(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()

@@ -380,7 +380,10 @@ def execute_notebook(
     client = NotebookClient(
         nb,
         km=kernel.km,
-        timeout=timeout,
+        # through timeout_func: nbclient's timeout trait takes whole seconds only, its
+        # deadline arithmetic takes any number (--timeout 1.5 is 1.5 s, not an error)
+        timeout=None,
+        timeout_func=(lambda cell: timeout) if timeout else None,
         startup_timeout=120,
         allow_errors=False,
         record_timing=False,

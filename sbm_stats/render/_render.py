@@ -57,7 +57,9 @@ class RenderResult:
     values_file : Path or None
         The values file ``<stem>.values.csv`` written beside the outputs, when the
         document shows traced values (builtin engine; see
-        :mod:`sbm_stats.report.values`).
+        :mod:`sbm_stats.report.values`). When it shows none, a values file an
+        earlier render wrote there is removed in the same step as the outputs are
+        published, so that it does not pass for this render's.
     """
 
     source: Path
@@ -344,7 +346,10 @@ def render(
                                          progress)
                 if (pub.staging / f"{doc_path.stem}{VALUES_SUFFIX}").is_file():
                     supporting.append(f"{doc_path.stem}{VALUES_SUFFIX}")
-            published = pub.publish(names + supporting)
+            values_name = f"{doc_path.stem}{VALUES_SUFFIX}"
+            stale = [values_name] if values_name not in supporting and _our_values_file(pub.folder / values_name) \
+                else []
+            published = pub.publish(names + supporting, withdraw=stale)
             outputs = published[:len(names)]
     except OutputError as exc:
         raise RenderError(str(exc)) from None
@@ -359,6 +364,24 @@ def render(
         cache_key=result.cache_key,
         values_file=next((p for p in published if p.name.endswith(VALUES_SUFFIX)), None),
     )
+
+
+def _our_values_file(path: Path) -> bool:
+    """Whether ``path`` is a values file an earlier render wrote (a regular file with its header).
+
+    A render of a document that shows no traced values removes it when it publishes, so
+    that no values file of an earlier version of the document stays beside the new outputs.
+    """
+    from ..report.values import VALUES_COLUMNS
+
+    try:
+        if path.is_symlink() or not path.is_file():
+            return False
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline(4096)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first.rstrip("\r\n") == ",".join(VALUES_COLUMNS)
 
 
 def _render_quarto(
