@@ -372,6 +372,22 @@ def test_a_values_file_of_an_earlier_render_does_not_stay_beside_a_render_withou
     assert (out / "doc.values.csv").read_text(encoding="utf-8") == "my own notes\n"
 
 
+def test_a_typst_panic_is_one_clean_error(tmp_path):
+    """65 536 bytes of 'å' without a break: Typst 0.14's PDF writer (krilla) panics slicing the text run.
+
+    The panic reaches Python as pyo3's PanicException (a BaseException) and Rust prints
+    its own message on standard error; neither may reach the user as more than one error.
+    """
+    doc = _doc(tmp_path, "Källa: Socialstyrelsen " + "å" * 33000 + ".")
+    done = subprocess.run([str(SBM_STATS), "render", str(doc), "--to", "html,pdf", "--out", str(tmp_path / "out"),
+                           "--engine", "builtin", "-q"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "RUST_BACKTRACE": "1"})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("sbm-stats: error: Typst could not compile the PDF: it stopped on an internal")
+    assert "Traceback" not in done.stderr and "panicked" not in done.stderr and "stack backtrace" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_staging_left_by_a_killed_run_is_removed(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()

@@ -32,12 +32,16 @@ creation date.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
 import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -343,15 +347,73 @@ def _compile_typst(job: Job, settings: DocumentSettings, typst_root: Path, alt_t
         source = source.replace(needle, f"{needle}, alt: {_typst_string(alt)}")
     typ.write_text(source, encoding="utf-8")
     try:
-        _, warnings = typst.compile_with_warnings(
-            str(typ), output=str(job.target), root=str(typst_root), format="pdf",
-            timestamp=settings.epoch, ignore_system_fonts=True, font_paths=[],
-        )
+        with _rust_panic_message_held():
+            _, warnings = typst.compile_with_warnings(
+                str(typ), output=str(job.target), root=str(typst_root), format="pdf",
+                timestamp=settings.epoch, ignore_system_fonts=True, font_paths=[],
+            )
     except Exception as exc:  # typst.TypstError and friends
         diag = getattr(exc, "diagnostic", "") or ""
         raise RenderError(f"Typst could not compile the PDF: {exc}\n{diag}".rstrip()) from None
+    except BaseException as exc:
+        # A panic inside Typst arrives as pyo3's PanicException, a BaseException (not an
+        # Exception); a Ctrl-C or SIGTERM is passed on as it is.
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)) or type(exc).__name__ != "PanicException":
+            raise
+        reason = str(exc).strip() or "no reason given"
+        raise RenderError(
+            f"Typst could not compile the PDF: it stopped on an internal error ({reason}). A known cause is a "
+            "text of more than 65 535 bytes without a space or line break (e.g. in a data file); shorten or "
+            "break it, or render without pdf") from None
     for warning in warnings:
         progress.warn(f"typst: {getattr(warning, 'message', warning)}")
+
+
+#: The first line of a panic's message from Rust's default hook: "thread '<unnamed>' (25276) panicked at ...".
+_PANIC_START = re.compile(r"^thread '[^']*'.* panicked at ")
+
+
+@contextlib.contextmanager
+def _rust_panic_message_held() -> Iterator[None]:
+    """Keep the message Rust's panic hook writes to standard error off the terminal.
+
+    Typst (a Rust library) reports a panic twice: as an exception, which the caller turns
+    into one error message, and as lines written straight to the process's standard error
+    (with a backtrace when ``RUST_BACKTRACE`` is set). While the block runs, file
+    descriptor 2 goes to a temporary file; afterwards everything else written there (by
+    other threads too) is passed on to standard error, less a panic's lines.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no standard error to hold
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            try:
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            kept, panic = [], False
+            for line in held.read().decode("utf-8", "replace").splitlines(keepends=True):
+                if _PANIC_START.match(line):
+                    panic = True
+                    if kept and not kept[-1].strip():
+                        kept.pop()  # the hook's empty line before the message
+                elif panic and line.startswith("note: ") and "RUST_BACKTRACE" in line:
+                    panic = False
+                    continue
+                if not panic:
+                    kept.append(line)
+            if kept:
+                os.write(2, "".join(kept).encode("utf-8"))
 
 
 def _is_crossref(key: str) -> bool:
