@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -217,3 +218,65 @@ def test_values_diff_prints_control_characters_escaped(tmp_path, capsys):
     assert code == 1
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     assert "changed  x\\x1b]0;pwned\\x07\\x1b[2J\\u202e (i =1+1): 1 -> 2" in out
+
+
+# ----------------------------------------------------------------------------- characters no report can show
+
+UNSHOWABLE = {"NUL": "\x00", "ESC": "\x1b", "BEL": "\x07", "U+FFFE": "\ufffe", "U+FFFF": "\uffff"}
+
+
+def _copy(data_dir: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    return copy
+
+
+@pytest.mark.parametrize("char", UNSHOWABLE.values(), ids=UNSHOWABLE.keys())
+def test_data_check_refuses_unshowable_characters_in_a_table(data_dir, tmp_path, capsys, char):
+    package = _copy(data_dir, tmp_path)
+    sources = package / "sources.csv"
+    lines = sources.read_text(encoding="utf-8").split("\n")
+    lines[1] = lines[1].replace("Socialstyrelsen (2015).", f"Socialstyrelsen{char} (2015).", 1)
+    sources.write_text("\n".join(lines), encoding="utf-8")
+    assert cli.main(["data", "check", "--data-dir", str(package)]) == 1
+    out = capsys.readouterr().out
+    assert f"{package / 'sources.csv'}, line 2, column 'citation'" in out
+    assert f"U+{ord(char):04X}" in out and "at character 16" in out
+    assert char not in out  # the message shows the character escaped
+
+
+@pytest.mark.parametrize("escape, code", [("\\ud800", "U+D800 (a lone surrogate)"), ("\\0", "U+0000 (NUL)"),
+                                          ("\\x1b", "U+001B"), ("\\uFFFE", "U+FFFE")])
+def test_data_check_and_audit_refuse_unshowable_characters_in_the_claims(data_dir, tmp_path, capsys, escape, code):
+    package = _copy(data_dir, tmp_path)
+    claims = package / "audit" / "claims_2014.yaml"
+    text = claims.read_text(encoding="utf-8")
+    old = "    reading: antal kommuner (205 och 260), som meningens plats i texten tillåter\n"
+    assert text.count(old) == 1
+    line = text[:text.index(old)].count("\n") + 1
+    claims.write_text(text.replace(old, f'    reading: "antal kommuner {escape} (205 och 260)"\n'), encoding="utf-8")
+    assert cli.main(["data", "check", "--data-dir", str(package)]) == 1
+    out = capsys.readouterr().out
+    index = next(i for i, c in enumerate(yaml.safe_load(text)["claims"]) if c.get("reading") == old[13:-1])
+    assert f"{claims}, line {line}, column 'claims[{index}].reading'" in out and code in out
+    audit_out = tmp_path / "audit.csv"
+    assert cli.main(["audit", "--data-dir", str(package), "--out", str(audit_out)]) == 2  # was 70 (a surrogate)
+    err = capsys.readouterr().err
+    assert f"line {line}, column 'claims[{index}].reading'" in err and "Traceback" not in err
+    assert not audit_out.exists()
+
+
+def test_data_check_refuses_unshowable_characters_in_the_design(data_dir, tmp_path, capsys):
+    package = _copy(data_dir, tmp_path)
+    design = package / "design" / "2014.yaml"
+    text = design.read_text(encoding="utf-8")
+    old = 'label: "ansökningar om avhysning"'
+    line = text[:text.index(old)].count("\n") + 1
+    design.write_text(text.replace(old, 'label: "ansökningar\\x1b]0;x\\x07 om avhysning"', 1), encoding="utf-8")
+    assert cli.main(["data", "check", "--data-dir", str(package)]) == 1
+    out = capsys.readouterr().out
+    assert f"{design}, line {line}, column 'stages[1].variables[0].label'" in out and "U+001B" in out
+    assert cli.main(["sample", "--data-dir", str(package), "--seed", "1", "--out", str(tmp_path / "urval")]) == 2
+    assert "U+001B" in capsys.readouterr().err and not (tmp_path / "urval").exists()
