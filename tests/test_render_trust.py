@@ -388,6 +388,81 @@ def test_a_typst_panic_is_one_clean_error(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+_SLOW_PUBLISH = """
+import os, sys, time
+
+out = os.path.realpath(sys.argv[2])
+real_replace = os.replace
+
+
+def slow_replace(src, dst, *args, **kwargs):
+    # each rename into --out takes 0.3 s, so that a signal can fall between two of them;
+    # a line on stdout says that one is about to happen
+    if os.path.dirname(os.path.realpath(dst)) == out:
+        print("publishing", flush=True)
+        time.sleep(0.3)
+    return real_replace(src, dst, *args, **kwargs)
+
+
+os.replace = slow_replace
+from sbm_stats import cli
+
+sys.exit(cli.main(["render", sys.argv[1], "--to", "html,pdf,docx", "--out", sys.argv[2], "--engine", "builtin",
+                   "-q"]))
+"""
+
+
+def test_sigterm_while_publishing_leaves_all_old_or_all_new_outputs(tmp_path):
+    """SIGTERM, sent several times at random moments, never leaves a new HTML beside an old PDF and Word file.
+
+    The renames into ``--out`` are slowed down (0.3 s each) so that every run can be
+    hit inside the publishing step: half of the runs are signalled after the second or
+    third rename began, the others at a random moment after the start. Before the fix
+    the main thread blocked the signals, the system gave them to another thread, and
+    Python ran the handler in the main thread between two renames.
+    """
+    import random
+
+    script = _write(tmp_path / "slow_publish.py", _SLOW_PUBLISH)
+    out = tmp_path / "out"
+    names = ("doc.html", "doc.pdf", "doc.docx")
+    text = {0: "Den gamla texten.", 1: "Den nya texten."}
+    states = {}
+    for version in (1, 0):  # each version rendered whole once (the outputs are reproducible byte for byte)
+        doc = _doc(tmp_path, text[version])
+        assert subprocess.run([sys.executable, str(script), str(doc), str(out)], capture_output=True,
+                              timeout=300).returncode == 0
+        states[version] = {n: hashlib.sha256((out / n).read_bytes()).hexdigest() for n in names}
+    assert all(states[0][n] != states[1][n] for n in names)
+    rng = random.Random(18)
+    current, signalled, deadline = 0, 0, time.monotonic() + 240
+    for run in range(6):
+        if time.monotonic() > deadline:
+            break
+        new = 1 - current
+        _doc(tmp_path, text[new])
+        proc = subprocess.Popen([sys.executable, str(script), str(doc), str(out)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        if run % 2 == 0:
+            for _ in range(rng.randint(2, 3)):  # after the first rename: the one moment a mix can arise
+                proc.stdout.readline()
+            time.sleep(rng.uniform(0, 0.25))
+        else:
+            time.sleep(rng.uniform(0, 3))
+        for _ in range(3):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                signalled += 1
+            time.sleep(rng.uniform(0.02, 0.08))
+        proc.communicate(timeout=120)
+        assert proc.returncode in (0, 143)
+        found = {n: hashlib.sha256((out / n).read_bytes()).hexdigest() for n in names}
+        assert found in (states[current], states[new]), f"run {run}: a mix of old and new outputs"
+        current = new if found == states[new] else current
+        assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    assert signalled >= 3
+
+
 def test_staging_left_by_a_killed_run_is_removed(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()

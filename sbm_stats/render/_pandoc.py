@@ -501,7 +501,9 @@ def write_outputs(
     registry_path = _write_registry(registry, workdir, jobs[0].markdown.source) if registry else None
     nonce = secrets.token_hex(8)  # marks where values.lua's HTML goes; see _fill_values_html
     texts = list(dict.fromkeys(job.markdown.markdown for job in jobs))
-    with ThreadPoolExecutor(max_workers=max(1, len(texts))) as pool:
+    from .._publish import block_signals_in_this_thread
+
+    with ThreadPoolExecutor(max_workers=max(1, len(texts)), initializer=block_signals_in_this_thread) as pool:
         read = list(pool.map(
             lambda i: _read_tree(next(j.markdown for j in jobs if j.markdown.markdown == texts[i]), i, settings,
                                  workdir=workdir, env=env, allowed_roots=allowed_roots),
@@ -550,7 +552,10 @@ def write_outputs(
     # render; no more runs at once than the machine has cores, so that it is not slowed
     # by the other formats, which follow one another beside it.
     ordered = sorted(jobs, key=lambda job: job.fmt != "pdf")
-    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+    from .._publish import block_signals_in_this_thread
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1)),
+                            initializer=block_signals_in_this_thread) as pool:
         for fmt, seconds in pool.map(run, ordered):
             timings[fmt] = seconds
     return timings
