@@ -20,6 +20,11 @@ any other text in it is neutralised.
 
 Readers of our own files (``sbm-stats values diff``, :func:`read_frame`) undo it
 with :func:`restore`.
+
+Not written through here: the files of a data package (the demonstration frame of
+``sbm-stats demo-frame``, ``scripts/transcribe_sources.py``' tables). They are
+inputs, read back by the data loaders as they are written; a quote added here would
+become part of a municipality's name there.
 """
 
 from __future__ import annotations
