@@ -161,6 +161,14 @@ def test_a_file_changed_during_the_render_is_not_served_later(tmp_path, monkeypa
     assert render(doc, **_kw(tmp_path)).cache_hit is True  # and now it is stored as read
 
 
+def test_a_file_the_run_creates_after_failing_to_read_it_does_not_stop_the_store(tmp_path):
+    """Like matplotlib's font list on a first run: looked for, missing, then written by the run."""
+    doc = _doc(tmp_path, "```{python}\ntry:\n    open('made.txt').read()\nexcept FileNotFoundError:\n"
+                         "    open('made.txt', 'w').write('x')\n```\n\nKlart.")
+    assert render(doc, **_kw(tmp_path)).cache_hit is False
+    assert render(doc, **_kw(tmp_path)).cache_hit is True
+
+
 @pytest.mark.parametrize("where", ["out", "out/cache", "doc folder", "link to out"])
 def test_a_cache_folder_that_would_be_published_is_refused(tmp_path, where):
     doc = _doc(tmp_path / "src", "Summan är `{python} 1 + 1`.")
@@ -175,6 +183,15 @@ def test_a_cache_folder_that_would_be_published_is_refused(tmp_path, where):
                            "--engine", "builtin"], capture_output=True, text=True, timeout=120)
     assert code.returncode == 2 and "--cache-dir" in code.stderr and "Traceback" not in code.stderr
     assert not out.exists() and not cache.exists()
+
+
+def test_a_default_cache_folder_inside_the_output_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("SBM_STATS_CACHE_DIR", str(tmp_path / "out" / ".cache"))
+    doc = _doc(tmp_path / "src", "Summan är `{python} 1 + 1`.")
+    with pytest.raises(RenderError, match=r"the cache folder \(\$SBM_STATS_CACHE_DIR.* must not be the output folder"):
+        render(doc, **{**_kw(tmp_path), "cache_dir": None})
+    assert not (tmp_path / "out").exists()
+    assert render(doc, **{**_kw(tmp_path), "cache_dir": None, "cache": False}).cache_hit is False  # no store used
 
 
 def test_the_store_does_not_write_through_a_planted_link(tmp_path):

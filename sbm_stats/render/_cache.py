@@ -96,13 +96,15 @@ def default_cache_dir() -> Path:
     return base / "sbm-stats"
 
 
-def check_cache_dir(cache_dir: Path, *, out_dir: Path, document: Path, option: str = "cache_dir") -> None:
+def check_cache_dir(cache_dir: Path, *, out_dir: Path, document: Path | None, option: str = "cache_dir") -> None:
     """Refuse a cache folder where its notebooks would be published or shipped with the source.
 
     A stored notebook holds the code and outputs of hidden chunks: in (or equal to) the
     output folder it would be published with the report, in the document's folder tree
     it would travel with the source (and be read back by a document that lists its own
-    folder). Compared as real paths, so that a symbolic link is no way round.
+    folder). Compared as real paths, so that a symbolic link is no way round. Without a
+    ``document`` only the output folder is checked (the default folder, which may lie
+    below a document kept in the home folder).
 
     Raises
     ------
@@ -112,7 +114,8 @@ def check_cache_dir(cache_dir: Path, *, out_dir: Path, document: Path, option: s
     from ._errors import RenderError
 
     real = Path(os.path.realpath(cache_dir))
-    for name, folder in (("the output folder", out_dir), ("the document's folder", document.parent)):
+    places = [("the output folder", out_dir)] + ([("the document's folder", document.parent)] if document else [])
+    for name, folder in places:
         if real.is_relative_to(os.path.realpath(folder)):
             raise RenderError(f"{option} ({str(cache_dir)!r}) must not be {name} or inside it ({folder}): a stored "
                               "execution holds the code and outputs of hidden chunks; choose a folder outside it, "
@@ -148,6 +151,18 @@ class Manifest:
     def recorded(cls, files: Mapping[str, str | None], folders: Mapping[str, str | None]) -> Manifest:
         """The manifest of digests taken when the files were read and the folders listed (by the kernel)."""
         return cls(files=tuple(sorted(files.items())), listings=tuple(sorted(folders.items())))
+
+    def with_created(self) -> Manifest:
+        """The manifest with the entries that were absent when the kernel looked taken as they are now.
+
+        A file the run tried to read before it existed (a library's cache that the run
+        then wrote, such as matplotlib's font list on a first run) could not give the run
+        any content: its state after the run is what the next render compares against.
+        """
+        return Manifest(
+            files=tuple((p, d if d is not None else _file_digest(Path(p))) for p, d in self.files),
+            listings=tuple((p, d if d is not None else _listing_digest(Path(p))) for p, d in self.listings),
+        )
 
     @classmethod
     def of(cls, files: Iterable[str], folders: Iterable[str]) -> Manifest:

@@ -413,7 +413,8 @@ def _rust_panic_message_held() -> Iterator[None]:
                 if not panic:
                     kept.append(line)
             if kept:
-                os.write(2, "".join(kept).encode("utf-8"))
+                with contextlib.suppress(OSError):  # standard error gone: nothing to pass on to
+                    os.write(2, "".join(kept).encode("utf-8"))
 
 
 def _is_crossref(key: str) -> bool:

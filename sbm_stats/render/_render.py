@@ -222,7 +222,9 @@ def render(
     cache_dir : str or path, optional
         Where executions are stored; default outside every output folder (see
         ``sbm_stats/render/_cache.py``): ``$SBM_STATS_CACHE_DIR``, else
-        ``$XDG_CACHE_HOME/sbm-stats``, else ``~/.cache/sbm-stats``.
+        ``$XDG_CACHE_HOME/sbm-stats``, else ``~/.cache/sbm-stats``. A folder equal to
+        or inside ``out_dir`` or the document's folder is refused (the stored notebook
+        holds the code and outputs of hidden chunks).
     quiet : bool
         No progress messages on standard error.
     timeout : float, optional
@@ -331,6 +333,11 @@ def render(
             progress.warn(f"{exc}; rendering with the builtin engine")
             quarto = None
     used: Literal["builtin", "quarto"] = "quarto" if quarto else "builtin"
+    if used == "builtin" and cache and cache_dir is None:
+        from ._cache import check_cache_dir, default_cache_dir
+
+        check_cache_dir(default_cache_dir(), out_dir=Path(out_dir), document=None,
+                        option="the cache folder ($SBM_STATS_CACHE_DIR, else $XDG_CACHE_HOME/sbm-stats or ~/.cache)")
     progress.head(f"render {doc_path.name} -> {', '.join(formats)} (engine: {used})")
 
     names = [f"{doc_path.stem}{FORMATS[f]}" for f in formats]
@@ -553,7 +560,7 @@ def _store_quietly(cache_dir: Path, document: Path, key: str, nb: Any, execution
     try:
         # the digests the kernel took when it read each file: a file changed since then
         # (during the render) would be stored with content the outputs do not show
-        manifest = _cache.Manifest.recorded(execution.file_digests, execution.folder_digests)
+        manifest = _cache.Manifest.recorded(execution.file_digests, execution.folder_digests).with_created()
         changed = manifest.changed()
         if changed:
             progress.warn(f"the execution was not cached: {', '.join(changed[:3])} changed during the render; "
