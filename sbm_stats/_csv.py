@@ -43,8 +43,10 @@ __all__ = ["FORMULA_STARTS", "NUMBER_RE", "neutralise", "restore", "frame_to_csv
 
 #: The first characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: A number literal as Python writes one: what a numeric column may hold unquoted.
-NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|nan)", re.IGNORECASE)
+#: A decimal number literal as Python writes one (``-0.25``, ``1e-05``), which a spreadsheet
+#: reads as a number: what a numeric column may hold unquoted (``-inf`` it would take for a
+#: formula, so it is quoted like text).
+NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def neutralise(text: str) -> str:

@@ -98,6 +98,9 @@ def test_a_negative_number_in_a_numeric_column_stays_a_number():
     assert written == "n,text,x\n-5,'-5,-0.5\n2,ok,1.5\n"
     assert rows_to_csv(["raw", "formatted"], [{"raw": "-0.25", "formatted": "-0,25"}], numeric=["raw"]) == \
         "raw,formatted\n-0.25,\"'-0,25\"\n"  # quoted for its comma
+    # a numeric column's text that a spreadsheet would not read as a number is text
+    assert rows_to_csv(["raw"], [{"raw": "-inf"}, {"raw": "-1e-05"}, {"raw": "-2+3"}], numeric=["raw"]) == \
+        "raw\n'-inf\n-1e-05\n'-2+3\n"
 
 
 # ----------------------------------------------------------------------------- every CSV the commands write
