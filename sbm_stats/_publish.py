@@ -6,7 +6,7 @@ Every command that writes files (``render``, ``sample``, ``audit``) goes through
 1. **Check** the output folder before any work: it, or the first existing folder above
    it, must be a folder, and every destination named up front must not be a folder.
 2. **Lock** the output folder (an exclusive ``flock`` on a lock file named after the
-   folder's absolute path in a folder of the user's own in the system's temporary
+   folder's real path, symbolic links resolved, in a folder of the user's own in the system's temporary
    folder, so that the lock exists
    before the folder does). A second run into the same folder waits for the first,
    saying so once, and then renders on its own; ``wait=False`` fails at once instead.
@@ -14,8 +14,10 @@ Every command that writes files (``render``, ``sample``, ``audit``) goes through
    so that the final renames are atomic), never inside it: a crash or ``kill -9`` leaves
    at most a ``.sbm-staging-*`` folder beside it, which the next run into the same
    folder removes once its process is gone.
-4. **Publish** in one step: with SIGINT and SIGTERM held back, create the output folder
-   if needed and rename each staged entry over its destination. A destination this run
+4. **Publish** in one step: with SIGINT and SIGTERM held back (noted by a handler of the
+   main thread and acted on once the step is over, whichever thread the system delivered
+   them to), create the output folder if needed and rename each staged entry over its
+   destination. A destination this run
    did not write is never touched; an output folder this run did not create is never
    removed.
 
@@ -42,7 +44,8 @@ from types import TracebackType
 
 from .errors import SbmStatsError, Terminated
 
-__all__ = ["Publication", "OutputError", "Terminated", "os_error_message", "terminate_on_sigterm"]
+__all__ = ["Publication", "OutputError", "Terminated", "os_error_message", "terminate_on_sigterm",
+           "block_signals_in_this_thread"]
 
 _STAGING_PREFIX = ".sbm-staging-"
 
@@ -84,16 +87,44 @@ def terminate_on_sigterm() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold back SIGINT and SIGTERM (delivered when the block ends)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    """Hold back SIGINT and SIGTERM until the block ends, then act on them as usual.
+
+    Blocking the signals in the main thread's mask is not enough: the system then delivers
+    a signal sent to the process to another thread (a worker, a client library's thread),
+    and Python still runs the handler in the main thread at its next instruction, in the
+    middle of the block. So the handlers themselves are swapped for one that notes the
+    signal; when the block ends the previous handlers come back and each signal noted is
+    raised again, once. Only the main thread can do this; elsewhere the block just runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    noted: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        if signum not in noted:
+            noted.append(signum)
+
+    previous = {}
     try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, note)
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        for signum in noted:
+            signal.raise_signal(signum)
+
+
+def block_signals_in_this_thread() -> None:
+    """Keep SIGINT and SIGTERM away from the calling (worker) thread: the main thread handles them.
+
+    For ``ThreadPoolExecutor(initializer=...)``: a signal the system delivers to a worker
+    does not interrupt the main thread's wait, so the handler would run late.
+    """
+    if hasattr(signal, "pthread_sigmask") and threading.current_thread() is not threading.main_thread():
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _lock_path(folder: Path) -> Path:
@@ -102,7 +133,9 @@ def _lock_path(folder: Path) -> Path:
     Per user, so that one user's lock folder (created under that user's umask) never
     stops another's run; a folder of that name owned by someone else is refused.
     """
-    tag = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    # keyed on the real path: a symbolic link to the folder (or to a folder above it) is the same folder
+    real = os.path.realpath(folder)
+    tag = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:24]
     locks = Path(tempfile.gettempdir()) / f"sbm-stats-locks-{os.getuid()}"
     locks.mkdir(mode=0o700, exist_ok=True)
     if locks.is_symlink() or locks.stat().st_uid != os.getuid():
@@ -262,8 +295,12 @@ class Publication:
                               "(nothing was written)") from None
         return path
 
-    def publish(self, names: list[str] | tuple[str, ...]) -> list[Path]:
+    def publish(self, names: list[str] | tuple[str, ...], *, withdraw: tuple[str, ...] | list[str] = ()) -> list[Path]:
         """Move the staged ``names`` into the output folder, in one step; return their paths.
+
+        ``withdraw`` names files of the output folder that this run's outputs make stale
+        (an earlier run's supporting file that this run does not write): they leave the
+        folder in the same step, moved into the staging folder that is then removed.
 
         Raises
         ------
@@ -288,6 +325,10 @@ class Publication:
                         os.replace(dst, old)
                     os.replace(src, dst)
                     done.append(dst)
+                for name in withdraw:
+                    stale = self.folder / name
+                    if name not in names and stale.is_file() and not stale.is_symlink():
+                        os.replace(stale, self.staging / f".stale-{name}")
             except OSError as exc:
                 moved = f"; already replaced: {', '.join(str(p) for p in done)}" if done else \
                     " (nothing was written)"

@@ -8,6 +8,8 @@ sees the change (or, for failures, that nothing was written or removed).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import pytest
 
 from sbm_stats import RenderError, render
 from sbm_stats._publish import Publication
+from sbm_stats.render import _cache as _cache_module
 from sbm_stats.render._cache import Manifest, data_packages
 
 pytestmark = pytest.mark.slow
@@ -47,9 +50,15 @@ def _tree(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _cache(tmp_path: Path) -> Path:
+    """The test's cache folder: beside its folder in pytest's temporary folder, since a cache
+    folder inside the document's folder (``tmp_path``, where the tests write it) is refused."""
+    return tmp_path.with_name(f"{tmp_path.name}-cache")
+
+
 def _kw(tmp_path: Path, **more):
     return {"to": "html", "out_dir": tmp_path / "out", "engine": "builtin", "quiet": True,
-            "cache_dir": tmp_path / "cache", **more}
+            "cache_dir": _cache(tmp_path), **more}
 
 
 # ----------------------------------------------------------------------------- the cache key
@@ -108,7 +117,7 @@ def test_the_cache_is_not_in_the_output_folder(tmp_path, monkeypatch):
 
 
 def test_a_cache_that_cannot_be_written_is_a_warning(tmp_path, capsys):
-    blocked = _write(tmp_path / "not-a-folder", "a file where the cache folder should be")
+    blocked = _write(_cache(tmp_path), "a file where the cache folder should be")
     doc = _doc(tmp_path, "Summan är `{python} 1 + 1`.")
     result = render(doc, **{**_kw(tmp_path), "cache_dir": blocked, "quiet": False})
     assert "Summan är 2." in _text(result)
@@ -122,6 +131,117 @@ def test_manifest_notices_changed_added_and_removed_files(tmp_path):
     _write(a, "2")
     _write(tmp_path / "gone.txt", "now here")
     assert manifest.changed() == [str(a), str(tmp_path / "gone.txt"), f"{tmp_path}/ (listing)"]
+
+
+# ----------------------------------------------------------------------------- what the cache holds
+
+def test_a_file_changed_during_the_render_is_not_served_later(tmp_path, monkeypatch):
+    """The kernel reads 16 386; the file becomes 16 999 while pandoc runs: the next render must show 16 999.
+
+    With the digest taken when the cache was stored (after pandoc and Typst), the store
+    held the new file's digest beside the old number, and every later render was a hit
+    showing 16 386.
+    """
+    from sbm_stats.render import _pandoc
+
+    data = _write(tmp_path / "n.txt", "16386")
+    doc = _doc(tmp_path, "Talet är `{python} open('n.txt').read()`.")
+    original = _pandoc.write_outputs
+
+    def edited_meanwhile(*args, **kwargs):
+        data.write_text("16999", encoding="utf-8")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_pandoc, "write_outputs", edited_meanwhile)
+    assert "Talet är 16386." in _text(render(doc, **_kw(tmp_path)))
+    monkeypatch.setattr(_pandoc, "write_outputs", original)
+    again = render(doc, **_kw(tmp_path))
+    assert again.cache_hit is False
+    assert "Talet är 16999." in _text(again)
+    assert render(doc, **_kw(tmp_path)).cache_hit is True  # and now it is stored as read
+
+
+def test_a_file_the_run_creates_after_failing_to_read_it_does_not_stop_the_store(tmp_path):
+    """Like matplotlib's font list on a first run: looked for, missing, then written by the run."""
+    doc = _doc(tmp_path, "```{python}\ntry:\n    open('made.txt').read()\nexcept FileNotFoundError:\n"
+                         "    open('made.txt', 'w').write('x')\n```\n\nKlart.")
+    assert render(doc, **_kw(tmp_path)).cache_hit is False
+    assert render(doc, **_kw(tmp_path)).cache_hit is True
+
+
+@pytest.mark.parametrize("where", ["out", "out/cache", "doc folder", "link to out"])
+def test_a_cache_folder_that_would_be_published_is_refused(tmp_path, where):
+    doc = _doc(tmp_path / "src", "Summan är `{python} 1 + 1`.")
+    out = tmp_path / "out"
+    (tmp_path / "link").symlink_to(out, target_is_directory=True)
+    cache = {"out": out, "out/cache": out / "cache", "doc folder": tmp_path / "src" / ".cache",
+             "link to out": tmp_path / "link" / "cache"}[where]
+    with pytest.raises(RenderError, match=r"cache_dir \(--cache-dir\) .* must not be the (output|document's) folder"):
+        render(doc, **{**_kw(tmp_path), "cache_dir": cache})
+    assert not out.exists() and not cache.exists()
+    code = subprocess.run([str(SBM_STATS), "render", str(doc), "--out", str(out), "--cache-dir", str(cache),
+                           "--engine", "builtin"], capture_output=True, text=True, timeout=120)
+    assert code.returncode == 2 and "--cache-dir" in code.stderr and "Traceback" not in code.stderr
+    assert not out.exists() and not cache.exists()
+
+
+def test_a_default_cache_folder_inside_the_output_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("SBM_STATS_CACHE_DIR", str(tmp_path / "out" / ".cache"))
+    doc = _doc(tmp_path / "src", "Summan är `{python} 1 + 1`.")
+    with pytest.raises(RenderError, match=r"the cache folder \(\$SBM_STATS_CACHE_DIR.* must not be the output folder"):
+        render(doc, **{**_kw(tmp_path), "cache_dir": None})
+    assert not (tmp_path / "out").exists()
+    assert render(doc, **{**_kw(tmp_path), "cache_dir": None, "cache": False}).cache_hit is False  # no store used
+
+
+def test_the_store_does_not_write_through_a_planted_link(tmp_path):
+    """A link planted at the temporary name the store used to write (``.<entry>.<pid>.tmp``)."""
+    doc = _doc(tmp_path, "Summan är `{python} 1 + 1`.")
+    cache = _cache(tmp_path)
+    cache.mkdir()
+    victim = _write(tmp_path / "victim.txt", "untouched")
+    entry = _cache_module.cache_file(cache, doc)
+    (cache / f".{entry.name}.{os.getpid()}.tmp").symlink_to(victim)
+    render(doc, **_kw(tmp_path))
+    assert victim.read_text(encoding="utf-8") == "untouched"
+    assert entry.is_file() and not entry.is_symlink()
+    assert render(doc, **_kw(tmp_path)).cache_hit is True
+
+
+@pytest.mark.parametrize("entry", [
+    "[]",
+    '{"cells": [], "metadata": {}}',
+    '{"cells": [], "metadata": {"sbm_cache": []}, "nbformat": 4, "nbformat_minor": 5}',
+    '{"cells": {}, "metadata": {"sbm_cache": {"key": 1, "manifest": {}}}, "nbformat": 4, "nbformat_minor": 5}',
+    '{"cells": [], "metadata": {"sbm_cache": {"key": "k", "version": 4, "manifest": {"files": [[1, 2]], '
+    '"listings": []}}}, "nbformat": 4, "nbformat_minor": 5}',
+    "\udcff not text",
+])
+def test_a_malformed_cache_entry_is_a_miss_with_a_warning(tmp_path, capsys, entry):
+    doc = _doc(tmp_path, "Summan är `{python} 1 + 1`.")
+    render(doc, **_kw(tmp_path))
+    stored = _cache_module.cache_file(_cache(tmp_path), doc)
+    stored.write_bytes(entry.encode("utf-8", "surrogateescape"))
+    capsys.readouterr()
+    again = render(doc, **{**_kw(tmp_path), "quiet": False})
+    assert again.cache_hit is False and "Summan är 2." in _text(again)
+    assert "warning: the stored execution" in capsys.readouterr().err
+    assert render(doc, **_kw(tmp_path)).cache_hit is True  # replaced by a good entry
+
+
+def test_a_stored_entry_whose_cells_were_swapped_is_not_reused(tmp_path, capsys):
+    """The key is kept in the entry: cells edited behind it must not be shown as the document's."""
+    doc = _doc(tmp_path, "Summan är `{python} 1 + 1`.")
+    render(doc, **_kw(tmp_path))
+    stored = _cache_module.cache_file(_cache(tmp_path), doc)
+    nb = json.loads(stored.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["source"] = "print('injected')"
+    stored.write_text(json.dumps(nb), encoding="utf-8")
+    again = render(doc, **{**_kw(tmp_path), "quiet": False})
+    assert again.cache_hit is False and "Summan är 2." in _text(again)
+    assert "not the cells of the document" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- one data package
@@ -225,6 +345,139 @@ def test_a_busy_output_folder_fails_clearly_without_waiting(tmp_path):
             render(doc, **_kw(tmp_path, wait=False))
     assert not out.exists()
     assert render(doc, **_kw(tmp_path, wait=False)).output("html").is_file()
+
+
+def test_a_link_to_a_busy_output_folder_is_the_same_folder(tmp_path):
+    doc = _doc(tmp_path, "Text.")
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "alias").symlink_to(out, target_is_directory=True)
+    with Publication(out):
+        with pytest.raises(RenderError, match="another sbm-stats run is writing to"):
+            render(doc, **_kw(tmp_path, out_dir=tmp_path / "alias", wait=False))
+    assert list(out.iterdir()) == []
+
+
+def test_a_fractional_timeout_is_seconds(tmp_path, capsys):
+    from sbm_stats import cli
+
+    slow = _doc(tmp_path, "```{python}\nimport time\ntime.sleep(30)\n```")
+    args = ["render", str(slow), "--out", str(tmp_path / "out"), "--engine", "builtin", "--no-cache", "-q"]
+    assert cli.main([*args, "--timeout", "1.5"]) == 2
+    assert "ran for more than 1.5 s and was stopped" in capsys.readouterr().err
+    quick = _doc(tmp_path / "quick", "```{python}\nx = 1\n```\n\nX `{python} x`.")
+    assert cli.main(["render", str(quick), "--out", str(tmp_path / "out"), "--engine", "builtin", "--no-cache",
+                     "-q", "--timeout", "1.5"]) == 0
+
+
+def test_a_values_file_of_an_earlier_render_does_not_stay_beside_a_render_without_values(tmp_path):
+    from sbm_stats.render._pandoc import write_values_file
+    from sbm_stats.report.values import VALUES_COLUMNS
+
+    out = tmp_path / "out"
+    out.mkdir()
+    # what a render of an earlier version of doc.qmd, which showed one traced value, left
+    write_values_file([{**dict.fromkeys(VALUES_COLUMNS, ""), "id": "x", "raw": "16386"}], out / "doc.values.csv")
+    other = _write(out / "other.values.csv", "id,section\nnot of this document\n")
+    result = render(_doc(tmp_path, "Inga spårade värden."), **_kw(tmp_path))
+    assert result.values_file is None
+    assert sorted(p.name for p in out.iterdir()) == ["doc.html", "other.values.csv"]
+    assert other.read_text(encoding="utf-8") == "id,section\nnot of this document\n"
+    # a file of that name that no render wrote is not ours to remove
+    _write(out / "doc.values.csv", "my own notes\n")
+    render(_doc(tmp_path, "Inga spårade värden."), **_kw(tmp_path))
+    assert (out / "doc.values.csv").read_text(encoding="utf-8") == "my own notes\n"
+
+
+def test_a_typst_panic_is_one_clean_error(tmp_path):
+    """65 536 bytes of 'å' without a break: Typst 0.14's PDF writer (krilla) panics slicing the text run.
+
+    The panic reaches Python as pyo3's PanicException (a BaseException) and Rust prints
+    its own message on standard error; neither may reach the user as more than one error.
+    """
+    doc = _doc(tmp_path, "Källa: Socialstyrelsen " + "å" * 33000 + ".")
+    done = subprocess.run([str(SBM_STATS), "render", str(doc), "--to", "html,pdf", "--out", str(tmp_path / "out"),
+                           "--engine", "builtin", "-q"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "RUST_BACKTRACE": "1"})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("sbm-stats: error: Typst could not compile the PDF: it stopped on an internal")
+    assert "Traceback" not in done.stderr and "panicked" not in done.stderr and "stack backtrace" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+_SLOW_PUBLISH = """
+import os, sys, time
+
+out = os.path.realpath(sys.argv[2])
+real_replace = os.replace
+
+
+def slow_replace(src, dst, *args, **kwargs):
+    # each rename into --out takes 0.3 s, so that a signal can fall between two of them;
+    # a line on stdout says that one is about to happen
+    if os.path.dirname(os.path.realpath(dst)) == out:
+        print("publishing", flush=True)
+        time.sleep(0.3)
+    return real_replace(src, dst, *args, **kwargs)
+
+
+os.replace = slow_replace
+from sbm_stats import cli
+
+sys.exit(cli.main(["render", sys.argv[1], "--to", "html,pdf,docx", "--out", sys.argv[2], "--engine", "builtin",
+                   "-q"]))
+"""
+
+
+def test_sigterm_while_publishing_leaves_all_old_or_all_new_outputs(tmp_path):
+    """SIGTERM, sent several times at random moments, never leaves a new HTML beside an old PDF and Word file.
+
+    The renames into ``--out`` are slowed down (0.3 s each) so that every run can be
+    hit inside the publishing step: half of the runs are signalled after the second or
+    third rename began, the others at a random moment after the start. Before the fix
+    the main thread blocked the signals, the system gave them to another thread, and
+    Python ran the handler in the main thread between two renames.
+    """
+    import random
+
+    script = _write(tmp_path / "slow_publish.py", _SLOW_PUBLISH)
+    out = tmp_path / "out"
+    names = ("doc.html", "doc.pdf", "doc.docx")
+    text = {0: "Den gamla texten.", 1: "Den nya texten."}
+    states = {}
+    for version in (1, 0):  # each version rendered whole once (the outputs are reproducible byte for byte)
+        doc = _doc(tmp_path, text[version])
+        assert subprocess.run([sys.executable, str(script), str(doc), str(out)], capture_output=True,
+                              timeout=300).returncode == 0
+        states[version] = {n: hashlib.sha256((out / n).read_bytes()).hexdigest() for n in names}
+    assert all(states[0][n] != states[1][n] for n in names)
+    rng = random.Random(18)
+    current, signalled, deadline = 0, 0, time.monotonic() + 240
+    for run in range(6):
+        if time.monotonic() > deadline:
+            break
+        new = 1 - current
+        _doc(tmp_path, text[new])
+        proc = subprocess.Popen([sys.executable, str(script), str(doc), str(out)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        if run % 2 == 0:
+            for _ in range(rng.randint(2, 3)):  # after the first rename: the one moment a mix can arise
+                proc.stdout.readline()
+            time.sleep(rng.uniform(0, 0.25))
+        else:
+            time.sleep(rng.uniform(0, 3))
+        for _ in range(3):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                signalled += 1
+            time.sleep(rng.uniform(0.02, 0.08))
+        proc.communicate(timeout=120)
+        assert proc.returncode in (0, 143)
+        found = {n: hashlib.sha256((out / n).read_bytes()).hexdigest() for n in names}
+        assert found in (states[current], states[new]), f"run {run}: a mix of old and new outputs"
+        current = new if found == states[new] else current
+        assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    assert signalled >= 3
 
 
 def test_staging_left_by_a_killed_run_is_removed(tmp_path):

@@ -35,6 +35,7 @@ import yaml
 
 from .._numbers import fmt_int, fmt_num, fmt_pct, fmt_period
 from .._yaml import _LimitedLoader, load_yaml
+from ..data._characters import yaml_problems
 from ..data._package import DataPackage, Figure, as_package, file_wave_problem
 from ..errors import DataValidationError, Problem
 from ..estimation.compare import census_change
@@ -303,6 +304,9 @@ def _parse_claims_file(file: Path, name: str) -> tuple[dict[str, Any], list[int 
         where = f" at column {mark.column + 1}" if mark is not None else ""
         raise DataValidationError([Problem(name, mark.line + 1 if mark is not None else None, None, None,
                                            f"valid YAML ({what}{where})")]) from None
+    unshowable = yaml_problems(text, name)
+    if unshowable:
+        raise DataValidationError(unshowable, summary=f"{name}: text that no report can show")
     if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
         if not isinstance(doc, dict):
             found = "an empty document" if doc is None else f"a {type(doc).__name__}"

@@ -59,7 +59,8 @@ def _check_out(out: Path) -> None:
 
 def _write_csv(frame, out: Path) -> None:
     """Write the table to ``out`` whole or not at all."""
+    from .._csv import frame_to_csv
     from .._io import write_files
 
-    write_files(out.parent, {out.name: frame.to_csv(index=False, lineterminator="\n")})
+    write_files(out.parent, {out.name: frame_to_csv(frame)})
     print(f"wrote {out}", file=sys.stderr)

@@ -23,6 +23,7 @@ import json
 import sys
 from pathlib import Path
 
+from .._csv import frame_to_csv
 from .._io import write_files
 from ..errors import DataValidationError, Problem
 
@@ -113,9 +114,9 @@ def _sample(args: argparse.Namespace) -> int:
     if args.sensitivity:
         result = design_sensitivity(frame, design, seed=args.seed)
         files = {
-            "sensitivity.csv": _csv(result.to_frame()),
-            "sensitivity_variants.csv": _csv(result.variants_frame()),
-            "sensitivity_by_variant.csv": _csv(result.long_frame()),
+            "sensitivity.csv": frame_to_csv(result.to_frame()),
+            "sensitivity_variants.csv": frame_to_csv(result.variants_frame()),
+            "sensitivity_by_variant.csv": frame_to_csv(result.long_frame()),
         }
         _write_outputs(out, files)
         for variant in result.infeasible:
@@ -138,8 +139,8 @@ def _sample(args: argparse.Namespace) -> int:
         finally:
             bar.close()  # end the bar's line, also when interrupted, so that a message starts on its own
         files = {
-            "inclusion_probabilities.csv": probs.to_frame().to_csv(index=False, lineterminator="\n"),
-            "inclusion_probabilities_by_stage.csv": probs.stage_frame().to_csv(index=False, lineterminator="\n"),
+            "inclusion_probabilities.csv": frame_to_csv(probs.to_frame()),
+            "inclusion_probabilities_by_stage.csv": frame_to_csv(probs.stage_frame()),
         }
         _write_outputs(out, files)
         print(
@@ -153,9 +154,9 @@ def _sample(args: argparse.Namespace) -> int:
         sample = select_sample(frame, design, seed=args.seed)
         check = published_sample_check(frame, design)
         files = {
-            "sample.csv": sample.to_frame().to_csv(index=False, lineterminator="\n"),
+            "sample.csv": frame_to_csv(sample.to_frame()),
             "protocol.md": sample.protocol(published_check=check),
-            "published_check.csv": check.to_frame().to_csv(index=False, lineterminator="\n"),
+            "published_check.csv": frame_to_csv(check.to_frame()),
         }
         _write_outputs(out, files)
         print(f"sample of {len(sample.units)} municipalities (seed {sample.seed})"
@@ -215,10 +216,6 @@ def _check_out(value: str) -> Path:
         raise DataValidationError([Problem(str(out), None, None, None, "a folder to write to (found a file)")],
                                   summary="--out")
     return out
-
-
-def _csv(table) -> str:
-    return table.to_csv(index=False, lineterminator="\n")
 
 
 def _write_outputs(out: Path, files: dict[str, str]) -> None:

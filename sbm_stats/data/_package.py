@@ -296,18 +296,22 @@ class DataPackage:
         return None
 
     def wave_file_problems(self) -> list[Problem]:
-        """Problems of the design and claims files that declare another wave (``wave:``) than the package's."""
+        """Problems of the design and claims files: text no report can show (:mod:`._characters`), or another
+        wave declared (``wave:``) than the package's."""
         import yaml
 
         from .._yaml import load_yaml
+        from ._characters import yaml_problems
 
         out = []
         files = [(p, "a design file") for p in self.design_paths.values()] + [(self.claims_path, "a claims registry")]
         for file, what in files:
             try:
-                doc = load_yaml(file.read_text(encoding="utf-8"))
+                text = file.read_text(encoding="utf-8-sig")
+                doc = load_yaml(text)
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue  # reported with its line when the file is read
+            out += yaml_problems(text, self.display(file))
             if isinstance(doc, dict):
                 found = file_wave_problem(self, file, doc.get("wave"), what)
                 if found is not None:

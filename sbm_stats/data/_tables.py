@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataValidationError, Problem
+from . import _characters
 
 __all__ = ["read_table", "read_json_file", "check_table_schema", "check_foreign_key", "source_lines", "RowCheck",
            "SourceLines"]
@@ -142,6 +143,7 @@ def read_table(
             summary=f"{name}: no data",
         )
 
+    problems = _characters.cell_problems(header, rows, lines, name)  # characters no report can show, in any column
     position = {col: i for i, col in enumerate(header)}
     columns: dict[str, pd.Series] = {}
     for field in fields:

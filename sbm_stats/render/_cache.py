@@ -19,33 +19,42 @@ execution is reused only when **both** of these still hold:
      distribution installed in the environment: an upgrade of pandas re-runs.
 
 2. **The manifest** of what the run actually used is unchanged. It is recorded in the
-   kernel after execution, so it covers whatever the document reached, wherever it
-   lives (a second checkout, a helper module next to the document, another data
-   folder):
+   kernel while the document runs, so it covers whatever the document reached, wherever
+   it lives (a second checkout, a helper module next to the document, another data
+   folder), and it holds what was read **when it was read**:
 
-   - every module the kernel imported from outside the standard library and the
-     installed packages (which the key already covers by version): its file and
-     SHA-256;
    - every file the kernel opened for reading (Python's ``open`` audit event, which
      covers ``open``, ``io.open``, ``os.open``, pandas' and the csv module's readers),
      outside the standard library, the installed packages, ``/proc``, ``/sys``,
-     ``/dev`` and the kernel's own temporary files: its path and SHA-256;
+     ``/dev`` and the kernel's own temporary files: its path and the SHA-256 of its
+     content at its first open, taken in the kernel then;
+   - every module the kernel imported from outside the standard library and the
+     installed packages (which the key already covers by version): its file and
+     SHA-256, taken in the kernel when the document has run;
    - every folder the kernel listed (``os.listdir``, ``os.scandir``, hence ``glob``
-     and ``Path.iterdir``): the sorted names in it (less the render's own
-     ``.sbm-staging-*`` folders), so that a new file matched by a pattern re-runs the
-     document. The folders on ``sys.path`` are left out (the import system and
+     and ``Path.iterdir``): the sorted names in it when it was first listed (less the
+     render's own ``.sbm-staging-*`` folders), so that a new file matched by a pattern
+     re-runs the document. The folders on ``sys.path`` are left out (the import system and
      ``importlib.metadata`` list them on every run; modules and distributions are
      covered above): a pattern matched in the document's own folder is not watched.
+
+   A file that changes while the render runs (after the kernel read it, before the
+   store) is therefore never stored with its new digest beside the old number: the
+   render sees that it changed and does not store the execution at all.
 
    Files read by a subprocess the document starts are not seen; render such a document
    with ``cache=False`` (``--no-cache``).
 
 The store is one file per document, ``<cache_dir>/<stem>-<hash of its path>.ipynb``,
-written atomically (a failed write removes its temporary file); a corrupt or foreign
-file is ignored (and replaced). The default folder is outside every output folder:
+written atomically through a temporary file of an unpredictable name made by
+:func:`tempfile.mkstemp` in the same folder (a failed write removes it). An entry is
+checked before use: a file that is not JSON, not a notebook, lacks the keys or types this
+module writes, or whose cells are not the document's, is a miss with a warning (and is
+replaced), never an error. The default folder is outside every output folder:
 ``$SBM_STATS_CACHE_DIR``, else ``$XDG_CACHE_HOME/sbm-stats``, else
 ``~/.cache/sbm-stats``, since the stored notebook holds the code and outputs of hidden
-chunks and must not ship with a report.
+chunks and must not ship with a report; a ``cache_dir`` equal to or inside the output
+folder or the document's folder is refused (:func:`check_cache_dir`).
 """
 
 from __future__ import annotations
@@ -62,11 +71,11 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-__all__ = ["CACHE_VERSION", "Manifest", "cache_key", "cache_file", "default_cache_dir", "load", "store",
-           "sha256_file", "data_packages"]
+__all__ = ["CACHE_VERSION", "Lookup", "Manifest", "cache_key", "cache_file", "default_cache_dir", "load",
+           "store", "sha256_file", "data_packages", "check_cache_dir"]
 
 #: Bumped whenever what goes into the key or the stored file changes.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 def sha256_file(path: Path) -> str:
@@ -85,6 +94,32 @@ def default_cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
     return base / "sbm-stats"
+
+
+def check_cache_dir(cache_dir: Path, *, out_dir: Path, document: Path | None, option: str = "cache_dir") -> None:
+    """Refuse a cache folder where its notebooks would be published or shipped with the source.
+
+    A stored notebook holds the code and outputs of hidden chunks: in (or equal to) the
+    output folder it would be published with the report, in the document's folder tree
+    it would travel with the source (and be read back by a document that lists its own
+    folder). Compared as real paths, so that a symbolic link is no way round. Without a
+    ``document`` only the output folder is checked (the default folder, which may lie
+    below a document kept in the home folder).
+
+    Raises
+    ------
+    RenderError
+        Naming ``option``, the folder and where it lies.
+    """
+    from ._errors import RenderError
+
+    real = Path(os.path.realpath(cache_dir))
+    places = [("the output folder", out_dir)] + ([("the document's folder", document.parent)] if document else [])
+    for name, folder in places:
+        if real.is_relative_to(os.path.realpath(folder)):
+            raise RenderError(f"{option} ({str(cache_dir)!r}) must not be {name} or inside it ({folder}): a stored "
+                              "execution holds the code and outputs of hidden chunks; choose a folder outside it, "
+                              "or leave the option out for the default (~/.cache/sbm-stats)")
 
 
 def _listing_digest(folder: Path) -> str | None:
@@ -113,7 +148,25 @@ class Manifest:
     listings: tuple[tuple[str, str | None], ...] = ()
 
     @classmethod
+    def recorded(cls, files: Mapping[str, str | None], folders: Mapping[str, str | None]) -> Manifest:
+        """The manifest of digests taken when the files were read and the folders listed (by the kernel)."""
+        return cls(files=tuple(sorted(files.items())), listings=tuple(sorted(folders.items())))
+
+    def with_created(self) -> Manifest:
+        """The manifest with the entries that were absent when the kernel looked taken as they are now.
+
+        A file the run tried to read before it existed (a library's cache that the run
+        then wrote, such as matplotlib's font list on a first run) could not give the run
+        any content: its state after the run is what the next render compares against.
+        """
+        return Manifest(
+            files=tuple((p, d if d is not None else _file_digest(Path(p))) for p, d in self.files),
+            listings=tuple((p, d if d is not None else _listing_digest(Path(p))) for p, d in self.listings),
+        )
+
+    @classmethod
     def of(cls, files: Iterable[str], folders: Iterable[str]) -> Manifest:
+        """The manifest of ``files`` and ``folders`` as they are now."""
         return cls(
             files=tuple((p, _file_digest(Path(p))) for p in sorted(set(files))),
             listings=tuple((p, _listing_digest(Path(p))) for p in sorted(set(folders))),
@@ -225,45 +278,104 @@ class Stored:
     manifest: Manifest
 
 
-def load(cache_dir: Path, document: Path, key: str) -> tuple[Stored | None, str]:
+@dataclass(frozen=True)
+class Lookup:
+    """What the store holds for a document: an execution to reuse, or why not.
+
+    ``invalid`` is true when the stored file is not an entry this module wrote (not
+    JSON, a list, keys or types missing): a miss the render warns about.
+    """
+
+    stored: Stored | None
+    why: str = ""
+    invalid: bool = False
+
+
+def _pairs(raw: Any, name: str) -> tuple[tuple[str, str | None], ...]:
+    if not isinstance(raw, list) or not all(
+            isinstance(e, list) and len(e) == 2 and isinstance(e[0], str) and isinstance(e[1], (str, type(None)))
+            for e in raw):
+        raise ValueError(f"its manifest's {name!r} is not a list of [path, digest] pairs")
+    return tuple((p, d) for p, d in raw)
+
+
+def _entry(path: Path, built: NotebookNode | None) -> tuple[NotebookNode, dict[str, Any], Manifest]:
+    """The stored notebook, its ``sbm_cache`` metadata and manifest; ValueError naming what is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("metadata"), dict) or not isinstance(raw.get("cells"), list):
+        raise ValueError("not a notebook (a JSON object with 'cells' and 'metadata')")
+    meta = raw["metadata"].get("sbm_cache")
+    if not isinstance(meta, dict) or not isinstance(meta.get("key"), str) or not isinstance(meta.get("manifest"), dict):
+        raise ValueError("no 'sbm_cache' metadata with a key and a manifest")
+    manifest = Manifest(files=_pairs(meta["manifest"].get("files"), "files"),
+                        listings=_pairs(meta["manifest"].get("listings"), "listings"))
+    try:
+        if raw.get("nbformat") != 4:
+            raise ValueError(f"nbformat {raw.get('nbformat')!r}, expected 4")
+        nb = nbformat.reader.reads(text)
+        nbformat.validate(nb)
+    except Exception as exc:  # nbformat's ValidationError and whatever a broken structure raises on the way
+        raise ValueError(f"not a valid notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+    if built is not None:
+        shape = [(c.cell_type, c.source, c.metadata.get("sbm")) for c in built.cells]
+        if [(c.cell_type, c.source, c.metadata.get("sbm")) for c in nb.cells] != shape:
+            raise ValueError("its cells are not the cells of the document's notebook")
+    return nb, meta, manifest
+
+
+def load(cache_dir: Path, document: Path, key: str, built: NotebookNode | None = None) -> Lookup:
     """The stored execution if its key is ``key`` and its manifest is unchanged.
 
-    Returns the execution (or ``None``) and, for a miss, the reason in words.
+    ``built`` is the unexecuted notebook of the document: a stored one whose cells are
+    not its cells (same sources and cell metadata) is not reused. A stored file that
+    is not an entry of this store (see :class:`Lookup`) is a miss, never an error.
     """
     path = cache_file(cache_dir, document)
     if not path.is_file():
-        return None, "nothing stored"
+        return Lookup(None, "nothing stored")
     try:
-        nb = nbformat.read(path, as_version=4)
-        meta = nb.metadata.get("sbm_cache", {})
-        manifest = Manifest.from_json(meta["manifest"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None, "the stored execution is unreadable"
+        nb, meta, manifest = _entry(path, built)
+    except OSError as exc:
+        return Lookup(None, f"the stored execution {path} cannot be read ({exc.strerror or exc})", True)
+    except ValueError as exc:
+        return Lookup(None, f"the stored execution {path} is not valid: {exc}; it is ignored (and replaced)", True)
     if meta.get("version") != CACHE_VERSION or meta.get("key") != key:
-        return None, "the code, parameters, settings or installed packages changed"
+        return Lookup(None, "the code, parameters, settings or installed packages changed")
     changed = manifest.changed()
     if changed:
         more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
-        return None, "changed since the stored execution: " + ", ".join(changed[:3]) + more
-    return Stored(nb, manifest), ""
+        return Lookup(None, "changed since the stored execution: " + ", ".join(changed[:3]) + more)
+    return Lookup(Stored(nb, manifest))
 
 
 def store(cache_dir: Path, document: Path, key: str, nb: NotebookNode, manifest: Manifest) -> Path:
     """Store the executed notebook under ``key`` with its manifest (atomically); return the file.
+
+    The notebook is written to a new file of an unpredictable name in ``cache_dir``
+    (:func:`tempfile.mkstemp`, created exclusively: a symbolic link planted there
+    cannot redirect the write) and renamed over the entry.
 
     Raises
     ------
     OSError
         If the store cannot be written; no temporary file is left behind.
     """
+    import tempfile
+
     cache_dir.mkdir(parents=True, exist_ok=True)
     path = cache_file(cache_dir, document)
     nb = nbformat.from_dict(nb)
     nb.metadata["sbm_cache"] = {"key": key, "version": CACHE_VERSION, "source": document.name,
                                 "manifest": manifest.to_json()}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=cache_dir)
+    tmp = Path(name)
     try:
-        nbformat.write(nb, tmp)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            nbformat.write(nb, handle)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

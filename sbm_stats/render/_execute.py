@@ -15,8 +15,9 @@ The kernel's environment is pinned for reproducible output:
   as matplotlib documents).
 
 Two hidden cells, not part of the notebook, run around the document: the first installs
-an audit hook that records every file the kernel opens for reading and every folder it
-lists; the last reports those, with the modules imported from outside the standard
+an audit hook that records every file the kernel opens for reading, with the SHA-256 of
+its content at its first open, and every folder it lists, with a digest of its names
+then; the last reports those, with the modules imported from outside the standard
 library and the installed packages. From them the render builds the cache's manifest
 and checks that the run read one data package only (see ``_cache``).
 
@@ -33,7 +34,7 @@ import re
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,35 @@ DEFAULT_TIMEOUT = 600.0
 # (an exception in an audit hook propagates into the code that triggered the event).
 _TRACK_SOURCE = """\
 def __sbm_track__():
-    import os, sys
-    files, folders = set(), set()
+    import hashlib, os, sys, sysconfig, threading
+    files, folders = {}, {}
     write = os.O_WRONLY | os.O_RDWR
+    paths = sysconfig.get_paths()
+    skip = tuple({os.path.realpath(p).rstrip(os.sep) + os.sep
+                  for p in (paths["stdlib"], paths["platstdlib"], paths["purelib"], paths["platlib"],
+                            sys.prefix, sys.base_prefix, sys.exec_prefix)} | {"/proc/", "/sys/", "/dev/"})
+    busy = threading.local()
+
+    def digest(path):
+        # what the file holds when it is first opened, hashed here and now (not when the
+        # render stores its cache, after pandoc and Typst: the file may have changed by then)
+        if path.startswith(skip) or os.path.realpath(path).startswith(skip) or not os.path.isfile(path):
+            return None
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+
+    def listing(path):
+        names = sorted(n for n in os.listdir(path) if not n.startswith(".sbm-staging-"))
+        return hashlib.sha256("\\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()
 
     def hook(event, args):
+        if getattr(busy, "on", False):
+            return  # the hook's own reads
         try:
+            busy.on = True
             if event == "open":
                 path, mode = args[0], args[1]
                 if isinstance(path, int) or path is None:
@@ -70,19 +94,31 @@ def __sbm_track__():
                         return
                 elif not ("r" in mode or "+" in mode):
                     return
-                files.add(os.path.abspath(os.fsdecode(path)))
+                path = os.path.abspath(os.fsdecode(path))
+                if path not in files:
+                    try:
+                        files[path] = digest(path)
+                    except Exception:
+                        files[path] = None
             elif event in ("os.listdir", "os.scandir"):
                 if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
                     return  # the import system's own look at sys.path (imports are tracked as modules)
                 path = args[0]
                 if isinstance(path, int):
                     return
-                folders.add(os.path.abspath(os.fsdecode(path if path is not None else ".")))
+                path = os.path.abspath(os.fsdecode(path if path is not None else "."))
+                if path not in folders:
+                    try:
+                        folders[path] = listing(path)
+                    except Exception:
+                        folders[path] = None
         except Exception:
             pass
+        finally:
+            busy.on = False
 
     sys.addaudithook(hook)
-    return files, folders
+    return files, folders, digest
 __sbm_tracked__ = __sbm_track__()
 del __sbm_track__
 """
@@ -92,23 +128,27 @@ del __sbm_track__
 _REPORT_SOURCE = """\
 def __sbm_report__():
     import json, os, sys, sysconfig
-    files, folders = __sbm_tracked__
+    files, folders, digest = __sbm_tracked__
     paths = sysconfig.get_paths()
     skip = {os.path.realpath(p) for p in (paths["stdlib"], paths["platstdlib"], paths["purelib"],
                                         paths["platlib"], sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    modules = set()
+    modules = {}
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
-        if isinstance(name, str) and os.path.isabs(name):
-            modules.add(name)
+        if isinstance(name, str) and os.path.isabs(name) and name not in files:
+            try:  # a module is hashed when the document has run (its source may never be opened: .pyc)
+                modules[name] = digest(name)
+            except Exception:
+                modules[name] = None
     entries = {os.path.abspath(p or ".") for p in sys.path if isinstance(p, str)}
     traced = sys.modules.get("sbm_stats.provenance")
     try:
         values = traced.shown_values() if traced is not None else None
     except Exception as exc:  # a value that cannot be listed: the render says which, not "internal error"
         values = {"error": f"{type(exc).__name__}: {exc}"}
-    print(json.dumps({"skip": sorted(skip), "modules": sorted(modules), "files": sorted(files),
-                      "folders": sorted(folders - entries), "cwd": os.getcwd(), "values": values}))
+    print(json.dumps({"skip": sorted(skip), "modules": modules, "files": files,
+                      "folders": {p: d for p, d in folders.items() if p not in entries},
+                      "cwd": os.getcwd(), "values": values}))
 __sbm_report__()
 del __sbm_report__
 """
@@ -268,12 +308,18 @@ class Execution:
     values : dict or None
         The traced values the document showed, with their inputs
         (:func:`sbm_stats.provenance.shown_values`); None when it showed none.
+    file_digests, folder_digests : dict
+        The SHA-256 of each of ``files`` as the kernel read it (taken at its first
+        open; a module's after the document ran) and of each folder's listing as the
+        kernel listed it; ``None`` for one that did not exist.
     """
 
     seconds: float
     files: tuple[str, ...] = ()
     folders: tuple[str, ...] = ()
     values: dict[str, Any] | None = None
+    file_digests: Mapping[str, str | None] = field(default_factory=dict)
+    folder_digests: Mapping[str, str | None] = field(default_factory=dict)
 
 
 _SYSTEM_PREFIXES = ("/proc/", "/sys/", "/dev/")
@@ -286,13 +332,18 @@ def _outside(path: str, prefixes: list[str]) -> bool:
     return not any(real == p or real.startswith(p.rstrip(os.sep) + os.sep) for p in prefixes)
 
 
-def _used(report: dict[str, Any], exclude: list[Path]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The files and folders of the kernel's report that the cache must watch."""
+def _used(report: dict[str, Any], exclude: list[Path]) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """The files and folders of the kernel's report that the cache must watch, with their digests.
+
+    The digests are the kernel's: a data file's taken when the document first opened it,
+    a module's when the document had run, a folder's listing when the document listed it.
+    """
     prefixes = [os.path.realpath(p) for p in report.get("skip", [])] + [os.path.realpath(p) for p in exclude]
-    files = {p for p in report.get("files", []) + report.get("modules", []) if _outside(p, prefixes)}
-    files = {p for p in files if os.path.isfile(p) or not os.path.exists(p)}
-    folders = {p for p in report.get("folders", []) if _outside(p, prefixes)}
-    return tuple(sorted(files)), tuple(sorted(folders))
+    read = {**report.get("modules", {}), **report.get("files", {})}
+    files = {p: d for p, d in read.items() if _outside(p, prefixes)}
+    files = {p: d for p, d in files.items() if os.path.isfile(p) or not os.path.exists(p)}
+    folders = {p: d for p, d in report.get("folders", {}).items() if _outside(p, prefixes)}
+    return dict(sorted(files.items())), dict(sorted(folders.items()))
 
 
 def _where(doc: QmdDocument, cell: NotebookNode) -> str:
@@ -338,7 +389,10 @@ def execute_notebook(
     client = NotebookClient(
         nb,
         km=kernel.km,
-        timeout=timeout,
+        # through timeout_func: nbclient's timeout trait takes whole seconds only, its
+        # deadline arithmetic takes any number (--timeout 1.5 is 1.5 s, not an error)
+        timeout=None,
+        timeout_func=(lambda cell: timeout) if timeout else None,
         startup_timeout=120,
         allow_errors=False,
         record_timing=False,
@@ -402,7 +456,7 @@ def execute_notebook(
         raise RenderError(f"{doc.path.name}: the kernel did not report what the document read "
                           f"(got {text[:200]!r}); the execution cannot be cached or checked") from None
     files, folders = _used(report, list(exclude))
-    return Execution(seconds, files, folders, report.get("values"))
+    return Execution(seconds, tuple(files), tuple(folders), report.get("values"), files, folders)
 
 
 def _text_of(output: Any) -> str:

@@ -34,12 +34,16 @@ creation date.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
 import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -369,15 +373,74 @@ def _compile_typst(job: Job, settings: DocumentSettings, typst_root: Path, alt_t
         source = source.replace(needle, f"{needle}, alt: {_typst_string(alt)}")
     typ.write_text(source, encoding="utf-8")
     try:
-        _, warnings = typst.compile_with_warnings(
-            str(typ), output=str(job.target), root=str(typst_root), format="pdf",
-            timestamp=settings.epoch, ignore_system_fonts=True, font_paths=[],
-        )
+        with _rust_panic_message_held():
+            _, warnings = typst.compile_with_warnings(
+                str(typ), output=str(job.target), root=str(typst_root), format="pdf",
+                timestamp=settings.epoch, ignore_system_fonts=True, font_paths=[],
+            )
     except Exception as exc:  # typst.TypstError and friends
         diag = getattr(exc, "diagnostic", "") or ""
         raise RenderError(f"Typst could not compile the PDF: {exc}\n{diag}".rstrip()) from None
+    except BaseException as exc:
+        # A panic inside Typst arrives as pyo3's PanicException, a BaseException (not an
+        # Exception); a Ctrl-C or SIGTERM is passed on as it is.
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)) or type(exc).__name__ != "PanicException":
+            raise
+        reason = str(exc).strip() or "no reason given"
+        raise RenderError(
+            f"Typst could not compile the PDF: it stopped on an internal error ({reason}). A known cause is a "
+            "text of more than 65 535 bytes without a space or line break (e.g. in a data file); shorten or "
+            "break it, or render without pdf") from None
     for warning in warnings:
         progress.warn(f"typst: {getattr(warning, 'message', warning)}")
+
+
+#: The first line of a panic's message from Rust's default hook: "thread '<unnamed>' (25276) panicked at ...".
+_PANIC_START = re.compile(r"^thread '[^']*'.* panicked at ")
+
+
+@contextlib.contextmanager
+def _rust_panic_message_held() -> Iterator[None]:
+    """Keep the message Rust's panic hook writes to standard error off the terminal.
+
+    Typst (a Rust library) reports a panic twice: as an exception, which the caller turns
+    into one error message, and as lines written straight to the process's standard error
+    (with a backtrace when ``RUST_BACKTRACE`` is set). While the block runs, file
+    descriptor 2 goes to a temporary file; afterwards everything else written there (by
+    other threads too) is passed on to standard error, less a panic's lines.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no standard error to hold
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            try:
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            kept, panic = [], False
+            for line in held.read().decode("utf-8", "replace").splitlines(keepends=True):
+                if _PANIC_START.match(line):
+                    panic = True
+                    if kept and not kept[-1].strip():
+                        kept.pop()  # the hook's empty line before the message
+                elif panic and line.startswith("note: ") and "RUST_BACKTRACE" in line:
+                    panic = False
+                    continue
+                if not panic:
+                    kept.append(line)
+            if kept:
+                with contextlib.suppress(OSError):  # standard error gone: nothing to pass on to
+                    os.write(2, "".join(kept).encode("utf-8"))
 
 
 def _is_crossref(key: str) -> bool:
@@ -472,7 +535,9 @@ def write_outputs(
     registry_path = _write_registry(registry, workdir, jobs[0].markdown.source) if registry else None
     nonce = secrets.token_hex(8)  # marks where values.lua's HTML goes; see _fill_values_html
     texts = list(dict.fromkeys(job.markdown.markdown for job in jobs))
-    with ThreadPoolExecutor(max_workers=max(1, len(texts))) as pool:
+    from .._publish import block_signals_in_this_thread
+
+    with ThreadPoolExecutor(max_workers=max(1, len(texts)), initializer=block_signals_in_this_thread) as pool:
         read = list(pool.map(
             lambda i: _read_tree(next(j.markdown for j in jobs if j.markdown.markdown == texts[i]), i, settings,
                                  workdir=workdir, env=env, allowed_roots=allowed_roots),
@@ -510,7 +575,10 @@ def write_outputs(
     # by the other formats, which follow one another beside it. The companion follows the
     # first format's run, whose listing of the values it shows (the same in every format).
     ordered = sorted(jobs, key=lambda job: job.fmt != "pdf")
-    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+    from .._publish import block_signals_in_this_thread
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1)),
+                            initializer=block_signals_in_this_thread) as pool:
         futures = {job.fmt: pool.submit(run, job) for job in ordered}
         extra = []
         if companions and settings.values_appendix == "separate":
@@ -595,13 +663,10 @@ def _write_registry(registry: dict[str, Any], workdir: Path, source: Path) -> Pa
 
 
 def write_values_file(records: list[dict[str, str]], path: Path) -> None:
-    """The values file: one row per traced value, the columns of ``VALUES_COLUMNS``."""
-    import csv
-
+    """The values file: one row per traced value, the columns of ``VALUES_COLUMNS`` (see :mod:`sbm_stats._csv`)."""
+    from .._csv import write_rows
     from ..provenance import VALUES_COLUMNS
 
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=VALUES_COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        for record in records:
-            writer.writerow({k: record.get(k, "") for k in VALUES_COLUMNS})
+        # text cells neutralised for spreadsheets; the raw value of a number stays a number
+        write_rows(handle, VALUES_COLUMNS, records, numeric=("raw",))

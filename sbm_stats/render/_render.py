@@ -63,6 +63,9 @@ class RenderResult:
         ``.pdf``, ``.docx`` when the front matter's ``values-appendix-formats`` lists
         them), when the document shows traced values and its ``values-appendix`` is
         ``separate`` (the default; builtin engine).
+        When it shows none, a values file (and companion) an earlier render wrote there is
+        removed in the same step as the outputs are published, so that it does not pass for
+        this render's.
     """
 
     source: Path
@@ -226,7 +229,9 @@ def render(
     cache_dir : str or path, optional
         Where executions are stored; default outside every output folder (see
         ``sbm_stats/render/_cache.py``): ``$SBM_STATS_CACHE_DIR``, else
-        ``$XDG_CACHE_HOME/sbm-stats``, else ``~/.cache/sbm-stats``.
+        ``$XDG_CACHE_HOME/sbm-stats``, else ``~/.cache/sbm-stats``. A folder equal to
+        or inside ``out_dir`` or the document's folder is refused (the stored notebook
+        holds the code and outputs of hidden chunks).
     quiet : bool
         No progress messages on standard error.
     timeout : float, optional
@@ -333,6 +338,10 @@ def render(
     params = _validate_params(params)
     timeout = _timeout(timeout)
     roots = _resource_roots(doc_path, resource_path)
+    if cache_dir is not None:
+        from ._cache import check_cache_dir
+
+        check_cache_dir(Path(cache_dir), out_dir=Path(out_dir), document=doc_path, option="cache_dir (--cache-dir)")
     progress = Progress(quiet)
 
     from .._publish import OutputError, Publication
@@ -346,6 +355,11 @@ def render(
             progress.warn(f"{exc}; rendering with the builtin engine")
             quarto = None
     used: Literal["builtin", "quarto"] = "quarto" if quarto else "builtin"
+    if used == "builtin" and cache and cache_dir is None:
+        from ._cache import check_cache_dir, default_cache_dir
+
+        check_cache_dir(default_cache_dir(), out_dir=Path(out_dir), document=None,
+                        option="the cache folder ($SBM_STATS_CACHE_DIR, else $XDG_CACHE_HOME/sbm-stats or ~/.cache)")
     progress.head(f"render {doc_path.name} -> {', '.join(formats)} (engine: {used})")
 
     names = [f"{doc_path.stem}{FORMATS[f]}" for f in formats]
@@ -361,7 +375,9 @@ def render(
                                          progress)
                 supporting += [name for name in _supporting_names(doc_path.stem)
                                if (pub.staging / name).is_file()]
-            published = pub.publish(names + supporting)
+            stale = [name for name in _supporting_names(doc_path.stem)
+                     if name not in supporting and _ours(pub.folder / name)]
+            published = pub.publish(names + supporting, withdraw=stale)
             outputs = published[:len(names)]
     except OutputError as exc:
         raise RenderError(str(exc)) from None
@@ -382,6 +398,32 @@ def render(
 def _supporting_names(stem: str) -> list[str]:
     """What the builtin engine may write beside the outputs: the values file, then the companion's formats."""
     return [f"{stem}{VALUES_SUFFIX}", *(f"{stem}.values{ext}" for ext in FORMATS.values())]
+
+
+#: The first bytes of each format the builtin engine writes, for a file it may withdraw as its own.
+_MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04", ".html": b"<!DOCTYPE html>"}
+
+
+def _ours(path: Path) -> bool:
+    """Whether ``path`` is a values file or companion an earlier render wrote: a regular file
+    (not a link) with the values file's header, or with its format's first bytes.
+
+    A render that writes no such file removes the one an earlier render left, so that no
+    values file or companion of an earlier version of the document stays beside the new outputs.
+    """
+    from ..provenance import VALUES_COLUMNS
+
+    try:
+        if path.is_symlink() or not path.is_file():
+            return False
+        with path.open("rb") as handle:
+            first = handle.read(4096)
+    except OSError:
+        return False
+    if path.suffix == ".csv":
+        line = first.decode("utf-8-sig", errors="replace").splitlines()[:1]
+        return line == [",".join(VALUES_COLUMNS)]
+    return first.startswith(_MAGIC.get(path.suffix, b"\0\0never"))
 
 
 def _render_quarto(
@@ -491,7 +533,10 @@ def _render_builtin(
                                declared_env=settings.cache_env)
         timings["parse"] = time.perf_counter() - t
 
-        stored, why = _cache.load(cache_dir, doc.path, key) if cache else (None, "cache off")
+        lookup = _cache.load(cache_dir, doc.path, key, nb) if cache else _cache.Lookup(None, "cache off")
+        stored, why = lookup.stored, lookup.why
+        if lookup.invalid:
+            progress.warn(why)
         hit = stored is not None
         if stored is not None:
             progress.info(f"cache hit ({store}): not executing")
@@ -503,7 +548,7 @@ def _render_builtin(
             files = ()
             timings["execute"] = 0.0
         else:
-            if cache:
+            if cache and not lookup.invalid:
                 progress.info(f"cache miss: {why}")
             if kernel is None:
                 kernel = KernelSession(settings, workdir, doc.path.parent)
@@ -551,7 +596,14 @@ def _store_quietly(cache_dir: Path, document: Path, key: str, nb: Any, execution
     from . import _cache
 
     try:
-        manifest = _cache.Manifest.of(execution.files, execution.folders)
+        # the digests the kernel took when it read each file: a file changed since then
+        # (during the render) would be stored with content the outputs do not show
+        manifest = _cache.Manifest.recorded(execution.file_digests, execution.folder_digests).with_created()
+        changed = manifest.changed()
+        if changed:
+            progress.warn(f"the execution was not cached: {', '.join(changed[:3])} changed during the render; "
+                          "the next render runs the code again")
+            return
         _cache.store(cache_dir, document, key, nb, manifest)
     except OSError as exc:
         progress.warn(f"the execution was not cached ({os_error_message(exc)}); the next render runs the code again")

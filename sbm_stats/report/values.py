@@ -773,28 +773,60 @@ def figure_values(values: Iterable[tuple[str, TracedValue]] | Mapping[str, Trace
 def read_values_file(path: str | Path) -> dict[str, dict[str, str]]:
     """A values file (``<stem>.values.csv``) as ``{id: row}``.
 
+    The cells are read back as the render wrote them: the quote that kept a text from
+    being run as a formula by a spreadsheet is removed (:func:`sbm_stats._csv.restore`).
+    A byte order mark (a spreadsheet's "CSV UTF-8") is accepted.
+
     Raises
     ------
     ValueTraceError
-        If the file cannot be read, lacks a column of :data:`VALUES_COLUMNS`, or names
-        an id twice (each with the file and line).
+        If the file is not a regular file (a FIFO, a folder, a device), cannot be read,
+        is not well-formed CSV (an unterminated quote), lacks a column of
+        :data:`VALUES_COLUMNS`, or names an id twice (each with the file and line).
     """
     import csv
+    import os
+    import stat
+
+    from .._csv import restore
 
     file = Path(path)
+    line = 1
     try:
-        with file.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in VALUES_COLUMNS if c not in (reader.fieldnames or [])]
+        # opened without blocking, so that a FIFO is refused instead of waited on
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ValueTraceError(f"{file}: not a regular file (a values file is a CSV file a render wrote)")
+            os.set_blocking(fd, True)
+            handle = os.fdopen(fd, encoding="utf-8-sig", newline="")
+        except BaseException:
+            os.close(fd)
+            raise
+        with handle:
+            reader = csv.reader(handle, strict=True)
+            header = [restore(c) for c in next(reader, [])]
+            missing = [c for c in VALUES_COLUMNS if c not in header]
             if missing:
                 raise ValueTraceError(f"{file}: line 1: not a values file: the column(s) {', '.join(missing)} "
                                       f"are missing (expected: {', '.join(VALUES_COLUMNS)})")
+            where = {c: header.index(c) for c in VALUES_COLUMNS}
             rows: dict[str, dict[str, str]] = {}
-            for line, row in enumerate(reader, 2):
+            for cells in reader:
+                line = reader.line_num
+                if not cells:  # an empty line
+                    continue
+                if len(cells) != len(header):
+                    raise ValueTraceError(f"{file}: line {line}: {len(cells)} cells, expected {len(header)} "
+                                          "(one per column of the header)")
+                row = {k: restore(cells[i]) for k, i in where.items()}
                 if row["id"] in rows:
                     raise ValueTraceError(f"{file}: line {line}: the id {row['id']!r} is listed twice")
-                rows[row["id"]] = {k: row.get(k) or "" for k in VALUES_COLUMNS}
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+                rows[row["id"]] = row
+    except csv.Error as exc:
+        raise ValueTraceError(f"{file}: line {line + 1}: not well-formed CSV ({exc}); "
+                              "a values file is read as its render wrote it") from None
+    except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ValueTraceError(f"{file}: cannot be read as a values file ({reason})") from None
     return rows
@@ -816,13 +848,35 @@ class ValueChange:
     why: tuple[str, ...]
 
     def __str__(self) -> str:
+        """One line for a terminal: every character that does not print is shown escaped (``\\x1b``)."""
         where = f" (i {self.section})" if self.section else ""
         if self.kind == "added":
-            return f"added    {self.id}{where}: {self.new}"
-        if self.kind == "removed":
-            return f"removed  {self.id}{where}: {self.old}"
-        because = "; ".join(self.why) if self.why else "the value itself"
-        return f"changed  {self.id}{where}: {self.old} -> {self.new}; why: {because}"
+            text = f"added    {self.id}{where}: {self.new}"
+        elif self.kind == "removed":
+            text = f"removed  {self.id}{where}: {self.old}"
+        else:
+            because = "; ".join(self.why) if self.why else "the value itself"
+            text = f"changed  {self.id}{where}: {self.old} -> {self.new}; why: {because}"
+        return _printable(text)
+
+
+def _printable(text: str) -> str:
+    r"""``text`` with every character that a terminal would not print as a glyph or a space escaped.
+
+    A values file is data: an id holding ``\x1b]0;...`` must not retitle the terminal,
+    nor a ``\u202e`` reverse what follows.
+
+    >>> _printable("a\x1b[31mb\u202ec\tö")
+    'a\\x1b[31mb\\u202ec\\tö'
+    """
+    import unicodedata
+
+    if text.isprintable():
+        return text
+    # a space of any width (the no-break space of 16 386) prints; controls, format characters,
+    # line and paragraph separators, surrogates and unassigned code points do not
+    return "".join(c if c.isprintable() or unicodedata.category(c) == "Zs"
+                   else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
 
 
 @dataclass(frozen=True)
@@ -846,29 +900,37 @@ class ValuesDiff:
                             columns=["id", "kind", "section", "old", "new", "why"])
 
 
-def _why(value_id: str, old: dict[str, dict[str, str]], new: dict[str, dict[str, str]],
-         seen: set[str]) -> list[str]:
-    """The inputs of ``value_id`` whose value changed, recursively, and other changes of the value."""
-    if value_id in seen:
-        return []
-    seen.add(value_id)
-    a, b = old.get(value_id), new.get(value_id)
-    if a is None or b is None:
-        return [f"{value_id} {'added' if a is None else 'removed'}"]
-    reasons = []
-    if (a["table"], a["row"], a["column"]) != (b["table"], b["row"], b["column"]):
-        reasons.append(f"{value_id} read from {b['table']}, row {b['row']}, column {b['column']} "
-                       f"(was {a['table']}, row {a['row']}, column {a['column']})")
-    elif a["table"] and a["raw"] != b["raw"]:
-        reasons.append(f"{value_id}: {a['table']}, row {a['row']}, column {a['column']}: "
-                       f"{a['raw']} -> {b['raw']}")
-    if a["computation"].split(" = ")[0] != b["computation"].split(" = ")[0] and a["inputs"] == b["inputs"] \
-            and a["raw"] != b["raw"] and not a["table"]:
-        reasons.append(f"{value_id}: the computation {a['computation']!r} -> {b['computation']!r}")
-    if a["inputs"] != b["inputs"]:
-        reasons.append(f"{value_id}: inputs {a['inputs'] or 'none'} -> {b['inputs'] or 'none'}")
-    for input_id in dict.fromkeys(b["inputs"].split()):
-        reasons += _why(input_id, old, new, seen)
+def _why(value_id: str, old: dict[str, dict[str, str]], new: dict[str, dict[str, str]]) -> list[str]:
+    """The inputs of ``value_id`` whose value changed, down to the data rows, and other changes of the value.
+
+    Walked depth first with a stack of its own (not by recursion), so that a chain of
+    inputs of any depth is followed; each value is visited once.
+    """
+    reasons: list[str] = []
+    seen: set[str] = set()
+    stack = [value_id]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        a, b = old.get(current), new.get(current)
+        if a is None or b is None:
+            reasons.append(f"{current} {'added' if a is None else 'removed'}")
+            continue
+        if (a["table"], a["row"], a["column"]) != (b["table"], b["row"], b["column"]):
+            reasons.append(f"{current} read from {b['table']}, row {b['row']}, column {b['column']} "
+                           f"(was {a['table']}, row {a['row']}, column {a['column']})")
+        elif a["table"] and a["raw"] != b["raw"]:
+            reasons.append(f"{current}: {a['table']}, row {a['row']}, column {a['column']}: "
+                           f"{a['raw']} -> {b['raw']}")
+        if a["computation"].split(" = ")[0] != b["computation"].split(" = ")[0] and a["inputs"] == b["inputs"] \
+                and a["raw"] != b["raw"] and not a["table"]:
+            reasons.append(f"{current}: the computation {a['computation']!r} -> {b['computation']!r}")
+        if a["inputs"] != b["inputs"]:
+            reasons.append(f"{current}: inputs {a['inputs'] or 'none'} -> {b['inputs'] or 'none'}")
+        # pushed in reverse, so that the inputs are explained in the order they are listed
+        stack.extend(reversed([i for i in dict.fromkeys(b["inputs"].split()) if i not in seen]))
     return reasons
 
 
@@ -894,7 +956,7 @@ def diff_values(old: Mapping[str, Mapping[str, str]], new: Mapping[str, Mapping[
         elif b is None:
             changes.append(ValueChange(value_id, "removed", a["section"], a["formatted"], "", ()))
         elif (a["raw"], a["formatted"]) != (b["raw"], b["formatted"]):
-            reasons = _why(value_id, old, new, set())
+            reasons = _why(value_id, old, new)
             changes.append(ValueChange(value_id, "changed", b["section"], a["formatted"], b["formatted"],
                                        tuple(reasons)))
     return ValuesDiff(tuple(changes), len(set(old) | set(new)))

@@ -51,8 +51,9 @@ import pandas as pd
 import yaml
 
 from .._yaml import load_yaml
+from ..data._characters import yaml_problems
 from ..data._package import DataPackage, file_wave_problem
-from ..errors import DesignError
+from ..errors import DataValidationError, DesignError
 from .stages import STAGE_KINDS, CertaintyStage, ExtremesStage, ExtremeVariable, RandomStage, Stage
 from .stages._base import ParseContext
 from .stages._base import is_int as _is_int
@@ -290,6 +291,9 @@ def _read_spec(path: Path) -> tuple[dict, bytes]:
         raise DesignError(f"{where}: the design file must be UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise DesignError(f"{where}: not valid YAML ({exc})") from None
+    unshowable = yaml_problems(raw_bytes.decode("utf-8"), where)
+    if unshowable:
+        raise DataValidationError(unshowable, summary=f"{where}: text that no report can show")
     if not isinstance(spec, dict):
         raise DesignError(f"{where}: expected a mapping with keys {', '.join(sorted(_TOP_KEYS))}")
     return spec, raw_bytes
