@@ -264,6 +264,7 @@ def test_following_the_appendix_link_and_back_returns_to_the_number(browser, ser
     assert browser.evaluate("location.pathname").endswith("/report.values.html")
     target = browser.evaluate("document.querySelector(':target')?.id")
     assert f"#{target}" == href[href.index("#"):]
+    assert browser.evaluate("document.activeElement.id") == target   # focus on the entry, not the page
     # the entry links back to this very place in the report
     assert browser.evaluate(f"!!document.querySelector(':target a[href=\"report.html#{number}\"]')")
     history = browser.call("Page.getNavigationHistory")

@@ -103,7 +103,7 @@ def test_the_companion_lists_every_traced_value(separate):
     ids = _ids(separate.values_file)
     assert len(ids) == 8  # see tests/test_values.py: IDS
     page = separate.companions[0].read_text(encoding="utf-8")
-    entries = re.findall(r'<div id="varde-([^"]+)" class="sbm-value-entry">', page)
+    entries = re.findall(r'<div id="varde-([^"]+)" class="sbm-value-entry" tabindex="-1">', page)
     assert entries == ids
     # self-contained, no script, styled as the report's HTML
     assert "<script" not in page and "<style>" in page and "src=" not in page

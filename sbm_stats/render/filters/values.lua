@@ -31,13 +31,34 @@ Where the appendix goes is the front matter's ``values-appendix``
 
 Per format:
 
-- html: the number becomes a ``<button>`` (focusable, activated by mouse,
-  keyboard and touch) that opens the value's note: an element with the HTML
-  ``popover`` attribute (no script) and ``role="note"``, holding the source
-  (linked), the data row, the computation and a link to the value's entry in
-  the appendix (in the companion, ``<stem>.values.html#varde-<id>``, under
-  ``separate``; none under ``none``). One note per value, after the appendix;
-  the browser puts it next in the focus order after the button that opened it;
+- html, for a reader by keyboard and screen reader as much as by mouse (no
+  script; the page's first stop is a link past the table of contents, in the
+  template):
+  - a number in the text becomes a ``<button>`` (a tab stop; mouse, keyboard
+    and touch) named for what it opens (``aria-label`` "29, källa och
+    beräkning") and followed right away by its note, so that a screen reader
+    reading on meets it: a ``<span>`` with the HTML ``popover`` attribute and
+    ``role="note"``, one per place the value is shown. Its lines: first the link
+    to the value's entry in the appendix (in the companion,
+    ``<stem>.values.html#varde-<id>``, under ``separate``; none under ``none``),
+    then the source (as text), data row, computation and claim, and last the
+    source's web address (so that the first stop inside is not a way out of the
+    report). The browser anchors an open note to the button that opened it;
+    report.css puts it beside the number (CSS anchor positioning);
+  - a table or a figure that shows more than one value is one tab stop: its
+    numbers are buttons out of the tab order (``tabindex="-1"``: a pointer still
+    opens their note, a link can still focus them), and after it a ``<details>``
+    lists each of its values once with its note; the notes its numbers open
+    follow the list (outside it: a closed ``<details>`` would not show them);
+  - each shown number has the id ``plats-<id>-<k>`` (its k-th place), and each
+    entry of the appendix links back to every place its value is shown (in the
+    companion, ``<stem>.html#plats-…``); following such a link focuses the
+    number, and ``:target`` marks it. Escape closes a note and gives focus back
+    to its number (the popover's own behaviour); following a link inside a note
+    does not close it (that needs script): to another page (the companion) the
+    note is gone on return unless the browser kept the page in its back/forward
+    cache, where Escape then closes it; to a place in the page the note stays
+    anchored to its number and scrolls away with it;
 - pdf, docx: inline, the number links to its entry in the appendix; separate
   and none, the number is plain text (a link to a named place in another file
   is followed by some PDF viewers and word processors and not by others).
@@ -52,10 +73,11 @@ the sections it appears in (number and title), its source and section, data row
 linked to their entries) and claim. PDF gets it as one raw
 Typst block (there the source and the inputs are named, not linked: every link
 to a label costs Typst a second layout of its paragraph; the numbers of the text
-link to their entries), Word as one raw WordprocessingML block after the sources. In HTML the appendix and the notes are
-HTML text that the engine puts in after pandoc has written (and embedded the
-images of) the page, at two marked places (``sbm-values-html`` in the
-metadata, handed on by ``report.lua``): they hold no file to embed, and pandoc's
+link to their entries), Word as one raw WordprocessingML block after the sources. In HTML the appendix and each
+table's list and notes are HTML text that the engine puts in after pandoc has
+written (and embedded the images of) the page, each at its marked place
+(``sbm-values-html`` in the metadata, by name, handed on by ``report.lua``; the
+notes of the text are few and go in as raw inlines): they hold no file to embed, and pandoc's
 ``--embed-resources`` parses every tag of a page, which for these ~900 entries
 cost more than the rest of the page. Building them as pandoc elements cost more
 again.
@@ -383,7 +405,7 @@ local function html_appendix(index, listed)
       table.insert(facts, html_line("Beräkning", text))
     end
     if r.claim then table.insert(facts, html_line("Påstående i publikationen", html_pieces(claim_pieces(r)))) end
-    table.insert(out, '<div id="' .. html_escape(anchor(r)) .. '" class="sbm-value-entry"><p><strong>'
+    table.insert(out, '<div id="' .. html_escape(anchor(r)) .. '" class="sbm-value-entry" tabindex="-1"><p><strong>'
                  .. html_escape(r.formatted) .. "</strong> — " .. html_pieces(named(value_name(r), r.id))
                  .. "</p><p>" .. table.concat(facts) .. "</p></div>")
   end
