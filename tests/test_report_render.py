@@ -150,11 +150,16 @@ def test_the_companion_lists_every_value_and_every_note_finds_its_entry(rendered
 
     values = read_values_file(rendered[0] / "report.values.csv")
     companion = (rendered[0] / "report.values.html").read_text(encoding="utf-8")
-    entries = [html.unescape(i) for i in re.findall(r'<div id="varde-([^"]+)" class="sbm-value-entry">', companion)]
+    entries = [html.unescape(i)
+               for i in re.findall(r'<div id="varde-([^"]+)" class="sbm-value-entry" tabindex="-1">', companion)]
     assert entries == list(values)
     page = (rendered[0] / "report.html").read_text(encoding="utf-8")
-    targets = set(re.findall(r'<a href="report\.values\.html#([^"]+)">I sifferförteckningen</a>', page))
-    assert len(targets) == len(re.findall(r'class="sbm-value-note" role="note"', page)) > 100
+    # every note (after each number in the text, after each table for its values) and every item
+    # of a table's list of values links to the value's entry
+    links = re.findall(r'<a href="report\.values\.html#([^"]+)">I sifferförteckningen</a>', page)
+    notes = len(re.findall(r'class="sbm-value-note" role="note"', page))
+    assert len(links) == notes + len(re.findall(r"<li data-value-id=", page)) and notes > 100
+    targets = set(links)
     assert [t for t in targets if f'id="{t}"' not in companion] == []
     assert "<script" not in companion
 
@@ -162,7 +167,8 @@ def test_the_companion_lists_every_value_and_every_note_finds_its_entry(rendered
 def _entries(companion: str) -> list[str]:
     """The companion's entries as a reader reads them, one text per value."""
     return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", e)).split())
-            for e in re.findall(r'<div id="varde-[^"]+" class="sbm-value-entry">.*?</div>', companion, re.S)]
+            for e in re.findall(r'<div id="varde-[^"]+" class="sbm-value-entry" tabindex="-1">.*?</div>', companion,
+                                re.S)]
 
 
 def test_the_companion_reads_as_a_reviewer_needs_it(rendered):

@@ -204,11 +204,52 @@ def _text(page: str, *, tables: bool = True) -> str:
 
 
 def _without_value_notes(page: str) -> str:
-    """The page without the provenance notes of traced values (one ``div.sbm-value-note`` popover per
-    value, all in ``div.sbm-value-notes``, the last thing in ``main``), which a reader opens on demand
-    and which are not the report's running text."""
-    start = page.index('<div class="sbm-value-notes">')  # fails when the notes are not where values.lua puts them
-    return page[:start] + page[page.index("</main>", start):]
+    """The page without what a reader opens on demand and what is not the report's running text:
+    the provenance notes of traced values (a ``popover`` element after each number, and after each
+    table the notes of its values) and each table's list of its values (``details.sbm-values-of``)."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=False)
+            self.depth, self.out = 0, []
+
+        def handle_starttag(self, tag, attrs):
+            found = dict(attrs)
+            if self.depth or "popover" in found or "sbm-values-of" in (found.get("class") or "").split():
+                self.depth += tag not in _VOID
+            else:
+                self.out.append(self.get_starttag_text())
+
+        def handle_startendtag(self, tag, attrs):
+            if not self.depth:
+                self.out.append(self.get_starttag_text())
+
+        def handle_endtag(self, tag):
+            if self.depth:
+                self.depth -= 1
+            else:
+                self.out.append(f"</{tag}>")
+
+        def handle_data(self, data):
+            if not self.depth:
+                self.out.append(data)
+
+        def handle_entityref(self, name):
+            self.handle_data(f"&{name};")
+
+        def handle_charref(self, name):
+            self.handle_data(f"&#{name};")
+
+    reader = Reader()
+    reader.feed(page)
+    reader.close()
+    text = "".join(reader.out)
+    assert 'class="sbm-value-note"' in page and 'class="sbm-value-note"' not in text
+    return text
+
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 def _printed_numbers(package: Path) -> dict[tuple[str, str], float]:

@@ -293,12 +293,25 @@ IDS = [FLATS_2008, FLATS_2013, "bme.growth", "published_figures:res.forced_moves
 
 def test_html_numbers_are_buttons_with_a_note(rendered):
     html = rendered.output("html").read_text(encoding="utf-8")
-    buttons = re.findall(r'<button type="button" class="sbm-value" popovertarget="([^"]+)"', html)
-    assert len(buttons) == SHOWN
-    # one note per value, however often it is shown: 11 270 and 16 386 are shown twice
-    assert len(set(buttons)) == SHOWN - 2
-    for target in set(buttons):
-        assert html.count(f'<div popover id="{target}" class="sbm-value-note" role="note">') == 1
+    # in the text (eight: six in the prose, two under the figure): a tab stop each, named for what it
+    # opens, its note right after it (read next), one per place it is shown
+    text = re.findall(r'<button type="button" class="sbm-value" popovertarget="([^"]+)" id="(plats-[^"]+)" '
+                      r'aria-label="([^"]+)" data-value-id="[^"]+">([^<]+)</button>'
+                      r'<span popover id="([^"]+)" class="sbm-value-note" role="note">', html)
+    assert len(text) == SHOWN - 2
+    assert all(target == note and label == f"{shown}, källa och beräkning"
+               for target, _, label, shown, note in text)
+    # in the table (two): out of the tab order; their notes after the table, and one stop for the
+    # table, a list of its values
+    table = re.findall(r'<button type="button" class="sbm-value" tabindex="-1" popovertarget="([^"]+)" '
+                       r'id="(plats-[^"]+)"', html)
+    assert len(table) == 2
+    for target, _ in table:
+        assert html.count(f'<span popover id="{target}" class="sbm-value-note" role="note">') == 1
+    assert len(re.findall(r'<details class="sbm-values-of"><summary>Tabell\xa01: källa och beräkning för 2 värden'
+                          r'</summary>', html)) == 1
+    places = [place for _, place, *_ in text] + [place for _, place in table]
+    assert len(set(places)) == SHOWN
     assert "<script" not in html  # no script: the popover attribute does the work
     # every link to the appendix lands on an entry
     anchors = set(re.findall(r'href="#(varde-[^"]+)"', html))

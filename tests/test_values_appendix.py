@@ -103,7 +103,7 @@ def test_the_companion_lists_every_traced_value(separate):
     ids = _ids(separate.values_file)
     assert len(ids) == 8  # see tests/test_values.py: IDS
     page = separate.companions[0].read_text(encoding="utf-8")
-    entries = re.findall(r'<div id="varde-([^"]+)" class="sbm-value-entry">', page)
+    entries = re.findall(r'<div id="varde-([^"]+)" class="sbm-value-entry" tabindex="-1">', page)
     assert entries == ids
     # self-contained, no script, styled as the report's HTML
     assert "<script" not in page and "<style>" in page and "src=" not in page
@@ -118,9 +118,15 @@ def test_each_note_links_to_its_entry_in_the_companion(separate):
     html = separate.output("html").read_text(encoding="utf-8")
     companion = separate.companions[0].read_text(encoding="utf-8")
     targets = re.findall(r'<a href="varden\.values\.html#([^"]+)">I sifferförteckningen</a>', html)
-    notes = re.findall(r'<div popover id="[^"]+" class="sbm-value-note" role="note">', html)
-    assert len(targets) == len(notes) == 8
+    notes = re.findall(r'<span popover id="[^"]+" class="sbm-value-note" role="note">', html)
+    # a note per place in the text (8: two values are shown twice) and per value of the table (2),
+    # and the table's list of its values (2), each with the link: 12 links to 8 entries
+    assert len(notes) == 10 and len(targets) == 12 and len(set(targets)) == 8
     assert [t for t in targets if f'id="{t}"' not in companion] == []
+    # and back: each entry links to every place its value is shown (the number's button)
+    places = re.findall(r'<button type="button" class="sbm-value" [^>]*\bid="(plats-[^"]+)"', html)
+    back = re.findall(r'<a href="varden\.html#(plats-[^"]+)">', companion)
+    assert len(places) == 10 and sorted(back) == sorted(places)
 
 
 def test_a_value_is_named_before_its_id(separate):
@@ -144,5 +150,6 @@ def test_none_writes_no_appendix_and_keeps_the_values_file(tmp_path):
     html = result.output("html").read_text(encoding="utf-8")
     assert "Sifferförteckning" not in html and "sifferförteckningen" not in html
     # the notes stay: source, row and computation at the number
-    assert len(re.findall(r'class="sbm-value-note" role="note"', html)) == 8
+    # (one per place in the text, 8, and per value of the table, 2)
+    assert len(re.findall(r'class="sbm-value-note" role="note"', html)) == 10
     assert "Sifferförteckning" not in _docx_xml(result.output("docx"))

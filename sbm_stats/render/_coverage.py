@@ -37,8 +37,9 @@ What is not counted (the exclusions, exactly)
       report numbers of other documents;
     - what a reader does not read as the report's text: code (``<code>``,
       ``<pre>``), the title block, the table of contents, text only for screen
-      readers, the popovers of traced values and the values appendix itself
-      (``#sifferforteckning``), which repeats the traced values.
+      readers, the popovers of traced values, the list of a table's values after it
+      (``details.sbm-values-of``) and the values appendix itself (``#sifferforteckning``),
+      which repeat the traced values.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ _BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaptio
            "blockquote", "tr"}
 _SKIP_TAGS = {"script", "style", "pre", "code", "nav", "header", "svg", "math"}
 _SKIP_CLASSES = {"header-section-number", "screen-reader-only", "sbm-value-note", "sbm-value-entry",
-                 "sbm-value-sources", "references"}
+                 "sbm-value-sources", "sbm-values-of", "references"}
 _CROSSREF_RE = re.compile(r"#(?:fig|tbl|sec)-")
 _BREAK = "\u2063"  # invisible separator: text on either side never joins into one number
 

@@ -44,6 +44,7 @@ class Labels:
     sec_prefix: str
     title_delim: str
     toc_title: str
+    skip_link: str
     callout_titles: Mapping[str, str]
     months: tuple[str, ...]
 
@@ -70,6 +71,7 @@ _BASE = {
         sec_prefix="Avsnitt",
         title_delim=":",
         toc_title="Innehållsförteckning",
+        skip_link="Till huvudtexten",
         callout_titles={
             "note": "Notera",
             "tip": "Tips",
@@ -86,6 +88,7 @@ _BASE = {
         sec_prefix="Section",
         title_delim=":",
         toc_title="Table of contents",
+        skip_link="Skip to the main text",
         callout_titles={
             "note": "Note",
             "tip": "Tip",

@@ -128,6 +128,8 @@ def _metadata(settings: DocumentSettings, fmt: str, stem: str) -> dict[str, Any]
     meta["lang"] = settings.lang
     meta["pagetitle"] = settings.title or stem
     meta["toc-title"] = settings.labels.toc_title
+    if fmt == "html":  # the page's first stop for the keyboard (templates/report.html)
+        meta["skip-link-title"] = settings.labels.skip_link
     if settings.bibliography:
         meta["bibliography"] = list(settings.bibliography)
         meta["link-citations"] = True
@@ -635,20 +637,28 @@ def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[st
 
 
 def _fill_values_html(page: Path, parts: dict[str, str], nonce: str) -> None:
-    """Put the values appendix and the numbers' notes into the written page, at the places marked.
+    """Put the values appendix and the tables' lists of values into the written page, at the places marked.
 
-    ``values.lua`` marks them with an HTML comment that carries this render's nonce,
-    so that no text of the document can stand in for a mark.
+    ``values.lua`` marks each part's place with an HTML comment that carries its name
+    and this render's nonce, so that no text of the document can stand in for a mark;
+    each part has exactly one place.
     """
+    import re
+
     html = page.read_text(encoding="utf-8")
-    for name in ("appendix", "notes"):
-        if parts.get(name) is None:  # no place for it: the appendix of a companion's document, the notes of it
-            continue
-        mark = f"<!--sbm-values:{name}:{nonce}-->"
-        if html.count(mark) != 1:
-            raise RenderError(f"the HTML page has {html.count(mark)} places for the values {name}, not one "
-                              "(an internal error of the values filter)")
-        html = html.replace(mark, parts.get(name) or "")
+    marks = re.compile(r"<!--sbm-values:([\w-]+):" + re.escape(nonce) + "-->")
+    found: dict[str, int] = {}
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        found[name] = found.get(name, 0) + 1
+        return parts.get(name, "")
+
+    html = marks.sub(fill, html)
+    wrong = sorted(name for name in {*parts, *found} if found.get(name, 0) != 1)
+    if wrong:
+        raise RenderError(f"the HTML page has {found.get(wrong[0], 0)} places for the values {wrong[0]}, not one "
+                          "(an internal error of the values filter)")
     page.write_text(html, encoding="utf-8")
 
 

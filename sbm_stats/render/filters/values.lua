@@ -31,13 +31,34 @@ Where the appendix goes is the front matter's ``values-appendix``
 
 Per format:
 
-- html: the number becomes a ``<button>`` (focusable, activated by mouse,
-  keyboard and touch) that opens the value's note: an element with the HTML
-  ``popover`` attribute (no script) and ``role="note"``, holding the source
-  (linked), the data row, the computation and a link to the value's entry in
-  the appendix (in the companion, ``<stem>.values.html#varde-<id>``, under
-  ``separate``; none under ``none``). One note per value, after the appendix;
-  the browser puts it next in the focus order after the button that opened it;
+- html, for a reader by keyboard and screen reader as much as by mouse (no
+  script; the page's first stop is a link past the table of contents, in the
+  template):
+  - a number in the text becomes a ``<button>`` (a tab stop; mouse, keyboard
+    and touch) named for what it opens (``aria-label`` "29, källa och
+    beräkning") and followed right away by its note, so that a screen reader
+    reading on meets it: a ``<span>`` with the HTML ``popover`` attribute and
+    ``role="note"``, one per place the value is shown. Its lines: first the link
+    to the value's entry in the appendix (in the companion,
+    ``<stem>.values.html#varde-<id>``, under ``separate``; none under ``none``),
+    then the source (as text), data row, computation and claim, and last the
+    source's web address (so that the first stop inside is not a way out of the
+    report). The browser anchors an open note to the button that opened it;
+    report.css puts it beside the number (CSS anchor positioning);
+  - a table or a figure that shows more than one value is one tab stop: its
+    numbers are buttons out of the tab order (``tabindex="-1"``: a pointer still
+    opens their note, a link can still focus them), and after it a ``<details>``
+    lists each of its values once with its note; the notes its numbers open
+    follow the list (outside it: a closed ``<details>`` would not show them);
+  - each shown number has the id ``plats-<id>-<k>`` (its k-th place), and each
+    entry of the appendix links back to every place its value is shown (in the
+    companion, ``<stem>.html#plats-…``); following such a link focuses the
+    number, and ``:target`` marks it. Escape closes a note and gives focus back
+    to its number (the popover's own behaviour); following a link inside a note
+    does not close it (that needs script): to another page (the companion) the
+    note is gone on return unless the browser kept the page in its back/forward
+    cache, where Escape then closes it; to a place in the page the note stays
+    anchored to its number and scrolls away with it;
 - pdf, docx: inline, the number links to its entry in the appendix; separate
   and none, the number is plain text (a link to a named place in another file
   is followed by some PDF viewers and word processors and not by others).
@@ -52,10 +73,11 @@ the sections it appears in (number and title), its source and section, data row
 linked to their entries) and claim. PDF gets it as one raw
 Typst block (there the source and the inputs are named, not linked: every link
 to a label costs Typst a second layout of its paragraph; the numbers of the text
-link to their entries), Word as one raw WordprocessingML block after the sources. In HTML the appendix and the notes are
-HTML text that the engine puts in after pandoc has written (and embedded the
-images of) the page, at two marked places (``sbm-values-html`` in the
-metadata, handed on by ``report.lua``): they hold no file to embed, and pandoc's
+link to their entries), Word as one raw WordprocessingML block after the sources. In HTML the appendix and each
+table's list and notes are HTML text that the engine puts in after pandoc has
+written (and embedded the images of) the page, each at its marked place
+(``sbm-values-html`` in the metadata, by name, handed on by ``report.lua``; the
+notes of the text are few and go in as raw inlines): they hold no file to embed, and pandoc's
 ``--embed-resources`` parses every tag of a page, which for these ~900 entries
 cost more than the rest of the page. Building them as pandoc elements cost more
 again.
@@ -76,7 +98,9 @@ local order = {}           -- ids in order of first sight
 local problems = {}
 local unknown = {}
 local section = nil        -- the heading the walk is under: "2.1 Urval"
-local html_parts = {}      -- html: the appendix and the notes, put in after the writer (see below)
+local html_parts = {}      -- html: the appendix and the tables' lists and notes, put in after the writer
+local container = nil      -- html: the table or figure the walk is in (see Container)
+local containers = 0
 local nonce = "0"          -- makes the places they go unguessable to the document
 
 local FIELDS = { "raw", "table", "row", "column", "source", "source-citation", "source-section",
@@ -170,6 +194,7 @@ local function register(record)
   record.n = #order + 1
   record.sections = {}
   record.seen = {}
+  record.occurrences = {}    -- html: { id = "plats-<id>-<k>", section = … } per place it is shown
   table.insert(order, record.id)
   return record
 end
@@ -208,6 +233,10 @@ local function from_span(span)
   if not record.seen[where] then
     record.seen[where] = true
     table.insert(record.sections, where)
+  end
+  if fmt == "html" then
+    local k = #record.occurrences + 1
+    table.insert(record.occurrences, { id = "plats-" .. record.id .. "-" .. k, section = where })
   end
   return record
 end
@@ -309,13 +338,6 @@ local function html_line(label, html)
   return '<span class="sbm-value-line"><strong>' .. label .. ":</strong> " .. html .. "</span>"
 end
 
-local function html_source(record)
-  local text = html_escape(source_text(record))
-  local target = link_target(record["source-url"])
-  if target then return '<a href="' .. html_escape(target) .. '">' .. text .. "</a>" end
-  return text
-end
-
 local function html_pieces(pieces)
   local out = {}
   for _, piece in ipairs(pieces) do
@@ -324,25 +346,56 @@ local function html_pieces(pieces)
   return table.concat(out)
 end
 
-local function html_note(record)
-  local out = { '<div popover id="sbm-vp-' .. record.n .. '" class="sbm-value-note" role="note">' }
-  if record.source then table.insert(out, html_line("Källa", html_source(record))) end
+-- The note of a value, as lines: first the link to its entry in the appendix (in this page or
+-- the companion), then what it is, its source as text, and the source's web address last, so
+-- that a keyboard's first stop inside the note stays in the report.
+local function html_note_lines(record)
+  local out = {}
+  if mode == "inline" or mode == "separate" then
+    local target = (mode == "separate" and companion or "") .. "#" .. anchor(record)
+    table.insert(out, '<span class="sbm-value-line"><a href="' .. html_escape(target) .. '">I sifferförteckningen</a> <code>'
+                 .. html_escape(record.id) .. "</code></span>")
+  end
+  if record.source then table.insert(out, html_line("Källa", html_escape(source_text(record)))) end
   if record.table then table.insert(out, html_line("Data", html_pieces(row_pieces(record)))) end
   if record.computation then table.insert(out, html_line("Beräkning", html_escape(record.computation))) end
   if record.claim then
     table.insert(out, html_line("Påstående i publikationen", html_pieces(claim_pieces(record))))
   end
-  if mode == "inline" or mode == "separate" then
-    local target = (mode == "separate" and html_escape(companion) or "") .. "#" .. html_escape(anchor(record))
-    table.insert(out, '<span class="sbm-value-line"><a href="' .. target .. '">I sifferförteckningen</a> <code>'
-                 .. html_escape(record.id) .. "</code></span>")
+  if record["source-url"] then
+    -- an http(s) address is a link; anything else is shown as text (sbm_stats._markup.link_target)
+    local target = link_target(record["source-url"])
+    local shown = html_escape(record["source-url"])
+    table.insert(out, html_line("Källan på webben", target and ('<a class="sbm-value-url" href="'
+      .. html_escape(target) .. '">' .. shown .. "</a>") or shown))
   end
-  table.insert(out, "</div>")
   return table.concat(out)
+end
+
+-- A value's note: a popover (no script) that the browser anchors to the button that opened it
+-- (report.css places it beside the number). A span: it may stand inside a paragraph.
+local function html_note(record, id)
+  return '<span popover id="' .. id .. '" class="sbm-value-note" role="note">' .. html_note_lines(record) .. "</span>"
 end
 
 local function source_anchor(index, record)
   return (fmt == "docx" and "kalla_" or "kalla-") .. index[record.source]
+end
+
+-- Where a value is shown: a link to each place (``plats-<id>-<k>``, the number's button), in
+-- this page (inline) or in the report beside the companion; text where the places are unknown.
+local function where_html(r)
+  local places = r.occurrences or {}
+  if #places == 0 then return html_escape(where_text(r)) end
+  local page = mode == "companion" and (companion:gsub("%.values%.html$", ".html")) or ""
+  local links, count = {}, {}
+  for _, place in ipairs(places) do
+    local name = place.section ~= "" and place.section or "(före första rubriken)"
+    count[name] = (count[name] or 0) + 1
+    local text = count[name] > 1 and (name .. " (" .. count[name] .. ")") or name
+    table.insert(links, '<a href="' .. html_escape(page .. "#" .. place.id) .. '">' .. html_escape(text) .. "</a>")
+  end
+  return table.concat(links, "; ")
 end
 
 local function html_appendix(index, listed)
@@ -357,7 +410,7 @@ local function html_appendix(index, listed)
   table.insert(out, "</ul></div>")
   for _, id in ipairs(order) do
     local r = values[id]
-    local facts = { html_line("Förekommer i", html_escape(where_text(r))) }
+    local facts = { html_line("Förekommer i", where_html(r)) }
     if r.source then
       local text = '<a href="#' .. source_anchor(index, r) .. '">' .. html_escape(r["source-name"] or "tabell")
                    .. "</a> <code>" .. html_escape(r.source) .. "</code>"
@@ -378,21 +431,36 @@ local function html_appendix(index, listed)
       table.insert(facts, html_line("Beräkning", text))
     end
     if r.claim then table.insert(facts, html_line("Påstående i publikationen", html_pieces(claim_pieces(r)))) end
-    table.insert(out, '<div id="' .. html_escape(anchor(r)) .. '" class="sbm-value-entry"><p><strong>'
+    table.insert(out, '<div id="' .. html_escape(anchor(r)) .. '" class="sbm-value-entry" tabindex="-1"><p><strong>'
                  .. html_escape(r.formatted) .. "</strong> — " .. html_pieces(named(value_name(r), r.id))
                  .. "</p><p>" .. table.concat(facts) .. "</p></div>")
   end
   return table.concat(out, "\n")
 end
 
-local function html_notes()
-  local out = { '<div class="sbm-value-notes">' }
-  for _, id in ipairs(order) do
-    local r = values[id]
-    if #r.sections > 0 then table.insert(out, html_note(r)) end
+-- A table's or a figure's values (html): one stop for the keyboard after it, a <details>
+-- listing each value once with its note; and the notes its numbers open (buttons out of the
+-- tab order, for a pointer), outside the <details>, where a closed one would hide them.
+local function container_label(kind, block)
+  local caption = block.caption and pandoc.utils.stringify(block.caption.long or {}) or ""
+  local label = caption:match("^([^:]+):")
+  if label ~= nil and #label <= 40 then return label end
+  return kind == "figure" and "Figuren" or "Tabellen"
+end
+
+local function container_html(c)
+  local count = #c.records == 1 and "1 värde" or (#c.records .. " värden")
+  local out = { '<details class="sbm-values-of"><summary>' .. html_escape(c.label)
+                .. ": källa och beräkning för " .. count .. "</summary><ul>" }
+  for _, r in ipairs(c.records) do
+    local name = value_name(r)
+    table.insert(out, '<li data-value-id="' .. html_escape(r.id) .. '"><strong>' .. html_escape(r.formatted) .. "</strong>"
+                 .. (name and (" — " .. html_escape(name)) or "") .. html_note_lines(r) .. "</li>")
   end
+  table.insert(out, '</ul></details><div class="sbm-value-notes">')
+  for _, r in ipairs(c.records) do table.insert(out, html_note(r, "sbm-vp-" .. r.n .. "-t" .. c.n)) end
   table.insert(out, "</div>")
-  return table.concat(out, "\n")
+  return table.concat(out)
 end
 
 -- ------------------------------------------------------------------ typst (pdf)
@@ -555,17 +623,58 @@ local function Span(span)
   local record = from_span(span)
   if record == nil then return nil end
   if fmt == "html" then
-    local out = pandoc.Inlines({ pandoc.RawInline("html", string.format(
-      '<button type="button" class="sbm-value" popovertarget="sbm-vp-%d" data-value-id="%s">', record.n,
+    local place = record.occurrences[#record.occurrences].id
+    local out
+    if container ~= nil then   -- in a table or figure: out of the tab order; its list is the stop
+      if not container.seen[record.id] then
+        container.seen[record.id] = true
+        table.insert(container.records, record)
+      end
+      out = pandoc.Inlines({ pandoc.RawInline("html", string.format(
+        '<button type="button" class="sbm-value" tabindex="-1" popovertarget="sbm-vp-%d-t%d" id="%s" '
+        .. 'data-value-id="%s">', record.n, container.n, html_escape(place), html_escape(record.id))) })
+      out:extend(span.content)
+      out:insert(pandoc.RawInline("html", "</button>"))
+      return out
+    end
+    -- in the text: a stop of its own, named for what it opens, its note right after it
+    local note = "sbm-vp-" .. record.n .. "-" .. #record.occurrences
+    out = pandoc.Inlines({ pandoc.RawInline("html", string.format(
+      '<button type="button" class="sbm-value" popovertarget="%s" id="%s" aria-label="%s" data-value-id="%s">',
+      note, html_escape(place), html_escape(record.formatted .. ", källa och beräkning"),
       html_escape(record.id))) })
     out:extend(span.content)
-    out:insert(pandoc.RawInline("html", "</button>"))
+    out:insert(pandoc.RawInline("html", "</button>" .. html_note(record, note)))
     return out
   end
   if mode == "inline" then return pandoc.Link(span.content, "#" .. anchor(record), "", { class = "sbm-value" }) end
   -- separate, none: the number as text; a link to a named place in another file is not
   -- followed alike by PDF viewers and word processors (see values_appendix_options)
   return span.content
+end
+
+-- A table or a figure (html): one stop for the keyboard, whatever the number of values it shows
+-- (see container_html); one with a single value shows it as the text does, a stop of its own.
+local function is_value(span)
+  return span.classes:includes("sbm-value") and span.attributes["data-value-id"] ~= nil
+end
+
+local function Container(kind)
+  return function(block)
+    if fmt ~= "html" or container ~= nil then return nil end
+    local count = 0
+    block:walk({ Span = function(span) if is_value(span) then count = count + 1 end end })
+    if count < 2 then return nil end
+    containers = containers + 1
+    container = { n = containers, label = container_label(kind, block), records = {}, seen = {} }
+    local walked = block:walk({ Span = Span })
+    local c = container
+    container = nil
+    if #c.records == 0 then return walked, false end
+    local name = "values-of-" .. c.n
+    html_parts[name] = container_html(c)
+    return { walked, pandoc.RawBlock("html", "<!--sbm-values:" .. name .. ":" .. nonce .. "-->") }, false
+  end
 end
 
 local function Header(header)
@@ -604,7 +713,8 @@ end
 
 -- A value as the companion document lists it (see companion_listing).
 local function entry_of(r)
-  local entry = { id = r.id, formatted = r.formatted, inputs = r.inputs, sections = r.sections }
+  local entry = { id = r.id, formatted = r.formatted, inputs = r.inputs, sections = r.sections,
+                  occurrences = r.occurrences }
   for _, key in ipairs(FIELDS) do entry[key] = r[key] end
   for _, key in ipairs(NAMES) do entry[key] = r[key] end
   return entry
@@ -640,7 +750,7 @@ local function companion_listing(path)
   handle:close()
   for n, item in ipairs(entries) do
     local record = { id = item.id, formatted = item.formatted or "", inputs = item.inputs or {},
-                     sections = item.sections or {}, n = n }
+                     sections = item.sections or {}, occurrences = item.occurrences or {}, n = n }
     for _, key in ipairs(FIELDS) do
       if item[key] ~= nil then record[key] = tostring(item[key]) end
     end
@@ -684,7 +794,8 @@ function Pandoc(doc)
   companion = meta_string(render["values-companion"]) or ""
   if mode == "companion" then return companion_document(doc) end
   known = read_registry(meta_string(render["values"]))
-  local blocks = doc.blocks:walk({ traverse = "topdown", Header = Header, Span = Span })
+  local blocks = doc.blocks:walk({ traverse = "topdown", Header = Header, Span = Span, Table = Container("table"),
+                                   Figure = Container("figure") })
   doc.meta["sbm-value-problems"] = strings(problems)
   doc.meta["sbm-value-unknown"] = strings(unknown)
   doc.meta["sbm-values"] = pandoc.MetaString(records_json())
@@ -707,11 +818,9 @@ function Pandoc(doc)
   })
   if not placed and mode == "inline" then blocks:extend(appendix(top, true)) end
   if fmt == "html" then
-    html_parts.notes = html_notes()
-    blocks:insert(pandoc.RawBlock("html", "<!--sbm-values:notes:" .. nonce .. "-->"))
-    local parts = { notes = pandoc.MetaString(html_parts.notes) }
-    if html_parts.appendix then parts.appendix = pandoc.MetaString(html_parts.appendix) end
-    doc.meta["sbm-values-html"] = pandoc.MetaMap(parts)
+    local parts = {}
+    for name, text in pairs(html_parts) do parts[name] = pandoc.MetaString(text) end
+    if next(parts) ~= nil then doc.meta["sbm-values-html"] = pandoc.MetaMap(parts) end
   end
   doc.blocks = blocks
   return doc
