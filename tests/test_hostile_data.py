@@ -116,8 +116,9 @@ def _markup_from_data(page: _Page) -> list[str]:
         for name, value in attrs.items():
             if name.startswith("on") or name == "data-pwned":
                 found.append(f"<{tag} {name}={value!r}>")
-            # a link within the page, or to an entry of the companion values document the render writes beside it
-            internal = value.startswith(("#", COMPANION + "#")) if value else True
+            # a link within the page, to an entry of the companion values document the render writes beside
+            # it, or from the companion back to a place in the report
+            internal = value.startswith(("#", COMPANION + "#", "report.html#")) if value else True
             if name in {"href", "src", "action", "formaction", "xlink:href"} and not internal:
                 scheme = urlsplit(value).scheme.lower()
                 allowed = {"data"} if name == "src" else {"http", "https"}
