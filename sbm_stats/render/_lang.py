@@ -2,7 +2,7 @@
 
 The Swedish terms are Quarto's own (``src/resources/language/_language-sv.yml``
 in quarto-cli): "Figur", "Tabell", "Avsnitt", the callout titles "Notera",
-"Tips", "Varning", "Viktigt". Quarto's Swedish file has no title for the
+"Tips", "Varning", "Viktigt", "Ekvation". Quarto's Swedish file has no title for the
 *caution* callout (it lists ``callout-danger-title: "Försiktigt"``, a key Quarto
 does not read, so Quarto falls back to English "Caution"); here it is
 "Försiktigt", the word that file gives. A document changes any of them with
@@ -42,6 +42,7 @@ class Labels:
     fig_prefix: str
     tbl_prefix: str
     sec_prefix: str
+    eq_prefix: str
     title_delim: str
     toc_title: str
     callout_titles: Mapping[str, str]
@@ -68,6 +69,7 @@ _BASE = {
         fig_prefix="Figur",
         tbl_prefix="Tabell",
         sec_prefix="Avsnitt",
+        eq_prefix="Ekvation",
         title_delim=":",
         toc_title="Innehållsförteckning",
         callout_titles={
@@ -84,6 +86,7 @@ _BASE = {
         fig_prefix="Figure",
         tbl_prefix="Table",
         sec_prefix="Section",
+        eq_prefix="Equation",
         title_delim=":",
         toc_title="Table of contents",
         callout_titles={
@@ -103,6 +106,7 @@ CROSSREF_KEYS = {
     "fig-prefix": "fig_prefix",
     "tbl-prefix": "tbl_prefix",
     "sec-prefix": "sec_prefix",
+    "eq-prefix": "eq_prefix",
     "title-delim": "title_delim",
 }
 

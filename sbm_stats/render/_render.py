@@ -303,7 +303,7 @@ def render(
     ...                 engine="builtin", quiet=True)
     >>> result.outputs[0].name, result.engine, result.cache_hit
     ('note.html', 'builtin', False)
-    >>> 'Se <a href="#sec-syfte">Syfte</a>.' in result.outputs[0].read_text(encoding="utf-8")
+    >>> 'Se <a href="#sec-syfte">Avsnitt\xa01</a>.' in result.outputs[0].read_text(encoding="utf-8")
     True
     >>> shutil.rmtree(folder)
     """

@@ -37,7 +37,7 @@ local cfg = {}
 local fmt = "html"
 local labels = {}
 local targets = {}        -- label -> {kind=, number=, anchor=, title=}
-local problems = { duplicate = {}, missing = {}, shortcode = {}, float = {} }
+local problems = { duplicate = {}, missing = {}, shortcode = {}, float = {}, unnumbered = {} }
 local NBSP = "\u{00A0}"
 
 local function meta_string(value)
@@ -53,6 +53,13 @@ local function read_config(meta)
   fmt = meta_string(render["format"]) or "html"
   cfg.number_sections = meta_string(render["number-sections"]) == "true"
   cfg.number_depth = tonumber(meta_string(render["number-depth"]) or "6") or 6
+  cfg.number_offset = {}
+  for k, value in ipairs(render["number-offset"] or {}) do
+    cfg.number_offset[k] = tonumber(meta_string(value)) or 0
+  end
+  cfg.shift = tonumber(meta_string(render["shift-heading-level-by"]) or "0") or 0
+  cfg.front = {}
+  for key, value in pairs(render["front-matter"] or {}) do cfg.front[key] = meta_string(value) end
   local given = render["labels"] or {}
   for key, value in pairs(given) do
     labels[key] = meta_string(value)
@@ -81,18 +88,27 @@ local function format_matches(names)
   return false
 end
 
-local function conditional(div)
-  local visible_class = div.classes:includes("content-visible")
-  local hidden_class = div.classes:includes("content-hidden")
+-- ``when-meta`` / ``unless-meta``: a front-matter key that is true (Quarto reads the
+-- value as a boolean; a key that is missing or false is not true).
+local function meta_true(key)
+  local value = cfg.front[key]
+  return value ~= nil and value ~= "false" and value ~= ""
+end
+
+-- ``.content-visible`` / ``.content-hidden`` on a div or a span: every condition given
+-- must hold (Quarto combines them with "and").
+local function conditional(el)
+  local visible_class = el.classes:includes("content-visible")
+  local hidden_class = el.classes:includes("content-hidden")
   if not visible_class and not hidden_class then return nil end
   local match = true
-  if div.attributes["when-format"] then
-    match = format_matches(div.attributes["when-format"])
-  elseif div.attributes["unless-format"] then
-    match = not format_matches(div.attributes["unless-format"])
-  end
+  local a = el.attributes
+  if a["when-format"] then match = match and format_matches(a["when-format"]) end
+  if a["unless-format"] then match = match and not format_matches(a["unless-format"]) end
+  if a["when-meta"] then match = match and meta_true(a["when-meta"]) end
+  if a["unless-meta"] then match = match and not meta_true(a["unless-meta"]) end
   local visible = (visible_class and match) or (hidden_class and not match)
-  if visible then return div.content end
+  if visible then return el.content end
   return {}
 end
 
@@ -110,8 +126,63 @@ local function shortcode(para)
   local name = text:match("^{{<%s*([%w_-]+).->}}$")
   if name == nil then return nil end
   if name == "pagebreak" then return pagebreak() end
-  table.insert(problems.shortcode, text)
+  return nil  -- any other shortcode is reported by inline_shortcodes
+end
+
+-- Shortcodes inside a paragraph (``{{< meta key >}}``): pandoc reads one as words
+-- between a Str starting "{{<" and one holding ">}}". ``meta`` gives the front-matter
+-- value as text (a nested key with dots, ``true``/``false`` as written); every other
+-- shortcode, and ``meta`` with a key the front matter does not have, is a problem
+-- that fails the render with its line (``pagebreak`` is a paragraph of its own, above).
+local function expand_shortcode(text)
+  local name, args = text:match("^{{<%s*([%w_-]+)%s*(.-)%s*>}}$")
+  if name == "meta" and cfg.front[args] ~= nil then
+    return pandoc.Inlines(cfg.front[args])
+  end
+  if name ~= "pagebreak" then table.insert(problems.shortcode, text) end
   return nil
+end
+
+local function shortcode_end(inlines, i)
+  local parts = {}
+  for j = i, #inlines do
+    local el = inlines[j]
+    if el.t == "Str" then
+      local before, after = el.text:match("^(.-)>}}(.*)$")
+      if before ~= nil then
+        table.insert(parts, before .. ">}}")
+        return j, table.concat(parts), after
+      end
+      table.insert(parts, el.text)
+    elseif el.t == "Space" or el.t == "SoftBreak" then
+      table.insert(parts, " ")
+    else
+      table.insert(parts, pandoc.utils.stringify(el))
+    end
+  end
+  return nil
+end
+
+local function inline_shortcodes(inlines)
+  local out = pandoc.Inlines({})
+  local changed = false
+  local i = 1
+  while i <= #inlines do
+    local el = inlines[i]
+    local j, text, rest = nil, nil, nil
+    if el.t == "Str" and el.text:match("^{{<") then j, text, rest = shortcode_end(inlines, i) end
+    local replacement = text and expand_shortcode(text)
+    if replacement ~= nil then
+      out:extend(replacement)
+      if rest ~= "" then out:insert(pandoc.Str(rest)) end
+      changed = true
+      i = j + 1
+    else
+      out:insert(el)
+      i = i + 1
+    end
+  end
+  if changed then return out end
 end
 
 -- Quarto's fig-alt: the image's alt text (HTML alt, Word description).
@@ -209,6 +280,49 @@ local function float_div(div)
   return table_div(div, content, caption)
 end
 
+-- ------------------------------------------------------------------ 2b. equations
+
+-- A display formula followed by ``{#eq-x}`` (``$$ ... $$ {#eq-x}``) is numbered in
+-- reading order and can be referred to as "Ekvation 1"; unlabelled formulas are not
+-- counted (the corpus' ekvationer.qmd). The number is written after the formula,
+-- "(1)", inside it (TeX ``\qquad(1)``, as Quarto's CommonMark and Word outputs show it).
+local n_eq = 0
+
+local function number_equations(para)
+  local content = para.content
+  local changed = false
+  local out = pandoc.Inlines({})
+  local i = 1
+  while i <= #content do
+    local el = content[i]
+    local label_at = nil
+    if el.t == "Math" and el.mathtype == "DisplayMath" then
+      local k = i + 1
+      if content[k] ~= nil and (content[k].t == "Space" or content[k].t == "SoftBreak") then k = k + 1 end
+      if content[k] ~= nil and content[k].t == "Str" and content[k].text:match("^{#eq%-[%w_-]+}$") then
+        label_at = k
+      end
+    end
+    if label_at ~= nil then
+      local label = content[label_at].text:match("^{#(eq%-[%w_-]+)}$")
+      n_eq = n_eq + 1
+      local number = tostring(n_eq)
+      add_target(label, { kind = "eq", number = number, anchor = label })
+      local math = pandoc.Math("DisplayMath", el.text:gsub("%s+$", "") .. " \\qquad(" .. number .. ")")
+      out:insert(pandoc.Span({ math }, pandoc.Attr(label)))
+      changed = true
+      i = label_at + 1
+    else
+      out:insert(el)
+      i = i + 1
+    end
+  end
+  if changed then
+    para.content = out
+    return para
+  end
+end
+
 -- ------------------------------------------------------------------ 2. numbering
 
 local n_fig, n_tbl = 0, 0
@@ -236,16 +350,74 @@ local function is_unnumbered(header)
   return header.classes:includes("unnumbered") or header.classes:includes("-")
 end
 
+-- ------------------------------------------------------------------ callout titles
+
+local CALLOUT_KINDS = { note = true, tip = true, warning = true, important = true, caution = true }
+
+local function callout_kind(div)
+  local kind = nil
+  for _, class in ipairs(div.classes) do
+    local k = class:match("^callout%-(%a+)$")
+    if k and CALLOUT_KINDS[k] then kind = k end
+  end
+  return kind
+end
+
+-- A heading that opens a callout without a ``title=`` is the callout's title, not a
+-- section: Quarto 1.11 gives it no number, no id and no place in the section
+-- counters (the corpus' rutor.qmd: ``# Resultat`` is 2, the callout's ``## Rubrik``
+-- is its title, and the next ``##`` is 2.1). Such a heading is marked here, before
+-- numbering, and taken out of the callout by ``callout`` below.
+local TITLE_MARK = "sbm-callout-title"
+
+local function mark_callout_titles(div)
+  if callout_kind(div) == nil or div.attributes["title"] ~= nil then return nil end
+  local content = div.content
+  local first = content[1]
+  if first ~= nil and first.t == "Header" then
+    first.attributes[TITLE_MARK] = "1"
+    content[1] = first
+    div.content = content
+    return div
+  end
+end
+
+local function is_callout_title(header)
+  return header.attributes[TITLE_MARK] ~= nil
+end
+
+-- A callout with an id ``#nte-x`` (``tip-``, ``wrn-``, ``imp-``, ``cau-``) is numbered
+-- per kind and can be referred to: its title is "Notera 1: ..." and ``@nte-x`` gives
+-- "Note 1" -- in English in every language, as Quarto 1.11 writes it (its language files
+-- have no callout reference prefixes; the corpus' rutor.qmd).
+local CALLOUT_REFS = { nte = "note", tip = "tip", wrn = "warning", imp = "important", cau = "caution" }
+local CALLOUT_REF_PREFIX = { nte = "Note", tip = "Tip", wrn = "Warning", imp = "Important", cau = "Caution" }
+local CALLOUT_NUMBER = "sbm-callout-number"
+local callout_counters = {}
+
+-- Section numbers as Quarto 1.11 writes them (the corpus' avsnitt*.qmd; without
+-- ``number-sections`` no heading shows one, but @sec- still gives it, inline.qmd): each level
+-- counts its headings, plus ``number-offset`` for that level; a heading shows the parts
+-- down to its own level, and none below ``number-depth``, but a reference always gets
+-- the number, with at least as many parts as the offset has (``number-offset: [3, 1]``:
+-- the first chapter shows "4", @sec- to it gives "4.1"). Levels are those as written:
+-- ``shift-heading-level-by`` moves headings after they are numbered.
+local function section_number(rel, parts_wanted)
+  local parts = {}
+  for k = 1, parts_wanted do parts[k] = tostring(counters[k] + (cfg.number_offset[k] or 0)) end
+  return table.concat(parts, ".")
+end
+
 local function number_header(header)
-  local number = nil
-  if cfg.number_sections and not is_unnumbered(header) then
+  if is_callout_title(header) then return header end
+  local number, shown = nil, nil
+  if not is_unnumbered(header) then
     local rel = header.level - top_level + 1
-    if rel >= 1 and rel <= cfg.number_depth then
+    if rel >= 1 and rel <= #counters then
       counters[rel] = counters[rel] + 1
       for k = rel + 1, #counters do counters[k] = 0 end
-      local parts = {}
-      for k = 1, rel do parts[k] = tostring(counters[k]) end
-      number = table.concat(parts, ".")
+      number = section_number(rel, math.max(rel, #cfg.number_offset))
+      if cfg.number_sections and rel <= cfg.number_depth then shown = section_number(rel, rel) end
     end
   end
   if header.identifier:match("^sec%-") then
@@ -254,15 +426,37 @@ local function number_header(header)
       title = pandoc.utils.stringify(header.content),
     })
   end
-  if number ~= nil then
+  if shown ~= nil then
     -- Word shows a one-part number with a full stop, as Quarto writes it there.
-    local shown = (fmt == "docx" and not number:find("%.")) and (number .. ".") or number
-    local content = pandoc.Inlines({ pandoc.Span(shown, { class = "header-section-number" }), pandoc.Space() })
+    local text = (fmt == "docx" and not shown:find("%.")) and (shown .. ".") or shown
+    local content = pandoc.Inlines({ pandoc.Span(text, { class = "header-section-number" }), pandoc.Space() })
     content:extend(header.content)
     header.content = content
-    header.attributes["data-number"] = number
+    header.attributes["data-number"] = shown
   end
   return header
+end
+
+-- ``shift-heading-level-by``, after numbering (as Quarto and pandoc do): a heading
+-- shifted above level 1 is the document's title when it is the first block and the
+-- document has no title, else a paragraph that keeps its number.
+local function shift_headings(doc, blocks)
+  if cfg.shift == 0 then return blocks end
+  if cfg.shift < 0 and doc.meta.title == nil and blocks[1] ~= nil and blocks[1].t == "Header"
+      and blocks[1].level + cfg.shift < 1 then
+    doc.meta.title = blocks[1].content
+    blocks = pandoc.Blocks({ table.unpack(blocks, 2) })
+  end
+  return blocks:walk({
+    Header = function(header)
+      local level = header.level + cfg.shift
+      if level < 1 then
+        return pandoc.Para(pandoc.Inlines({ pandoc.Span(header.content, pandoc.Attr(header.identifier)) }))
+      end
+      header.level = math.min(level, 6)
+      return header
+    end,
+  })
 end
 
 local function number_figure(figure, number)
@@ -306,6 +500,14 @@ local function number_blocks(blocks)
     traverse = "topdown",
     Header = function(header) return number_header(header) end,
     Div = function(div)
+      local ref = div.identifier:match("^(%a+)%-")
+      if ref ~= nil and CALLOUT_REFS[ref] ~= nil and callout_kind(div) == CALLOUT_REFS[ref] then
+        callout_counters[ref] = (callout_counters[ref] or 0) + 1
+        local number = tostring(callout_counters[ref])
+        add_target(div.identifier, { kind = ref, number = number, anchor = div.identifier })
+        div.attributes[CALLOUT_NUMBER] = number
+        return div
+      end
       if not div.classes:includes("sbm-figure-group") then return nil end
       n_fig = n_fig + 1
       local number = tostring(n_fig)
@@ -326,6 +528,7 @@ local function number_blocks(blocks)
       if not tbl.identifier:match("^tbl%-") then return nil end
       return number_table(tbl), false
     end,
+    Para = function(para) return number_equations(para), false end,
   })
 end
 
@@ -334,7 +537,7 @@ end
 local function scan_top_level(blocks)
   for _, block in ipairs(blocks) do
     if block.t == "Header" then
-      if not is_unnumbered(block) and (top_level == nil or block.level < top_level) then
+      if not is_unnumbered(block) and not is_callout_title(block) and (top_level == nil or block.level < top_level) then
         top_level = block.level
       end
     elseif block.t == "Div" or block.t == "BlockQuote" then
@@ -350,58 +553,103 @@ end
 
 -- ------------------------------------------------------------------ 3. callouts
 
-local CALLOUT_KINDS = { note = true, tip = true, warning = true, important = true, caution = true }
 local CALLOUT_COLOURS = {
   note = "#0b5cad", tip = "#1a7f37", warning = "#b35900", important = "#b00020", caution = "#8a6d00",
 }
 
-local function callout(div)
-  local kind = nil
-  for _, class in ipairs(div.classes) do
-    local k = class:match("^callout%-(%a+)$")
-    if k and CALLOUT_KINDS[k] then kind = k end
-  end
-  if kind == nil then return nil end
+-- The callout's title row: the author's title (``title=`` or an opening heading), else
+-- the kind's word; a numbered callout (``#nte-x``) is "Notera 1: title". None for
+-- ``appearance="simple"`` without a title of its own (Quarto shows no title row then).
+local function callout_title(div, kind, content)
   local default_title = labels["callout-" .. kind]
-  local content = div.content
   local title = nil
   if div.attributes["title"] then
     title = pandoc.Inlines(pandoc.read(div.attributes["title"], "markdown").blocks[1].content)
-  elseif #content > 0 and content[1].t == "Header" then
-    -- a heading first inside the callout is its title (Quarto)
+  elseif #content > 0 and content[1].t == "Header" and is_callout_title(content[1]) then
+    -- a heading first inside the callout is its title (Quarto), marked before numbering
     title = content[1].content
     content = pandoc.Blocks({ table.unpack(content, 2) })
   end
-  local custom = title ~= nil
-  title = title or pandoc.Inlines(default_title)
+  local number = div.attributes[CALLOUT_NUMBER]
+  if number ~= nil then
+    local head = pandoc.Inlines(default_title .. NBSP .. number)
+    if title ~= nil then
+      head:insert(pandoc.Str(":"))
+      head:insert(pandoc.Space())
+      head:extend(title)
+    end
+    return head, false, content
+  end
+  if title == nil and div.attributes["appearance"] == "simple" then return nil, false, content end
+  return title or pandoc.Inlines(default_title), title ~= nil, content
+end
+
+-- Word: a one-column table (title row, then the body), as Quarto writes a callout there.
+local function docx_callout(kind, title, content)
+  local colour = CALLOUT_COLOURS[kind]:sub(2)
+  local border = string.format('w:val="single" w:space="0" w:color="%s"', colour)
+  local out = pandoc.Blocks({ pandoc.RawBlock("openxml", string.format(
+    '<w:tbl><w:tblPr><w:tblStyle w:val="Table"/><w:tblW w:w="5000" w:type="pct"/><w:tblBorders>'
+    .. '<w:top %s w:sz="4"/><w:left %s w:sz="24"/><w:bottom %s w:sz="4"/><w:right %s w:sz="4"/>'
+    .. '</w:tblBorders><w:tblCellMar><w:left w:w="144" w:type="dxa"/><w:right w:w="144" w:type="dxa"/>'
+    .. '</w:tblCellMar></w:tblPr><w:tblGrid><w:gridCol/></w:tblGrid>', border, border, border, border)) })
+  local row = '<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc>'
+  if title ~= nil then
+    out:insert(pandoc.RawBlock("openxml", row .. '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="EEEEEE"/></w:tcPr>'))
+    out:insert(pandoc.Para({ pandoc.Strong(title) }))
+    out:insert(pandoc.RawBlock("openxml", "</w:tc></w:tr>"))
+  end
+  out:insert(pandoc.RawBlock("openxml", row))
+  out:extend(content)
+  -- a cell ends with a paragraph; the empty one after the table keeps the next table apart
+  out:insert(pandoc.RawBlock("openxml", "<w:p/></w:tc></w:tr></w:tbl><w:p/>"))
+  return out
+end
+
+local function callout(div)
+  local kind = callout_kind(div)
+  if kind == nil then return nil end
+  local default_title = labels["callout-" .. kind]
+  local title, custom, content = callout_title(div, kind, div.content)
   if fmt == "pdf" then
     local colour = CALLOUT_COLOURS[kind]
     local out = pandoc.Blocks({
       pandoc.RawBlock("typst", string.format(
         '#block(width: 100%%, inset: 9pt, radius: 2pt, breakable: true, fill: rgb("%s").lighten(92%%), '
         .. 'stroke: (left: 3pt + rgb("%s")))[', colour, colour)),
-      pandoc.Para({ pandoc.Strong(title) }),
     })
+    if div.identifier ~= "" then
+      out:insert(pandoc.Para({ pandoc.Span({}, pandoc.Attr(div.identifier)) }))
+    end
+    if title ~= nil then out:insert(pandoc.Para({ pandoc.Strong(title) })) end
     out:extend(content)
     out:insert(pandoc.RawBlock("typst", "]"))
     return out
+  elseif fmt == "docx" then
+    local out = docx_callout(kind, title, content)
+    if div.identifier ~= "" then return pandoc.Div(out, pandoc.Attr(div.identifier)) end
+    return out
   end
-  local head = pandoc.Inlines({})
-  if custom and fmt == "html" then
-    -- what a screen reader announces before the author's own title (Quarto)
-    head:insert(pandoc.Span(default_title, { class = "screen-reader-only" }))
+  local body = pandoc.Blocks({})
+  if title ~= nil then
+    local head = pandoc.Inlines({})
+    if custom then
+      -- what a screen reader announces before the author's own title (Quarto)
+      head:insert(pandoc.Span(default_title, { class = "screen-reader-only" }))
+    end
+    head:insert(pandoc.Strong(title))
+    body:insert(pandoc.Div(pandoc.Plain(head), { class = "callout-title" }))
   end
-  head:insert(pandoc.Strong(title))
-  local body = pandoc.Blocks({ pandoc.Div(pandoc.Plain(head), { class = "callout-title" }) })
   body:extend(content)
-  return pandoc.Div(body, { class = "callout callout-" .. kind })
+  return pandoc.Div(body, pandoc.Attr(div.identifier, { "callout", "callout-" .. kind }))
 end
 
 -- ------------------------------------------------------------------ 4. cross-references
 
 local function is_crossref(id)
   local key = id:sub(1, 1):lower() .. id:sub(2)
-  return key:match("^fig%-") ~= nil or key:match("^tbl%-") ~= nil or key:match("^sec%-") ~= nil
+  local ref = key:match("^(%a+)%-")
+  return ref == "fig" or ref == "tbl" or ref == "sec" or ref == "eq" or CALLOUT_REFS[ref] ~= nil
 end
 
 local function ref_inlines(citation)
@@ -414,11 +662,14 @@ local function ref_inlines(citation)
   end
   local text
   if target.kind == "sec" and target.number == nil then
+    -- Quarto cannot resolve a reference to an unnumbered heading (it prints a bold
+    -- "?@sec-x" and warns); here it links with the heading's text, and Python warns
+    table.insert(problems.unnumbered, id)
     text = pandoc.Inlines(target.title)
   elseif citation.mode == "SuppressAuthor" then
     text = pandoc.Inlines(target.number)
   else
-    local prefix = labels[target.kind .. "-prefix"]
+    local prefix = labels[target.kind .. "-prefix"] or CALLOUT_REF_PREFIX[target.kind]
     if id:sub(1, 1):match("%u") then
       prefix = pandoc.text.upper(pandoc.text.sub(prefix, 1, 1)) .. pandoc.text.sub(prefix, 2)
     end
@@ -484,15 +735,18 @@ function Pandoc(doc)
   -- conditional content is built before that content is kept or dropped
   local blocks = doc.blocks:walk({
     Image = fig_alt,
+    Inlines = inline_shortcodes,
+    Span = conditional,
     Para = shortcode,
     Div = function(div)
       local kept = conditional(div)
       if kept ~= nil then return kept end
-      return float_div(div)
+      return float_div(div) or mark_callout_titles(div)
     end,
   })
   find_top_level(blocks)
   blocks = number_blocks(blocks)
+  blocks = shift_headings(doc, blocks)
   blocks = blocks:walk({ Cite = crossref })
   blocks = blocks:walk({ traverse = "topdown", Div = callout })
   doc.blocks = blocks
@@ -501,6 +755,7 @@ function Pandoc(doc)
     missing = as_meta_list(problems.missing),
     shortcode = as_meta_list(problems.shortcode),
     float = as_meta_list(problems.float),
+    unnumbered = as_meta_list(problems.unnumbered),
     known = as_meta_list(known_labels()),
   })
   return doc
