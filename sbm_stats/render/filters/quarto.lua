@@ -619,7 +619,8 @@ local function callout(div)
         .. 'stroke: (left: 3pt + rgb("%s")))[', colour, colour)),
     })
     if div.identifier ~= "" then
-      out:insert(pandoc.Para({ pandoc.Span({}, pandoc.Attr(div.identifier)) }))
+      -- the place @nte-x links to (a label needs an element to sit on)
+      out:insert(pandoc.RawBlock("typst", "#metadata(none)" .. "<" .. div.identifier .. ">"))
     end
     if title ~= nil then out:insert(pandoc.Para({ pandoc.Strong(title) })) end
     out:extend(content)
