@@ -51,7 +51,7 @@ from ._errors import RenderError
 from ._markdown import MarkdownResult
 from ._progress import Progress
 from ._resources import check_resource, document_resources, is_remote
-from ._settings import DocumentSettings
+from ._settings import DocumentSettings, number_offset
 
 __all__ = ["Job", "pandoc_path", "traced_values", "write_outputs", "write_values_file"]
 
@@ -110,22 +110,33 @@ def _metadata(settings: DocumentSettings, fmt: str, stem: str) -> dict[str, Any]
         meta["csl"] = settings.csl
     nocite = settings.meta.get("nocite")
     if settings.bibliography and nocite is not None:
-        # entries listed without being cited (``nocite: "@key"``, ``"@*"`` for all): markdown citations only
-        if not isinstance(nocite, str) or not re.fullmatch(r"\s*(@[\w*:.#$%&+?<>~/-]+[\s,;]*)+", nocite):
-            raise RenderError(f"front matter: nocite ({nocite!r}) must list citation keys such as '@key1, @key2' "
-                              "or '@*'")
+        # entries listed without being cited (``nocite: "@key"``, ``"@*"`` for all), checked by read_settings
         meta["nocite"] = nocite
     meta["sbm-render"] = {
         "format": fmt,
         "number-sections": bool(settings.option(fmt, "number-sections", False)),
         "number-depth": int(settings.option(fmt, "number-depth", 6)),
-        "number-offset": [str(n) for n in _number_offset(settings.option(fmt, "number-offset", []))],
-        "shift-heading-level-by": str(_whole(settings.option(fmt, "shift-heading-level-by", 0),
-                                             "shift-heading-level-by", "a whole number such as -1")),
+        # both checked by read_settings
+        "number-offset": [str(n) for n in number_offset(settings.option(fmt, "number-offset", []))],
+        "shift-heading-level-by": str(settings.option(fmt, "shift-heading-level-by", 0)),
         "labels": settings.labels.for_filter(),
         "front-matter": _flat_front_matter(settings.meta),
     }
     return meta
+
+
+def _flat_front_matter(meta: Any, prefix: str = "") -> dict[str, str]:
+    """The front matter's values as text by key, nested keys joined with dots (``{{< meta a.b >}}``)."""
+    flat: dict[str, str] = {}
+    for key, value in (meta.items() if isinstance(meta, Mapping) else ()):
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flat_front_matter(value, f"{name}."))
+        elif isinstance(value, bool):
+            flat[name] = "true" if value else "false"
+        elif isinstance(value, (str, int, float)) or hasattr(value, "isoformat"):
+            flat[name] = str(value)
+    return flat
 
 
 def _flat_front_matter(meta: Any, prefix: str = "") -> dict[str, str]:
