@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from sbm_stats.render import RenderError, render
+from sbm_stats.render._qmd import parse_qmd
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
@@ -232,3 +233,14 @@ def test_an_include_that_includes_itself_is_refused(tmp_path):
 def test_bad_numbering_options_are_refused(tmp_path, front, words):
     path = _write(tmp_path / "src", "doc.qmd", f"---\nlang: sv\n{front}\n---\n\n# Rubrik\n")
     assert words in str(_refused(path, tmp_path / "out"))
+
+
+def test_chunks_and_inline_expressions_keep_their_lines_in_the_document_after_an_include(tmp_path):
+    # doc.qmd: front matter lines 1-3, the include on line 5 (the two-line _del.qmd with a chunk
+    # and an inline expression), a chunk fenced on line 7 and an inline expression on line 11
+    _write(tmp_path, "_del.qmd", "```{python}\nx = 1\n```\n\nDelen visar `{python} x`.\n")
+    path = _write(tmp_path, "doc.qmd", "---\nlang: sv\n---\n\n{{< include _del.qmd >}}\n\n"
+                                       "```{python}\ny = 2\n```\n\nVärdet `{python} y`.\n")
+    doc = parse_qmd(path)
+    assert [(c.code, c.line) for c in doc.chunks] == [("x = 1", 5), ("y = 2", 7)]
+    assert [(i.code, i.line) for i in doc.inlines] == [("x", 5), ("y", 11)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -394,8 +394,8 @@ def _include_target(path: Path, line: int, name: str, root: Path) -> Path:
 
 
 def _expand_includes(
-    path: Path, lines: list[str], root: Path, depth: int = 0
-) -> tuple[list[str], list[tuple[Path, int]]]:
+    path: Path, lines: list[str], root: Path, depth: int = 0, top: int | None = None
+) -> tuple[list[str], list[tuple[Path, int, int]]]:
     """The lines with each ``{{< include file >}}`` line replaced by the file's lines.
 
     Quarto's ``include`` shortcode pastes the file's text in before anything runs (the
@@ -403,10 +403,11 @@ def _expand_includes(
     its inline expression runs in the same kernel). Only an include on a line of its own,
     outside fenced code, is read (one anywhere else fails the render as an unsupported
     shortcode); the file must exist inside the document's folder ``root``. Returns the
-    lines and, for each, the file and line it comes from.
+    lines and, for each, the file and line it comes from and the line of the document
+    (``top``: the line of the include in the document, for an included file).
     """
     out: list[str] = []
-    origin: list[tuple[Path, int]] = []
+    origin: list[tuple[Path, int, int]] = []
     fence: str | None = None
     for number, line in enumerate(lines, 1):
         m = FENCE_RE.match(line.rstrip("\n"))
@@ -418,7 +419,7 @@ def _expand_includes(
         include = _INCLUDE_RE.match(line.strip()) if fence is None and not m else None
         if include is None:
             out.append(line)
-            origin.append((path, number))
+            origin.append((path, number, top or number))
             continue
         if depth >= _MAX_INCLUDE_DEPTH:
             raise _err(path, number, f"includes nest more than {_MAX_INCLUDE_DEPTH} deep "
@@ -430,7 +431,8 @@ def _expand_includes(
             raise _err(path, number, f"the included file {include['file']!r} cannot be read ({exc})") from None
         if text and not text.endswith("\n"):
             text += "\n"
-        more, more_origin = _expand_includes(target, text.splitlines(keepends=True), root, depth + 1)
+        more, more_origin = _expand_includes(target, text.splitlines(keepends=True), root, depth + 1,
+                                             top or number)
         out.extend(more)
         origin.extend(more_origin)
     return out, origin
@@ -458,15 +460,38 @@ def parse_qmd(path: str | Path, text: str | None = None) -> QmdDocument:
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     lines, origin = _expand_includes(path, text.splitlines(keepends=True), path.parent)
     try:
-        return _parse_lines(path, lines)
+        doc = _parse_lines(path, lines)
     except RenderError as exc:
         line = getattr(exc, "line", None)
-        if not line or line > len(origin) or origin[line - 1] == (path, line):
+        if not line or line > len(origin) or origin[line - 1][:2] == (path, line):
             raise
-        where, number = origin[line - 1]
+        where, number, _ = origin[line - 1]
         if where == path:
             raise _err(path, number, str(exc).split(": ", 1)[-1]) from None
         raise _err(where, number, str(exc).split(": ", 1)[-1] + f" (included by {path.name})") from None
+    if all(top == i for i, (_, _, top) in enumerate(origin, 1)):
+        return doc
+    return _lines_in_document(doc, [top for _, _, top in origin])
+
+
+def _lines_in_document(doc: QmdDocument, lines: list[int]) -> QmdDocument:
+    """``doc`` with the lines of its blocks, chunks and inline expressions as lines of the document file.
+
+    A chunk or inline expression of an included file gets the line of the include, so that
+    a later error (a chunk that fails, an inline value that cannot be shown) names a line
+    of the document that holds it.
+    """
+    def at(line: int) -> int:
+        return lines[min(max(line, 1), len(lines)) - 1] if lines else line
+
+    blocks: list[MarkdownBlock | Chunk] = []
+    for block in doc.blocks:
+        if isinstance(block, Chunk):
+            blocks.append(replace(block, line=at(block.line)))
+        else:
+            blocks.append(replace(block, line=at(block.line),
+                                  inlines=tuple(replace(i, line=at(i.line)) for i in block.inlines)))
+    return replace(doc, blocks=tuple(blocks))
 
 
 # Complexity above 15 on purpose: one pass over the lines with a branch per construct (front matter, fences, options).
