@@ -52,7 +52,7 @@ _LABEL_RE = re.compile(r"^[A-Za-z][\w-]*$")
 
 #: Chunk options the builtin engine carries out.
 SUPPORTED_OPTIONS = frozenset(
-    {"label", "echo", "eval", "include", "output", "warning", "error", "fig-cap", "fig-alt",
+    {"label", "echo", "eval", "include", "output", "warning", "error", "fig-cap", "fig-alt", "fig-subcap",
      "tbl-cap", "tags"}
 )
 
@@ -98,6 +98,7 @@ class ChunkOptions:
     error: bool = False
     fig_cap: tuple[str, ...] = ()
     fig_alt: tuple[str, ...] = ()
+    fig_subcap: tuple[str, ...] = ()
     tbl_cap: str | None = None
     tags: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
@@ -272,6 +273,7 @@ def _chunk_options(path: Path, line: int, raw: Mapping[str, Any], defaults: Mapp
         error=_as_bool(path, line, "error", values["error"]),
         fig_cap=_as_strings(path, line, "fig-cap", raw.get("fig-cap")),
         fig_alt=_as_strings(path, line, "fig-alt", raw.get("fig-alt")),
+        fig_subcap=_as_strings(path, line, "fig-subcap", raw.get("fig-subcap")),
         tbl_cap=None if tbl_cap is None else str(tbl_cap),
         tags=tags,
         ignored=ignored,

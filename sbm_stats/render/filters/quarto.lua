@@ -494,12 +494,47 @@ local function number_parts(blocks, number, labelled_only)
   })
 end
 
+-- A chunk's plots with ``fig-subcap``, as Quarto's subfigures (the corpus' figurer.qmd): one
+-- figure "Figur 2: caption" (the div's ``sbm-figure-caption`` part) around its parts
+-- captioned "(a) Vänster panel", "(b) ..."; @fig-two-1 gives "Figur 2 (a)".
+local function number_subfigures(div)
+  n_fig = n_fig + 1
+  local number = tostring(n_fig)
+  add_target(div.identifier, { kind = "fig", number = number, anchor = div.identifier })
+  local caption = pandoc.Blocks({})
+  local content = pandoc.Blocks({})
+  for _, block in ipairs(div.content) do
+    if block.t == "Div" and block.classes:includes("sbm-figure-caption") then
+      caption = block.content
+    else
+      content:insert(block)
+    end
+  end
+  local k = 0
+  content = content:walk({
+    Figure = function(figure)
+      k = k + 1
+      local part = "(" .. letter(k) .. ")"
+      if figure.identifier ~= "" then
+        add_target(figure.identifier, { kind = "fig", number = number .. " " .. part, anchor = figure.identifier })
+      end
+      local head = pandoc.Inlines({ pandoc.Str(part), pandoc.Space() })
+      head:extend(pandoc.utils.blocks_to_inlines(figure.caption.long or {}))
+      figure.caption.long = { pandoc.Plain(head) }
+      return figure
+    end,
+  })
+  return pandoc.Figure(content, { long = numbered_caption("fig", number, caption) },
+    pandoc.Attr(div.identifier, { "sbm-subfigures" }))
+end
+
 local function number_blocks(blocks)
   -- Headings, figures and tables in reading order, at any depth.
   return blocks:walk({
     traverse = "topdown",
     Header = function(header) return number_header(header) end,
     Div = function(div)
+      if div.classes:includes("sbm-subfigures") then return number_subfigures(div), false end
       local ref = div.identifier:match("^(%a+)%-")
       if ref ~= nil and CALLOUT_REFS[ref] ~= nil and callout_kind(div) == CALLOUT_REFS[ref] then
         callout_counters[ref] = (callout_counters[ref] or 0) + 1
