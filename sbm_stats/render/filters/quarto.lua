@@ -6,31 +6,39 @@ Run by the bundled pandoc (``--lua-filter``) on the markdown that
 in the document metadata under ``sbm-render`` (written by ``_pandoc.py``):
 
   format          html, pdf or docx (the output being written)
-  number-sections true to number headings
-  number-depth    the deepest heading level numbered
-  labels          fig-title, tbl-title, fig-prefix, tbl-prefix, sec-prefix,
+  number-sections true to show section numbers
+  number-depth    the deepest heading level that shows its number
+  number-offset   numbers added to the section numbers, by level
+  shift-heading-level-by  moves headings up or down after numbering
+  front-matter    the front matter's values as text (``{{< meta >}}``, ``when-meta``)
+  labels          fig-title, tbl-title, fig-prefix, tbl-prefix, sec-prefix, eq-prefix,
                   title-delim (Quarto's ``crossref:`` keys) and callout-<kind>
 
 In reading order, the passes are:
 
-1. conditional content (``.content-visible`` / ``.content-hidden`` with
-   ``when-format`` / ``unless-format``), the ``{{< pagebreak >}}`` shortcode,
-   ``fig-alt``, and figures and tables written as divs (``::: {#fig-x}``, see
-   section 2a below);
-2. numbering: headings (``number-sections``), figures and tables (a figure is a
-   pandoc Figure with a ``fig-`` id, or a Div ``.sbm-figure-group`` whose parts
-   are numbered 1a, 1b, ...; a table is a Table with a ``tbl-`` id), with
-   captions "Figur 1: ..." (title, non-breaking space, number, title-delim);
+1. conditional content (``.content-visible`` / ``.content-hidden`` on divs and
+   spans, with ``when-format`` / ``unless-format`` / ``when-meta`` /
+   ``unless-meta``), the ``{{< pagebreak >}}`` and ``{{< meta >}}`` shortcodes
+   (any other is a problem; ``include`` is done in Python before), ``fig-alt``,
+   figures and tables written as divs (``::: {#fig-x}``, see section 2a below),
+   and the headings that open a callout (its title: no number, see below);
+2. numbering: headings (section numbers as Quarto writes them, then
+   ``shift-heading-level-by``), figures and tables (a figure is a pandoc Figure
+   with a ``fig-`` id, or a Div ``.sbm-figure-group`` whose parts are numbered
+   1a, 1b, ..., or ``(a)``, ``(b)`` for ``fig-subcap``; a table is a Table with a
+   ``tbl-`` id), with captions "Figur 1: ..." (title, non-breaking space, number,
+   title-delim), equations ``$$ ... $$ {#eq-x}`` and callouts with an id (``#nte-x``);
 3. callouts (``.callout-note`` ...), with Quarto's screen-reader label in HTML
-   when the author gives the callout its own title;
-4. cross-references: a Cite whose keys are all ``fig-``/``tbl-``/``sec-`` labels
-   becomes links "Figur 1" (``@Fig-`` capitalises the prefix, ``-@fig-`` gives
-   the number alone, ``[@fig-a; @tbl-b]`` a list).
+   when the author gives the callout its own title; a one-column table in Word;
+4. cross-references: a Cite whose keys are all ``fig-``/``tbl-``/``sec-``/``eq-``
+   or callout labels becomes links "Figur 1" (``@Fig-`` capitalises the prefix,
+   ``-@fig-`` gives the number alone, ``[@fig-a; @tbl-b]`` a list).
 
 Code spans and code blocks are never touched: they are not Cite, Div or Para
 elements. Problems are not raised here: labels used twice, references to
 labels that do not exist and unsupported shortcodes are written into the
-metadata (``sbm-problems``) and the Python side reports them with line numbers.
+metadata (``sbm-problems``) and the Python side reports them with line numbers
+(a reference to an unnumbered heading is only warned about: Quarto leaves it unresolved).
 ]]
 
 local cfg = {}
