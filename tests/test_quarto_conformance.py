@@ -87,7 +87,7 @@ class _Reader(HTMLParser):
 
     #: elements read by tag alone
     KINDS = {"figcaption": "caption", "caption": "caption", "td": "cell", "th": "cell", "nav": "skip",
-             "pre": "code", "dt": "definition", "dd": "definition"}
+             "pre": "code", "dt": "definition", "dd": "definition", "summary": "summary"}
 
     def _kind(self, tag, classes, a):
         """What a reader takes an element for (None: only its text counts, in what holds it)."""

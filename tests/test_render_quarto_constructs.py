@@ -244,3 +244,35 @@ def test_chunks_and_inline_expressions_keep_their_lines_in_the_document_after_an
     doc = parse_qmd(path)
     assert [(c.code, c.line) for c in doc.chunks] == [("x = 1", 5), ("y = 2", 7)]
     assert [(i.code, i.line) for i in doc.inlines] == [("x", 5), ("y", 11)]
+
+
+def test_code_fold_folds_the_code_under_its_summary_in_html_only(tmp_path):
+    # chunkval.qmd: code-fold with code-summary "Visa koden" gives <details class="code-fold">
+    # <summary>Visa koden</summary> in HTML; Word shows the code unfolded; without code-summary
+    # the Swedish summary is "Kod" (OBSERVATIONS.md). The chunks do not run (eval: false).
+    path = _write(tmp_path, "fold.qmd", """
+        ---
+        lang: sv
+        ---
+
+        ```{python}
+        #| eval: false
+        #| code-fold: true
+        #| code-summary: "Visa <koden>"
+        summa = 1
+        ```
+
+        ```{python}
+        #| eval: false
+        #| code-fold: show
+        andra = 2
+        ```
+        """)
+    result = render(path, to=("html", "docx"), out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    page = result.output("html").read_text(encoding="utf-8")
+    assert '<details class="code-fold">\n<summary>Visa &lt;koden&gt;</summary>' in page
+    assert '<details class="code-fold" open>\n<summary>Kod</summary>' in page
+    assert page.index("summa <span") > page.index("Visa &lt;koden&gt;") and page.count("</details>") == 2
+    with zipfile.ZipFile(io.BytesIO(result.output("docx").read_bytes())) as docx:
+        xml = docx.read("word/document.xml").decode()
+    assert "summa " in xml and "Visa" not in xml and "Kod" not in xml

@@ -45,6 +45,7 @@ class Labels:
     eq_prefix: str
     title_delim: str
     toc_title: str
+    code_summary: str
     callout_titles: Mapping[str, str]
     months: tuple[str, ...]
 
@@ -72,6 +73,7 @@ _BASE = {
         eq_prefix="Ekvation",
         title_delim=":",
         toc_title="Innehållsförteckning",
+        code_summary="Kod",
         callout_titles={
             "note": "Notera",
             "tip": "Tips",
@@ -89,6 +91,7 @@ _BASE = {
         eq_prefix="Equation",
         title_delim=":",
         toc_title="Table of contents",
+        code_summary="Code",
         callout_titles={
             "note": "Note",
             "tip": "Tip",

@@ -26,6 +26,7 @@ Numbering, captions, cross-references, callouts, conditional content and the
 from __future__ import annotations
 
 import base64
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,7 +286,15 @@ def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path
     if opts.echo == "fenced":
         parts.append(_code_block(f"{chunk.fence.strip()}\n{chunk.source}\n```", "markdown .cell-code"))
     elif opts.echo:
-        if chunk.code.strip():
+        if chunk.code.strip() and opts.code_fold and state.fmt == "html":
+            # code-fold: the code folded under its summary, in HTML only (Quarto shows it
+            # unfolded in Word); "show" starts it open
+            summary = html.escape(opts.code_summary or state.settings.labels.code_summary)
+            opening = f'<details class="code-fold"{" open" if opts.code_fold == "show" else ""}>'
+            parts.append(f"```{{=html}}\n{opening}\n<summary>{summary}</summary>\n```")
+            parts.append(_code_block(chunk.code, ".python .cell-code"))
+            parts.append("```{=html}\n</details>\n```")
+        elif chunk.code.strip():
             parts.append(_code_block(chunk.code, ".python .cell-code"))
         if injected is not None:
             # the injected parameters cell, shown as Quarto shows papermill's

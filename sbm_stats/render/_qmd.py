@@ -53,6 +53,7 @@ _LABEL_RE = re.compile(r"^[A-Za-z][\w-]*$")
 #: Chunk options the builtin engine carries out.
 SUPPORTED_OPTIONS = frozenset(
     {"label", "echo", "eval", "include", "output", "warning", "error", "fig-cap", "fig-alt", "fig-subcap",
+     "code-fold", "code-summary",
      "tbl-cap", "tags"}
 )
 
@@ -99,6 +100,8 @@ class ChunkOptions:
     fig_cap: tuple[str, ...] = ()
     fig_alt: tuple[str, ...] = ()
     fig_subcap: tuple[str, ...] = ()
+    code_fold: bool | Literal["show"] = False
+    code_summary: str | None = None
     tbl_cap: str | None = None
     tags: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
@@ -262,6 +265,9 @@ def _chunk_options(path: Path, line: int, raw: Mapping[str, Any], defaults: Mapp
     tbl_cap = raw.get("tbl-cap")
     if tbl_cap is not None and not isinstance(tbl_cap, (str, int, float)):
         raise _err(path, line, f"option tbl-cap ({tbl_cap!r}) must be a text")
+    code_summary = raw.get("code-summary")
+    if code_summary is not None and not isinstance(code_summary, (str, int, float)):
+        raise _err(path, line, f"option code-summary ({code_summary!r}) must be a text")
     ignored = tuple(sorted(k for k in raw if k not in SUPPORTED_OPTIONS))
     return ChunkOptions(
         label=label,
@@ -274,6 +280,8 @@ def _chunk_options(path: Path, line: int, raw: Mapping[str, Any], defaults: Mapp
         fig_cap=_as_strings(path, line, "fig-cap", raw.get("fig-cap")),
         fig_alt=_as_strings(path, line, "fig-alt", raw.get("fig-alt")),
         fig_subcap=_as_strings(path, line, "fig-subcap", raw.get("fig-subcap")),
+        code_fold=_as_bool(path, line, "code-fold", raw.get("code-fold", False), ("show",)),
+        code_summary=None if code_summary is None else str(code_summary),
         tbl_cap=None if tbl_cap is None else str(tbl_cap),
         tags=tags,
         ignored=ignored,
