@@ -129,13 +129,6 @@ local function pagebreak()
   return pandoc.RawBlock("html", '<div class="page-break" style="page-break-after: always;"></div>')
 end
 
-local function shortcode(para)
-  local text = pandoc.utils.stringify(para)
-  local name = text:match("^{{<%s*([%w_-]+).->}}$")
-  if name == nil then return nil end
-  if name == "pagebreak" then return pagebreak() end
-  return nil  -- any other shortcode is reported by inline_shortcodes
-end
 
 -- Shortcodes inside a paragraph (``{{< meta key >}}``): pandoc reads one as words
 -- between a Str starting "{{<" and one holding ">}}". ``meta`` gives the front-matter
@@ -191,6 +184,16 @@ local function inline_shortcodes(inlines)
     end
   end
   if changed then return out end
+end
+
+-- A block that holds inlines: ``{{< pagebreak >}}`` as a paragraph of its own is a page
+-- break; other shortcodes are expanded or reported. Only a block whose text holds "{{<"
+-- is walked (a walk over every inline of the document costs a second on a long report).
+local function shortcode(block)
+  local text = pandoc.utils.stringify(block)
+  if not text:find("{{<", 1, true) then return nil end
+  if block.t == "Para" and text:match("^{{<%s*pagebreak%s*>}}$") then return pagebreak() end
+  return block:walk({ Inlines = inline_shortcodes })
 end
 
 -- Quarto's fig-alt: the image's alt text (HTML alt, Word description).
@@ -779,9 +782,10 @@ function Pandoc(doc)
   -- conditional content is built before that content is kept or dropped
   local blocks = doc.blocks:walk({
     Image = fig_alt,
-    Inlines = inline_shortcodes,
     Span = conditional,
     Para = shortcode,
+    Plain = shortcode,
+    Header = shortcode,
     Div = function(div)
       local kept = conditional(div)
       if kept ~= nil then return kept end
