@@ -20,6 +20,8 @@ import pytest
 from sbm_stats.render import RenderError, render
 from sbm_stats.render._qmd import parse_qmd
 
+from .fixtures.fake_quarto import install_fake_quarto
+
 
 def _write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
@@ -276,3 +278,15 @@ def test_code_fold_folds_the_code_under_its_summary_in_html_only(tmp_path):
     with zipfile.ZipFile(io.BytesIO(result.output("docx").read_bytes())) as docx:
         xml = docx.read("word/document.xml").decode()
     assert "summa " in xml and "Visa" not in xml and "Kod" not in xml
+
+
+def test_a_wrapped_inline_expression_stops_a_render_by_quarto_too(tmp_path, monkeypatch):
+    # Quarto itself shows a valid wrapped expression as code (inline.qmd): the render stops
+    # before Quarto is called, naming the line, whichever engine renders
+    fake = install_fake_quarto(tmp_path / "bin", monkeypatch)
+    path = _write(tmp_path / "src", "doc.qmd", "---\nlang: sv\n---\n\n```{r}\nx <- 1\n```\n\n"
+                                               "Värdet `{python} round(7 /\n2, 1)` här.\n")
+    with pytest.raises(RenderError) as caught:
+        render(path, to="html", out_dir=tmp_path / "out", engine="quarto", quiet=True)
+    assert str(caught.value).startswith("doc.qmd, line 9: the inline expression `{python} round(7 / 2, 1)`")
+    assert fake.renders() == [] and not (tmp_path / "out").exists()

@@ -35,6 +35,7 @@ __all__ = [
     "QmdDocument",
     "parse_qmd",
     "read_front_matter",
+    "check_inline_expressions",
     "split_prose",
     "split_code_spans",
     "FENCE_RE",
@@ -359,6 +360,19 @@ def _find_inlines(path: Path, text: str, first_line: int, next_id: int) -> tuple
                 pos += len(span)
         offset += len(piece)
     return tuple(found)
+
+
+def check_inline_expressions(path: str | Path) -> None:
+    """Raise for an inline expression Quarto would not evaluate as written (see ``_not_evaluated_by_quarto``).
+
+    Used when Quarto renders: the rest of the document is Quarto's to read, but a wrapped
+    inline expression would be shown as code (or fail the render), silently.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+    lines = text.splitlines(keepends=True)
+    _, start = _read_front_matter(path, lines)
+    _find_inlines(path, "".join(lines[start:]), start + 1, 0)
 
 
 def _execute_defaults(path: Path, meta: Mapping[str, Any]) -> dict[str, Any]:

@@ -362,11 +362,12 @@ def _render_quarto(
     staging: Path, out: Path, cache: bool, quiet: bool, progress: Progress,
 ) -> tuple[RenderResult, list[str]]:
     """Render with Quarto into ``staging``; also return the names of the supporting files staged."""
-    from ._qmd import read_front_matter
+    from ._qmd import check_inline_expressions, read_front_matter
     from ._quarto import render_with_quarto
     from ._settings import read_settings
 
     doc = read_front_matter(doc_path)
+    check_inline_expressions(doc_path)
     yaml_params = doc.meta.get("params") or {}
     injected = {**(yaml_params if isinstance(yaml_params, dict) else {}), **params}
     try:
