@@ -647,8 +647,11 @@ local function docx_callout(kind, title, content)
   end
   out:insert(pandoc.RawBlock("openxml", row))
   out:extend(content)
-  -- a cell ends with a paragraph; the empty one after the table keeps the next table apart
-  out:insert(pandoc.RawBlock("openxml", "<w:p/></w:tc></w:tr></w:tbl><w:p/>"))
+  -- a cell must end with a paragraph (an empty one when the text ends otherwise); the empty
+  -- paragraph after the table keeps a table that follows apart from it
+  local last = content[#content]
+  local ends_in_paragraph = last ~= nil and (last.t == "Para" or last.t == "Plain")
+  out:insert(pandoc.RawBlock("openxml", (ends_in_paragraph and "" or "<w:p/>") .. "</w:tc></w:tr></w:tbl><w:p/>"))
   return out
 end
 
