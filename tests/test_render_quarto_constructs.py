@@ -290,3 +290,32 @@ def test_a_wrapped_inline_expression_stops_a_render_by_quarto_too(tmp_path, monk
         render(path, to="html", out_dir=tmp_path / "out", engine="quarto", quiet=True)
     assert str(caught.value).startswith("doc.qmd, line 9: the inline expression `{python} round(7 / 2, 1)`")
     assert fake.renders() == [] and not (tmp_path / "out").exists()
+
+
+def test_title_block_lists_authors_with_affiliations_and_keywords_as_text(tmp_path):
+    # framsida.qmd under Quarto: one line per author, the affiliation's name only
+    # ("Exempeluniversitetet"; department and city dropped), and the keywords
+    # "boende, äldre, enkät". Raw HTML in the front matter stays text.
+    path = _write(tmp_path, "fram.qmd", """
+        ---
+        title: Boende
+        lang: sv
+        author:
+          - name: Åsa Öberg
+            affiliations:
+              - name: Exempeluniversitetet
+                city: Göteborg
+          - name: Per Ek
+            affiliations: ["<b>Byrån</b>"]
+          - Lisa Ås
+        keywords: [boende, äldre]
+        ---
+
+        Text.
+        """)
+    page = render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True).output("html")
+    page = " ".join(page.read_text(encoding="utf-8").split())
+    assert '<p class="author">Åsa Öberg</p><p class="affiliation">Exempeluniversitetet</p>' in page
+    assert '<p class="affiliation">&lt;b&gt;Byrån&lt;/b&gt;</p>' in page and "<b>Byrån" not in page
+    assert '<p class="author">Lisa Ås</p></div>' in page and "Göteborg" not in page
+    assert '<div class="keywords-title">Nyckelord</div> <p>boende, äldre</p>' in page

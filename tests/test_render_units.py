@@ -412,7 +412,10 @@ def test_title_and_authors_with_markup_characters(tmp_path):
     meta = pypdf.PdfReader(result.output("pdf")).metadata
     assert meta["/Title"] == 'Titel med "citat", #tecken och $'
     assert meta["/Author"] == 'Anna "Kalle" Ek, Bo Öst'
-    assert '<span class="author">Bo Öst</span>' in result.output("html").read_text(encoding="utf-8")
+    # one line per author, with the affiliation's name, as Quarto's title block (corpus framsida.qmd)
+    page = " ".join(result.output("html").read_text(encoding="utf-8").split())
+    assert '<p class="author">Bo Öst</p><p class="affiliation">SoS</p>' in page
+    assert '<p class="author">Anna “Kalle” Ek</p>' in page  # pandoc's smart quotes, as in the title
 
 
 def test_pdf_font_size_must_be_a_length(tmp_path):

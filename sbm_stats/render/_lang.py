@@ -46,6 +46,7 @@ class Labels:
     title_delim: str
     toc_title: str
     code_summary: str
+    keywords_title: str
     callout_titles: Mapping[str, str]
     months: tuple[str, ...]
 
@@ -74,6 +75,7 @@ _BASE = {
         title_delim=":",
         toc_title="Innehållsförteckning",
         code_summary="Kod",
+        keywords_title="Nyckelord",
         callout_titles={
             "note": "Notera",
             "tip": "Tips",
@@ -92,6 +94,7 @@ _BASE = {
         title_delim=":",
         toc_title="Table of contents",
         code_summary="Code",
+        keywords_title="Keywords",
         callout_titles={
             "note": "Note",
             "tip": "Tip",

@@ -93,6 +93,13 @@ def _metadata(settings: DocumentSettings, fmt: str, stem: str) -> dict[str, Any]
         meta["subtitle"] = settings.subtitle
     if settings.authors:
         meta["author"] = list(settings.authors)
+        if fmt == "html" and len(settings.affiliations) == len(settings.authors):
+            # the HTML title block: one line per author with the affiliations' names (Quarto's)
+            meta["sbm-authors"] = [{"name": name, "affiliations": list(affiliations)}
+                                   for name, affiliations in zip(settings.authors, settings.affiliations)]
+    if settings.keywords and fmt == "html":
+        meta["sbm-keywords"] = ", ".join(settings.keywords)
+        meta["sbm-keywords-title"] = settings.labels.keywords_title
     if settings.date_text:
         meta["date"] = settings.date_text
     if settings.abstract:

@@ -67,6 +67,10 @@ class DocumentSettings:
     timeout: float | None = None
     #: Environment variables whose values the execution depends on (``sbm-stats: cache-env``).
     cache_env: tuple[str, ...] = ()
+    #: The affiliations' names of each author, in the order of ``authors``.
+    affiliations: tuple[tuple[str, ...], ...] = ()
+    #: The front matter's ``keywords``.
+    keywords: tuple[str, ...] = ()
 
     def option(self, fmt: str, key: str, default: Any = None) -> Any:
         """A format option: ``format: <fmt>: key`` over top-level ``key`` over ``default``."""
@@ -116,6 +120,32 @@ def _text(value: Any) -> str | None:
     if value is None:
         return None
     return str(value)
+
+
+def _affiliations(value: Any) -> tuple[tuple[str, ...], ...]:
+    """Each author's affiliations by name (Quarto shows only the name: the corpus' framsida.qmd)."""
+    if value is None:
+        return ()
+    out = []
+    for item in value if isinstance(value, list) else [value]:
+        if item is None:
+            continue
+        given = (item.get("affiliations", item.get("affiliation")) if isinstance(item, dict) else None) or []
+        names = []
+        for affiliation in given if isinstance(given, list) else [given]:
+            name = affiliation.get("name") if isinstance(affiliation, dict) else affiliation
+            if name:
+                names.append(str(name))
+        if not isinstance(item, dict) or item.get("name"):
+            out.append(tuple(names))
+    return tuple(out)
+
+
+def _keywords(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else str(value).split(",")
+    return tuple(str(k).strip() for k in items if str(k).strip())
 
 
 def _authors(value: Any) -> tuple[str, ...]:
@@ -267,6 +297,8 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
         base_dir=base.resolve(),
         timeout=timeout,
         cache_env=cache_env,
+        affiliations=_affiliations(meta.get("author", meta.get("authors"))),
+        keywords=_keywords(meta.get("keywords")),
     )
 
 

@@ -753,7 +753,8 @@ end
 
 -- Front-matter strings are markdown (emphasis is fine) but never raw HTML, Typst
 -- or OpenXML: a raw part is shown as the text it is.
-local FRONT_MATTER = { "title", "subtitle", "author", "date", "abstract", "pagetitle" }
+local FRONT_MATTER = { "title", "subtitle", "author", "date", "abstract", "pagetitle", "sbm-authors",
+  "sbm-keywords" }
 
 local function literal_raw(value)
   local filter = {
@@ -764,6 +765,8 @@ local function literal_raw(value)
     return value:walk(filter)
   elseif pandoc.utils.type(value) == "List" then
     return value:map(literal_raw)
+  elseif type(value) == "table" then  -- a map (an author with affiliations)
+    for key, item in pairs(value) do value[key] = literal_raw(item) end
   end
   return value
 end
