@@ -6,6 +6,10 @@ What is read, and how it maps to Quarto's documented syntax:
 - executable chunks opened by a backtick fence whose info string is
   ``{python}``, with their ``#|`` option lines (YAML) at the top of the chunk;
 - inline expressions `` `{python} expr` `` in the prose (not inside fenced code);
+  one wrapped across a line break, or inside a longer code span, is an error with
+  its line (Quarto would not evaluate it as written);
+- ``{{< include file >}}`` on a line of its own: replaced by the file's text first
+  (a file inside the document's folder);
 - everything else is pandoc markdown and is passed through.
 
 A chunk for another engine (``{r}``, ``{julia}``, ``{ojs}``, ``{mermaid}``, ...)
