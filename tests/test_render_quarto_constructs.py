@@ -319,3 +319,41 @@ def test_title_block_lists_authors_with_affiliations_and_keywords_as_text(tmp_pa
     assert '<p class="affiliation">&lt;b&gt;Byrån&lt;/b&gt;</p>' in page and "<b>Byrån" not in page
     assert '<p class="author">Lisa Ås</p></div>' in page and "Göteborg" not in page
     assert '<div class="keywords-title">Nyckelord</div> <p>boende, äldre</p>' in page
+
+
+def test_an_appendix_section_moves_to_the_end_in_html_only_and_keeps_its_number(tmp_path):
+    # avsnitt.qmd: "# Bilaga med data {.appendix}" becomes the level-2 "3 Bilaga med data" in
+    # <div id="quarto-appendix"> at the end of the HTML page, while "4 Avslutning" keeps
+    # counting; Word keeps the source order ("3. Bilaga med data" before "4. Avslutning")
+    path = _write(tmp_path, "app.qmd", """
+        ---
+        lang: sv
+        number-sections: true
+        ---
+
+        # Ett
+
+        # Två
+
+        # Bilaga med data {#sec-bilaga .appendix}
+
+        ## Tabeller
+
+        Bilagans text.
+
+        # Avslutning
+
+        Se @sec-bilaga.
+        """)
+    result = render(path, to=("html", "docx"), out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    page = re.sub(r"[ \t\r\n]+", " ", result.output("html").read_text(encoding="utf-8"))
+    appendix = page.index('<div id="quarto-appendix" class="default">')
+    assert page.index("4</span> Avslutning") < appendix < page.index("3</span> Bilaga med data")
+    assert re.search(r'<h2 [^>]*class="appendix quarto-appendix-heading"[^>]*><span class="header-section-number">3'
+                     r"</span> Bilaga med data</h2>", page)
+    assert re.search(r"<h3[^>]*><span class=\"header-section-number\">3.1</span> Tabeller</h3>", page)
+    assert "Se <a href=\"#sec-bilaga\">Avsnitt\xa03</a>." in page
+    with zipfile.ZipFile(io.BytesIO(result.output("docx").read_bytes())) as docx:
+        xml = docx.read("word/document.xml").decode()
+    text = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", xml))
+    assert text.index("3. Bilaga med data") < text.index("3.1 Tabeller") < text.index("4. Avslutning")

@@ -743,6 +743,32 @@ local function crossref(cite)
   return out
 end
 
+-- ------------------------------------------------------------------ 5. appendix (HTML)
+
+-- Quarto's HTML moves every section whose heading has the class ``appendix`` to the end
+-- of the page, into ``<div id="quarto-appendix">``, its heading made a level-2
+-- "quarto-appendix-heading" that keeps its number (the corpus' avsnitt.qmd: "3 Bilaga
+-- med data" at the end, "4 Avslutning" before it). Word and PDF keep the source order,
+-- as Quarto's Word output does. Only top-level sections move.
+local function move_appendix(blocks)
+  local kept, moved = pandoc.Blocks({}), pandoc.Blocks({})
+  local level = nil  -- the level of the appendix section being moved
+  for _, block in ipairs(blocks) do
+    if block.t == "Header" and level ~= nil and block.level <= level then level = nil end
+    if block.t == "Header" and level == nil and block.classes:includes("appendix") then
+      level = block.level
+      block.level = 2
+      block.classes:insert("quarto-appendix-heading")
+    elseif block.t == "Header" and level ~= nil then
+      block.level = math.min(2 + block.level - level, 6)  -- its subsections under it
+    end
+    if level ~= nil then moved:insert(block) else kept:insert(block) end
+  end
+  if #moved == 0 then return blocks end
+  kept:insert(pandoc.Div(moved, pandoc.Attr("quarto-appendix", { "default" })))
+  return kept
+end
+
 -- ------------------------------------------------------------------ driver
 
 local function as_meta_list(items)
@@ -803,6 +829,7 @@ function Pandoc(doc)
   blocks = shift_headings(doc, blocks)
   blocks = blocks:walk({ Cite = crossref })
   blocks = blocks:walk({ traverse = "topdown", Div = callout })
+  if fmt == "html" then blocks = move_appendix(blocks) end
   doc.blocks = blocks
   doc.meta["sbm-problems"] = pandoc.MetaMap({
     duplicate = as_meta_list(problems.duplicate),
