@@ -18,14 +18,18 @@ would run it (so Python start-up and imports count for both tools):
    tools, each in a fresh process (interleaved): imports, the kernel (start,
    the cells, stop; for nbconvert also the span from the first cell's start to
    the last cell's reply, from nbclient's ``record_timing``), and the rest
-   (reading the document, writing HTML). When both spend most of their time in
-   the same kernel running the same notebook, the ratio of (1) to (2) cannot
-   fall far below kernel / (kernel + nbconvert's rest).
+   (reading the document, writing HTML), and each tool's *own time*: its wall
+   time minus the time its kernel spends executing the notebook's cells,
+   measured alike for both. Since both run the same notebook in the same
+   kernel, the ratio of (1) to (2) cannot fall far below kernel / (kernel +
+   nbconvert's rest); the target is on the own times instead.
 
 The document is ``report.qmd`` at the repository root when it exists and
 renders; otherwise the largest fixture in ``tests/fixtures/qmd/``. Each
-measurement is repeated and the median reported. Targets: (1) at most 0.65 of
-(2) (issue 10); (4) under 2 s. Executions are cached in a temporary folder of
+measurement is repeated and the median reported. Targets: (4) under 2 s;
+with ``--breakdown``, our own time at most 0.5 of nbconvert's own time (issue 21,
+which replaced issue 10's 0.65 of (1) to (2): unreachable while both run the same
+kernel; that ratio is still printed). Executions are cached in a temporary folder of
 the benchmark, not in the user's cache.
 
 This is not a test: timings depend on the machine and its load.
@@ -99,7 +103,29 @@ def _notebook_for(doc: Path, target: Path) -> int:
     return len(parsed.chunks)
 
 
-_OURS = """
+#: Put first in both timed scripts: the time each notebook cell spends in nbclient's
+#: ``execute_cell`` (sent to the kernel, run, outputs back), summed. Both tools execute through
+#: nbclient (nbconvert's ExecutePreprocessor is a NotebookClient), so both are timed alike. The
+#: builtin engine's own hidden cells (the tracking of files read, the report of values read back)
+#: are not notebook cells and count as the engine's time, not the kernel's.
+_CELL_TIMER = """
+import time as _time
+import nbclient.client as _client
+from nbclient.util import run_sync as _run_sync
+_cells = [0.0]
+_execute = _client.NotebookClient.async_execute_cell
+async def _timed(self, cell, cell_index, *args, **kwargs):
+    start = _time.perf_counter()
+    try:
+        return await _execute(self, cell, cell_index, *args, **kwargs)
+    finally:
+        if cell.get("metadata", {}).get("sbm", {}).get("kind") != "hidden":
+            _cells[0] += _time.perf_counter() - start
+_client.NotebookClient.async_execute_cell = _timed
+_client.NotebookClient.execute_cell = _run_sync(_timed)
+"""
+
+_OURS = _CELL_TIMER + """
 import json, sys, time
 t0 = time.perf_counter()
 from sbm_stats.render import render
@@ -107,33 +133,38 @@ t1 = time.perf_counter()
 result = render(sys.argv[1], to="html", out_dir=sys.argv[2], engine="builtin", quiet=True, cache=False)
 t2 = time.perf_counter()
 timings = dict(result.timings)
-print(json.dumps({"import": t1 - t0, "kernel": timings["execute"], "rest": t2 - t1 - timings["execute"]}))
+print(json.dumps({"import": t1 - t0, "kernel": timings["execute"], "cells": _cells[0],
+                  "rest": t2 - t1 - timings["execute"]}))
 """
 
-_NBCONVERT = """
-import datetime, json, sys, time
+_NBCONVERT = _CELL_TIMER + """
+import json, sys, time
 t0 = time.perf_counter()
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import ExecutePreprocessor
 t1 = time.perf_counter()
 nb = nbformat.read(sys.argv[1], as_version=4)
-ExecutePreprocessor(kernel_name="python3", record_timing=True).preprocess(nb, {"metadata": {"path": sys.argv[3]}})
+ExecutePreprocessor(kernel_name="python3").preprocess(nb, {"metadata": {"path": sys.argv[3]}})
 t2 = time.perf_counter()
 body, _ = HTMLExporter().from_notebook_node(nb)
 with open(sys.argv[2], "w", encoding="utf-8") as handle:
     handle.write(body)
 t3 = time.perf_counter()
-code = [c for c in nb.cells if c.cell_type == "code"]
-stamp = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
-first, last = code[0].metadata.execution, code[-1].metadata.execution
-cells = stamp(last["shell.execute_reply"]) - stamp(first["iopub.execute_input"])
-print(json.dumps({"import": t1 - t0, "kernel": t2 - t1, "cells": cells, "rest": t3 - t2}))
+print(json.dumps({"import": t1 - t0, "kernel": t2 - t1, "cells": _cells[0], "rest": t3 - t2}))
 """
+
+#: Issue 21's target: the engine's own time at most this share of nbconvert's own time.
+OWN_TARGET = 0.5
 
 
 def _breakdown(doc: Path, notebook: Path, work: Path, env: dict[str, str], repeat: int) -> None:
-    """Print where a cold HTML render's time goes, ours against nbconvert's (median of ``repeat``)."""
+    """Print where a cold HTML render's time goes, ours against nbconvert's (median of ``repeat``).
+
+    Each tool's *own time* is its wall time (a fresh process: start-up, imports, reading,
+    the kernel, writing) minus the time its kernel spends executing the notebook's cells,
+    measured alike for both (``_CELL_TIMER``). The runs are interleaved, ours then nbconvert's.
+    """
     import json
 
     runs: dict[str, list[dict[str, float]]] = {"sbm-stats render": [], "nbconvert": []}
@@ -148,18 +179,29 @@ def _breakdown(doc: Path, notebook: Path, work: Path, env: dict[str, str], repea
             wall = time.perf_counter() - start
             if proc.returncode != 0:
                 raise RuntimeError(f"{name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-            runs[name].append({"wall": wall, **json.loads(proc.stdout.strip().splitlines()[-1])})
+            item = {"wall": wall, **json.loads(proc.stdout.strip().splitlines()[-1])}
+            item["own"] = item["wall"] - item["cells"]
+            runs[name].append(item)
     print()
-    print("cold HTML, where the time goes (median seconds; kernel = start, cells, stop):")
-    keys = ("wall", "import", "kernel", "cells", "rest")
-    print(f"{'':<18}" + "".join(f"{k:>9}" for k in keys) + f"{'kernel/wall':>13}")
+    print("cold HTML, where the time goes (median seconds; kernel = start, cells, stop; "
+          "cells = the notebook's cells executing; own = wall - cells):")
+    keys = ("wall", "import", "kernel", "cells", "rest", "own")
+    print(f"{'':<18}" + "".join(f"{k:>9}" for k in keys))
+    med: dict[str, dict[str, float]] = {}
     for name, items in runs.items():
-        med = {k: statistics.median(item[k] for item in items) for k in keys if k in items[0]}
-        print(f"{name:<18}" + "".join(f"{med[k]:>8.2f}s" if k in med else f"{'-':>9}" for k in keys)
-              + f"{med['kernel'] / med['wall']:>13.2f}")
-    ours, theirs = (statistics.median(item["kernel"] for item in runs[name]) for name in runs)
-    rest = statistics.median(item["wall"] - item["kernel"] for item in runs["nbconvert"])
-    print(f"with our non-kernel time at zero the ratio would be {ours / (theirs + rest):.2f}")
+        med[name] = {k: statistics.median(item[k] for item in items) for k in keys}
+        print(f"{name:<18}" + "".join(f"{med[name][k]:>8.2f}s" for k in keys))
+    ours, theirs = med["sbm-stats render"], med["nbconvert"]
+    ratio = statistics.median(a["own"] / b["own"] for a, b in zip(runs["sbm-stats render"], runs["nbconvert"]))
+    print(f"totals: sbm-stats render {ours['wall']:.2f}s (own {ours['own']:.2f}s + cells {ours['cells']:.2f}s), "
+          f"nbconvert {theirs['wall']:.2f}s (own {theirs['own']:.2f}s + cells {theirs['cells']:.2f}s)")
+    # The same kernel time for both: nbconvert's cell time (the notebook run without this
+    # engine's tracking of files read and its figure settings) taken from our wall time too.
+    strict = statistics.median((a["wall"] - b["cells"]) / b["own"]
+                               for a, b in zip(runs["sbm-stats render"], runs["nbconvert"]))
+    print(f"own time / nbconvert's own time: {ratio:.2f} with each tool's own cell time, {strict:.2f} with "
+          f"nbconvert's cell time taken from both (medians of the {repeat} interleaved pairs; target <= "
+          f"{OWN_TARGET}: {'met' if max(ratio, strict) <= OWN_TARGET else 'NOT met'})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         warm = statistics.median(warm_runs) if warm_runs else float("nan")
         print()
         ratio = ours / theirs
-        print(f"cold HTML / nbconvert: {ratio:.2f}  (target <= 0.65: {'met' if ratio <= 0.65 else 'NOT met'})")
+        print(f"cold HTML / nbconvert: {ratio:.2f}  (issue 10's 0.65 is replaced by the own-time target of "
+              "--breakdown)")
         print(f"warm, all three formats: {warm:.2f}s  (target < 2 s: {'met' if warm < 2 else 'NOT met'})")
         print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
               f"on {os.cpu_count()} cores")

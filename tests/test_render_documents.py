@@ -248,7 +248,11 @@ def test_docx_has_tables_figures_and_swedish_text(swedish):
     assert styles["Figur\xa01: Andel kommuner med sociala kontrakt, åäö"] == "ImageCaption"
     assert styles["Tabell\xa01: Kommuner i urvalet"] == "TableCaption"
     assert any(t.startswith(f"Summan av a och b är {2 + 3}.") for _, t in paragraphs)
-    tables = list(root.iter(f"{W}tbl"))
+    # the callout is a one-column table (title row, then its text), as Quarto writes one in Word
+    callouts = [t for t in root.iter(f"{W}tbl") if len(t.findall(f"{W}tblGrid/{W}gridCol")) == 1]
+    assert [["".join(t.text or "" for t in cell.iter(f"{W}t")) for cell in c.iter(f"{W}tc")] for c in callouts] \
+        == [["Notera", "Detta är en notering om Avsnitt\xa02.1."]]
+    tables = [t for t in root.iter(f"{W}tbl") if t not in callouts]
     assert len(tables) == 1
     rows = [["".join(t.text or "" for t in cell.iter(f"{W}t")) for cell in row.iter(f"{W}tc")]
             for row in tables[0].iter(f"{W}tr")]

@@ -199,3 +199,26 @@ def test_the_companion_reads_as_a_reviewer_needs_it(rendered):
 def test_two_renders_are_byte_identical(rendered, name):
     first, second = rendered
     assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_callout_headings_take_no_section_number_and_references_find_their_sections(rendered):
+    # Quarto 1.11.0 makes a heading that opens a callout the callout's title, without a number
+    # (tests/reference/quarto/corpus/rutor.*): chapter 8's recommendations and the annex's
+    # synthetic-data callout must not take numbers, so the sections after them are consecutive
+    first, _ = rendered
+    page = (first / "report.html").read_text(encoding="utf-8")
+    numbers = {}  # heading id -> the number it shows, in reading order
+    for attrs in re.findall(r"<h[1-6]\b([^>]*)>", page):
+        number, ident = re.search(r'data-number="([^"]+)"', attrs), re.search(r'id="([^"]+)"', attrs)
+        if number and ident:
+            numbers[ident.group(1)] = number.group(1)
+    shown = list(numbers.values())
+    chapter8 = [n for n in shown if n.startswith("8.")]
+    assert chapter8 == [f"8.{k}" for k in range(1, len(chapter8) + 1)] and len(chapter8) >= 5
+    annex = [n for n in shown if n.startswith(numbers["sec-bilaga"] + ".")]
+    assert [int(n.split(".")[1]) for n in annex] == list(range(1, len(annex) + 1)) and len(annex) >= 5
+    assert not any(n.startswith("0.") for n in shown)
+    assert '<span class="screen-reader-only">Notera</span><strong>Om denna rapport</strong>' in " ".join(page.split())
+    # every @sec- reference reads the number its section shows
+    refs = re.findall(r'<a href="#(sec-[^"]+)">(?:Avsnitt|avsnitt)\xa0([0-9.]+)</a>', page)
+    assert refs and all(numbers.get(target, "?") == number for target, number in refs), refs

@@ -12,10 +12,10 @@ binary is kept in the repository and the same pandoc always gives the same file:
   at 9 pt; headings, captions and the table of contents have their own styles;
   a heading and a table's caption keep with what follows them; the title stands
   a third down its own page;
-- a callout is a box: the filter ``quarto.lua`` gives its title the paragraph
-  style ``Callout <Kind> Title`` and its body ``Callout <Kind>``; both styles
-  draw the same border and shading, which Word and LibreOffice join into one box
-  round consecutive paragraphs, and the title keeps with the body.
+- a callout is a box: the filter ``quarto.lua`` writes it as Quarto does, a
+  one-column table (title row, then body) of table style ``Callout``; the
+  paragraph styles ``Callout <Kind> Title`` and ``Callout <Kind>`` (a bordered,
+  shaded box) are there for an author who wants a callout without a table.
 
 An author's own ``reference-doc`` (front matter) replaces ours; it is checked
 when the front matter is read (:func:`check_reference_doc`).
@@ -28,7 +28,8 @@ leaves to Word:
   paragraph per heading (to its bookmark), so the contents show at once and
   Word can still update them (and add page numbers);
 - the contents start a page and the text after them starts another, as in the PDF;
-- the tables: every table gets fixed column widths from its content, each
+- a callout's title row keeps with its body;
+- the tables: every table but a callout gets fixed column widths from its content, each
   column at least as wide as its longest word (the rule of
   :func:`sbm_stats.render._tables.column_widths`, shared with the PDF), so that
   Word wraps between words and never inside one; an identifier in a table may
@@ -430,6 +431,36 @@ def _cell_text(cell: ET.Element) -> str:
     return " ".join(_text(p) for p in cell.iter(_q("w:p")))
 
 
+#: What may follow ``w:keepNext`` in a paragraph's properties (ECMA-376 Part 1, 17.3.1.26: the
+#: schema's order; only ``w:pStyle`` comes before it).
+_AFTER_KEEP_NEXT = ("w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl", "w:numPr",
+                    "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku",
+                    "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+                    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+                    "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+                    "w:pPrChange")
+
+
+def _is_callout(table: ET.Element) -> bool:
+    """Whether ``table`` is a callout (``quarto.lua`` writes one as a one-column table of style ``Callout``)."""
+    style = table.find(f"{_q('w:tblPr')}/{_q('w:tblStyle')}")
+    return style is not None and style.get(_q("w:val")) == "Callout"
+
+
+def _keep_title_with_body(table: ET.Element) -> None:
+    """A callout's title row keeps with its body: a page never ends between them."""
+    rows = table.findall(_q("w:tr"))
+    if len(rows) < 2:
+        return
+    for p in rows[0].iter(_q("w:p")):
+        ppr = p.find(_q("w:pPr"))
+        if ppr is None:
+            ppr = _el("w:pPr")
+            p.insert(0, ppr)
+        _set(ppr, "w:keepNext", before=_AFTER_KEEP_NEXT)
+
+
 def _fix_table(table: ET.Element, text_width: int) -> None:
     """Fixed column widths from the table's content, no column narrower than its longest word."""
     rows = [[_cell_text(c) for c in row.findall(_q("w:tc"))] for row in table.findall(_q("w:tr"))]
@@ -484,5 +515,8 @@ def finish_docx(path: Path, *, toc_depth: int) -> None:
     _fill_toc(body, toc_depth)
     width = _text_width(root)
     for table in body.iter(_q("w:tbl")):
-        _fix_table(table, width)
+        if _is_callout(table):
+            _keep_title_with_body(table)
+        else:
+            _fix_table(table, width)
     path.write_bytes(_rewrite(source, {"word/document.xml": _write_xml(root)}))

@@ -2,7 +2,7 @@
 
 The Swedish terms are Quarto's own (``src/resources/language/_language-sv.yml``
 in quarto-cli): "Figur", "Tabell", "Avsnitt", the callout titles "Notera",
-"Tips", "Varning", "Viktigt". Quarto's Swedish file has no title for the
+"Tips", "Varning", "Viktigt", "Ekvation". Quarto's Swedish file has no title for the
 *caution* callout (it lists ``callout-danger-title: "Försiktigt"``, a key Quarto
 does not read, so Quarto falls back to English "Caution"); here it is
 "Försiktigt", the word that file gives. A document changes any of them with
@@ -42,9 +42,12 @@ class Labels:
     fig_prefix: str
     tbl_prefix: str
     sec_prefix: str
+    eq_prefix: str
     title_delim: str
     toc_title: str
     skip_link: str
+    code_summary: str
+    keywords_title: str
     callout_titles: Mapping[str, str]
     months: tuple[str, ...]
 
@@ -69,9 +72,12 @@ _BASE = {
         fig_prefix="Figur",
         tbl_prefix="Tabell",
         sec_prefix="Avsnitt",
+        eq_prefix="Ekvation",
         title_delim=":",
         toc_title="Innehållsförteckning",
         skip_link="Till huvudtexten",
+        code_summary="Kod",
+        keywords_title="Nyckelord",
         callout_titles={
             "note": "Notera",
             "tip": "Tips",
@@ -86,9 +92,12 @@ _BASE = {
         fig_prefix="Figure",
         tbl_prefix="Table",
         sec_prefix="Section",
+        eq_prefix="Equation",
         title_delim=":",
         toc_title="Table of contents",
         skip_link="Skip to the main text",
+        code_summary="Code",
+        keywords_title="Keywords",
         callout_titles={
             "note": "Note",
             "tip": "Tip",
@@ -106,6 +115,7 @@ CROSSREF_KEYS = {
     "fig-prefix": "fig_prefix",
     "tbl-prefix": "tbl_prefix",
     "sec-prefix": "sec_prefix",
+    "eq-prefix": "eq_prefix",
     "title-delim": "title_delim",
 }
 

@@ -26,6 +26,7 @@ Numbering, captions, cross-references, callouts, conditional content and the
 from __future__ import annotations
 
 import base64
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,7 +283,15 @@ def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path
     if opts.echo == "fenced":
         parts.append(_code_block(f"{chunk.fence.strip()}\n{chunk.source}\n```", "markdown .cell-code"))
     elif opts.echo:
-        if chunk.code.strip():
+        if chunk.code.strip() and opts.code_fold and state.fmt == "html":
+            # code-fold: the code folded under its summary, in HTML only (Quarto shows it
+            # unfolded in Word); "show" starts it open
+            summary = html.escape(opts.code_summary or state.settings.labels.code_summary)
+            opening = f'<details class="code-fold"{" open" if opts.code_fold == "show" else ""}>'
+            parts.append(f"```{{=html}}\n{opening}\n<summary>{summary}</summary>\n```")
+            parts.append(_code_block(chunk.code, ".python .cell-code"))
+            parts.append("```{=html}\n</details>\n```")
+        elif chunk.code.strip():
             parts.append(_code_block(chunk.code, ".python .cell-code"))
         if injected is not None:
             # the injected parameters cell, shown as Quarto shows papermill's
@@ -296,6 +305,15 @@ def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path
     is_tbl = bool(opts.label and opts.label.startswith("tbl-"))
     n_img = sum(1 for o in outputs if o.get("output_type") in ("display_data", "execute_result")
                 and _image_mime(o.get("data", {}), fmt, settings))
+    # fig-subcap with one caption per plot: Quarto's subfigures (corpus figurer.qmd)
+    subfigures = is_fig and n_img > 1 and len(opts.fig_subcap) == n_img
+    if is_fig and n_img and opts.fig_subcap and not subfigures:
+        raise RenderError(
+            f"{state.doc.path.name}, line {chunk.line}: chunk {opts.label!r} has {len(opts.fig_subcap)} "
+            f"fig-subcap caption{'s' if len(opts.fig_subcap) != 1 else ''} but shows {n_img} "
+            f"figure{'s' if n_img != 1 else ''}; give one caption per figure (two or more figures)",
+            path=str(state.doc.path), label=opts.label, line=chunk.line,
+        )
     image_parts: list[int] = []
     tbl_done = False
     k_img = 0
@@ -351,7 +369,7 @@ def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path
             # path ends up in an output (DOCX keeps it as the picture's name).
             written = f"{fig_dir.name}/{path.name}"
             state.images[written] = path
-            caps = opts.fig_cap
+            caps = opts.fig_subcap if subfigures else opts.fig_cap
             cap = caps[k_img - 1] if len(caps) == n_img else (caps[0] if caps else "")
             alts = opts.fig_alt
             alt = alts[k_img - 1] if len(alts) == n_img else (alts[0] if alts else "")
@@ -391,7 +409,14 @@ def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path
                 parts.append(text)
             else:
                 parts.append(_output_block(text, ".cell-output .cell-output-display"))
-    if is_fig and n_img > 1:
+    if is_fig and n_img > 1 and subfigures:
+        # Quarto's subfigures: parts captioned (a), (b) with fig-subcap under the figure's
+        # caption fig-cap; the filter numbers them
+        first, last = image_parts[0], image_parts[-1]
+        caption = opts.fig_cap[0] if opts.fig_cap else ""
+        parts[first] = f"::: {{#{opts.label} .sbm-figure-group .sbm-subfigures}}\n\n{parts[first]}"
+        parts[last] = f"{parts[last]}\n\n::: sbm-figure-caption\n{caption}\n:::\n\n:::"
+    elif is_fig and n_img > 1:
         # one figure in parts: the filter numbers the group and its parts 1a, 1b, ...
         first, last = image_parts[0], image_parts[-1]
         parts[first] = f"::: {{#{opts.label} .sbm-figure-group}}\n\n{parts[first]}"

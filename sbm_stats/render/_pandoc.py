@@ -43,7 +43,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -58,7 +58,7 @@ from ._errors import RenderError
 from ._markdown import MarkdownResult
 from ._progress import Progress
 from ._resources import check_resource, document_resources, is_remote
-from ._settings import DocumentSettings
+from ._settings import DocumentSettings, number_offset
 
 __all__ = ["Companion", "Job", "pandoc_path", "traced_values", "write_outputs", "write_values_file"]
 
@@ -118,6 +118,13 @@ def _metadata(settings: DocumentSettings, fmt: str, stem: str) -> dict[str, Any]
         meta["subtitle"] = settings.subtitle
     if settings.authors:
         meta["author"] = list(settings.authors)
+        if fmt == "html" and len(settings.affiliations) == len(settings.authors):
+            # the HTML title block: one line per author with the affiliations' names (Quarto's)
+            meta["sbm-authors"] = [{"name": name, "affiliations": list(affiliations)}
+                                   for name, affiliations in zip(settings.authors, settings.affiliations)]
+    if settings.keywords and fmt == "html":
+        meta["sbm-keywords"] = ", ".join(settings.keywords)
+        meta["sbm-keywords-title"] = settings.labels.keywords_title
     if settings.date_text:
         meta["date"] = settings.date_text
     if settings.abstract:
@@ -135,15 +142,67 @@ def _metadata(settings: DocumentSettings, fmt: str, stem: str) -> dict[str, Any]
         meta["link-citations"] = True
     if settings.csl:
         meta["csl"] = settings.csl
+    nocite = settings.meta.get("nocite")
+    if settings.bibliography and nocite is not None:
+        # entries listed without being cited (``nocite: "@key"``, ``"@*"`` for all), checked by read_settings
+        meta["nocite"] = nocite
     meta["sbm-render"] = {
         "format": fmt,
         "number-sections": bool(settings.option(fmt, "number-sections", False)),
         "number-depth": int(settings.option(fmt, "number-depth", 6)),
+        # both checked by read_settings
+        "number-offset": [str(n) for n in number_offset(settings.option(fmt, "number-offset", []))],
+        "shift-heading-level-by": str(settings.option(fmt, "shift-heading-level-by", 0)),
         "labels": settings.labels.for_filter(),
         "values-appendix": settings.values_appendix,
         "values-companion": f"{stem}.values.html",
+        "front-matter": _flat_front_matter(settings.meta),
     }
     return meta
+
+
+def _flat_front_matter(meta: Any, prefix: str = "") -> dict[str, str]:
+    """The front matter's values as text by key, nested keys joined with dots (``{{< meta a.b >}}``)."""
+    flat: dict[str, str] = {}
+    for key, value in (meta.items() if isinstance(meta, Mapping) else ()):
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flat_front_matter(value, f"{name}."))
+        elif isinstance(value, bool):
+            flat[name] = "true" if value else "false"
+        elif isinstance(value, (str, int, float)) or hasattr(value, "isoformat"):
+            flat[name] = str(value)
+    return flat
+
+
+def _flat_front_matter(meta: Any, prefix: str = "") -> dict[str, str]:
+    """The front matter's values as text by key, nested keys joined with dots (``{{< meta a.b >}}``)."""
+    flat: dict[str, str] = {}
+    for key, value in (meta.items() if isinstance(meta, Mapping) else ()):
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flat_front_matter(value, f"{name}."))
+        elif isinstance(value, bool):
+            flat[name] = "true" if value else "false"
+        elif isinstance(value, (str, int, float)) or hasattr(value, "isoformat"):
+            flat[name] = str(value)
+    return flat
+
+
+def _whole(value: Any, key: str, expected: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RenderError(f"front matter: {key} ({value!r}) must be {expected}")
+    return value
+
+
+def _number_offset(value: Any) -> list[int]:
+    """Quarto's ``number-offset``: a whole number or a list of them, added to the section numbers by level."""
+    expected = "a whole number of 0 or more, or a list of them such as [3, 1]"
+    items = value if isinstance(value, list) else [value]
+    numbers = [_whole(item, "number-offset", expected) for item in items]
+    if any(n < 0 for n in numbers) or len(numbers) > 6:
+        raise RenderError(f"front matter: number-offset ({value!r}) must be {expected} (at most six)")
+    return numbers
 
 
 def _filter_path(name: str = "quarto.lua") -> str:
@@ -296,8 +355,19 @@ def _check_problems(report: dict[str, Any], source: Path, progress: Progress) ->
             + "\n(show the value from code, "
             "`{python} value`, or give the span its fields: data-raw, data-table, data-row, data-column, "
             "data-source)", path=str(source))
-    for code in dict.fromkeys(problems.get("shortcode", [])):
-        progress.warn(f"the shortcode {code} is not supported by the builtin engine; left as written")
+    shortcodes = list(dict.fromkeys(problems.get("shortcode", [])))
+    if shortcodes:
+        raise RenderError(
+            f"{source.name}: {len(shortcodes)} shortcode{'s' if len(shortcodes) != 1 else ''} the builtin "
+            "engine does not support:\n"
+            + "\n".join(listed(code, (code, " ".join(code.split()))) for code in shortcodes)
+            + "\n(it supports {{< pagebreak >}}, {{< include file >}} and {{< meta key >}} with a key of the "
+            "front matter; render with --engine quarto for the others)", path=str(source))
+    for label in dict.fromkeys(problems.get("unnumbered", [])):
+        line = line_of(f"@{label}")
+        progress.warn(f"{source.name}{f', line {line}' if line else ''}: @{label} refers to an unnumbered "
+                      "heading; it is linked by the heading's text here, but Quarto cannot resolve it "
+                      f"(it shows ?@{label} in bold)")
 
 
 def _images(tree: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,6 +6,10 @@ What is read, and how it maps to Quarto's documented syntax:
 - executable chunks opened by a backtick fence whose info string is
   ``{python}``, with their ``#|`` option lines (YAML) at the top of the chunk;
 - inline expressions `` `{python} expr` `` in the prose (not inside fenced code);
+  one wrapped across a line break, or inside a longer code span, is an error with
+  its line (Quarto would not evaluate it as written);
+- ``{{< include file >}}`` on a line of its own: replaced by the file's text first
+  (a file inside the document's folder);
 - everything else is pandoc markdown and is passed through.
 
 A chunk for another engine (``{r}``, ``{julia}``, ``{ojs}``, ``{mermaid}``, ...)
@@ -17,7 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -35,6 +39,7 @@ __all__ = [
     "QmdDocument",
     "parse_qmd",
     "read_front_matter",
+    "check_inline_expressions",
     "split_prose",
     "split_code_spans",
     "FENCE_RE",
@@ -52,7 +57,8 @@ _LABEL_RE = re.compile(r"^[A-Za-z][\w-]*$")
 
 #: Chunk options the builtin engine carries out.
 SUPPORTED_OPTIONS = frozenset(
-    {"label", "echo", "eval", "include", "output", "warning", "error", "fig-cap", "fig-alt",
+    {"label", "echo", "eval", "include", "output", "warning", "error", "fig-cap", "fig-alt", "fig-subcap",
+     "code-fold", "code-summary",
      "tbl-cap", "tags"}
 )
 
@@ -98,6 +104,9 @@ class ChunkOptions:
     error: bool = False
     fig_cap: tuple[str, ...] = ()
     fig_alt: tuple[str, ...] = ()
+    fig_subcap: tuple[str, ...] = ()
+    code_fold: bool | Literal["show"] = False
+    code_summary: str | None = None
     tbl_cap: str | None = None
     tags: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
@@ -261,6 +270,9 @@ def _chunk_options(path: Path, line: int, raw: Mapping[str, Any], defaults: Mapp
     tbl_cap = raw.get("tbl-cap")
     if tbl_cap is not None and not isinstance(tbl_cap, (str, int, float)):
         raise _err(path, line, f"option tbl-cap ({tbl_cap!r}) must be a text")
+    code_summary = raw.get("code-summary")
+    if code_summary is not None and not isinstance(code_summary, (str, int, float)):
+        raise _err(path, line, f"option code-summary ({code_summary!r}) must be a text")
     ignored = tuple(sorted(k for k in raw if k not in SUPPORTED_OPTIONS))
     return ChunkOptions(
         label=label,
@@ -272,6 +284,9 @@ def _chunk_options(path: Path, line: int, raw: Mapping[str, Any], defaults: Mapp
         error=_as_bool(path, line, "error", values["error"]),
         fig_cap=_as_strings(path, line, "fig-cap", raw.get("fig-cap")),
         fig_alt=_as_strings(path, line, "fig-alt", raw.get("fig-alt")),
+        fig_subcap=_as_strings(path, line, "fig-subcap", raw.get("fig-subcap")),
+        code_fold=_as_bool(path, line, "code-fold", raw.get("code-fold", False), ("show",)),
+        code_summary=None if code_summary is None else str(code_summary),
         tbl_cap=None if tbl_cap is None else str(tbl_cap),
         tags=tags,
         ignored=ignored,
@@ -303,23 +318,65 @@ def _make_chunk(
     return Chunk(index=index, line=line, source=source, code=code, options=options, fence=fence)
 
 
-def _find_inlines(text: str, first_line: int, next_id: int) -> tuple[InlineExpr, ...]:
+def _not_evaluated_by_quarto(path: Path, line: int, span: str) -> RenderError | None:
+    """An error for an inline expression Quarto would not evaluate as written, else None.
+
+    Quarto replaces inline expressions line by line (the corpus' ``inline.qmd`` and
+    ``inline_bruten.qmd``, OBSERVATIONS.md): one wrapped across a line break is run
+    by the kernel but never replaced, so its readers see the code; when the code is
+    not valid Python with the line break in it, the whole render fails. A
+    `` `{python} ...` `` inside a longer code span (``` `` `{python} x` `` ```) is
+    a code span that shows it, not an expression, for pandoc, but Quarto's
+    line-by-line replacement may still find it. Neither is rendered silently otherwise.
+    """
+    ticks = len(span) - len(span.lstrip("`"))
+    body = span[ticks:-ticks]
+    if ticks == 1 and "\n" in body and _INLINE_RE.match(body):
+        shown = " ".join(body.split())
+        return _err(path, line, f"the inline expression `{shown}` is wrapped across a line break; "
+                                "Quarto does not evaluate it there (its readers see the code, or the "
+                                "render fails): write the expression on one line")
+    if ticks > 1 and re.search(r"`\{python\}[ \t\n]", body):
+        return _err(path, line, f"the code span {' '.join(span.split())} holds an inline expression "
+                                "(`{python} ...`); Quarto and the builtin engine treat it differently: "
+                                "write the expression outside the code span, or the code without "
+                                "its backticks")
+    return None
+
+
+def _find_inlines(path: Path, text: str, first_line: int, next_id: int) -> tuple[InlineExpr, ...]:
     found = []
     offset = 0
     for is_code, piece in split_prose(text):
         if not is_code:
             pos = 0
             for is_span, span in split_code_spans(piece):
-                if is_span and span.startswith("`{python}"):
-                    m = _INLINE_RE.match(span[1:-1])
+                if is_span:
+                    start = offset + pos
+                    line = first_line + text.count("\n", 0, start)
+                    problem = _not_evaluated_by_quarto(path, line, span)
+                    if problem is not None:
+                        raise problem
+                    m = _INLINE_RE.match(span[1:-1]) if span.startswith("`{python}") else None
                     if m:
-                        start = offset + pos
-                        line = first_line + text.count("\n", 0, start)
                         code = " ".join(m["code"].split())
                         found.append(InlineExpr(next_id + len(found), code, line, start, start + len(span)))
                 pos += len(span)
         offset += len(piece)
     return tuple(found)
+
+
+def check_inline_expressions(path: str | Path) -> None:
+    """Raise for an inline expression Quarto would not evaluate as written (see ``_not_evaluated_by_quarto``).
+
+    Used when Quarto renders: the rest of the document is Quarto's to read, but a wrapped
+    inline expression would be shown as code (or fail the render), silently.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+    lines = text.splitlines(keepends=True)
+    _, start = _read_front_matter(path, lines)
+    _find_inlines(path, "".join(lines[start:]), start + 1, 0)
 
 
 def _execute_defaults(path: Path, meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -345,16 +402,82 @@ def read_front_matter(path: str | Path) -> QmdDocument:
     return QmdDocument(path=path, meta=MappingProxyType(meta), blocks=())
 
 
-# Complexity above 15 on purpose: one pass over the lines with a branch per construct (front matter, fences, options).
-def parse_qmd(path: str | Path, text: str | None = None) -> QmdDocument:  # noqa: C901
+_INCLUDE_RE = re.compile(r"^\{\{<\s*include\s+(?P<file>\S+?)\s*>\}\}\s*$")
+_MAX_INCLUDE_DEPTH = 10
+
+
+def _include_target(path: Path, line: int, name: str, root: Path) -> Path:
+    name = name.strip("\"'")
+    target = (root / name.lstrip("/")) if name.startswith("/") else (path.parent / name)
+    try:
+        resolved = target.resolve()
+    except OSError as exc:
+        raise _err(path, line, f"the included file {name!r} cannot be read ({exc})") from None
+    if not resolved.is_relative_to(root.resolve()):
+        raise _err(path, line, f"the included file {name!r} is outside the document's folder "
+                               f"{root}; an include must stay inside it")
+    if not resolved.is_file():
+        raise _err(path, line, f"the included file {name!r} does not exist (looked for {resolved})")
+    return resolved
+
+
+def _expand_includes(
+    path: Path, lines: list[str], root: Path, depth: int = 0, top: int | None = None
+) -> tuple[list[str], list[tuple[Path, int, int]]]:
+    """The lines with each ``{{< include file >}}`` line replaced by the file's lines.
+
+    Quarto's ``include`` shortcode pastes the file's text in before anything runs (the
+    corpus' villkor_kortkoder.qmd: an included heading is numbered in the document and
+    its inline expression runs in the same kernel). Only an include on a line of its own,
+    outside fenced code, is read (one anywhere else fails the render as an unsupported
+    shortcode); the file must exist inside the document's folder ``root``. Returns the
+    lines and, for each, the file and line it comes from and the line of the document
+    (``top``: the line of the include in the document, for an included file).
+    """
+    out: list[str] = []
+    origin: list[tuple[Path, int, int]] = []
+    fence: str | None = None
+    for number, line in enumerate(lines, 1):
+        m = FENCE_RE.match(line.rstrip("\n"))
+        if fence is not None:
+            if m and not m["info"] and m["fence"][0] == fence[0] and len(m["fence"]) >= len(fence):
+                fence = None
+        elif m:
+            fence = m["fence"]
+        include = _INCLUDE_RE.match(line.strip()) if fence is None and not m else None
+        if include is None:
+            out.append(line)
+            origin.append((path, number, top or number))
+            continue
+        if depth >= _MAX_INCLUDE_DEPTH:
+            raise _err(path, number, f"includes nest more than {_MAX_INCLUDE_DEPTH} deep "
+                                     "(does a file include itself?)")
+        target = _include_target(path, number, include["file"], root)
+        try:
+            text = target.read_text(encoding="utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _err(path, number, f"the included file {include['file']!r} cannot be read ({exc})") from None
+        if text and not text.endswith("\n"):
+            text += "\n"
+        more, more_origin = _expand_includes(target, text.splitlines(keepends=True), root, depth + 1,
+                                             top or number)
+        out.extend(more)
+        origin.extend(more_origin)
+    return out, origin
+
+
+def parse_qmd(path: str | Path, text: str | None = None) -> QmdDocument:
     """Parse a ``.qmd`` file (or ``text``, reported as coming from ``path``).
+
+    ``{{< include file >}}`` lines are replaced by the file first; an error in an
+    included part names that file and its line.
 
     Raises
     ------
     RenderError
         For malformed front matter or chunk options, a chunk for an engine other
-        than Python, an unclosed chunk, or a label used twice; the message names
-        the file and line.
+        than Python, an unclosed chunk, a label used twice, or an include that is
+        missing or outside the document's folder; the message names the file and line.
     """
     path = Path(path)
     if text is None:
@@ -363,7 +486,45 @@ def parse_qmd(path: str | Path, text: str | None = None) -> QmdDocument:  # noqa
         except UnicodeDecodeError as exc:
             raise _err(path, None, f"the file is not valid UTF-8 ({exc})") from None
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
-    lines = text.splitlines(keepends=True)
+    lines, origin = _expand_includes(path, text.splitlines(keepends=True), path.parent)
+    try:
+        doc = _parse_lines(path, lines)
+    except RenderError as exc:
+        line = getattr(exc, "line", None)
+        if not line or line > len(origin) or origin[line - 1][:2] == (path, line):
+            raise
+        where, number, _ = origin[line - 1]
+        if where == path:
+            raise _err(path, number, str(exc).split(": ", 1)[-1]) from None
+        raise _err(where, number, str(exc).split(": ", 1)[-1] + f" (included by {path.name})") from None
+    if all(top == i for i, (_, _, top) in enumerate(origin, 1)):
+        return doc
+    return _lines_in_document(doc, [top for _, _, top in origin])
+
+
+def _lines_in_document(doc: QmdDocument, lines: list[int]) -> QmdDocument:
+    """``doc`` with the lines of its blocks, chunks and inline expressions as lines of the document file.
+
+    A chunk or inline expression of an included file gets the line of the include, so that
+    a later error (a chunk that fails, an inline value that cannot be shown) names a line
+    of the document that holds it.
+    """
+    def at(line: int) -> int:
+        return lines[min(max(line, 1), len(lines)) - 1] if lines else line
+
+    blocks: list[MarkdownBlock | Chunk] = []
+    for block in doc.blocks:
+        if isinstance(block, Chunk):
+            blocks.append(replace(block, line=at(block.line)))
+        else:
+            blocks.append(replace(block, line=at(block.line),
+                                  inlines=tuple(replace(i, line=at(i.line)) for i in block.inlines)))
+    return replace(doc, blocks=tuple(blocks))
+
+
+# Complexity above 15 on purpose: one pass over the lines with a branch per construct (front matter, fences, options).
+def _parse_lines(path: Path, lines: list[str]) -> QmdDocument:  # noqa: C901
+    """Parse the lines of a ``.qmd`` (its includes already in place)."""
     meta, start = _read_front_matter(path, lines)
     defaults = _execute_defaults(path, meta)
 
@@ -379,7 +540,7 @@ def parse_qmd(path: str | Path, text: str | None = None) -> QmdDocument:  # noqa
         nonlocal prose, prose_line, n_inline
         if prose:
             block_text = "".join(prose)
-            inlines = _find_inlines(block_text, prose_line, n_inline)
+            inlines = _find_inlines(path, block_text, prose_line, n_inline)
             n_inline += len(inlines)
             blocks.append(MarkdownBlock(block_text, prose_line, inlines))
         prose = []

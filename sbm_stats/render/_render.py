@@ -329,7 +329,7 @@ def render(
     ...                 engine="builtin", quiet=True)
     >>> result.outputs[0].name, result.engine, result.cache_hit
     ('note.html', 'builtin', False)
-    >>> 'Se <a href="#sec-syfte">Syfte</a>.' in result.outputs[0].read_text(encoding="utf-8")
+    >>> 'Se <a href="#sec-syfte">Avsnitt\xa01</a>.' in result.outputs[0].read_text(encoding="utf-8")
     True
     >>> shutil.rmtree(folder)
     """
@@ -431,12 +431,13 @@ def _render_quarto(
     staging: Path, out: Path, cache: bool, quiet: bool, progress: Progress,
 ) -> tuple[RenderResult, list[str]]:
     """Render with Quarto into ``staging``; also return the names of the supporting files staged."""
-    from ._qmd import read_front_matter
+    from ._qmd import check_inline_expressions, read_front_matter
     from ._quarto import render_with_quarto
     from ._settings import read_settings, values_appendix_options
 
     doc = read_front_matter(doc_path)
     values_appendix_options(doc_path, doc.meta)  # checked under Quarto too, though Quarto writes no appendix
+    check_inline_expressions(doc_path)
     yaml_params = doc.meta.get("params") or {}
     injected = {**(yaml_params if isinstance(yaml_params, dict) else {}), **params}
     try:

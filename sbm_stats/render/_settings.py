@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,10 @@ class DocumentSettings:
     values_appendix_formats: tuple[str, ...] = ("html",)
     #: The author's Word reference document (``reference-doc``), checked; ``None``: the report's own.
     reference_doc: Path | None = None
+    #: The affiliations' names of each author, in the order of ``authors``.
+    affiliations: tuple[tuple[str, ...], ...] = ()
+    #: The front matter's ``keywords``.
+    keywords: tuple[str, ...] = ()
 
     def option(self, fmt: str, key: str, default: Any = None) -> Any:
         """A format option: ``format: <fmt>: key`` over top-level ``key`` over ``default``."""
@@ -89,10 +94,71 @@ class DocumentSettings:
         return self.meta.get(key, default)
 
 
+_OFFSET = "a whole number of 0 or more, or a list of at most six of them such as [3, 1]"
+_NOCITE_RE = re.compile(r"\s*(@[\w*:.#$%&+?<>~/-]+[\s,;]*)+")
+
+
+def number_offset(value: Any) -> list[int]:
+    """Quarto's ``number-offset`` as a list (a whole number, or a list of them, added to the section numbers by level).
+
+    Raises ValueError when it is not one.
+    """
+    items = value if isinstance(value, list) else [value]
+    if len(items) > 6 or any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in items):
+        raise ValueError(_OFFSET)
+    return list(items)
+
+
+def _check_quarto_options(path: Path, meta: Mapping[str, Any], formats: Mapping[str, Any]) -> None:
+    """``number-offset``, ``shift-heading-level-by`` (top level and per format) and ``nocite``."""
+    places = [("", meta)] + [(f"format: {name}: ", opts) for name, opts in formats.items() if isinstance(opts, dict)]
+    for where, opts in places:
+        if "number-offset" in opts:
+            try:
+                number_offset(opts["number-offset"])
+            except ValueError:
+                raise RenderError(f"{path.name}: front matter: {where}number-offset ({opts['number-offset']!r}) "
+                                  f"must be {_OFFSET}") from None
+        shift = opts.get("shift-heading-level-by", 0)
+        if isinstance(shift, bool) or not isinstance(shift, int) or not -5 <= shift <= 5:
+            raise RenderError(f"{path.name}: front matter: {where}shift-heading-level-by ({shift!r}) must be a "
+                              "whole number from -5 to 5, such as -1")
+    nocite = meta.get("nocite")
+    if nocite is not None and not (isinstance(nocite, str) and _NOCITE_RE.fullmatch(nocite)):
+        raise RenderError(f"{path.name}: front matter: nocite ({nocite!r}) must list citation keys such as "
+                          "'@key1, @key2', or '@*' for all")
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     return str(value)
+
+
+def _affiliations(value: Any) -> tuple[tuple[str, ...], ...]:
+    """Each author's affiliations by name (Quarto shows only the name: the corpus' framsida.qmd)."""
+    if value is None:
+        return ()
+    out = []
+    for item in value if isinstance(value, list) else [value]:
+        if item is None:
+            continue
+        given = (item.get("affiliations", item.get("affiliation")) if isinstance(item, dict) else None) or []
+        names = []
+        for affiliation in given if isinstance(given, list) else [given]:
+            name = affiliation.get("name") if isinstance(affiliation, dict) else affiliation
+            if name:
+                names.append(str(name))
+        if not isinstance(item, dict) or item.get("name"):
+            out.append(tuple(names))
+    return tuple(out)
+
+
+def _keywords(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else str(value).split(",")
+    return tuple(str(k).strip() for k in items if str(k).strip())
 
 
 def _authors(value: Any) -> tuple[str, ...]:
@@ -214,6 +280,7 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
     if fig_dpi < 150:
         raise RenderError(f"{path.name}: front matter: fig-dpi ({fig_dpi}) must be at least 150 (print resolution)")
 
+    _check_quarto_options(path, meta, formats)
     params = meta.get("params") or {}
     if not isinstance(params, dict):
         raise RenderError(f"{path.name}: front matter: params ({params!r}) must be a mapping of name: value")
@@ -248,6 +315,8 @@ def read_settings(doc: QmdDocument) -> DocumentSettings:
         values_appendix=appendix,
         values_appendix_formats=appendix_formats,
         reference_doc=reference,
+        affiliations=_affiliations(meta.get("author", meta.get("authors"))),
+        keywords=_keywords(meta.get("keywords")),
     )
 
 

@@ -45,7 +45,7 @@ function Pandoc(doc)
   local path = pandoc.utils.stringify(render["report"] or "")
   local given = doc.meta["sbm-problems"] or {}
   local problems = {}
-  for _, key in ipairs({ "duplicate", "missing", "float", "shortcode", "known" }) do
+  for _, key in ipairs({ "duplicate", "missing", "float", "shortcode", "unnumbered", "known" }) do
     problems[key] = strings(given[key])
   end
   local images = {}
@@ -73,7 +73,8 @@ function Pandoc(doc)
     handle:write(pandoc.json.encode(report))
     handle:close()
   end
-  local fails = #problems.duplicate + #problems.missing + #problems.float + #report["value-problems"]
+  local fails = #problems.duplicate + #problems.missing + #problems.float + #problems.shortcode
+    + #report["value-problems"]
     + #report["value-unknown"]
   if fails > 0 then
     error("sbm-stats: the document has problems (see " .. path .. ")")
