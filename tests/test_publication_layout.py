@@ -334,7 +334,9 @@ def test_word_tables_have_fixed_widths_no_narrower_than_their_words(document):
     body = document.find(f"{W}body")
     section = body.find(f"{W}sectPr")
     text_width = int(section.find(f"{W}pgSz").get(f"{W}w")) - 2 * 1417
-    tables = list(body.iter(f"{W}tbl"))
+    # every table but a callout (Quarto's one-column table round a box's title and text, as wide as the text)
+    tables = [t for t in body.iter(f"{W}tbl") if t.find(f"{W}tblPr/{W}tblStyle") is None
+              or t.find(f"{W}tblPr/{W}tblStyle").get(f"{W}val") != "Callout"]
     assert len(tables) >= 10
     narrow = []
     for number, table in enumerate(tables, 1):

@@ -498,10 +498,13 @@ def test_word_file_has_a4_filled_contents_callout_boxes_and_fixed_tables(tmp_pat
     assert (size.get(f"{w}w"), size.get(f"{w}h")) == ("11906", "16838")  # A4: 210 × 297 mm in twips
     toc = next(body.iter(f"{w}sdt"))
     assert ["".join(t.text for t in link.iter(f"{w}t")) for link in toc.iter(f"{w}hyperlink")] == ["Första", "Andra"]
-    styles = [p.find(f"{w}pPr/{w}pStyle").get(f"{w}val") for p in body.iter(f"{w}p")
-              if p.find(f"{w}pPr/{w}pStyle") is not None]
-    assert "CalloutNoteTitle" in styles and "CalloutNote" in styles
-    table = next(body.iter(f"{w}tbl"))
+    # the callout: Quarto's one-column table, its title row ("Att notera") kept with its text
+    callout, table = list(body.iter(f"{w}tbl"))
+    assert callout.find(f"{w}tblPr/{w}tblStyle").get(f"{w}val") == "Callout"
+    title_row, text_row = callout.findall(f"{w}tr")
+    assert "".join(t.text for t in title_row.iter(f"{w}t")) == "Att notera"
+    assert all(p.find(f"{w}pPr/{w}keepNext") is not None for p in title_row.iter(f"{w}p"))
+    assert "".join(t.text for t in text_row.iter(f"{w}t")) == "Text i rutan."
     assert table.find(f"{w}tblPr/{w}tblLayout").get(f"{w}type") == "fixed"
     widths = [int(c.get(f"{w}w")) for c in table.iter(f"{w}gridCol")]
     # "Folkmängdsförändringen", 22 letters, needs at least 22 × 72 twips (0.4 em of 9 pt) and the
