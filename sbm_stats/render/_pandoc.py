@@ -150,7 +150,7 @@ def _reader_args(markdown: str, index: int, workdir: Path, tree_path: Path) -> l
 
 
 def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path: Path, meta_path: Path,
-                 has_citations: bool, typst_root: Path) -> list[str]:
+                 has_citations: bool, typst_root: Path, embed: bool = True) -> list[str]:
     """The run of one format: JSON tree -> the filters -> the format."""
     fmt = job.fmt
     toc = bool(settings.option(fmt, "toc", False))
@@ -172,8 +172,8 @@ def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path:
     if fmt == "html":
         template = workdir / "report.html"
         template.write_text(_template("report.html").replace("$sbm-css$", _template("report.css")), encoding="utf-8")
-        args += ["--to", "html5", "--template", str(template), "--embed-resources", "--mathml",
-                 "--output", str(job.target)]
+        args += ["--to", "html5", "--template", str(template), *(["--embed-resources"] if embed else []),
+                 "--mathml", "--output", str(job.target)]
     elif fmt == "docx":
         args += ["--to", "docx", "--output", str(job.target)]
         ref = settings.option("docx", "reference-doc")
@@ -411,6 +411,7 @@ def write_outputs(
     allowed_roots: tuple[Path, ...] | None = None,
     values: dict[str, list[dict[str, str]]] | None = None,
     registry: dict[str, Any] | None = None,
+    embed_resources: bool = True,
 ) -> dict[str, float]:
     """Write every job's output (pandoc runs in parallel); return seconds per format.
 
@@ -422,6 +423,10 @@ def write_outputs(
 
     ``allowed_roots`` are the folders the document's own files (images) may
     come from; default: those of each job's markdown (the document's folder).
+
+    ``embed_resources=False`` leaves the HTML's images as links (relative to
+    ``workdir``, else the document's folder) instead of embedding them: the live
+    preview serves them itself, and pandoc's embedding is a second of its time.
 
     Raises
     ------
@@ -466,7 +471,8 @@ def write_outputs(
             tree_path = workdir / "tree.pdf.json"
             tree_path.write_text(json.dumps(tree), encoding="utf-8")
         report_path = workdir / _report_path(job.fmt)
-        args = _writer_args(job, settings, workdir, tree_path, meta_path, shared.has_citations, typst_root)
+        args = _writer_args(job, settings, workdir, tree_path, meta_path, shared.has_citations, typst_root,
+                            embed=embed_resources)
         try:
             _run(args, cwd=workdir, env=env, what=job.fmt.upper())
         except RenderError:
