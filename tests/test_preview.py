@@ -364,3 +364,42 @@ def test_a_browser_that_goes_away_is_no_error(doc: Path) -> None:
 
 if os.name != "posix":  # pragma: no cover
     pytest.skip("signals and /proc: the preview's way out is tested on POSIX", allow_module_level=True)
+
+
+def test_the_watch_tells_a_document_edit_from_a_change_of_code_or_data(tmp_path: Path) -> None:
+    from sbm_stats.cli._preview import Watch
+
+    doc = tmp_path / "doc.qmd"
+    doc.write_text(DOC, encoding="utf-8")
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "sub" / "code.py").write_text("x = 1\n", encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "datapackage.json").write_text("{}", encoding="utf-8")
+    (data / "table.csv").write_text("a\n1\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not read\n", encoding="utf-8")
+    watch = Watch(doc, package)
+    watch.follow((str(data / "table.csv"),))
+    stop = threading.Event()
+
+    def after(change, bound: float = 10.0) -> str | None:
+        time.sleep(0.05)
+        change()
+        timer = threading.Timer(bound, stop.set)  # a bound on the wait, should nothing be seen
+        timer.start()
+        try:
+            return watch.wait(stop)
+        finally:
+            timer.cancel()
+
+    assert after(lambda: _edit(doc, "Inledande", "Ny inledande")) == "document"
+    assert after(lambda: (package / "sub" / "code.py").write_text("x = 22\n", encoding="utf-8")) == "restart"
+    assert after(lambda: (data / "table.csv").write_text("a\n2\n", encoding="utf-8")) == "restart"
+    assert after(lambda: (data / "new.csv").write_text("b\n", encoding="utf-8")) == "restart"  # the whole package
+    assert after(lambda: (data / "table.csv").unlink()) == "restart"  # gone: said, and the next render tells
+    assert after(lambda: doc.unlink(), 1.5) is None  # the document gone: nothing to render until it is back
+    stop.clear()
+    assert after(lambda: doc.write_text(DOC, encoding="utf-8")) == "document"
+    stop.clear()
+    assert after(lambda: (tmp_path / "notes.txt").write_text("changed\n", encoding="utf-8"), 1.5) is None  # not read

@@ -172,6 +172,8 @@ class _Renderer(threading.Thread):
         self.stop = stop
         self.verbose = verbose
         self.busy = threading.Event()
+        #: what ended the thread other than a stop (a bug): raised again by the main thread
+        self.failure: BaseException | None = None
 
     def run(self) -> None:
         import sbm_stats
@@ -184,6 +186,8 @@ class _Renderer(threading.Thread):
                     self.session.restart()
                 self._render(watch)
                 what = watch.wait(self.stop)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which reports it
+            self.failure = exc
         finally:
             self.session.close()
 
@@ -262,4 +266,6 @@ def _preview(args: argparse.Namespace) -> int:
             renderer.join(STOP_GRACE)
         server.stop()
         _say("stopped")
+    if renderer.failure is not None:
+        raise renderer.failure
     return 0

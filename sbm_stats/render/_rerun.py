@@ -177,7 +177,7 @@ def effects(source: str) -> Effects:
     --------
     >>> e = effects("import pandas as pd\\nx = 1\\nframe['a'] = [v for v in range(x)]\\ndef f(): y = 2")
     >>> sorted(e.binds), sorted(e.changes), sorted(e.reads), e.opaque
-    (['f', 'pd', 'x'], ['frame'], ['range', 'x'], False)
+    (['f', 'pd', 'x'], ['frame'], ['frame', 'range', 'v', 'x'], False)
     >>> effects("%timeit x").opaque
     True
     """
