@@ -333,6 +333,9 @@ def test_a_port_in_use_or_an_address_not_here_exits_2(doc: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "sbm_stats", "preview", str(doc), "--host", "192.0.2.1"],
                           capture_output=True, text=True, timeout=60)  # TEST-NET-1: on no machine
     assert proc.returncode == 2 and "cannot serve on 192.0.2.1 port 0" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "sbm_stats", "preview", str(doc.with_name("saknas.qmd"))],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "saknas.qmd') does not exist" in proc.stderr
 
 
 def test_the_preview_only_ever_listens_where_it_was_told(doc: Path) -> None:
@@ -403,3 +406,20 @@ def test_the_watch_tells_a_document_edit_from_a_change_of_code_or_data(tmp_path:
     assert after(lambda: doc.write_text(DOC, encoding="utf-8")) == "document"
     stop.clear()
     assert after(lambda: (tmp_path / "notes.txt").write_text("changed\n", encoding="utf-8"), 1.5) is None  # not read
+
+
+def test_the_page_images_served_are_those_inside_the_allowed_folders_only(tmp_path: Path) -> None:
+    from sbm_stats.render._preview import page_images
+
+    work, doc_dir = tmp_path / "work", tmp_path / "doc"
+    (work / "doc_files").mkdir(parents=True)
+    doc_dir.mkdir()
+    (work / "doc_files" / "fig 1.png").write_bytes(b"\x89PNG figure")
+    (doc_dir / "logo.svg").write_text("<svg/>", encoding="utf-8")
+    (tmp_path / "secret.png").write_bytes(b"not to be served")
+    html = ('<p><img src="doc_files/fig%201.png" alt="a" /><IMG alt="b" src="logo.svg">'
+            '<img src="../secret.png" /><img src="/etc/passwd" /><img src="https://example.org/x.png" />'
+            '<img src="data:image/png;base64,AAAA" /><img src="missing.png" /></p>')
+    found = page_images(html, (work, doc_dir), (work, doc_dir))
+    assert found == {"doc_files/fig%201.png": (b"\x89PNG figure", "image/png"),
+                     "logo.svg": (b"<svg/>", "image/svg+xml")}

@@ -116,7 +116,7 @@ def decorate(page: bytes, *, version: int, error: str | None) -> tuple[bytes, st
 
 def placeholder(title: str, message: str) -> bytes:
     """A bare page for the time before the first render succeeds."""
-    return (f'<!DOCTYPE html>\n<html lang="sv"><head><meta charset="utf-8"><title>{_html.escape(title)}</title>'
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{_html.escape(title)}</title>'
             f"</head><body><p>{_html.escape(message)}</p></body></html>\n").encode("utf-8")
 
 
@@ -168,7 +168,7 @@ class LivePage:
 
     def snapshot(self) -> tuple[bytes, str | None, int]:
         with self._changed:
-            html = self.html if self.html is not None else placeholder(self.title, f"Renderar {self.title} …")
+            html = self.html if self.html is not None else placeholder(self.title, f"Rendering {self.title} …")
             return html, self.error, self.version
 
 
