@@ -423,3 +423,15 @@ def test_the_page_images_served_are_those_inside_the_allowed_folders_only(tmp_pa
     found = page_images(html, (work, doc_dir), (work, doc_dir))
     assert found == {"doc_files/fig%201.png": (b"\x89PNG figure", "image/png"),
                      "logo.svg": (b"<svg/>", "image/svg+xml")}
+
+
+def test_an_inline_value_a_later_chunk_would_change_runs_from_its_place(doc: Path, session: PreviewSession) -> None:
+    # the inline value reads x through a function; 'third' rebinds x after it: evaluated
+    # at the end, value() + 2 would show 23
+    _edit(doc, "x = 20\n", "x = 20\ndef value():\n    return x\n")
+    _edit(doc, "`{python} x + 1`", "`{python} value() + 1`")
+    _edit(doc, 'print(f"summa {x + y}")', 'x = 21\nprint(f"summa {x + y}")')
+    assert "Värdet är 21." in session.render().html.decode()
+    _edit(doc, "`{python} value() + 1`", "`{python} value() + 2`")
+    page = session.render()
+    assert page.mode != "inline" and "Värdet är 22." in page.html.decode()  # x = 20 at its place

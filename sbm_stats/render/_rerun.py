@@ -7,8 +7,9 @@ an edit it compares the new notebook with what the kernel has run, cell by cell:
   runs; every output is the last execution's.
 - **inline expressions** changed, the chunks not: only the changed inline cells run,
   in the kernel as the last run left it, *if* no chunk after such an expression binds
-  or changes a name it reads (then the state it sees is the state it would see in a
-  full run); otherwise the preview re-runs from that expression, as below.
+  or changes a name it reads or a name a chunk before it bound (then the state it sees,
+  also through a function it calls, is the state it would see in a full run);
+  otherwise the preview re-runs from that expression, as below.
 - **a chunk** changed (or was added, removed, moved): the cells from the first changed
   chunk on run again, in the kernel as the chunks before it left it. The chunks after
   the change had run in that kernel too: the names only they bound are deleted first
@@ -293,7 +294,8 @@ def plan_run(nb: NotebookNode, doc: QmdDocument, state: KernelState | None) -> P
         reads = effects("\n".join(codes[n] for n in cell.metadata["sbm"]["ids"]))
         later = [r.effects for r in old[before:]] + [effects_of(j) for j in range(before, len(new))]
         touched = set().union(*(e.binds | e.changes for e in later)) if later else set()
-        if reads.opaque or any(e.opaque for e in later) or reads.reads & touched:
+        earlier = set().union(*(effects_of(j).binds for j in range(before))) if before else set()
+        if reads.opaque or any(e.opaque for e in later) or (reads.reads | earlier) & touched:
             start, k, changed = i, before, True  # it must see the state of its place: run from there
             break
         late.append(i)
