@@ -25,6 +25,7 @@ import html as _html
 import json
 import re
 import secrets
+import socket
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -251,6 +252,8 @@ class LiveServer(ThreadingHTTPServer):
         self.page = page
         self.verbose = verbose
         self.stopping = threading.Event()
+        if ":" in address[0]:  # an IPv6 address, e.g. --host ::1
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
