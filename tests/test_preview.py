@@ -29,6 +29,9 @@ from sbm_stats.render._preview import PreviewSession
 from sbm_stats.render._progress import Progress
 from sbm_stats.render._rerun import effects
 
+if os.name != "posix":  # pragma: no cover
+    pytest.skip("the preview's way out (signals, process groups) is tested on POSIX only", allow_module_level=True)
+
 # Three chunks, each noting that it ran, and an inline value between the first two.
 DOC = textwrap.dedent('''\
     ---
@@ -364,9 +367,6 @@ def test_a_browser_that_goes_away_is_no_error(doc: Path) -> None:
         code, err = preview.stop()
     assert code == 130 and not OWN_TRACEBACK.search(err) and "failed" not in err
 
-
-if os.name != "posix":  # pragma: no cover
-    pytest.skip("signals and /proc: the preview's way out is tested on POSIX", allow_module_level=True)
 
 
 def test_the_watch_tells_a_document_edit_from_a_change_of_code_or_data(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ Three threads: the main one waits for Ctrl-C (SIGINT) or SIGTERM; the server's
 A change to the render engine itself (``sbm_stats/render/``) is run by the kernel's
 next start, but the preview's own process keeps the engine it started with: restart
 the preview after changing the engine. On the way out (Ctrl-C, SIGTERM, an error),
-the server stops and the kernel is shut down (killed, if it is busy) before the
+the server stops and the kernel is killed (whatever it is running) before the
 command returns.
 """
 
@@ -36,7 +36,7 @@ __all__ = ["PreviewError", "Watch", "register"]
 #: Seconds between two looks at the document, and at everything else watched.
 DOCUMENT_POLL = 0.05
 TREE_POLL = 0.25
-#: Seconds the render thread has to finish once asked to stop, before the kernel is killed.
+#: Seconds the render thread has to finish (a pandoc run, say) once asked to stop.
 STOP_GRACE = 10.0
 
 
@@ -171,7 +171,6 @@ class _Renderer(threading.Thread):
         self.page = page
         self.stop = stop
         self.verbose = verbose
-        self.busy = threading.Event()
         #: what ended the thread other than a stop (a bug): raised again by the main thread
         self.failure: BaseException | None = None
 
@@ -194,7 +193,6 @@ class _Renderer(threading.Thread):
     def _render(self, watch: Watch) -> None:
         from . import internal_error_text, os_error_text
 
-        self.busy.set()
         self.page.note(state="rendering")
         start = time.perf_counter()
         try:
@@ -218,8 +216,6 @@ class _Renderer(threading.Thread):
             watch.follow(result.files)
             pid = f" (kernel pid {self.session.kernel_pid})" if self.verbose and self.session.kernel_pid else ""
             _say(f"page ready in {result.seconds:.2f} s: {result.reason}{pid}")
-        finally:
-            self.busy.clear()
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -258,12 +254,8 @@ def _preview(args: argparse.Namespace) -> int:
             renderer.join(0.5)
     finally:
         stop.set()
-        if renderer.busy.is_set():
-            session.kill()  # a chunk may run for minutes: the kernel goes now
-        renderer.join(STOP_GRACE)
-        if renderer.is_alive():
-            session.kill()
-            renderer.join(STOP_GRACE)
+        session.kill()  # now, and any kernel a render is starting: a chunk may run for minutes
+        renderer.join(STOP_GRACE)  # then the render thread removes the session's files
         server.stop()
         _say("stopped")
     if renderer.failure is not None:

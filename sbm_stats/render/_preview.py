@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -146,6 +147,7 @@ class PreviewSession:
         self._values: Any = None
         self._files: tuple[str, ...] = ()
         self._renders = 0
+        self._killed = threading.Event()
 
     @property
     def kernel_pid(self) -> int | None:
@@ -174,7 +176,9 @@ class PreviewSession:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
     def kill(self) -> None:
-        """Kill the kernel's process at once (from any thread: a render in progress fails)."""
+        """Kill the kernel's process at once, and any kernel started later (from any thread:
+        a render in progress fails; the session is of no more use)."""
+        self._killed.set()
         pid = self.kernel_pid
         if pid is not None:
             import signal
@@ -194,6 +198,12 @@ class PreviewSession:
         self._kernel = KernelSession(settings, workdir, self.path.parent)
         self._kernel_env = key
         self._files = ()
+        self._check_killed()
+
+    def _check_killed(self) -> None:
+        if self._killed.is_set():
+            self.kill()  # a kernel that started while kill() ran
+            raise RenderError("the preview is stopping")
 
     def _forget(self, names: tuple[str, ...]) -> None:
         """Delete ``names`` from the kernel's globals (the names only later chunks had bound)."""
@@ -224,6 +234,7 @@ class PreviewSession:
             return plan
         limit = self.timeout if self.timeout is not None else (settings.timeout or DEFAULT_TIMEOUT)
         try:
+            self._check_killed()
             self._forget(plan.forget)
             execution = execute_notebook(nb, doc, kernel=self._kernel, progress=self.progress, timeout=limit,
                                          exclude=(self._tmp,), cells=set(plan.run), keep_kernel=True)
