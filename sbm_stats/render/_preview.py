@@ -262,7 +262,7 @@ class PreviewSession:
         """
         from ._execute import needs_kernel
         from ._markdown import NotebookFacts, build_markdown
-        from ._notebook import build_notebook
+        from ._notebook import build_notebook, parameter_defaults
         from ._pandoc import Job, write_outputs
         from ._qmd import parse_qmd
         from ._render import _check_data_packages, _data_dir
@@ -271,8 +271,6 @@ class PreviewSession:
         start = time.perf_counter()
         doc = parse_qmd(self.path)
         settings = read_settings(doc)
-        from ._notebook import parameter_defaults
-
         injected = {**dict(settings.params), **self.params}
         nb = build_notebook(doc, settings, injected)
         if needs_kernel(nb):
