@@ -185,6 +185,12 @@ def test_the_served_copy_replaces_a_no_script_policy_with_a_nonce() -> None:
 
 # --------------------------------------------------------------------------- the command
 
+def _sigint_default() -> None:
+    """In the child: Ctrl-C as in a terminal. A test run started in the background (``pytest &``)
+    has SIGINT ignored, and a child would inherit that (and rightly ignore the test's SIGINT)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 PORT_LINE = re.compile(r"serving \S+ on http://127\.0\.0\.1:(\d+)/")
 
 
@@ -194,7 +200,7 @@ class Preview:
     def __init__(self, doc: Path, *args: str):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sbm_stats", "preview", str(doc), "--verbose", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=doc.parent)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=doc.parent, preexec_fn=_sigint_default)
         line = self.proc.stdout.readline()  # the first line is the address (or nothing, on an error)
         match = PORT_LINE.search(line)
         if not match:
