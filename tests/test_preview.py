@@ -102,6 +102,11 @@ def test_prose_inline_and_chunk_edits_run_only_what_changed(doc: Path, session: 
     html = page.html.decode()
     assert "Ny inledande prosa." in html and "Värdet är 21." in html and "summa 60" in html
 
+    _edit(doc, "#| label: third\n", "#| label: third\n#| echo: false\n")  # how it shows, not what runs
+    page = session.render()
+    assert page.mode == "prose" and _ran(doc.parent) == ["first", "second", "third"]
+    assert "summa 60" in page.html.decode() and 'print(f"summa' not in page.html.decode()
+
     _edit(doc, "`{python} x + 1`", "`{python} x + 2`")
     page = session.render()
     assert (page.mode, page.cells_run) == ("inline", 1)

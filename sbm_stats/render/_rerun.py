@@ -3,8 +3,9 @@
 ``sbm-stats preview`` keeps one kernel alive across renders (``_preview.py``). After
 an edit it compares the new notebook with what the kernel has run, cell by cell:
 
-- **prose only** (every code cell and every inline expression as before): nothing
-  runs; every output is the last execution's.
+- **prose only** (every code cell and every inline expression as before; a chunk's
+  ``#|`` options, such as its caption or ``echo``, may have changed): nothing runs;
+  every output is the last execution's.
 - **inline expressions** changed, the chunks not: only the changed inline cells run,
   in the kernel as the last run left it, *if* no chunk after such an expression binds
   or changes a name it reads or a name a chunk before it bound (then the state it sees,
@@ -191,11 +192,17 @@ def effects(source: str) -> Effects:
     return Effects(frozenset(walker.binds), frozenset(walker.changes), frozenset(walker.reads), walker.opaque)
 
 
-def _signature(cell: NotebookNode, codes: dict[int, str]) -> tuple[Any, ...]:
+def _signature(cell: NotebookNode, doc: QmdDocument, codes: dict[int, str]) -> tuple[Any, ...]:
+    """What must be equal for a cell's outputs to be reused: its code and the tags that change
+    how it runs. A chunk's ``#|`` lines are left out: they change how its outputs are shown
+    (a caption, ``echo``), not what runs; ``eval`` makes it another kind of cell, ``error``
+    a tag, ``tags: [parameters]`` moves the injected cell."""
     sbm = cell.metadata.get("sbm", {})
     tags = tuple(sorted(t for t in cell.metadata.get("tags", []) if t == "raises-exception"))
     if sbm.get("kind") == "inline":
         return ("inline", tuple(codes[i] for i in sbm.get("ids", [])))
+    if sbm.get("kind") == "chunk":
+        return ("chunk", doc.chunks[sbm["chunk"]].code, tags)
     return (sbm.get("kind"), cell.source, tags)
 
 
@@ -268,7 +275,7 @@ def plan_run(nb: NotebookNode, doc: QmdDocument, state: KernelState | None) -> P
         return _everything(nb, "a new kernel")
     codes = {e.id: e.code for e in doc.inlines}
     cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    new = [(i, c, _signature(c, codes)) for i, c in cells if not _is_inline(c)]
+    new = [(i, c, _signature(c, doc, codes)) for i, c in cells if not _is_inline(c)]
     old = state.ran
     k = next((j for j in range(min(len(old), len(new))) if old[j].signature != new[j][2]),
              min(len(old), len(new)))
@@ -287,7 +294,7 @@ def plan_run(nb: NotebookNode, doc: QmdDocument, state: KernelState | None) -> P
         if i >= start or not _is_inline(cell):
             continue
         before = sum(1 for j, _, _ in new if j < i)
-        found = state.inline.get((before, _signature(cell, codes)))
+        found = state.inline.get((before, _signature(cell, doc, codes)))
         if found is not None:
             copies[i] = found
             continue
@@ -364,10 +371,10 @@ def state_after(nb: NotebookNode, doc: QmdDocument, plan: Plan, *, ok: bool) -> 
     for i, cell in cells:
         if _is_inline(cell):
             if i in plan.copy or (i in run and (failed is None or i < failed)):
-                state.inline[(before, _signature(cell, codes))] = cell
+                state.inline[(before, _signature(cell, doc, codes))] = cell
             continue
         if i < limit:
-            state.ran.append(Ran(_signature(cell, codes), effects(cell.source), cell))
+            state.ran.append(Ran(_signature(cell, doc, codes), effects(cell.source), cell))
         elif i == failed:
             state.ran.append(Ran(None, effects(cell.source), None))
         before += 1
