@@ -152,6 +152,26 @@ def test_restart_runs_every_cell_in_a_new_kernel(doc: Path, session: PreviewSess
     assert _ran(doc.parent) == ["first", "second", "third"] * 2
 
 
+@pytest.mark.parametrize(("code", "error"), [
+    ("import os\nos._exit(3)", "the Python kernel died while running chunk 'second'"),
+    ("import time\ntime.sleep(30)", "chunk 'second', doc.qmd line 16 ran for more than 2 s"),
+])
+def test_a_kernel_that_dies_or_hangs_is_replaced_by_the_next_render(doc: Path, code: str, error: str) -> None:
+    live = PreviewSession(doc, timeout=2, progress=Progress(quiet=True))
+    try:
+        live.render()
+        first = live.kernel_pid
+        _edit(doc, "y = x * 2", f"y = x * 2\n{code}")
+        with pytest.raises(RenderError, match=re.escape(error)):
+            live.render()
+        _edit(doc, f"y = x * 2\n{code}", "y = x * 3")
+        page = live.render()
+        assert page.mode == "all" and live.kernel_pid != first and "summa 80" in page.html.decode()
+        assert _gone(first)
+    finally:
+        live.close()
+
+
 @pytest.mark.parametrize(("source", "binds", "changes", "reads", "opaque"), [
     # a comprehension's variable and a function's locals stay local; a def binds its name
     ("a = [i for i in range(3)]\ndef f(n):\n    k = n\n    return k", {"a", "f"}, set(), {"range", "i", "n"},
