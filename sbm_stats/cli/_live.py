@@ -3,14 +3,16 @@
 Standard library only (``http.server``'s ``ThreadingHTTPServer``, one thread per
 connection). Routes:
 
-- ``/``: the last page rendered, with a few lines of script added (only here, never in
-  a published page) that listen on ``/__events`` and reload the page when a new render
-  is ready; after a failed render, the last good page with an error banner on top (or
-  a bare page with the banner when no render has succeeded yet);
+- ``/``: the last page rendered, with a short script added (only here, never in a
+  published page) that listens on ``/__events`` and, when a new render is ready, puts
+  the new page's body in place of the old one (or reloads the page, when more than the
+  body changed); after a failed render, the last good page with an error banner on top
+  (or a bare page with the banner when no render has succeeded yet);
 - ``/__events``: server-sent events: ``event: reload`` whenever the page changes, and a
   comment every 15 s that keeps the connection open;
 - ``/__status``: what the last render did, as JSON (for the terminal's user and tests);
-- the page's images, by the links the page gives them.
+- the page's images, by the links the page gives them (each with ``?v=<digest of the
+  image>`` added, so that a figure drawn anew has a new link).
 
 A Content-Security-Policy ``<meta>`` of the page (which forbids scripts in a published
 page) is taken out of the served copy and sent as a header instead, with ``script-src``
@@ -21,12 +23,14 @@ error.
 
 from __future__ import annotations
 
+import hashlib
 import html as _html
 import json
 import re
 import secrets
 import socket
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,18 +47,39 @@ _CSP_META_RE = re.compile(
 _CONTENT_RE = re.compile(r"""\bcontent\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _BODY_RE = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
+# On a new render, the new page's body takes the place of this one (no blank page, the
+# scroll position kept); when anything else changed (the head: title, styles; the
+# language) or anything fails, the page reloads. The new body's own script is dropped
+# (this one goes on listening). Images have content-addressed links, so a figure drawn
+# anew is fetched anew.
 _SCRIPT = """<script nonce="{nonce}">
 (function () {{
-  var banner = document.getElementById("sbm-preview-error");
-  if (banner) {{
+  function styleBanner() {{
+    var banner = document.getElementById("sbm-preview-error");
+    if (!banner) return;
     var s = banner.style;
     s.position = "sticky"; s.top = "0"; s.zIndex = "1000"; s.margin = "0 0 1em 0";
     s.padding = "0.5em 1em"; s.maxHeight = "40vh"; s.overflow = "auto";
     s.background = "#fdecea"; s.color = "#611a15"; s.border = "2px solid #b3261e";
     banner.querySelector("pre").style.whiteSpace = "pre-wrap";
   }}
+  function reload() {{ events.close(); location.reload(); }}
+  function swap() {{
+    fetch(location.pathname, {{cache: "no-store"}}).then(function (response) {{
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.text();
+    }}).then(function (text) {{
+      var next = new DOMParser().parseFromString(text, "text/html");
+      if (next.head.innerHTML !== document.head.innerHTML
+          || next.documentElement.lang !== document.documentElement.lang) {{ reload(); return; }}
+      next.body.querySelectorAll("script").forEach(function (script) {{ script.remove(); }});
+      document.body.replaceWith(document.importNode(next.body, true));
+      styleBanner();
+    }}).catch(reload);
+  }}
+  styleBanner();
   var events = new EventSource("/__events?version={version}");
-  events.addEventListener("reload", function () {{ events.close(); location.reload(); }});
+  events.addEventListener("reload", swap);
 }})();
 </script>
 """
@@ -75,8 +100,10 @@ def _policy(meta_policy: str | None, nonce: str) -> str:
     return "; ".join(" ".join([name, *sources]) for name, sources in directives.items())
 
 
-def decorate(page: bytes, *, version: int, error: str | None) -> tuple[bytes, str]:
-    """The served copy of ``page``: the reload script, the error banner; and its CSP header.
+def decorate(page: bytes, *, version: int, error: str | None,
+             images: Mapping[str, str] | None = None) -> tuple[bytes, str]:
+    """The served copy of ``page``: the reload script, the error banner, image links that name
+    their content (``images``: link -> digest); and its CSP header.
 
     Examples
     --------
@@ -104,6 +131,8 @@ def decorate(page: bytes, *, version: int, error: str | None) -> tuple[bytes, st
         banner = ('<div id="sbm-preview-error" role="alert"><strong>sbm-stats preview: the last render failed; '
                   'this is the last page that rendered.</strong><pre>'
                   f"{_html.escape(error)}</pre></div>\n")
+    for src, digest in (images or {}).items():  # pandoc writes every attribute in double quotes
+        text = text.replace(f'src="{src}"', f'src="{src}?v={digest}"')
     script = _SCRIPT.format(nonce=nonce, version=version)
     body = _BODY_RE.search(text)
     if body:
@@ -128,6 +157,7 @@ class LivePage:
     title: str
     html: bytes | None = None
     images: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     version: int = 0
     status: dict[str, Any] = field(default_factory=lambda: {"state": "rendering"})
@@ -138,6 +168,7 @@ class LivePage:
         """A new page: shown, and every browser told to reload."""
         with self._changed:
             self.html, self.images, self.error = html, dict(images), None
+            self.digests = {src: hashlib.sha256(data).hexdigest()[:16] for src, (data, _) in images.items()}
             self._bump({**status, "state": "ready"})
 
     def fail(self, message: str, status: dict[str, Any]) -> None:
@@ -167,10 +198,10 @@ class LivePage:
             self._changed.wait_for(lambda: self.version > seen or self.closed, timeout)
             return self.version
 
-    def snapshot(self) -> tuple[bytes, str | None, int]:
+    def snapshot(self) -> tuple[bytes, str | None, int, dict[str, str]]:
         with self._changed:
             html = self.html if self.html is not None else placeholder(self.title, f"Rendering {self.title} …")
-            return html, self.error, self.version
+            return html, self.error, self.version, self.digests
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -200,8 +231,8 @@ class _Handler(BaseHTTPRequestHandler):
         page = self.server.page
         url = urlsplit(self.path)
         if url.path in ("/", "/index.html"):
-            html, error, version = page.snapshot()
-            body, policy = decorate(html, version=version, error=error)
+            html, error, version, digests = page.snapshot()
+            body, policy = decorate(html, version=version, error=error, images=digests)
             self._send(HTTPStatus.OK, body, "text/html; charset=utf-8", Content_Security_Policy=policy)
         elif url.path == "/__status":
             with page._changed:
