@@ -34,7 +34,7 @@ from ._render import _seconds, parse_param
 __all__ = ["PreviewError", "Watch", "register"]
 
 #: Seconds between two looks at the document, and at everything else watched.
-DOCUMENT_POLL = 0.05
+DOCUMENT_POLL = 0.02
 TREE_POLL = 0.25
 #: Seconds the render thread has to finish (a pandoc run, say) once asked to stop.
 STOP_GRACE = 10.0
