@@ -327,8 +327,9 @@ def test_preview_serves_reloads_keeps_the_last_good_page_and_stops_clean(doc: Pa
         assert "Ny inledande prosa." in html and "summa 60" in html  # the last good page, under the banner
 
         _edit(doc, "y = x * 2", "y = x * 3")  # the failed chunk still fails: still the banner
+        preview.wait_for(lambda s: s["version"] >= 4, 30)
         doc.unlink()  # a watched file deleted: said, and the server goes on
-        time.sleep(0.5)
+        preview.wait_for(lambda s: "doc.qmd was deleted" in s.get("message", ""), 10)
         assert preview.proc.poll() is None and preview.get("/")[0] == 200
     finally:
         code, err = preview.stop(signal.SIGINT)

@@ -25,6 +25,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,8 @@ class Watch:
     A file deleted is said once, and watched for its return.
     """
 
-    def __init__(self, document: Path, package: Path):
+    def __init__(self, document: Path, package: Path, *, tell: Callable[[str], None] = _say):
+        self.tell = tell
         self.document = document
         self.package = package
         self.trees: tuple[Path, ...] = (package,)
@@ -142,7 +144,7 @@ class Watch:
             if doc != self._doc:
                 self._doc = doc
                 if doc is None:
-                    _say(f"{self.document} was deleted; the page stays as it was until the file is back")
+                    self.tell(f"{self.document} was deleted; the page stays as it was until the file is back")
                     continue
                 return "document"
             if time.monotonic() < next_tree:
@@ -153,11 +155,11 @@ class Watch:
                 changed = sorted({p for p in now.keys() | self._others.keys() if now.get(p) != self._others.get(p)})
                 gone = [p for p in changed if now.get(p) is None and self._others.get(p) is not None]
                 for path in gone:
-                    _say(f"{path} was deleted")
+                    self.tell(f"{path} was deleted")
                 self._others = now
                 shown = ", ".join(str(p) for p in changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3
                                                                   else "")
-                _say(f"changed: {shown}: restarting the kernel")
+                self.tell(f"changed: {shown}: restarting the kernel")
                 return "restart"
         return None
 
@@ -178,7 +180,7 @@ class _Renderer(threading.Thread):
         import sbm_stats
 
         try:
-            watch = Watch(self.session.path, Path(sbm_stats.__file__).resolve().parent)
+            watch = Watch(self.session.path, Path(sbm_stats.__file__).resolve().parent, tell=self._tell)
             what: str | None = "document"
             while what is not None and not self.stop.is_set():
                 if what == "restart":
@@ -189,6 +191,11 @@ class _Renderer(threading.Thread):
             self.failure = exc
         finally:
             self.session.close()
+
+    def _tell(self, text: str) -> None:
+        """Say ``text`` on the terminal and in the status (``message``)."""
+        _say(text)
+        self.page.note(message=text)
 
     def _render(self, watch: Watch) -> None:
         from . import internal_error_text, os_error_text
