@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Render a .qmd to HTML with the builtin engine, serve it on this machine (127.0.0.1; a free "
             "port unless --port) and render it again whenever the document, the package's code or the "
-            "data it read change; the page in the browser reloads itself. One Python kernel stays alive: "
+            "data it read change; the page in the browser shows each new render. One Python kernel stays alive: "
             "a prose edit runs no code, a chunk edit runs from that chunk on, a change of data or code "
             "restarts the kernel. Ctrl-C stops the server and the kernel."
         ),
