@@ -432,6 +432,9 @@ def test_the_watch_tells_a_document_edit_from_a_change_of_code_or_data(tmp_path:
     assert after(lambda: (package / "sub" / "code.py").write_text("x = 22\n", encoding="utf-8")) == "restart"
     assert after(lambda: (data / "table.csv").write_text("a\n2\n", encoding="utf-8")) == "restart"
     assert after(lambda: (data / "new.csv").write_text("b\n", encoding="utf-8")) == "restart"  # the whole package
+    (data / "table.csv").write_text("a\n3\n", encoding="utf-8")  # while a render runs, say
+    watch.follow((str(data / "table.csv"), str(package / "sub" / "code.py")))
+    assert after(lambda: None) == "restart"  # the change before follow() is not lost
     assert after(lambda: (data / "table.csv").unlink()) == "restart"  # gone: said, and the next render tells
     assert after(lambda: doc.unlink(), 1.5) is None  # the document gone: nothing to render until it is back
     stop.clear()

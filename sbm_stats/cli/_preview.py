@@ -115,7 +115,9 @@ class Watch:
                  and (p.endswith(".py") or Path(p).is_relative_to(folder)) and Path(p) != self.document]
         self.trees = (self.package, *packages)
         self.files = tuple(files)
-        self._others = self._scan()
+        # what was watched keeps the state it had before the render: a change made while
+        # the render ran is seen by the next wait
+        self._others = {path: self._others.get(path, state) for path, state in self._scan().items()}
 
     @staticmethod
     def _stat(path: Path) -> tuple[int, int, int] | None:
