@@ -470,3 +470,22 @@ def test_an_inline_value_a_later_chunk_would_change_runs_from_its_place(doc: Pat
     _edit(doc, "`{python} value() + 1`", "`{python} value() + 2`")
     page = session.render()
     assert page.mode != "inline" and "Värdet är 22." in page.html.decode()  # x = 20 at its place
+
+
+def test_a_module_the_document_imports_changed_restarts_the_kernel(tmp_path: Path) -> None:
+    (tmp_path / "hjalp.py").write_text("VALUE = 1\n", encoding="utf-8")
+    doc = tmp_path / "doc.qmd"
+    doc.write_text("---\ntitle: Modul\n---\n\n```{python}\nimport hjalp\nprint(f'värde {hjalp.VALUE}')\n```\n",
+                   encoding="utf-8")
+    preview = Preview(doc)
+    try:
+        first = preview.wait_for(lambda s: s["state"] == "ready")
+        assert "värde 1" in preview.get("/")[2]
+        time.sleep(0.05)
+        (tmp_path / "hjalp.py").write_text("VALUE = 2\n", encoding="utf-8")
+        again = preview.wait_for(lambda s: s["version"] >= 2 and s["state"] == "ready", 60)
+        assert again["mode"] == "all" and again["kernel_pid"] != first["kernel_pid"]
+        assert "värde 2" in preview.get("/")[2]  # a kernel that had imported hjalp would still show 1
+        assert _gone(first["kernel_pid"])
+    finally:
+        preview.stop()
