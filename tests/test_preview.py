@@ -223,9 +223,12 @@ class Preview:
     """``sbm-stats preview`` in a subprocess, with bounded waits."""
 
     def __init__(self, doc: Path, *args: str):
+        self.tmp = doc.parent / "tmp"  # the preview's temporary folder: it must be gone at the end
+        self.tmp.mkdir()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sbm_stats", "preview", str(doc), "--verbose", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=doc.parent, preexec_fn=_sigint_default)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=doc.parent, preexec_fn=_sigint_default,
+            env={**os.environ, "TMPDIR": str(self.tmp)})
         line = self.proc.stdout.readline()  # the first line is the address (or nothing, on an error)
         match = PORT_LINE.search(line)
         if not match:
@@ -261,6 +264,8 @@ class Preview:
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
+        left = [p.name for p in self.tmp.iterdir() if p.name.startswith("sbm-preview-")]
+        assert not left, f"the preview left {left} behind"
         return self.proc.returncode, self.proc.stderr.read()
 
 

@@ -177,6 +177,9 @@ class _Renderer(threading.Thread):
         self.verbose = verbose
         #: what ended the thread other than a stop (a bug): raised again by the main thread
         self.failure: BaseException | None = None
+        #: set when the thread has shut the session down (the main thread waits on this, not on
+        #: join(): a join interrupted by Ctrl-C leaves the thread looking finished, Python 3.11)
+        self.done = threading.Event()
 
     def run(self) -> None:
         import sbm_stats
@@ -192,7 +195,10 @@ class _Renderer(threading.Thread):
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which reports it
             self.failure = exc
         finally:
-            self.session.close()
+            try:
+                self.session.close()
+            finally:
+                self.done.set()
 
     def _tell(self, text: str) -> None:
         """Say ``text`` on the terminal and in the status (``message``)."""
@@ -259,12 +265,12 @@ def _preview(args: argparse.Namespace) -> int:
 
         webbrowser.open(url)
     try:
-        while renderer.is_alive():
-            renderer.join(0.5)
+        while not renderer.done.wait(0.5):
+            pass
     finally:
         stop.set()
         session.kill()  # now, and any kernel a render is starting: a chunk may run for minutes
-        renderer.join(STOP_GRACE)  # then the render thread removes the session's files
+        renderer.done.wait(STOP_GRACE)  # then the render thread removes the session's files
         server.stop()
         _say("stopped")
     if renderer.failure is not None:
