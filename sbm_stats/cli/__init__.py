@@ -63,6 +63,7 @@ COMMAND_MODULES = (
     "sbm_stats.cli._data",
     "sbm_stats.cli._sample",
     "sbm_stats.cli._render",
+    "sbm_stats.cli._preview",
     "sbm_stats.cli._audit",
     "sbm_stats.cli._values",
 )

@@ -33,7 +33,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,6 +269,10 @@ class KernelSession:
         self.log_path = workdir / "kernel.log"
         self._log = open(self.log_path, "w", encoding="utf-8")
         self.km = _kernel_manager_class(kernel_environment(settings, rc_path))(kernel_name="python3")
+        #: the kernel client kept between executions (``execute_notebook(..., keep_kernel=True)``)
+        self.client: Any = None
+        #: whether the read tracking (the first hidden cell) runs in this kernel already
+        self.tracking = False
         self._loop = ensure_event_loop()
         try:
             self._loop.run_until_complete(self.km.start_kernel(cwd=str(cwd), stdout=self._log, stderr=self._log))
@@ -286,6 +290,9 @@ class KernelSession:
     def shutdown(self) -> None:
         """Stop the kernel (at once: every output has been received) and close its log."""
         try:
+            if self.client is not None:
+                self.client.stop_channels()
+                self.client = None
             if self.km.has_kernel:
                 self._loop.run_until_complete(self.km.shutdown_kernel(now=True))
         finally:
@@ -367,12 +374,21 @@ def execute_notebook(
     progress: Progress,
     timeout: float | None = DEFAULT_TIMEOUT,
     exclude: tuple[Path, ...] = (),
+    cells: Collection[int] | None = None,
+    keep_kernel: bool = False,
 ) -> Execution:
     """Execute ``nb`` in place in ``kernel``; return what it took and used.
 
     ``timeout`` is per cell, in seconds (``None``: no limit). ``exclude`` names
     folders whose files are not reported as used (the render's own temporary
     folder).
+
+    Two hooks for a kernel that lives across renders (``sbm-stats preview``, see
+    ``_preview.py``): ``cells`` names the indices of the code cells of ``nb`` to
+    run (default: all; the others keep the outputs they hold), and
+    ``keep_kernel`` leaves the kernel and its client running afterwards, for the
+    next call. The read tracking is installed once per kernel; what the kernel
+    reports read is then everything it read since it started.
 
     Raises
     ------
@@ -384,7 +400,8 @@ def execute_notebook(
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    code_cells = [(i, c) for i, c in enumerate(nb.cells)
+                  if c.cell_type == "code" and (cells is None or i in cells)]
     chunk_cells = [(i, c) for i, c in code_cells if c.metadata["sbm"]["kind"] == "chunk"]
     client = NotebookClient(
         nb,
@@ -399,6 +416,7 @@ def execute_notebook(
         shutdown_kernel="immediate",
         resources={"metadata": {"path": str(doc.path.parent)}},
     )
+    client.kc = kernel.client
     n = len(chunk_cells)
     progress.info(f"executing {n} chunk{'s' if n != 1 else ''} with {sys.executable}"
                   + (f" (at most {timeout:g} s per chunk)" if timeout else ""))
@@ -416,8 +434,11 @@ def execute_notebook(
 
     current: NotebookNode | None = None
     try:
-        with client.setup_kernel(cleanup_kc=True):
-            hidden(_TRACK_SOURCE)
+        with client.setup_kernel(cleanup_kc=not keep_kernel):
+            kernel.client = client.kc if keep_kernel else None
+            if not kernel.tracking:
+                hidden(_TRACK_SOURCE)
+                kernel.tracking = keep_kernel
             for index, cell in code_cells:
                 current = cell
                 sbm = cell.metadata["sbm"]

@@ -239,7 +239,7 @@ def _reader_args(markdown: str, index: int, workdir: Path, tree_path: Path) -> l
 
 
 def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path: Path, meta_path: Path,
-                 has_citations: bool, typst_root: Path) -> list[str]:
+                 has_citations: bool, typst_root: Path, embed: bool = True) -> list[str]:
     """The run of one format: JSON tree -> the filters -> the format."""
     fmt = job.fmt
     toc = bool(settings.option(fmt, "toc", False))
@@ -261,8 +261,8 @@ def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path:
     if fmt == "html":
         template = workdir / "report.html"
         template.write_text(_template("report.html").replace("$sbm-css$", _template("report.css")), encoding="utf-8")
-        args += ["--to", "html5", "--template", str(template), "--embed-resources", "--mathml",
-                 "--output", str(job.target)]
+        args += ["--to", "html5", "--template", str(template), *(["--embed-resources"] if embed else []),
+                 "--mathml", "--output", str(job.target)]
     elif fmt == "docx":
         reference = settings.reference_doc
         if reference is None:  # the report's own: A4, Swedish styles, callout boxes (_docx.py)
@@ -573,6 +573,7 @@ def write_outputs(
     values: dict[str, list[dict[str, str]]] | None = None,
     registry: dict[str, Any] | None = None,
     companions: list[Companion] = (),
+    embed_resources: bool = True,
 ) -> dict[str, float]:
     """Write every job's output (pandoc runs in parallel); return seconds per format.
 
@@ -590,6 +591,10 @@ def write_outputs(
     the document shows traced values: after the first job, whose run lists the values
     (in order, with the sections each appears in), in the same pool. Their timings are
     ``values.<fmt>``.
+
+    ``embed_resources=False`` leaves the HTML's images as links (relative to
+    ``workdir``, else the document's folder) instead of embedding them: the live
+    preview serves them itself, and pandoc's embedding is a second of its time.
 
     Raises
     ------
@@ -622,7 +627,8 @@ def write_outputs(
         meta = _metadata(settings, job.fmt, job.target.stem)
         shared = trees[job.markdown.markdown]
         report = _write_one(job.fmt, job.target, settings, meta, shared, job.markdown.source,
-                            workdir=workdir, env=env, nonce=nonce, registry_path=registry_path, progress=progress)
+                            workdir=workdir, env=env, nonce=nonce, registry_path=registry_path, progress=progress,
+                            embed=embed_resources)
         found[job.fmt] = traced_values(report)
         return job.fmt, time.perf_counter() - start
 
@@ -670,8 +676,10 @@ def write_outputs(
 
 def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[str, Any], shared: _Tree,
                source: Path, *, workdir: Path, env: dict[str, str], nonce: str, registry_path: Path | None,
-               progress: Progress, name: str = "report") -> dict[str, Any]:
-    """One pandoc run (and, for the PDF, the Typst compile): ``shared``'s tree to ``target``; the filters' report."""
+               progress: Progress, name: str = "report", embed: bool = True) -> dict[str, Any]:
+    """One pandoc run (and, for the PDF, the Typst compile): ``shared``'s tree to ``target``; the filters' report.
+
+    ``embed=False``: the HTML's images stay links (see :func:`write_outputs`)."""
     meta["sbm-render"]["report"] = _report_path(fmt, name)
     meta["sbm-render"]["nonce"] = nonce
     if registry_path is not None:
@@ -688,7 +696,7 @@ def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[st
         tree_path.write_text(json.dumps(tree), encoding="utf-8")
     report_path = workdir / _report_path(fmt, name)
     job = Job(fmt, None, target)  # the writer's arguments and the compile read only its format and target
-    args = _writer_args(job, settings, workdir, tree_path, meta_path, shared.has_citations, typst_root)
+    args = _writer_args(job, settings, workdir, tree_path, meta_path, shared.has_citations, typst_root, embed=embed)
     try:
         _run(args, cwd=workdir, env=env, what=fmt.upper() if name == "report" else f"the {name} {fmt.upper()}")
     except RenderError:
