@@ -175,20 +175,6 @@ def _flat_front_matter(meta: Any, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _flat_front_matter(meta: Any, prefix: str = "") -> dict[str, str]:
-    """The front matter's values as text by key, nested keys joined with dots (``{{< meta a.b >}}``)."""
-    flat: dict[str, str] = {}
-    for key, value in (meta.items() if isinstance(meta, Mapping) else ()):
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(_flat_front_matter(value, f"{name}."))
-        elif isinstance(value, bool):
-            flat[name] = "true" if value else "false"
-        elif isinstance(value, (str, int, float)) or hasattr(value, "isoformat"):
-            flat[name] = str(value)
-    return flat
-
-
 def _whole(value: Any, key: str, expected: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise RenderError(f"front matter: {key} ({value!r}) must be {expected}")
