@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 
+import pandas as pd
 import pytest
 
 from sbm_stats.report import Markdown, Report, number_in_words
@@ -280,6 +281,18 @@ def test_the_years_of_the_bundled_wave(R):
     assert (R.interviews.wave, R.interviews.population_date) == ("2014", "31 december 2013")
     assert (R.design.text.statistics_year, R.design.text.population_year) == ("2013", "2013")
     assert "Folkmängd 2013" in R.interviews.table_sample().columns
+
+
+def test_a_values_source_is_cited_in_swedish(data_dir):
+    # data/published_figures.csv, row ext.kfm_applications_2012h1: source kfm_cision_2013_h1, whose
+    # citation in data/sources.csv is English ("press release", "first half of 2013") and whose
+    # citation_sv is the Swedish one the values appendix and the popovers show
+    from sbm_stats.report.values import ValueRegistry
+
+    value = ValueRegistry(data_dir).read("published_figures", "ext.kfm_applications_2012h1", "value")
+    sources = pd.read_csv(data_dir / "sources.csv", dtype=str).set_index("source_id")
+    assert value.source.citation == sources.loc["kfm_cision_2013_h1", "citation_sv"]
+    assert "press release" not in value.source.citation and "first half" not in value.source.citation
 
 
 def test_the_reference_list_is_swedish(R):

@@ -122,11 +122,18 @@ class PackageRows:
             if not ids:
                 return None
             urls = [u for u in (sources.loc[i].get("url") for i in ids) if isinstance(u, str) and u]
-            return ValueSource(" ".join(ids), " ".join(str(sources.loc[i]["citation"]) for i in ids),
+            return ValueSource(" ".join(ids), " ".join(_citation(sources.loc[i]) for i in ids),
                                urls[0] if urls else None)
         entry = sources.loc[source_id]
         url = entry.get("url")
         section = row.get("section") if entry.get("kind") == "publication" else None
-        return ValueSource(source_id, str(entry["citation"]),
+        return ValueSource(source_id, _citation(entry),
                            url if isinstance(url, str) and url else None,
                            section if isinstance(section, str) and section else None)
+
+
+def _citation(entry: Mapping[str, Any]) -> str:
+    """A source's citation as the report's reader reads it: the Swedish one (``citation_sv``) where the
+    package gives it, else the citation as written."""
+    swedish = entry.get("citation_sv")
+    return swedish if isinstance(swedish, str) and swedish.strip() else str(entry["citation"])
