@@ -122,11 +122,13 @@ class PackageRows:
             if not ids:
                 return None
             urls = [u for u in (sources.loc[i].get("url") for i in ids) if isinstance(u, str) and u]
-            return ValueSource(" ".join(ids), " ".join(str(sources.loc[i]["citation"]) for i in ids),
+            # the Swedish citation, as the report's reference list prints it (a reader of the values
+            # appendix or a number's note reads Swedish; the English one stays in sources.csv)
+            return ValueSource(" ".join(ids), " ".join(str(sources.loc[i]["citation_sv"]) for i in ids),
                                urls[0] if urls else None)
         entry = sources.loc[source_id]
         url = entry.get("url")
         section = row.get("section") if entry.get("kind") == "publication" else None
-        return ValueSource(source_id, str(entry["citation"]),
+        return ValueSource(source_id, str(entry["citation_sv"]),
                            url if isinstance(url, str) and url else None,
                            section if isinstance(section, str) and section else None)
