@@ -49,6 +49,7 @@ from xml.etree import ElementTree
 import pytest
 
 from sbm_stats.render import render
+from tests import _cdp
 
 pytestmark = pytest.mark.slow
 
@@ -554,6 +555,20 @@ def test_cross_references_name_an_existing_number_and_go_to_it(views, source):
     # in a reference and in a caption's label
     for fmt in ("html", "docx"):
         assert all(re.match(r"\w+\u00a0\d", x) for x in views[fmt].xrefs + views[fmt].captions), fmt
+
+
+@pytest.mark.skipif(not _cdp.available(), reason=f"needs Chromium at {_cdp.CHROMIUM} (CI installs it: .ci/run)")
+@pytest.mark.parametrize("width", [1200, 800])
+def test_html_tables_stay_within_the_text_column(rendered, width):
+    # a table wider than the text column runs off the page's column (the audit table, Tabell 13, was
+    # 975 px in a 756 px column: its source ids had no place to wrap); 4 px for the border's rounding
+    with _cdp.Browser(width=width, height=900) as browser:
+        browser.navigate(rendered.output("html").as_uri())
+        column, tables = json.loads(browser.evaluate("""JSON.stringify([
+            document.getElementById('sbm-main').getBoundingClientRect().width,
+            [...document.querySelectorAll('#sbm-main table')].map(t => [t.id, t.getBoundingClientRect().width])])"""))
+    assert len(tables) >= 13
+    assert [(name, round(w)) for name, w in tables if w > column + 4] == []
 
 
 def test_the_reader_view_matches_the_reviewed_snapshot(views):
