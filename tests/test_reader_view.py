@@ -267,11 +267,13 @@ def pdf_view(path: Path, html: View) -> View:
 
 
 def _pdf_links(path: Path, reader, pages: list[str], toc_pages: set[int], headings: list, html: View):
-    """The PDF's cross-references: the words of each internal link and where it goes."""
-    # cross-references: the internal links outside the contents' pages. A link to a heading goes to
-    # a named destination (the heading's id), which must be where the outline puts that heading; a
-    # link to a table or figure goes to a place on a page, where the nearest caption below it must be
-    # the one the reader expects (its id is the HTML's id for that caption)
+    """The PDF's cross-references: the words of each internal link outside the contents' pages, and
+    where it goes with the number found there.
+
+    A link to a heading goes to a named destination (the heading's id), which must be where the
+    outline puts that heading; a link to a table or figure goes to a place on a page, where the
+    nearest caption below it is the one it reaches (its id is the HTML's id for that caption).
+    """
     words = _pdf_words(path)
     xrefs, targets = [], []
     named = reader.named_destinations
@@ -309,9 +311,8 @@ def _pdf_links(path: Path, reader, pages: list[str], toc_pages: set[int], headin
                 number = "?" if target is None else heading_at.get(
                     (reader.get_destination_page_number(target), round(float(target.top))), "?")
             else:  # [page, /XYZ, left, top, zoom]
-                page_index = reader.get_object(dest[0]).indirect_reference.idnum
                 page_index = next(i for i, p in enumerate(reader.pages)
-                                  if p.indirect_reference.idnum == page_index)
+                                  if p.indirect_reference.idnum == dest[0].idnum)
                 label = caption_below(page_index, height - float(dest[3]))
                 dest, number = float_ids.get(label, "?"), (label or "? ?").split(" ")[1]
             xrefs.append(text)
