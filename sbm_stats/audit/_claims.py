@@ -518,8 +518,21 @@ def _table_count(claim, ctx):
         table = table[table[claim["where"]].astype(bool)]
     n = len(table)
     published = _fig(ctx, claim["figure"], "count")
-    return (fmt_int(published), fmt_int(n), f"rader i {claim['table']}", n == published,
-            f"{n} rader i {_table_file(ctx, claim['table'])}" + (f" där {claim['where']}" if "where" in claim else ""))
+    where = f" där kolumnen {_column_title(ctx, claim['table'], claim['where'])} är ja" if "where" in claim else ""
+    return (fmt_int(published), fmt_int(n), f"rader i {_table_title(ctx, claim['table'])}", n == published,
+            f"{n} rader i {_table_file(ctx, claim['table'])}{where}")
+
+
+def _table_title(ctx: _Context, table: str) -> str:
+    """A table's name for a reader, its title in the data package ("Tillfrågade kommuner 2014"), not its id."""
+    return str(ctx.package.resource(table).get("title") or table)
+
+
+def _column_title(ctx: _Context, table: str, column: str) -> str:
+    """A column's name for a reader, its title in the table's schema ("Folkmängd 2013"), not its id."""
+    schema = ctx.package.resource(table).get("schema")
+    fields = schema.get("fields", []) if isinstance(schema, dict) else []
+    return next((str(f.get("title") or column) for f in fields if f.get("name") == column), column)
 
 
 def _table_file(ctx: _Context, table: str) -> str:
@@ -532,7 +545,8 @@ def _column_total(claim, ctx):
     table = ctx.package.table(claim["table"])
     total = float(table[claim["column"]].sum())
     published = _number(ctx, claim["figure"])
-    return (fmt_int(published), fmt_int(total), f"summan av {claim['column']}", total == published,
+    rule = f"summan av kolumnen {_column_title(ctx, claim['table'], claim['column'])}"
+    return (fmt_int(published), fmt_int(total), rule, total == published,
             f"summa över {len(table)} rader = {fmt_int(total)}")
 
 
