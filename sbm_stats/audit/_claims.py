@@ -428,13 +428,14 @@ def _verbal_share(claim, ctx):
     r = verbal_range(wording, table=ctx.verbal)
     share = count / base
     return (f"{wording} ({fmt_int(count)} av {fmt_int(base)})", fmt_pct(share, decimals=1),
-            f"'{r.term}' = andel i {r}", r.contains(share), _share_text(count, base))
+            f"’{r.term}’ = andel i {r}", r.contains(share), _share_text(count, base))
 
 
 def _verbal_value(claim, ctx):
     value = _number(ctx, claim["figure"])
     r = verbal_range(claim["wording"], table=ctx.verbal)
-    return (fmt_int(value), claim["wording"], f"'{claim['wording']}' = {r}", r.contains(value),
+    # the wording in Swedish single quotes (’…’): the report quotes the whole rule in ”…”
+    return (fmt_int(value), claim["wording"], f"’{claim['wording']}’ = {r}", r.contains(value),
             f"{fmt_int(value)} i intervallet {r}: {'ja' if r.contains(value) else 'nej'}")
 
 
