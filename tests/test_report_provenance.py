@@ -114,7 +114,7 @@ def test_numbers_of_a_claims_wording_are_its_figures(bundled):
         assert value["computation"] == "" and value["inputs"] == ""
     bound = values["claim:res.forced_moves:rule:1"]
     assert bound["formatted"] == "0,50" and bound["inputs"].split() == ["res.forced_moves", "res.forced_moves:base"]
-    assert bound["computation"].startswith("talet i granskningens uträkning ”'drygt hälften' = andel i (0,50, 0,60]")
+    assert bound["computation"].startswith("talet i granskningens uträkning ”’drygt hälften’ = andel i (0,50, 0,60]")
     assert bound["computation"].endswith("” = 0,50")
 
 

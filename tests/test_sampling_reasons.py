@@ -316,6 +316,9 @@ def test_report_renders_on_an_own_frame(tmp_path):
     # carried out are named, and the tables are of the others (16 combinations, 8 with A1+A2's alternative)
     assert "På den här ramen kan 8 av varianterna inte genomföras" in text
     assert "som alltså bygger på 8 varianter" in text
+    # ... and the design annex does not claim that both readings of A1+A2 give 30 here
+    assert "På den här ramen kan den andra läsningen ändå inte genomföras (avsnitt 10.3): den ger inte ett urval " \
+           "om 30 kommuner." in text
     # the values file traces Kiruna's count to the frame's row and column
     values = pd.read_csv(out / "report.values.csv", dtype=str)
     row = values[values.id == "frame:2584:kfm_executed_evictions_2013"]

@@ -428,13 +428,14 @@ def _verbal_share(claim, ctx):
     r = verbal_range(wording, table=ctx.verbal)
     share = count / base
     return (f"{wording} ({fmt_int(count)} av {fmt_int(base)})", fmt_pct(share, decimals=1),
-            f"'{r.term}' = andel i {r}", r.contains(share), _share_text(count, base))
+            f"’{r.term}’ = andel i {r}", r.contains(share), _share_text(count, base))
 
 
 def _verbal_value(claim, ctx):
     value = _number(ctx, claim["figure"])
     r = verbal_range(claim["wording"], table=ctx.verbal)
-    return (fmt_int(value), claim["wording"], f"'{claim['wording']}' = {r}", r.contains(value),
+    # the wording in Swedish single quotes (’…’): the report quotes the whole rule in ”…”
+    return (fmt_int(value), claim["wording"], f"’{claim['wording']}’ = {r}", r.contains(value),
             f"{fmt_int(value)} i intervallet {r}: {'ja' if r.contains(value) else 'nej'}")
 
 
@@ -518,8 +519,21 @@ def _table_count(claim, ctx):
         table = table[table[claim["where"]].astype(bool)]
     n = len(table)
     published = _fig(ctx, claim["figure"], "count")
-    return (fmt_int(published), fmt_int(n), f"rader i {claim['table']}", n == published,
-            f"{n} rader i {_table_file(ctx, claim['table'])}" + (f" där {claim['where']}" if "where" in claim else ""))
+    where = f" där kolumnen {_column_title(ctx, claim['table'], claim['where'])} är ja" if "where" in claim else ""
+    return (fmt_int(published), fmt_int(n), f"rader i {_table_title(ctx, claim['table'])}", n == published,
+            f"{n} rader i {_table_file(ctx, claim['table'])}{where}")
+
+
+def _table_title(ctx: _Context, table: str) -> str:
+    """A table's name for a reader, its title in the data package ("Tillfrågade kommuner 2014"), not its id."""
+    return str(ctx.package.resource(table).get("title") or table)
+
+
+def _column_title(ctx: _Context, table: str, column: str) -> str:
+    """A column's name for a reader, its title in the table's schema ("Folkmängd 2013"), not its id."""
+    schema = ctx.package.resource(table).get("schema")
+    fields = schema.get("fields", []) if isinstance(schema, dict) else []
+    return next((str(f.get("title") or column) for f in fields if f.get("name") == column), column)
 
 
 def _table_file(ctx: _Context, table: str) -> str:
@@ -532,7 +546,8 @@ def _column_total(claim, ctx):
     table = ctx.package.table(claim["table"])
     total = float(table[claim["column"]].sum())
     published = _number(ctx, claim["figure"])
-    return (fmt_int(published), fmt_int(total), f"summan av {claim['column']}", total == published,
+    rule = f"summan av kolumnen {_column_title(ctx, claim['table'], claim['column'])}"
+    return (fmt_int(published), fmt_int(total), rule, total == published,
             f"summa över {len(table)} rader = {fmt_int(total)}")
 
 

@@ -207,6 +207,10 @@ def _styles(xml: bytes, lang: str) -> bytes:
     # the title a third down its page (the contents start the next one)
     _set(_props(title, "w:pPr"), "w:spacing", {"w:before": "4000", "w:after": "240", "w:line": "240",
                                               "w:lineRule": "auto"})
+    # the subtitle, author and date are based on the title: without spacing of their own each took the
+    # title's 4000 twips before it, and the title block ran over two pages
+    for name, before in (("Subtitle", "120"), ("Author", "480"), ("Date", "120")):
+        _set(_props(_style(root, name), "w:pPr"), "w:spacing", {"w:before": before, "w:after": "120"})
     caption = _style(root, "Caption")
     rpr = _props(caption, "w:rPr")
     for italic in rpr.findall(_q("w:i")):

@@ -238,6 +238,8 @@ def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path:
         "--metadata-file", str(meta_path),
         "--resource-path", os.pathsep.join([str(workdir), str(settings.base_dir)]),
         "--lua-filter", _filter_path(), "--lua-filter", _filter_path("values.lua"),
+        # HTML: an identifier in a table cell may wrap after an underscore, as in the PDF and Word
+        *(["--lua-filter", _filter_path("layout.lua")] if fmt == "html" else []),
         "--lua-filter", _filter_path("report.lua"),
     ]
     if toc:

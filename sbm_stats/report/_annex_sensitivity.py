@@ -50,6 +50,15 @@ class SensitivityTables:
         """:attr:`infeasible` joined with 'och', each within quotes."""
         return join_sv(f"”{name}”" for name in self._infeasible())
 
+    def infeasible_alone(self, assumption_id: str) -> bool:
+        """Whether the variant that takes ``assumption_id``'s alternative and the design's choice in
+        every other open assumption cannot be carried out on the frame (e.g. it does not reach the
+        design's total: on a frame where one municipality tops two of Kronofogden's counts, the
+        reading that passes over an already-selected municipality leaves a place empty)."""
+        inputs = self.inputs
+        return any({a.id for a in inputs.design.open_assumptions if v.choices[a.id] != a.default} == {assumption_id}
+                   for v in inputs.sensitivity.infeasible)
+
     def _infeasible(self) -> tuple[str, ...]:
         inputs = self.inputs
         names = [", ".join(f"{a.tag} {inputs.choice_short(a, v.choices[a.id])}"
