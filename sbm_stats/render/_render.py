@@ -496,7 +496,7 @@ def _render_builtin(
     )
     from ._markdown import NotebookFacts, build_markdown
     from ._notebook import build_notebook, parameter_defaults
-    from ._pandoc import Companion, Job, write_outputs, write_values_file
+    from ._pandoc import Companion, Job, tree_key, write_outputs, write_values_file
     from ._qmd import parse_qmd
     from ._settings import read_settings
 
@@ -579,16 +579,29 @@ def _render_builtin(
     values: dict[str, list[dict[str, str]]] = {}
     companions = [Companion(f, written / f"{doc.path.stem}.values{FORMATS[f]}")
                   for f in settings.values_appendix_formats] if settings.values_appendix == "separate" else []
+    # pandoc's reading of the markdown, kept with the stored execution: a re-render of the
+    # document unchanged (a cache hit whose markdown is the same) does not read it again
+    readings = _readings(nb) if hit else {}
     timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress, allowed_roots=roots,
-                                 values=values, registry=nb.metadata.get("sbm_values"), companions=companions))
+                                 values=values, registry=nb.metadata.get("sbm_values"), companions=companions,
+                                 readings=readings))
     for target in [job.target for job in jobs] + [c.target for c in companions if c.target.is_file()]:
         os.replace(target, staging / target.name)
     records = values.get(formats[0], [])
     if records:  # the values file, beside the outputs
         write_values_file(records, staging / f"{doc.path.stem}{VALUES_SUFFIX}")
     if execution is not None and cache:
+        # with this render's readings only (the store does not grow with each edit)
+        nb.metadata["sbm_readings"] = {k: readings[k] for k in dict.fromkeys(tree_key(j.markdown.markdown)
+                                                                             for j in jobs)}
         _store_quietly(cache_dir, doc.path, key, nb, execution, progress)
     return RenderResult(doc.path, formats, (), "builtin", hit, MappingProxyType(injected), timings, key)
+
+
+def _readings(nb: Any) -> dict[str, str]:
+    """pandoc's readings of the markdown stored with an execution (see ``write_outputs``)."""
+    stored = nb.metadata.get("sbm_readings")
+    return {k: v for k, v in stored.items() if isinstance(v, str)} if isinstance(stored, dict) else {}
 
 
 def _store_quietly(cache_dir: Path, document: Path, key: str, nb: Any, execution: Any, progress: Progress) -> None:
