@@ -42,6 +42,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from ._errors import RenderError
+from ._notebook import expand_inline_outputs
 from ._progress import Progress
 from ._qmd import QmdDocument
 from ._settings import DocumentSettings
@@ -449,7 +450,9 @@ def execute_notebook(
                 try:
                     client.execute_cell(cell, index, store_history=True)
                 except CellExecutionError as exc:
+                    expand_inline_outputs(cell)
                     raise _chunk_error(doc, cell, exc) from None
+                expand_inline_outputs(cell)
             current = None
             report_cell = hidden(_REPORT_SOURCE)
     except CellTimeoutError:
