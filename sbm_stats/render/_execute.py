@@ -36,16 +36,15 @@ import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from ._errors import RenderError
-from ._notebook import expand_inline_outputs
 from ._progress import Progress
 from ._qmd import QmdDocument
 from ._settings import DocumentSettings
+
+if TYPE_CHECKING:  # imported where used: a render starts its kernel before it imports nbformat
+    from nbformat import NotebookNode
 
 __all__ = ["KernelSession", "Execution", "execute_notebook", "needs_kernel", "kernel_environment",
            "matplotlibrc_text", "strip_ansi", "DEFAULT_TIMEOUT"]
@@ -398,8 +397,11 @@ def execute_notebook(
         ``error: true``), runs longer than ``timeout``, or the kernel dies; the
         message names the chunk and its line.
     """
+    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    from ._notebook import expand_inline_outputs
 
     code_cells = [(i, c) for i, c in enumerate(nb.cells)
                   if c.cell_type == "code" and (cells is None or i in cells)]
