@@ -22,7 +22,17 @@ would run it (so Python start-up and imports count for both tools):
    time minus the time its kernel spends executing the notebook's cells,
    measured alike for both. Since both run the same notebook in the same
    kernel, the ratio of (1) to (2) cannot fall far below kernel / (kernel +
-   nbconvert's rest); the target is on the own times instead.
+   nbconvert's rest); the target is on the own times instead;
+7. the kernel against plain Python (issue 24): the cold HTML render's kernel time
+   (``timings["execute"]``: from the start of the execution, including the wait for
+   the kernel to be ready, to the last reply; the kernel is launched first thing, and
+   the part of its start-up that overlaps the render's reading of the document, its
+   imports and the building of the notebook is not counted) against the same code run
+   in one plain Python process, interleaved: the notebook's chunks, parameters and
+   inline expressions in reading order, each displayed value formatted by IPython's
+   ``DisplayFormatter`` (as the kernel formats it) and each figure saved as a PNG at
+   the document's ``fig-dpi``, with the same ``matplotlibrc``; the process's wall
+   time, start-up and imports included.
 
 The document is ``report.qmd`` at the repository root when it exists and
 renders; otherwise the largest fixture in ``tests/fixtures/qmd/``. Each
