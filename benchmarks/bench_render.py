@@ -22,11 +22,21 @@ would run it (so Python start-up and imports count for both tools):
    time minus the time its kernel spends executing the notebook's cells,
    measured alike for both. Since both run the same notebook in the same
    kernel, the ratio of (1) to (2) cannot fall far below kernel / (kernel +
-   nbconvert's rest); the target is on the own times instead.
+   nbconvert's rest); the target is on the own times instead;
+7. the kernel against plain Python (issue 24): the cold HTML render's kernel time
+   (``timings["execute"]``: from the start of the execution, including the wait for
+   the kernel to be ready, to the last reply; the kernel is launched first thing, and
+   the part of its start-up that overlaps the render's reading of the document, its
+   imports and the building of the notebook is not counted) against the same code run
+   in one plain Python process, interleaved: the notebook's chunks, parameters and
+   inline expressions in reading order, each displayed value formatted by IPython's
+   ``DisplayFormatter`` (as the kernel formats it) and each figure saved as a PNG at
+   the document's ``fig-dpi``, with the same ``matplotlibrc``; the process's wall
+   time, start-up and imports included.
 
 The document is ``report.qmd`` at the repository root when it exists and
 renders; otherwise the largest fixture in ``tests/fixtures/qmd/``. Each
-measurement is repeated and the median reported. Targets: (4) under 2 s;
+measurement is repeated and the median reported. Targets: (4) under 2 s; (7) at most 1.3;
 with ``--breakdown``, our own time at most 0.5 of nbconvert's own time (issue 21,
 which replaced issue 10's 0.65 of (1) to (2): unreachable while both run the same
 kernel; that ratio is still printed). Executions are cached in a temporary folder of
@@ -156,6 +166,105 @@ print(json.dumps({"import": t1 - t0, "kernel": t2 - t1, "cells": _cells[0], "res
 
 #: Issue 21's target: the engine's own time at most this share of nbconvert's own time.
 OWN_TARGET = 0.5
+
+#: Issue 24's target: the cold HTML render's kernel time at most this multiple of plain Python's.
+KERNEL_TARGET = 1.3
+
+#: The document's code in one plain Python process (issue 24's baseline): argv = the notebook the
+#: engine builds, the document's folder, the figures' dpi. The cells run in reading order as the
+#: kernel runs them (chunks, the injected parameters, the inline cells, whose ``__sbm_inline__``
+#: formats each value); a cell's last expression is displayed, open pyplot figures are saved
+#: after each cell; every displayed value is formatted by IPython's DisplayFormatter, as in the
+#: kernel, with the same formatters for figures and DataFrames as the kernel's setup cell.
+_PLAIN = """
+import time
+t0 = time.perf_counter()
+import ast, contextlib, io, json, os, sys
+import nbformat
+nb = nbformat.read(sys.argv[1], as_version=4)
+os.chdir(sys.argv[2])
+sys.path.insert(0, sys.argv[2])
+dpi = int(sys.argv[3])
+import matplotlib
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+from IPython.core.formatters import DisplayFormatter
+formatter = DisplayFormatter()
+def png(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+def frame_html(frame):
+    import pandas
+    with pandas.option_context("display.max_rows", None, "display.max_columns", None,
+                               "display.max_colwidth", None):
+        return frame._repr_html_()
+formatter.formatters["image/png"].for_type_by_name("matplotlib.figure", "Figure", png)
+for module in ("pandas", "pandas.core.frame"):
+    formatter.formatters["text/html"].for_type_by_name(module, "DataFrame", frame_html)
+shown = []
+namespace = {"__name__": "__main__", "__sbm_inline__": lambda i, value: shown.append(formatter.format(value)[0])}
+for cell in nb.cells:
+    kind = cell.metadata.get("sbm", {}).get("kind")
+    if cell.cell_type != "code" or kind not in ("chunk", "injected", "inline"):
+        continue
+    tree = ast.parse(cell.source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            exec(compile(tree, "<cell>", "exec"), namespace)
+            if last is not None:
+                value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
+                if value is not None:
+                    shown.append(formatter.format(value)[0])
+    except Exception:
+        if "raises-exception" not in cell.metadata.get("tags", []):
+            raise
+    for number in plt.get_fignums():
+        shown.append(png(plt.figure(number)))
+    plt.close("all")
+print(json.dumps({"seconds": time.perf_counter() - t0, "shown": len(shown)}))
+"""
+
+
+def _kernel_overhead(doc: Path, notebook: Path, work: Path, env: dict[str, str], repeat: int) -> None:
+    """Print the cold HTML render's kernel time against plain Python's (7), interleaved, median of ``repeat``."""
+    import json
+
+    from sbm_stats.render._execute import kernel_environment, matplotlibrc_text
+    from sbm_stats.render._qmd import parse_qmd
+    from sbm_stats.render._settings import read_settings
+
+    settings = read_settings(parse_qmd(doc))
+    rc_path = work / "plain-matplotlibrc"
+    rc_path.write_text(matplotlibrc_text(settings), encoding="utf-8")
+    plain_env = {**env, **kernel_environment(settings, rc_path), "MPLBACKEND": "agg"}
+    kernel: list[float] = []
+    plain: list[float] = []
+    for k in range(repeat):
+        for name in (("ours", "plain") if k % 2 == 0 else ("plain", "ours")):
+            if name == "ours":
+                cmd = [sys.executable, "-c", _OURS, str(doc), str(work / "ko_ours")]
+                proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+            else:
+                cmd = [sys.executable, "-c", _PLAIN, str(notebook), str(doc.parent), str(settings.fig_dpi)]
+                start = time.perf_counter()
+                proc = subprocess.run(cmd, cwd=doc.parent, capture_output=True, text=True, env=plain_env)
+                wall = time.perf_counter() - start
+            if proc.returncode != 0:
+                raise RuntimeError(f"{name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+            if name == "ours":
+                kernel.append(json.loads(proc.stdout.strip().splitlines()[-1])["kernel"])
+            else:
+                plain.append(wall)
+    ratios = [a / b for a, b in zip(kernel, plain)]
+    print()
+    print(f"kernel against plain Python (issue 24; {repeat} interleaved pairs, median [min-max]):")
+    print(f"  cold HTML render, kernel time: {statistics.median(kernel):.2f}s [{min(kernel):.2f}-{max(kernel):.2f}]")
+    print(f"  plain Python, one process:     {statistics.median(plain):.2f}s [{min(plain):.2f}-{max(plain):.2f}]")
+    print(f"  ratio: {statistics.median(ratios):.2f} [{min(ratios):.2f}-{max(ratios):.2f}] (target <= "
+          f"{KERNEL_TARGET}: {'met' if statistics.median(ratios) <= KERNEL_TARGET else 'NOT met'})")
 
 
 def _breakdown(doc: Path, notebook: Path, work: Path, env: dict[str, str], repeat: int) -> None:
@@ -291,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warm, all three formats: {warm:.2f}s  (target < 2 s: {'met' if warm < 2 else 'NOT met'})")
         print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
               f"on {os.cpu_count()} cores")
+        _kernel_overhead(doc, notebook, work, env, args.repeat)
         if args.breakdown:
             _breakdown(doc, notebook, work, env, args.repeat)
     finally:

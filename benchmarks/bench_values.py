@@ -49,14 +49,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 _PLAIN = '''```{python}
 #| include: false
+from sbm_stats._markup import escape_markdown as _sbm_escape
 from sbm_stats.report import values as _sbm_values
-_sbm_values.TracedValue.markdown = lambda self: _sbm_values._escape(self.formatted)
+_sbm_values.TracedValue.markdown = lambda self: _sbm_escape(self.formatted)
 ```
 
 '''
 
 _TRACED = '''```{python}
 #| include: false
+from sbm_stats._markup import escape_markdown as _sbm_escape
 from sbm_stats.report import values as _sbm_values
 ```
 

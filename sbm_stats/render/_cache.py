@@ -66,10 +66,10 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-from nbformat import NotebookNode
+if TYPE_CHECKING:  # imported where used: a render starts its kernel before it imports nbformat
+    from nbformat import NotebookNode
 
 __all__ = ["CACHE_VERSION", "Lookup", "Manifest", "cache_key", "cache_file", "default_cache_dir", "load",
            "store", "sha256_file", "data_packages", "check_cache_dir"]
@@ -301,6 +301,8 @@ def _pairs(raw: Any, name: str) -> tuple[tuple[str, str | None], ...]:
 
 def _entry(path: Path, built: NotebookNode | None) -> tuple[NotebookNode, dict[str, Any], Manifest]:
     """The stored notebook, its ``sbm_cache`` metadata and manifest; ValueError naming what is wrong."""
+    import nbformat
+
     try:
         text = path.read_text(encoding="utf-8")
         raw = json.loads(text)
@@ -365,6 +367,8 @@ def store(cache_dir: Path, document: Path, key: str, nb: NotebookNode, manifest:
         If the store cannot be written; no temporary file is left behind.
     """
     import tempfile
+
+    import nbformat
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     path = cache_file(cache_dir, document)

@@ -36,15 +36,15 @@ import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from ._errors import RenderError
 from ._progress import Progress
 from ._qmd import QmdDocument
 from ._settings import DocumentSettings
+
+if TYPE_CHECKING:  # imported where used: a render starts its kernel before it imports nbformat
+    from nbformat import NotebookNode
 
 __all__ = ["KernelSession", "Execution", "execute_notebook", "needs_kernel", "kernel_environment",
            "matplotlibrc_text", "strip_ansi", "DEFAULT_TIMEOUT"]
@@ -397,8 +397,11 @@ def execute_notebook(
         ``error: true``), runs longer than ``timeout``, or the kernel dies; the
         message names the chunk and its line.
     """
+    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    from ._notebook import expand_inline_outputs
 
     code_cells = [(i, c) for i, c in enumerate(nb.cells)
                   if c.cell_type == "code" and (cells is None or i in cells)]
@@ -449,7 +452,9 @@ def execute_notebook(
                 try:
                     client.execute_cell(cell, index, store_history=True)
                 except CellExecutionError as exc:
+                    expand_inline_outputs(cell)
                     raise _chunk_error(doc, cell, exc) from None
+                expand_inline_outputs(cell)
             current = None
             report_cell = hidden(_REPORT_SOURCE)
     except CellTimeoutError:

@@ -31,10 +31,16 @@ from ._errors import RenderError
 from ._qmd import Chunk, MarkdownBlock, QmdDocument
 from ._settings import DocumentSettings
 
-__all__ = ["INLINE_MIME", "build_notebook", "parameter_defaults", "format_params_source"]
+__all__ = ["INLINE_MIME", "INLINE_BATCH_MIME", "build_notebook", "expand_inline_outputs", "parameter_defaults",
+           "format_params_source"]
 
 #: The MIME type under which an inline cell publishes each value.
 INLINE_MIME = "application/vnd.sbm-stats.inline+json"
+
+#: The MIME type of the one message in which an inline cell publishes its values (a list of
+#: the values' bundles, each with its :data:`INLINE_MIME`); the render turns it back into one
+#: output per value (:func:`expand_inline_outputs`), as if each had been published alone.
+INLINE_BATCH_MIME = "application/vnd.sbm-stats.inline-batch+json"
 
 _SETUP = '''\
 def __sbm_setup__():
@@ -68,19 +74,52 @@ def __sbm_setup__():
 
     for module in ("pandas", "pandas.core.frame"):
         formatters["text/html"].for_type_by_name(module, "DataFrame", frame_html)
+
+    # The inline values of a cell go out in one message when the cell has run (also when
+    # one of them failed: the values before it), not one message each.
+    def publish_inline():
+        if __sbm_inline__.pending:
+            from IPython.display import publish_display_data
+            batch, __sbm_inline__.pending = __sbm_inline__.pending, []
+            publish_display_data({{{batch_mime!r}: batch}})
+
+    ip.events.register("post_execute", publish_inline)
 __sbm_setup__()
 del __sbm_setup__
 
 
 def __sbm_inline__(i, value):
-    """Publish an inline value with every representation IPython gives it.
+    """Format an inline value with every representation IPython gives it (published with the cell's others).
 
     The renderer picks one as Quarto does: text/markdown, else text/plain.
     """
-    from IPython.display import publish_display_data
     data, _ = get_ipython().display_formatter.format(value)
-    publish_display_data({{**data, {mime!r}: {{"id": i}}}})
+    __sbm_inline__.pending.append({{**data, {mime!r}: {{"id": i}}}})
+
+
+__sbm_inline__.pending = []
 '''
+
+
+def expand_inline_outputs(cell: NotebookNode) -> None:
+    """Replace the batch of inline values in ``cell``'s outputs by one display output per value, in place.
+
+    The outputs are those the kernel would have sent publishing each value alone (the
+    engine did so before batching): ``{"output_type": "display_data", "data": <bundle>,
+    "metadata": {}}``, in the order the values were evaluated.
+    """
+    outputs = cell.get("outputs", [])
+    if not any(o.get("output_type") == "display_data" and INLINE_BATCH_MIME in o.get("data", {}) for o in outputs):
+        return
+    expanded = []
+    for output in outputs:
+        batch = output.get("data", {}).get(INLINE_BATCH_MIME) if output.get("output_type") == "display_data" else None
+        if batch is None:
+            expanded.append(output)
+            continue
+        expanded += [nbformat.from_dict({"output_type": "display_data", "data": bundle, "metadata": {}})
+                     for bundle in batch]
+    cell.outputs = expanded
 
 
 def _meta(kind: str, **more: Any) -> dict[str, Any]:
@@ -90,7 +129,7 @@ def _meta(kind: str, **more: Any) -> dict[str, Any]:
 def setup_source(settings: DocumentSettings) -> str:
     """The code of the hidden setup cell."""
     formats = ["png"] if settings.fig_format == "png" else ["png", "svg"]
-    return _SETUP.format(formats=formats, dpi=settings.fig_dpi, mime=INLINE_MIME,
+    return _SETUP.format(formats=formats, dpi=settings.fig_dpi, mime=INLINE_MIME, batch_mime=INLINE_BATCH_MIME,
                          svg=settings.fig_format == "svg")
 
 

@@ -216,12 +216,15 @@ def _data_dir(workdir: Path) -> Path:
     return data_dir
 
 
+#: How the markdown is read (besides the empty data folder and the file names).
+_READER = ("--from", "markdown", "--to", "json")
+
+
 def _reader_args(markdown: str, index: int, workdir: Path, tree_path: Path) -> list[str]:
     """The one reading of a markdown text: markdown -> pandoc's JSON tree, no filters."""
     md_path = workdir / f"body.{index}.md"
     md_path.write_text(markdown, encoding="utf-8")
-    return [pandoc_path(), str(md_path), "--from", "markdown", "--to", "json",
-            "--data-dir", str(_data_dir(workdir)), "--output", str(tree_path)]
+    return [pandoc_path(), str(md_path), *_READER, "--data-dir", str(_data_dir(workdir)), "--output", str(tree_path)]
 
 
 def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path: Path, meta_path: Path,
@@ -532,12 +535,37 @@ class _Tree:
     has_citations: bool
 
 
+def tree_key(markdown: str) -> str:
+    """What pandoc's reading of ``markdown`` depends on, as a digest: the text, how it is
+    read (:data:`_READER`, with an empty data folder) and the pandoc executable (path, size, time)."""
+    import hashlib
+
+    exe = Path(pandoc_path())
+    stat = exe.stat()
+    digest = hashlib.sha256()
+    for part in [str(exe), str(stat.st_size), str(stat.st_mtime_ns), *_READER, markdown]:
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
+
+
 def _read_tree(markdown: MarkdownResult, index: int, settings: DocumentSettings, *, workdir: Path,
-               env: dict[str, str], allowed_roots: tuple[Path, ...] | None) -> _Tree:
-    """Read the markdown into pandoc's tree and check every file it names (before any writer reads one)."""
+               env: dict[str, str], allowed_roots: tuple[Path, ...] | None,
+               readings: dict[str, str] | None = None) -> _Tree:
+    """Read the markdown into pandoc's tree and check every file it names (before any writer reads one).
+
+    ``readings`` maps :func:`tree_key` to pandoc's JSON text of a reading done before: a text
+    found there is not read again (the writers get the very bytes pandoc wrote); one read now
+    is added."""
     tree_path = workdir / f"tree.{index}.json"
-    _run(_reader_args(markdown.markdown, index, workdir, tree_path), cwd=workdir, env=env, what="the document")
-    tree = json.loads(tree_path.read_text(encoding="utf-8"))
+    key = tree_key(markdown.markdown) if readings is not None else None
+    if key is not None and isinstance(readings.get(key), str):
+        tree_path.write_text(readings[key], encoding="utf-8")
+    else:
+        _run(_reader_args(markdown.markdown, index, workdir, tree_path), cwd=workdir, env=env, what="the document")
+    text = tree_path.read_text(encoding="utf-8")
+    tree = json.loads(text)
+    if key is not None:
+        readings[key] = text
     roots = tuple(Path(r).resolve() for r in (allowed_roots or markdown.allowed_roots or (settings.base_dir,)))
     files: dict[str, Path] = {}
     for resource in document_resources(tree):
@@ -562,6 +590,7 @@ def write_outputs(
     registry: dict[str, Any] | None = None,
     companions: list[Companion] = (),
     embed_resources: bool = True,
+    readings: dict[str, str] | None = None,
 ) -> dict[str, float]:
     """Write every job's output (pandoc runs in parallel); return seconds per format.
 
@@ -584,6 +613,11 @@ def write_outputs(
     ``workdir``, else the document's folder) instead of embedding them: the live
     preview serves them itself, and pandoc's embedding is a second of its time.
 
+    ``readings``, when given, holds pandoc's readings of earlier renders (see
+    :func:`_read_tree`): a markdown text read before is not read again, and the
+    texts read now are added (the render stores them with the execution, so that a
+    re-render of an unchanged document skips pandoc's reading, a third of a second).
+
     Raises
     ------
     RenderError
@@ -605,7 +639,7 @@ def write_outputs(
     with ThreadPoolExecutor(max_workers=max(1, len(texts)), initializer=block_signals_in_this_thread) as pool:
         read = list(pool.map(
             lambda i: _read_tree(next(j.markdown for j in jobs if j.markdown.markdown == texts[i]), i, settings,
-                                 workdir=workdir, env=env, allowed_roots=allowed_roots),
+                                 workdir=workdir, env=env, allowed_roots=allowed_roots, readings=readings),
             range(len(texts))))
     trees = {text: tree for text, tree in zip(texts, read)}
     timings["read"] = time.perf_counter() - start

@@ -494,9 +494,6 @@ def _render_builtin(
         matplotlibrc_text,
         needs_kernel,
     )
-    from ._markdown import NotebookFacts, build_markdown
-    from ._notebook import build_notebook, parameter_defaults
-    from ._pandoc import Companion, Job, write_outputs, write_values_file
     from ._qmd import parse_qmd
     from ._settings import read_settings
 
@@ -504,30 +501,28 @@ def _render_builtin(
     t = time.perf_counter()
     doc = parse_qmd(doc_path)
     settings = read_settings(doc)
-    for chunk in doc.chunks:
-        if chunk.options.ignored:
-            progress.info(f"note: {chunk.name} (line {chunk.line}): option"
-                          f"{'s' if len(chunk.options.ignored) > 1 else ''} "
-                          f"{', '.join(chunk.options.ignored)} ignored by the builtin engine")
-    injected = {**dict(settings.params), **params}
-    unknown = sorted(set(params) - set(parameter_defaults(doc)) - set(settings.params))
-    if unknown and any("parameters" in c.options.tags for c in doc.chunks):
-        progress.warn(f"parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} not assigned "
-                      "in the parameters chunk (injected anyway)")
-    nb = build_notebook(doc, settings, injected)
     cache_dir = cache_dir if cache_dir is not None else _cache.default_cache_dir()
-    limit = timeout if timeout is not None else (settings.timeout or DEFAULT_TIMEOUT)
-    given = _data_dir(doc.path.parent, {**parameter_defaults(doc), **injected})
     workdir = staging / ".work"
     workdir.mkdir()
     store = _cache.cache_file(cache_dir, doc.path)
     kernel: KernelSession | None = None
     execution: Execution | None = None
     try:
-        # When execution is certain (nothing stored, or no cache), start the
-        # kernel now: it starts up while the cache key is worked out.
-        if needs_kernel(nb) and not (cache and store.exists()):
+        # When execution is certain (code to run, and nothing stored or no cache), start the
+        # kernel first: it starts up (half a second) while the render imports what it needs
+        # next (nbformat, pandoc's side), builds the notebook and works out the cache key.
+        if _runs_code(doc) and not (cache and store.exists()):
             kernel = KernelSession(settings, workdir, doc.path.parent)
+        from ._markdown import NotebookFacts, build_markdown
+        from ._notebook import build_notebook, parameter_defaults
+        from ._pandoc import Companion, Job, tree_key, write_outputs, write_values_file
+
+        injected = _injected(doc, settings, params, progress)
+        nb = build_notebook(doc, settings, injected)
+        limit = timeout if timeout is not None else (settings.timeout or DEFAULT_TIMEOUT)
+        given = _data_dir(doc.path.parent, {**parameter_defaults(doc), **injected})
+        if kernel is None and needs_kernel(nb) and not (cache and store.exists()):
+            kernel = KernelSession(settings, workdir, doc.path.parent)  # parameters only
         rc_text = matplotlibrc_text(settings)
         key = _cache.cache_key(nb, kernel_env=kernel_environment(settings, workdir / "matplotlibrc"),
                                rc_text=rc_text, local_rc=doc.path.parent / "matplotlibrc",
@@ -579,16 +574,54 @@ def _render_builtin(
     values: dict[str, list[dict[str, str]]] = {}
     companions = [Companion(f, written / f"{doc.path.stem}.values{FORMATS[f]}")
                   for f in settings.values_appendix_formats] if settings.values_appendix == "separate" else []
+    # pandoc's reading of the markdown, kept with the stored execution: a re-render of the
+    # document unchanged (a cache hit whose markdown is the same) does not read it again
+    readings = _readings(nb) if hit else {}
     timings.update(write_outputs(jobs, settings, workdir=workdir, progress=progress, allowed_roots=roots,
-                                 values=values, registry=nb.metadata.get("sbm_values"), companions=companions))
+                                 values=values, registry=nb.metadata.get("sbm_values"), companions=companions,
+                                 readings=readings))
     for target in [job.target for job in jobs] + [c.target for c in companions if c.target.is_file()]:
         os.replace(target, staging / target.name)
     records = values.get(formats[0], [])
     if records:  # the values file, beside the outputs
         write_values_file(records, staging / f"{doc.path.stem}{VALUES_SUFFIX}")
     if execution is not None and cache:
+        # with this render's readings only (the store does not grow with each edit)
+        nb.metadata["sbm_readings"] = {k: readings[k] for k in dict.fromkeys(tree_key(j.markdown.markdown)
+                                                                             for j in jobs)}
         _store_quietly(cache_dir, doc.path, key, nb, execution, progress)
     return RenderResult(doc.path, formats, (), "builtin", hit, MappingProxyType(injected), timings, key)
+
+
+def _injected(doc: Any, settings: Any, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """The parameters injected (the front matter's, then ``params``), after the notes on chunk
+    options the builtin engine ignores and on parameters the parameters chunk does not assign."""
+    from ._notebook import parameter_defaults
+
+    for chunk in doc.chunks:
+        if chunk.options.ignored:
+            progress.info(f"note: {chunk.name} (line {chunk.line}): option"
+                          f"{'s' if len(chunk.options.ignored) > 1 else ''} "
+                          f"{', '.join(chunk.options.ignored)} ignored by the builtin engine")
+    unknown = sorted(set(params) - set(parameter_defaults(doc)) - set(settings.params))
+    if unknown and any("parameters" in c.options.tags for c in doc.chunks):
+        progress.warn(f"parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} not assigned "
+                      "in the parameters chunk (injected anyway)")
+    return {**dict(settings.params), **params}
+
+
+def _runs_code(doc: Any) -> bool:
+    """Whether ``doc`` has code the kernel runs: a chunk that is evaluated, or an inline expression.
+
+    (Parameters given to a document with neither also make code: that notebook is known
+    once it is built, see ``needs_kernel``.)"""
+    return bool(doc.inlines) or any(chunk.options.eval for chunk in doc.chunks)
+
+
+def _readings(nb: Any) -> dict[str, str]:
+    """pandoc's readings of the markdown stored with an execution (see ``write_outputs``)."""
+    stored = nb.metadata.get("sbm_readings")
+    return {k: v for k, v in stored.items() if isinstance(v, str)} if isinstance(stored, dict) else {}
 
 
 def _store_quietly(cache_dir: Path, document: Path, key: str, nb: Any, execution: Any, progress: Progress) -> None:
