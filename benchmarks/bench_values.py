@@ -17,8 +17,13 @@ Two documents are made from DOC (default ``report.qmd``) in a temporary folder:
   escaped number): the same code runs and reads the same rows, but no span, no
   registry, no appendix and no values file is made.
 
-The traced document gets an equally hidden chunk of its own (the same import),
-so both run the same number of cells. Each round renders both, in alternating
+- **traced-none**: the traced document with ``values-appendix: none``: the
+  publication with its provenance (spans, notes, the values file) but no
+  companion, so that the cost of the publication's provenance and the cost of
+  writing the companion document are seen apart.
+
+The traced documents get an equally hidden chunk of their own (the same import),
+so all run the same number of cells. Each round renders both, in alternating
 order, with ``sbm-stats render`` in a fresh process, as a user runs it: once cold
 (``--no-cache``: the kernel runs, as in a first render) and once warm (the
 execution comes from the cache, so the time is the markdown, the filters and the
@@ -65,6 +70,14 @@ from sbm_stats.report import values as _sbm_values
 '''
 
 
+def without_companion(text: str) -> str:
+    """The document with ``values-appendix: none`` in its front matter (in place of the one it has)."""
+    end = text.index("\n---\n", 4)
+    head, rest = text[:end], text[end:]
+    lines = [line for line in head.split("\n") if not line.startswith("values-appendix:")]
+    return "\n".join(lines) + "\nvalues-appendix: none" + rest
+
+
 def variant(text: str, chunk: str) -> str:
     """The document with ``chunk`` as its first chunk, right after the front matter."""
     if not text.startswith("---\n"):
@@ -94,16 +107,19 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         traced = folder / "traced.qmd"
         plain = folder / "plain.qmd"
+        bare = folder / "traced-none.qmd"
         traced.write_text(variant(source, _TRACED), encoding="utf-8")
+        bare.write_text(without_companion(variant(source, _TRACED)), encoding="utf-8")
         plain.write_text(variant(source, _PLAIN), encoding="utf-8")
         store = folder / "cache"
-        for doc in (traced, plain):  # warm up imports and fill the cache
+        docs = (traced, bare, plain)
+        for doc in docs:  # warm up imports and fill the cache
             _once(doc, folder / "out", args.to, True, store)
         shown = (folder / "out" / "traced.values.csv").read_text(encoding="utf-8").count("\n") - 1
         assert not (folder / "out" / "plain.values.csv").exists(), "the plain variant still traces"
         times: dict[tuple[str, str], list[float]] = {}
         for k in range(args.repeat):
-            order = (traced, plain) if k % 2 == 0 else (plain, traced)
+            order = docs if k % 2 == 0 else docs[::-1]
             for mode, cache in (("cold", False), ("warm", True)):
                 for doc in order:
                     times.setdefault((doc.stem, mode), []).append(_once(doc, folder / "out", args.to, cache,
@@ -111,11 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.doc.name}: {shown} traced values; formats: {args.to}; {args.repeat} interleaved rounds; "
               "median seconds")
         for mode in ("cold", "warm"):
-            t, p = times[("traced", mode)], times[("plain", mode)]
-            ratios = [a / b for a, b in zip(t, p)]
-            print(f"  {mode}: traced {statistics.median(t):.2f} s, plain {statistics.median(p):.2f} s, "
-                  f"ratio traced/plain {statistics.median(ratios):.3f} (per round: "
-                  + ", ".join(f"{r:.2f}" for r in ratios) + ")")
+            p = times[("plain", mode)]
+            for name in ("traced", "traced-none"):
+                t = times[(name, mode)]
+                ratios = [a / b for a, b in zip(t, p)]
+                print(f"  {mode}: {name} {statistics.median(t):.2f} s, plain {statistics.median(p):.2f} s, "
+                      f"ratio {name}/plain {statistics.median(ratios):.3f} (per round: "
+                      + ", ".join(f"{r:.2f}" for r in ratios) + ")")
     return 0
 
 
