@@ -25,11 +25,19 @@ $(STAMP): pyproject.toml constraints.txt
 report: $(STAMP)
 	$(BIN)/sbm-stats render report.qmd --to html,pdf,docx --out _output/ --engine $(ENGINE)
 
+# Test workers (pytest-xdist): one more than the cores, as the tests spend part of their time
+# waiting for kernels, pandoc, Typst and Chromium (two cores: 3 workers 107 s, 2 workers 129 s),
+# at most 8 (each worker and its kernels take some 0.5 GB); `make test TEST_WORKERS=0` runs in
+# this process.
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min((os.cpu_count() or 1) + 1, 8))')
+
 ## Lint (ruff: errors, import order, complexity, line length), then the whole test suite
-## (unit tests, doctests, fixture renders, notebooks).
+## (unit tests, doctests, fixture renders, notebooks, browser tests), on every core: a
+## module's module-scoped fixture stays on one worker and report.qmd is rendered once per
+## run (tests/conftest.py, tests/_renders.py).
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 ## Validate data/ against data/datapackage.json.
 check: $(STAMP)

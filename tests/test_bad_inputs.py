@@ -559,6 +559,10 @@ def test_signal_during_a_long_command(tmp_path, signum, code, line):
     proc = subprocess.Popen(
         [str(SBM_STATS), "sample", "--probabilities", "--replicates", "100000000", "--seed", "1", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+        # Ctrl-C's default action, as in a terminal, even when the test run was started in the
+        # background (nohup, `cmd &`), whose children inherit SIGINT ignored: the command would
+        # never see the signal and the test would wait out its 60 s
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         seen = b""

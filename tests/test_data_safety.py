@@ -184,6 +184,7 @@ def test_values_diff_refuses_a_fifo_at_once(tmp_path, capsys):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_values_diff_follows_a_chain_of_3000_inputs(tmp_path, capsys):
     # x0 <- x1 <- ... <- x2999, the last read from a table; its raw value changes
     def chain(raw: str) -> list[dict[str, str]]:

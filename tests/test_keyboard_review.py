@@ -113,11 +113,10 @@ def _axe(browser: _cdp.Browser) -> list[dict]:
 # ----------------------------------------------------------------------------- fixtures
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory, repo_root) -> Path:
-    """report.qmd's HTML and its companion (report.values.html), rendered once."""
-    out = tmp_path_factory.mktemp("keyboard") / "out"
-    render(repo_root / "report.qmd", to="html", out_dir=out, engine="builtin", quiet=True)
-    return out
+def pages(report_render) -> Path:
+    """report.qmd's HTML and its companion (report.values.html): the run's shared render
+    (tests/_renders.py; read-only)."""
+    return report_render
 
 
 @pytest.fixture(scope="module")

@@ -62,6 +62,7 @@ def test_in_sync_with_its_text_form(path):
     assert [(c.cell_type, c.source) for c in a.cells] == [(c.cell_type, c.source) for c in b.cells]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("package", ["bundled", "2017"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_runs_top_to_bottom(path, package, tmp_path, request):

@@ -29,6 +29,8 @@ from sbm_stats.render._preview import PreviewSession
 from sbm_stats.render._progress import Progress
 from sbm_stats.render._rerun import effects
 
+pytestmark = pytest.mark.slow
+
 if os.name != "posix":  # pragma: no cover
     pytest.skip("the preview's way out (signals, process groups) is tested on POSIX only", allow_module_level=True)
 

@@ -32,8 +32,6 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from sbm_stats.render import render
-
 pytestmark = pytest.mark.slow
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -191,16 +189,9 @@ def test_text_below_a_line_is_what_keeps_it_off_the_foot_of_a_page():
 # ----------------------------------------------------------------------------- report.qmd
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, repo_root):
-    out = tmp_path_factory.mktemp("layout")
-    result = render(repo_root / "report.qmd", to=("pdf", "docx"), out_dir=out, cache=False, quiet=True,
-                    engine="builtin")
-    return result
-
-
-@pytest.fixture(scope="module")
-def pdf(rendered):
-    return PdfReader(rendered.output("pdf"))
+def pdf(report_render):
+    """The PDF of the run's shared render of report.qmd (tests/_renders.py; read-only)."""
+    return PdfReader(report_render / "report.pdf")
 
 
 @pytest.fixture(scope="module")
@@ -288,8 +279,8 @@ def test_no_page_ends_with_a_callout_title(runs, repo_root):
 # ----------------------------------------------------------------------------- Word
 
 @pytest.fixture(scope="module")
-def document(rendered):
-    with zipfile.ZipFile(rendered.output("docx")) as archive:
+def document(report_render):
+    with zipfile.ZipFile(report_render / "report.docx") as archive:
         return ElementTree.fromstring(archive.read("word/document.xml"))
 
 

@@ -406,7 +406,7 @@ def test_a_typst_panic_is_one_clean_error(tmp_path):
 
 
 _SLOW_PUBLISH = """
-import os, sys, time
+import os, signal, sys, time
 
 out = os.path.realpath(sys.argv[2])
 real_replace = os.replace
@@ -422,6 +422,24 @@ def slow_replace(src, dst, *args, **kwargs):
 
 
 os.replace = slow_replace
+real_signal = signal.signal
+
+
+def announced_signal(signum, handler):
+    # a line on stdout once the command's SIGTERM handler is in place: the test signals after
+    # it, never during the interpreter's start-up (which a busy machine, or other test workers,
+    # can stretch past the test's random wait, and SIGTERM's default action would end the run)
+    previous = real_signal(signum, handler)
+    if signum == signal.SIGTERM and handler not in (signal.SIG_DFL, signal.SIG_IGN, None) and not announced:
+        announced.append(handler)
+        print("handling", flush=True)
+    return previous
+
+
+announced = []
+
+
+signal.signal = announced_signal
 from sbm_stats import cli
 
 sys.exit(cli.main(["render", sys.argv[1], "--to", "html,pdf,docx", "--out", sys.argv[2], "--engine", "builtin",
@@ -434,7 +452,8 @@ def test_sigterm_while_publishing_leaves_all_old_or_all_new_outputs(tmp_path):
 
     The renames into ``--out`` are slowed down (0.3 s each) so that every run can be
     hit inside the publishing step: half of the runs are signalled after the second or
-    third rename began, the others at a random moment after the start. Before the fix
+    third rename began, the others at a random moment after the command's handler is in place
+    (the script says when). Before the fix
     the main thread blocked the signals, the system gave them to another thread, and
     Python ran the handler in the main thread between two renames.
     """
@@ -460,6 +479,7 @@ def test_sigterm_while_publishing_leaves_all_old_or_all_new_outputs(tmp_path):
         _doc(tmp_path, text[new])
         proc = subprocess.Popen([sys.executable, str(script), str(doc), str(out)], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
+        assert proc.stdout.readline() == "handling\n", proc.communicate(timeout=120)
         if run % 2 == 0:
             for _ in range(rng.randint(2, 3)):  # after the first rename: the one moment a mix can arise
                 proc.stdout.readline()

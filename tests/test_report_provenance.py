@@ -15,6 +15,8 @@ from tests.waves import build_next_wave
 
 from .reference import read_reference
 
+pytestmark = pytest.mark.slow
+
 
 def _render(repo_root, out, **params):
     render(repo_root / "report.qmd", out_dir=out, to=("html",), params=params or None, cache=False, quiet=True,
@@ -23,9 +25,10 @@ def _render(repo_root, out, **params):
 
 
 @pytest.fixture(scope="module")
-def bundled(repo_root, tmp_path_factory):
-    out = tmp_path_factory.mktemp("bundled")
-    return (out, *_render(repo_root, out))
+def bundled(report_render):
+    """The run's shared render of report.qmd on the bundled data (read-only): its folder, page and values."""
+    return (report_render, (report_render / "report.html").read_text(encoding="utf-8"),
+            read_values_file(report_render / "report.values.csv"))
 
 
 @pytest.fixture(scope="module")

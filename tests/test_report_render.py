@@ -13,7 +13,10 @@ from pypdf import PdfReader
 from sbm_stats import load_published_figures
 from sbm_stats.render import render
 
+from ._renders import REPORT_OPTIONS
 from .reference import read_reference
+
+pytestmark = pytest.mark.slow
 
 #: Small whole numbers are written in words in the report (Svenska skrivregler), and words
 #: like "två" stand in any Swedish text, so finding them proves nothing: numbers up to this
@@ -22,13 +25,12 @@ WORDS_UP_TO = 12
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, repo_root):
-    first = tmp_path_factory.mktemp("first")
+def rendered(tmp_path_factory, repo_root, report_render):
+    """The run's shared render of report.qmd (read-only) and a second one of this module's own,
+    made the same way (tests/_renders.py: REPORT_OPTIONS), for the byte-for-byte comparison."""
     second = tmp_path_factory.mktemp("second")
-    kwargs = dict(to=("html", "pdf", "docx"), cache=False, quiet=True, engine="builtin")
-    render(repo_root / "report.qmd", out_dir=first, **kwargs)
-    render(repo_root / "report.qmd", out_dir=second, **kwargs)
-    return first, second
+    render(repo_root / "report.qmd", out_dir=second, **REPORT_OPTIONS)
+    return report_render, second
 
 
 def _reader_text(fragment: str) -> str:

@@ -137,6 +137,7 @@ def check_reasons(frame: pd.DataFrame, sample) -> None:
         taken_before.add(unit.municipality_code)
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_reasons_agree_with_an_own_frame(data, base, package_copy):

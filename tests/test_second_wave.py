@@ -291,6 +291,7 @@ _SHARED = {
 }
 
 
+@pytest.mark.slow
 def test_the_report_shows_every_number_of_the_new_wave(wave, report_2017):
     """Every count, base and value above twelve that report.qmd prints inline stands in the
     2017 render in digits, as the 2017 package's published_figures.csv has it (for example
@@ -302,6 +303,7 @@ def test_the_report_shows_every_number_of_the_new_wave(wave, report_2017):
     assert missing == []
 
 
+@pytest.mark.slow
 def test_the_report_shows_no_number_only_the_bundled_wave_has(wave, report_2017):
     """No number above twelve that report.qmd prints from the bundled package, and that the
     2017 package does not also have, stands in the 2017 render's prose (tables and the list of
@@ -321,6 +323,7 @@ def test_the_report_shows_no_number_only_the_bundled_wave_has(wave, report_2017)
     assert sorted(n for n in old if _shown(n, prose)) == []
 
 
+@pytest.mark.slow
 def test_the_report_describes_the_new_waves_design(report_2017):
     text = _text(report_2017[0])
     # the stage sizes of design/2017.yaml: 3 + 4 + 6 + 5 + 1 = 19 (2014: 4 + 8 + 8 + 7 + 1 + 2 = 30)
@@ -339,6 +342,7 @@ def test_the_report_describes_the_new_waves_design(report_2017):
     assert "obesvarad" not in text and "noll kommuner" not in text
 
 
+@pytest.mark.slow
 def test_the_report_says_it_is_synthetic_and_names_its_package(wave, report_2017):
     page, progress = report_2017
     text = _text(page)

@@ -133,6 +133,7 @@ def _document(path: Path, code: list[str], prose: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_value_built_but_not_shown_does_not_fail_the_render(tmp_path):
     # a phrase made with the unclaimed value and never shown; the claimed value is shown
     doc = _document(tmp_path / "fras.qmd", [
@@ -148,6 +149,7 @@ def test_a_value_built_but_not_shown_does_not_fail_the_render(tmp_path):
     assert (row["formatted"], row["claim"]) == ("16", "res.forced_moves")
 
 
+@pytest.mark.slow
 def test_a_span_must_show_its_values_text(tmp_path):
     # code shows 16; a span written by hand names the same value but shows 99
     doc = _document(tmp_path / "gammal.qmd", [
@@ -159,6 +161,7 @@ def test_a_span_must_show_its_values_text(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_provenance_from_data_is_text_in_every_writer(tmp_path):
     """A source's citation with characters XML may not hold and markup, and a javascript: address:
     the values filter writes its raw HTML, Typst and WordprocessingML without them, as text, no link."""
@@ -291,6 +294,7 @@ IDS = [FLATS_2008, FLATS_2013, "bme.growth", "published_figures:res.forced_moves
        "municipalities:0114:population_2013", "municipalities:0115:population_2013"]
 
 
+@pytest.mark.slow
 def test_html_numbers_are_buttons_with_a_note(rendered):
     html = rendered.output("html").read_text(encoding="utf-8")
     # in the text (eight: six in the prose, two under the figure): a tab stop each, named for what it
@@ -330,6 +334,7 @@ def test_html_numbers_are_buttons_with_a_note(rendered):
             "<code>bme.growth_flats_publication</code>, granskningens utfall: stämmer") in html
 
 
+@pytest.mark.slow
 def test_values_file_lists_every_value_where_it_appears(rendered):
     assert rendered.values_file == rendered.output("html").parent / "varden.values.csv"
     with rendered.values_file.open(encoding="utf-8", newline="") as handle:
@@ -344,6 +349,7 @@ def test_values_file_lists_every_value_where_it_appears(rendered):
     assert by_id["municipalities:0115:population_2013"]["raw"] == "31616"
 
 
+@pytest.mark.slow
 def test_word_numbers_link_to_their_entries(rendered):
     with zipfile.ZipFile(rendered.output("docx")) as z:
         xml = z.read("word/document.xml").decode("utf-8")
@@ -353,6 +359,7 @@ def test_word_numbers_link_to_their_entries(rendered):
     assert set(links) <= bookmarks and len(bookmarks) == len(IDS)
 
 
+@pytest.mark.slow
 def test_pdf_numbers_link_inside_the_document(rendered):
     reader = pypdf.PdfReader(rendered.output("pdf"))
     internal = 0
@@ -374,12 +381,14 @@ def test_pdf_numbers_link_inside_the_document(rendered):
 
 # ----------------------------------------------------------------------------- coverage
 
+@pytest.mark.slow
 def test_fully_traced_fixture_has_no_untraced_number(rendered):
     coverage = number_coverage(rendered.output("html").read_text(encoding="utf-8"))
     assert coverage.traced == SHOWN
     assert coverage.ok, str(coverage)
 
 
+@pytest.mark.slow
 def test_coverage_finds_the_untraced_number(tmp_path):
     result = render(FIXTURES / "varden_lucka.qmd", to="html", out_dir=tmp_path, engine="builtin", quiet=True)
     coverage = number_coverage(result.output("html").read_text(encoding="utf-8"))
@@ -427,6 +436,7 @@ def _run(args: list[str], monkeypatch) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 def test_diff_after_a_data_correction(rendered, tmp_path, monkeypatch):
     old = rendered.values_file
     rows = list(csv.DictReader(old.open(encoding="utf-8", newline="")))
@@ -492,6 +502,7 @@ Talet är `{{python}} a`.
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("line, message", [
     ('b = reg.read("published_figures", "res.no_row", "count")',
      "value 'published_figures:res.no_row:count': the row 'res.no_row' does not exist"),
@@ -514,6 +525,7 @@ def test_render_fails_with_the_value_and_the_chunk(tmp_path, line, message):
     assert sorted(p.name for p in doc.parent.iterdir()) == ["fel.qmd"]
 
 
+@pytest.mark.slow
 def test_two_spans_with_one_id_fail_in_the_filter(tmp_path):
     # no kernel: the spans are written by hand, as two registries would write them
     doc = tmp_path / "spann.qmd"
@@ -524,6 +536,7 @@ def test_two_spans_with_one_id_fail_in_the_filter(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_two_registries_showing_one_id_fail_the_render(tmp_path):
     # each registry is consistent on its own; the render's registry holds both: refused
     doc = _document(tmp_path / "doc" / "tva.qmd", [
@@ -540,6 +553,7 @@ def test_two_registries_showing_one_id_fail_the_render(tmp_path):
     assert sorted(p.name for p in doc.parent.iterdir()) == ["tva.qmd"]
 
 
+@pytest.mark.slow
 def test_span_naming_a_value_no_code_showed_fails(tmp_path):
     # a span written by hand with an id alone: no registry record, no fields of its own
     doc = tmp_path / "okand.qmd"
@@ -550,6 +564,7 @@ def test_span_naming_a_value_no_code_showed_fails(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_document_without_values_writes_no_values_file(tmp_path):
     shutil.copy(FIXTURES / "utan_kod.qmd", tmp_path / "utan_kod.qmd")
     result = render(tmp_path / "utan_kod.qmd", to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True)

@@ -19,6 +19,8 @@ import pytest
 
 from sbm_stats.render import RenderError, render
 
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).parent / "fixtures" / "qmd"
 
 

@@ -253,25 +253,33 @@ def _preview(args: argparse.Namespace) -> int:
                "--host must be an address of this machine, such as 127.0.0.1")) from None
     host, port = server.server_address[:2]
     url = f"http://{f'[{host}]' if ':' in str(host) else host}:{port}/"
-    print(f"sbm-stats preview: serving {session.path.name} on {url} (Ctrl-C stops)", flush=True)
     stop = threading.Event()
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                name="sbm-stats-preview-server", daemon=True)
     renderer = _Renderer(session, page, stop, args.verbose)
-    serving.start()
-    renderer.start()
-    if args.browser:
-        import webbrowser
-
-        webbrowser.open(url)
     try:
+        serving.start()
+        renderer.start()
+        # the address once both threads run, inside this block: a Ctrl-C that follows it (a
+        # reader's, or a test's that waits for this line) ends in the finally below, which
+        # removes the session's files (a Ctrl-C between the line and the block left them)
+        print(f"sbm-stats preview: serving {session.path.name} on {url} (Ctrl-C stops)", flush=True)
+        if args.browser:
+            import webbrowser
+
+            webbrowser.open(url)
         while not renderer.done.wait(0.5):
             pass
     finally:
         stop.set()
         session.kill()  # now, and any kernel a render is starting: a chunk may run for minutes
-        renderer.done.wait(STOP_GRACE)  # then the render thread removes the session's files
-        server.stop()
+        if renderer.ident is None:  # stopped before the render thread began: nothing else closes it
+            session.close()
+        renderer.done.wait(STOP_GRACE if renderer.ident is not None else 0)  # the thread removes the files
+        if serving.ident is not None:
+            server.stop()
+        else:
+            server.server_close()
         _say("stopped")
     if renderer.failure is not None:
         raise renderer.failure
