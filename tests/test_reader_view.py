@@ -48,7 +48,6 @@ from xml.etree import ElementTree
 
 import pytest
 
-from sbm_stats.render import render
 from tests import _cdp
 
 pytestmark = pytest.mark.slow
@@ -422,12 +421,20 @@ def quarto_numbers(levels: list[int]) -> list[str]:
 
 # ----------------------------------------------------------------------------- the render
 
+@dataclass(frozen=True)
+class _Outputs:
+    """The run's shared render of report.qmd (conftest.py::report_render; read-only), by format."""
+
+    folder: Path
+
+    def output(self, fmt: str) -> Path:
+        return self.folder / f"report.{fmt}"
+
+
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, repo_root):
-    """One render of report.qmd to HTML, PDF and Word for the module (a session fixture may take its place)."""
-    out = tmp_path_factory.mktemp("reader-view")
-    return render(repo_root / "report.qmd", to=("html", "pdf", "docx"), out_dir=out, cache=False, quiet=True,
-                  engine="builtin")
+def rendered(report_render) -> _Outputs:
+    """report.qmd rendered to HTML, PDF and Word: the render the run shares (tests/_renders.py)."""
+    return _Outputs(report_render)
 
 
 @pytest.fixture(scope="module")
