@@ -327,7 +327,7 @@ def test_preview_serves_reloads_keeps_the_last_good_page_and_stops_clean(doc: Pa
         assert ("reload", "2") in events.events
 
         _edit(doc, 'print(f"summa {x + y}")', 'print(f"summa {x + y + undefined}")')
-        failed = preview.wait_for(lambda s: s["version"] >= 3, 30)
+        failed = preview.wait_for(lambda s: s["version"] >= 3 and s["state"] != "rendering", 30)
         assert failed["state"] == "failed" and "NameError: name 'undefined' is not defined" in failed["error"]
         html = preview.get("/")[2]
         assert '<div id="sbm-preview-error" role="alert">' in html and "name &#x27;undefined&#x27;" in html
@@ -496,3 +496,18 @@ def test_a_module_the_document_imports_changed_restarts_the_kernel(tmp_path: Pat
         assert _gone(first["kernel_pid"])
     finally:
         preview.stop()
+
+
+def test_a_save_in_two_steps_is_rendered_once_it_is_over(tmp_path: Path, monkeypatch) -> None:
+    # An editor (or a program) may write the document in more than one step: the watch waits until
+    # two looks in a row agree, so that the half-written file is never rendered (a second render
+    # followed it, and a status read between the two showed the first render's page as current).
+    from sbm_stats.cli._preview import Watch
+
+    doc = tmp_path / "doc.qmd"
+    doc.write_text("a\n", encoding="utf-8")
+    watch = Watch(doc, tmp_path / "no-package", tell=lambda text: None)
+    looks = iter([(2, 1, 1), (3, 5, 1), (3, 5, 1), (9, 9, 9)])  # half written, then whole, then whole again
+    monkeypatch.setattr(Watch, "_stat", staticmethod(lambda path: next(looks)))
+    assert watch._settled((1, 1, 1), threading.Event()) == (3, 5, 1)
+    assert next(looks) == (9, 9, 9)  # and it looked no further than it had to

@@ -37,6 +37,8 @@ __all__ = ["PreviewError", "Watch", "register"]
 #: Seconds between two looks at the document, and at everything else watched.
 DOCUMENT_POLL = 0.02
 TREE_POLL = 0.25
+#: How many polls a save may take before the document is rendered as it then is (one second at most).
+SETTLE_POLLS = 50
 #: Seconds the render thread has to finish (a pandoc run, say) once asked to stop.
 STOP_GRACE = 10.0
 
@@ -138,12 +140,26 @@ class Watch:
                         seen[path] = self._stat(path)
         return seen
 
+    def _settled(self, doc: tuple[int, int, int] | None, stop: threading.Event) -> tuple[int, int, int] | None:
+        """The document's state once a save is over: unchanged over one more poll (an editor, or a
+        program, may write a file in more than one step; a render of the half-written file would
+        be followed by a second one), for at most :data:`SETTLE_POLLS` polls."""
+        for _ in range(SETTLE_POLLS):
+            if stop.wait(DOCUMENT_POLL):
+                break
+            again = self._stat(self.document)
+            if again == doc:
+                break
+            doc = again
+        return doc
+
     def wait(self, stop: threading.Event) -> str | None:
         """Block until something watched changes (see the class docstring); ``None`` once ``stop`` is set."""
         next_tree = time.monotonic() + TREE_POLL
         while not stop.wait(DOCUMENT_POLL):
             doc = self._stat(self.document)
             if doc != self._doc:
+                doc = self._settled(doc, stop)
                 self._doc = doc
                 if doc is None:
                     self.tell(f"{self.document} was deleted; the page stays as it was until the file is back")
