@@ -126,6 +126,17 @@ local function meta_string(value)
   return pandoc.utils.stringify(value)
 end
 
+
+-- A value's text fields and names, as the kernel's registry or the listing gives them, onto ``record``.
+local function copy_text_fields(item, record)
+  for _, key in ipairs(FIELDS) do
+    if item[key] ~= nil then record[key] = tostring(item[key]) end
+  end
+  for _, key in ipairs(NAMES) do
+    if item[key] ~= nil then record[key] = tostring(item[key]) end
+  end
+end
+
 local function read_registry(path)
   if path == nil or path == "" then return {} end
   local handle = io.open(path, "r")
@@ -138,12 +149,7 @@ local function read_registry(path)
     for tag, item in pairs(variants) do
       local record = { id = id, formatted = item.formatted or "", inputs = item.inputs or {},
                        input_tags = item["input-tags"] or {} }
-      for _, key in ipairs(FIELDS) do
-        if item[key] ~= nil then record[key] = tostring(item[key]) end
-      end
-      for _, key in ipairs(NAMES) do
-        if item[key] ~= nil then record[key] = tostring(item[key]) end
-      end
+      copy_text_fields(item, record)
       registry[id][tag] = record
     end
   end
@@ -751,12 +757,7 @@ local function companion_listing(path)
   for n, item in ipairs(entries) do
     local record = { id = item.id, formatted = item.formatted or "", inputs = item.inputs or {},
                      sections = item.sections or {}, occurrences = item.occurrences or {}, n = n }
-    for _, key in ipairs(FIELDS) do
-      if item[key] ~= nil then record[key] = tostring(item[key]) end
-    end
-    for _, key in ipairs(NAMES) do
-      if item[key] ~= nil then record[key] = tostring(item[key]) end
-    end
+    copy_text_fields(item, record)
     values[record.id] = record
     table.insert(order, record.id)
   end
