@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from sbm_stats._markup import escape_markdown
 from sbm_stats.errors import DesignError
 from sbm_stats.sampling import (
     SYNTHETIC_BANNER,
@@ -270,8 +271,8 @@ def test_protocol_shows_seed_counts_and_swedish_numbers():
     assert "| Frö (seed) | 2014 |" in p
     assert "Uppfyller villkoret: 150" in p  # 150 "yes" answers in the demo frame (its metadata)
     assert "BLAKE2b" in p
-    for unit in sample.units[12:]:
-        assert f"| {unit.municipality_code} | {unit.municipality_name} |" in p
+    for unit in sample.units[12:]:  # a name as text: its markdown escaped ("Upplands\\-Bro")
+        assert f"| {unit.municipality_code} | {escape_markdown(unit.municipality_name)} |" in p
     # Numbers a reader sees use the Swedish decimal comma: no "0.0864" anywhere after the header table.
     body = p.split("## Designens steg och parametrar")[1]
     assert re.search(r"\d,\d{4}", body) and not re.search(r"\d\.\d", body)
@@ -294,3 +295,23 @@ def test_protocol_qualifies_simple_random_sampling_per_stage():
     assert takeover.list_probability_range == pytest.approx((0.0411, 0.0864), abs=5e-5)
     assert "obundet slumpmässigt bland de kommuner som återstår" in s.protocol()
     assert "0,0411–0,0864" in s.protocol()
+
+
+HOSTILE_TEXT = '<img src=x onerror=alert(1)> *fet* `{=html}` | cell'
+
+
+def test_protocol_shows_text_from_the_frame_and_the_design_as_text(tmp_path):
+    # A municipality name and a stage's label and reason from another party's files: in the protocol's
+    # Markdown they are text, so that pandoc (as any Markdown reader) shows them as written and makes
+    # no element, emphasis or table cell of them (issue 18, "text from data is text").
+    import pypandoc
+
+    stages = (PINNED_STAGES.replace('label: "Steg 2: barn"', f"label: {HOSTILE_TEXT!r}")
+              .replace("reason: fast urval", f"reason: {HOSTILE_TEXT!r}"))
+    frame = hand_frame()
+    frame.loc[frame.municipality_code == "0114", "municipality_name"] = HOSTILE_TEXT
+    sample = select_sample(frame, load_design(write_design(tmp_path, stages)), seed=1)
+    html = pypandoc.convert_text(sample.protocol(), "html", format="markdown")
+    assert "<img" not in html and "<em>" not in html
+    text = re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    assert text.count(HOSTILE_TEXT) >= 3  # the name, the label and the reason, each as written

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .._markup import escape_markdown, markdown_code
 from .._version import __version__
 from ._format import sv_decimal, sv_int
 from ._prn import PRN_FORMULA
@@ -49,7 +50,13 @@ def _kind_template(name: str) -> tuple[str, None, Any] | None:
 
 
 def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """Text from data in a Markdown table cell: shown as written (its ``|`` and markup escaped, in one line)."""
+    return escape_markdown(str(value))
+
+
+def _md(value: Any) -> str:
+    """Text from data in the protocol's Markdown: shown as written (see :func:`sbm_stats._markup.escape_markdown`)."""
+    return escape_markdown(str(value))
 
 
 @functools.cache
@@ -60,7 +67,8 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cell=_cell, sv_int=sv_int, sv_decimal=sv_decimal, protocol_line=protocol_line)
+    env.filters.update(cell=_cell, md=_md, code=markdown_code, sv_int=sv_int, sv_decimal=sv_decimal,
+                       protocol_line=protocol_line)
     return env
 
 

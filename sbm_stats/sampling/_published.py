@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._markup import escape_markdown, markdown_code
 from ..data._loaders import load_published_sample
 from ._design import Design
 from ._engine import compile_plan, deterministic_prefix, exact_probabilities
@@ -120,11 +121,12 @@ class PublishedSampleCheck:
         ]
         for u in self.units:
             stages = ", ".join(
-                f"`{s}` ({'?' if np.isnan(p) else sv_decimal(p, 4)})"
+                f"{markdown_code(s)} ({'?' if np.isnan(p) else sv_decimal(p, 4)})"
                 for s, p in zip(u.possible_stages, u.stage_probabilities)
             ) or "inget"
             total = "?" if np.isnan(u.inclusion_probability) else sv_decimal(u.inclusion_probability, 4)
-            lines.append(f"| {u.municipality_code} | {u.municipality_name} | {u.publication_group} | {stages} | "
+            lines.append(f"| {escape_markdown(u.municipality_code)} | {escape_markdown(u.municipality_name)} | "
+                         f"{escape_markdown(u.publication_group)} | {stages} | "
                          f"{total} | {'**JA**' if u.flagged else 'nej'} |")
         n_flag = len(self.flagged)
         lines += ["", f"Flaggade: {n_flag} av {len(self.units)}."]

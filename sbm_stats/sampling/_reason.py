@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .._markup import escape_markdown
 from ._format import sv_decimal, sv_int
 
 __all__ = ["Reason", "Passed", "Slot", "reason_parts", "reason_sv", "protocol_line", "REASON_COLUMNS",
@@ -182,19 +183,24 @@ def reason_sv(reason: Reason, *, with_list: bool = True) -> str:
 
 
 def protocol_line(reason: Reason) -> str:
-    """An extremes pick's line in the protocol: what it found and what it took."""
-    phrase = "".join(p.text if isinstance(p, Slot) else p for p in _phrase(reason))
-    value = _value_text(reason)
-    tie = (f"; samma värde som {', '.join(reason.tied_names)} ({TIES_SV[reason.ties]})"
+    """An extremes pick's line in the protocol (Markdown): what it found and what it took.
+
+    Names and labels are data, so they are escaped (shown as written); only the bold of
+    the municipality taken is markup.
+    """
+    md = escape_markdown
+    phrase = md("".join(p.text if isinstance(p, Slot) else p for p in _phrase(reason)))
+    value = md(_value_text(reason))
+    tie = (f"; samma värde som {md(', '.join(reason.tied_names))} ({TIES_SV[reason.ties]})"
            if reason.ties else "")
     if not reason.taken:
-        return (f"{phrase}: {reason.municipality_name} ({value}), redan vald "
+        return (f"{phrase}: {md(reason.municipality_name)} ({value}), redan vald "
                 f"({_who(reason.passed[0]) if reason.passed else 'tidigare'}); ingen ny kommun "
                 "(already_selected: skip)" + tie)
-    name = f"**{reason.municipality_name}** ({value}) vald"
+    name = f"**{md(reason.municipality_name)}** ({value}) vald"
     if not reason.passed:
         return f"{phrase}: {name}{tie}"
-    passed = ", ".join(f"{p.name} ({_who(p)})" for p in reason.passed)
+    passed = ", ".join(f"{md(p.name)} ({_who(p)})" for p in reason.passed)
     already = "vald" if len(reason.passed) == 1 else "valda"
     return f"{phrase}: {passed} redan {already}; rang {sv_int(reason.rank)}: {name}{tie}"
 

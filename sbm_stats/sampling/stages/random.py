@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["RandomStage"]
 
 _PROTOCOL = """\
-Villkor: `{{ rec.condition }}`. Uppfyller villkoret: {{ rec.listed | sv_int }}; \
+Villkor: {{ rec.condition | code }}. Uppfyller villkoret: {{ rec.listed | sv_int }}; \
 redan valda och uteslutna: {{ rec.excluded }}; att dra bland: {{ rec.pool | sv_int }}; \
 dras: {{ rec.size }} (andel i steget {{ rec.size }}/{{ rec.pool }} = {{ (rec.size / rec.pool) | sv_decimal(4) }}).
 
