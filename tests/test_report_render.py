@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sbm_stats import load_published_figures
 from sbm_stats.render import render
 
+from ._reader import reader_text
 from ._renders import REPORT_OPTIONS
 from .reference import read_reference
 
@@ -31,32 +32,6 @@ def rendered(tmp_path_factory, repo_root, report_render):
     second = tmp_path_factory.mktemp("second")
     render(repo_root / "report.qmd", out_dir=second, **REPORT_OPTIONS)
     return report_render, second
-
-
-def _reader_text(fragment: str) -> str:
-    """The text of an HTML fragment without the numbers' provenance notes (popovers)."""
-    from html.parser import HTMLParser
-
-    class Reader(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.depth, self.out = 0, []
-
-        def handle_starttag(self, tag, attrs):
-            if self.depth or "popover" in dict(attrs):
-                self.depth += 1
-
-        def handle_endtag(self, tag):
-            if self.depth:
-                self.depth -= 1
-
-        def handle_data(self, data):
-            if not self.depth:
-                self.out.append(data)
-
-    reader = Reader()
-    reader.feed(fragment)
-    return "".join(reader.out)
 
 
 def _text(path) -> str:
@@ -116,8 +91,7 @@ def test_uncertainty_is_shown_without_overclaiming(rendered):
     # parameters (front matter: confidence_level 0.95, ci_method "wilson")
     page = (rendered[0] / "report.html").read_text(encoding="utf-8")
     start = page.index('id="fig-skog"')
-    caption = re.sub(r"[\s\u00a0]+", " ", _reader_text(page[page.index("<figcaption", start):
-                                                          page.index("</figcaption>", start)]))
+    caption = reader_text(page[page.index("<figcaption", start):page.index("</figcaption>", start)])
     assert "med 95 % konfidensintervall (Wilsons metod), utan ändlighetskorrektion" in caption
 
 
