@@ -155,3 +155,30 @@ def test_none_writes_no_appendix_and_keeps_the_values_file(tmp_path):
     # (one per place in the text, 8, and per value of the table, 2)
     assert len(re.findall(r'class="sbm-value-note" role="note"', html)) == 10
     assert "Sifferförteckning" not in _docx_xml(result.output("docx"))
+
+
+# ----------------------------------------------------------------------------- one check per render
+
+def test_pdf_and_word_show_the_same_text_rendered_with_html_or_alone(separate, tmp_path):
+    """With the HTML in the render, PDF and Word take the numbers as text without checking them
+    again (the HTML's run of values.lua checks and lists them: ``_pandoc.primary_job``); alone,
+    each checks them itself. Either way a reader gets the same document."""
+    doc = _document(tmp_path / "doc", "values-appendix: separate\n")
+    alone = {fmt: render(doc, to=fmt, out_dir=tmp_path / fmt, engine="builtin", quiet=True, cache=False)
+             for fmt in ("pdf", "docx")}
+    assert _pdf_text(alone["pdf"].output("pdf")) == _pdf_text(separate.output("pdf"))
+    assert _docx_xml(alone["docx"].output("docx")) == _docx_xml(separate.output("docx"))
+    # the values file lists the same values, from whichever run checked them
+    assert _ids(alone["pdf"].values_file) == _ids(separate.values_file)
+
+
+def test_a_value_only_another_format_shows_is_checked_in_that_format(tmp_path):
+    """Conditional content is kept or dropped per format (quarto.lua): the HTML's run of values.lua
+    does not see a number only the PDF shows, so the PDF's run checks the PDF's numbers itself."""
+    doc = _document(tmp_path / "doc", "values-appendix: separate\n")
+    doc.write_text(doc.read_text(encoding="utf-8") + '\n::: {.content-visible when-format="pdf"}\n'
+                   'Bara i PDF: [12]{.sbm-value data-value-id="ingen.sadan.uppgift"}.\n:::\n', encoding="utf-8")
+    with pytest.raises(RenderError) as info:
+        render(doc, to="html,pdf", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache=False)
+    assert "'ingen.sadan.uppgift'" in str(info.value)
+    assert not (tmp_path / "out").exists()

@@ -60,7 +60,7 @@ from ._progress import Progress
 from ._resources import check_resource, document_resources, is_remote
 from ._settings import DocumentSettings, number_offset
 
-__all__ = ["Companion", "Job", "pandoc_path", "traced_values", "write_outputs", "write_values_file"]
+__all__ = ["Companion", "Job", "pandoc_path", "primary_job", "traced_values", "write_outputs", "write_values_file"]
 
 _LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _TYPST_PAPER = {"a4": "a4", "a5": "a5", "a3": "a3", "letter": "us-letter", "us-letter": "us-letter",
@@ -533,6 +533,10 @@ class _Tree:
     tree: dict[str, Any]
     files: dict[str, Path]
     has_citations: bool
+    #: whether the text may show other things in other formats (``.content-visible`` or
+    #: ``.content-hidden``, which ``quarto.lua`` keeps or drops per format); a string
+    #: test of pandoc's JSON, so a text that merely mentions a class counts too
+    conditional: bool = True
 
 
 def tree_key(markdown: str) -> str:
@@ -576,7 +580,8 @@ def _read_tree(markdown: MarkdownResult, index: int, settings: DocumentSettings,
             continue
         files[resource.target] = check_resource(resource, base_dir=settings.base_dir, roots=roots,
                                                 source=markdown.source)
-    return _Tree(tree_path, tree, files, _has_citations(tree))
+    conditional = '"content-visible"' in text or '"content-hidden"' in text
+    return _Tree(tree_path, tree, files, _has_citations(tree), conditional)
 
 
 def write_outputs(
@@ -595,8 +600,17 @@ def write_outputs(
     """Write every job's output (pandoc runs in parallel); return seconds per format.
 
     ``values``, when given, receives per format the traced values the document
-    shows (see :func:`traced_values`). ``registry`` is the render's registry of
-    traced values (:func:`sbm_stats.provenance.shown_values`, from the kernel):
+    shows (see :func:`traced_values`), as listed by that format's run of
+    ``values.lua``: the *primary* run (HTML's when the render writes HTML, else the
+    first job's) lists them, and so does a format whose markdown text differs from
+    the primary's. A format that shows the same text with its numbers as plain text
+    (PDF and Word when the appendix is ``separate`` or ``none``) has its run in the
+    role ``secondary``: the spans become their text and nothing is checked or listed
+    again, which took a tenth of a second per format (:func:`primary_job`). A text
+    with conditional content (``.content-visible``, ``.content-hidden``) is checked
+    in every format's run: the primary's does not see what only another format shows.
+
+    ``registry`` is the render's registry of traced values (:func:`sbm_stats.provenance.shown_values`, from the kernel):
     the filter ``values.lua`` reads each value's provenance there, once, by the id
     its span names.
 
@@ -605,7 +619,7 @@ def write_outputs(
 
     ``companions`` are the formats of the companion document (the values appendix on
     its own), written when the front matter's ``values-appendix`` is ``separate`` and
-    the document shows traced values: after the first job, whose run lists the values
+    the document shows traced values: after the primary job, whose run lists the values
     (in order, with the sections each appears in), in the same pool. Their timings are
     ``values.<fmt>``.
 
@@ -644,9 +658,16 @@ def write_outputs(
     trees = {text: tree for text, tree in zip(texts, read)}
     timings["read"] = time.perf_counter() - start
 
+    primary = primary_job(jobs)
+
     def run(job: Job) -> tuple[str, float]:
         start = time.perf_counter()
         meta = _metadata(settings, job.fmt, job.target.stem)
+        # the primary run sees what this one shows only when the text is the same and shows
+        # the same things in every format
+        same = (job is not primary and job.markdown.markdown == primary.markdown.markdown
+                and not trees[job.markdown.markdown].conditional)
+        meta["sbm-render"]["values-role"] = "secondary" if same else "primary"
         shared = trees[job.markdown.markdown]
         report = _write_one(job.fmt, job.target, settings, meta, shared, job.markdown.source,
                             workdir=workdir, env=env, nonce=nonce, registry_path=registry_path, progress=progress,
@@ -673,7 +694,7 @@ def write_outputs(
     # The PDF first: its pandoc run is followed by the Typst compile, the longest part of a
     # render; no more runs at once than the machine has cores, so that it is not slowed
     # by the other formats, which follow one another beside it. The companion follows the
-    # first format's run, whose listing of the values it shows (the same in every format).
+    # primary run (HTML's), whose listing of the values it shows (the same in every format).
     ordered = sorted(jobs, key=lambda job: job.fmt != "pdf")
     from .._publish import block_signals_in_this_thread
 
@@ -682,8 +703,8 @@ def write_outputs(
         futures = {job.fmt: pool.submit(run, job) for job in ordered}
         extra = []
         if companions and settings.values_appendix == "separate":
-            futures[jobs[0].fmt].result()
-            entries = [record["entry"] for record in found.get(jobs[0].fmt, []) if "entry" in record]
+            futures[primary.fmt].result()
+            entries = [record["entry"] for record in found.get(primary.fmt, []) if "entry" in record]
             if entries:
                 listing = workdir / "values.listing.json"
                 listing.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
@@ -694,6 +715,12 @@ def write_outputs(
     if values is not None:
         values.update(found)
     return timings
+
+
+def primary_job(jobs: list[Job]) -> Job:
+    """The job whose run of ``values.lua`` checks and lists the traced values: HTML's, which
+    needs every value's record for its notes anyway, else the first."""
+    return next((job for job in jobs if job.fmt == "html"), jobs[0])
 
 
 def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[str, Any], shared: _Tree,
@@ -728,7 +755,7 @@ def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[st
     report = json.loads(report_path.read_text(encoding="utf-8"))
     _check_problems(report, source, progress)
     if fmt == "html" and report.get("values-html"):
-        _fill_values_html(target, report["values-html"], nonce)
+        _fill_values_html(target, json.loads(report["values-html"]), nonce)
     if fmt == "pdf":
         _compile_typst(job, settings, typst_root, _alt_texts(report), progress)
     if fmt == "docx":

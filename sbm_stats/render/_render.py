@@ -515,7 +515,7 @@ def _render_builtin(
             kernel = KernelSession(settings, workdir, doc.path.parent)
         from ._markdown import NotebookFacts, build_markdown
         from ._notebook import build_notebook, parameter_defaults
-        from ._pandoc import Companion, Job, tree_key, write_outputs, write_values_file
+        from ._pandoc import Companion, Job, primary_job, tree_key, write_outputs, write_values_file
 
         injected = _injected(doc, settings, params, progress)
         nb = build_notebook(doc, settings, injected)
@@ -582,7 +582,7 @@ def _render_builtin(
                                  readings=readings))
     for target in [job.target for job in jobs] + [c.target for c in companions if c.target.is_file()]:
         os.replace(target, staging / target.name)
-    records = values.get(formats[0], [])
+    records = values.get(primary_job(jobs).fmt, [])
     if records:  # the values file, beside the outputs
         write_values_file(records, staging / f"{doc.path.stem}{VALUES_SUFFIX}")
     if execution is not None and cache:

@@ -10,9 +10,10 @@ metadata; see ``sbm_stats/render/_pandoc.py``) holding
   value-problems  values.lua's ``sbm-value-problems`` (list of strings)
   value-unknown   values.lua's ``sbm-value-unknown``: ids of spans whose value has no record
   values          values.lua's ``sbm-values`` (the traced values, a JSON string)
-  values-html     values.lua's ``sbm-values-html`` (html: the appendix, and each table's and
-                  figure's list of values and notes, by name, put into the page by Python at
-                  their marked places; absent when there is none)
+  values-html     values.lua's ``sbm-values-html`` (html: the appendix, each table's and
+                  figure's list of values and notes, and each number's button and note, by
+                  name, as one JSON text; put into the page by Python at their marked
+                  places; absent when there is none)
   images          for the PDF, each image as {target, alt}, alt being the image's
                   description as pandoc JSON inlines (the alt texts are added from it)
 
@@ -28,15 +29,6 @@ local function strings(value)
   if type(value) == "table" then
     for _, item in ipairs(value) do table.insert(out, pandoc.utils.stringify(item)) end
   end
-  return out
-end
-
--- A part of values.lua's HTML; nil when the page has no place for it (no appendix in a
--- page whose appendix is a document of its own, no notes in that document).
-local function values_html(parts)
-  if parts == nil then return nil end
-  local out = {}
-  for name, value in pairs(parts) do out[name] = pandoc.utils.stringify(value) end
   return out
 end
 
@@ -61,7 +53,7 @@ function Pandoc(doc)
     ["value-problems"] = strings(doc.meta["sbm-value-problems"]),
     ["value-unknown"] = strings(doc.meta["sbm-value-unknown"]),
     values = doc.meta["sbm-values"] and pandoc.utils.stringify(doc.meta["sbm-values"]) or "",
-    ["values-html"] = values_html(doc.meta["sbm-values-html"]),
+    ["values-html"] = doc.meta["sbm-values-html"] and pandoc.utils.stringify(doc.meta["sbm-values-html"]) or nil,
     images = images,
   }
   for _, key in ipairs({ "sbm-render", "sbm-problems", "sbm-values", "sbm-value-problems", "sbm-value-unknown",

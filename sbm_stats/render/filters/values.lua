@@ -61,7 +61,11 @@ Per format:
     anchored to its number and scrolls away with it;
 - pdf, docx: inline, the number links to its entry in the appendix; separate
   and none, the number is plain text (a link to a named place in another file
-  is followed by some PDF viewers and word processors and not by others).
+  is followed by some PDF viewers and word processors and not by others). Then
+  the run has the role ``secondary`` (``sbm-render.values-role``) when the
+  render's primary run, HTML's, has checked and listed the values of the same
+  text: it only makes each number its text (``as_text``); see
+  ``_pandoc.write_outputs``.
 
 Inline, the appendix goes into the Div ``#sifferforteckning`` when the document
 has one (after what the div holds: the document writes the heading in it), else
@@ -73,14 +77,14 @@ the sections it appears in (number and title), its source and section, data row
 linked to their entries) and claim. PDF gets it as one raw
 Typst block (there the source and the inputs are named, not linked: every link
 to a label costs Typst a second layout of its paragraph; the numbers of the text
-link to their entries), Word as one raw WordprocessingML block after the sources. In HTML the appendix and each
-table's list and notes are HTML text that the engine puts in after pandoc has
-written (and embedded the images of) the page, each at its marked place
-(``sbm-values-html`` in the metadata, by name, handed on by ``report.lua``; the
-notes of the text are few and go in as raw inlines): they hold no file to embed, and pandoc's
-``--embed-resources`` parses every tag of a page, which for these ~900 entries
-cost more than the rest of the page. Building them as pandoc elements cost more
-again.
+link to their entries), Word as one raw WordprocessingML block after the sources. In HTML the appendix, each
+table's list and notes, and each number's button and note are HTML text that the
+engine puts in after pandoc has written (and embedded the images of) the page, each
+at its marked place (``html_part``; ``sbm-values-html`` in the metadata, one JSON
+text, handed on by ``report.lua``): they hold no file to embed, and pandoc's
+``--embed-resources`` parses every tag of a page, which for report.qmd's ~900
+values cost more than the rest of the page (the buttons and notes of the text
+alone: 0.26 s). Building them as pandoc elements cost more again.
 
 Every value is also written into the metadata (``sbm-values``, JSON) for the
 values file ``<stem>.values.csv``; two different values under one id go to
@@ -101,6 +105,7 @@ local section = nil        -- the heading the walk is under: "2.1 Urval"
 local html_parts = {}      -- html: the appendix and the tables' lists and notes, put in after the writer
 local container = nil      -- html: the table or figure the walk is in (see Container)
 local containers = 0
+local parts_made = 0       -- html: the parts made by html_part
 local nonce = "0"          -- makes the places they go unguessable to the document
 
 local FIELDS = { "raw", "table", "row", "column", "source", "source-citation", "source-section",
@@ -336,8 +341,12 @@ local function link_target(url)
   return scheme .. ":" .. rest
 end
 
+local HTML_ENTITIES = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;" }
+
 local function html_escape(text)
-  return (clean(text):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+  -- most texts have nothing to drop or escape (a byte of a character clean drops, or one of &<>")
+  if not text:find('[%c\127\194\237\239&<>"]') then return text end
+  return (clean(text):gsub('[&<>"]', HTML_ENTITIES))
 end
 
 local function html_line(label, html)
@@ -356,6 +365,7 @@ end
 -- the companion), then what it is, its source as text, and the source's web address last, so
 -- that a keyboard's first stop inside the note stays in the report.
 local function html_note_lines(record)
+  if record.note_html then return record.note_html end   -- a value shown twice, or in a table's list and note
   local out = {}
   if mode == "inline" or mode == "separate" then
     local target = (mode == "separate" and companion or "") .. "#" .. anchor(record)
@@ -375,7 +385,8 @@ local function html_note_lines(record)
     table.insert(out, html_line("Källan på webben", target and ('<a class="sbm-value-url" href="'
       .. html_escape(target) .. '">' .. shown .. "</a>") or shown))
   end
-  return table.concat(out)
+  record.note_html = table.concat(out)
+  return record.note_html
 end
 
 -- A value's note: a popover (no script) that the browser anchors to the button that opened it
@@ -624,11 +635,22 @@ end
 
 -- ------------------------------------------------------------------ the walk
 
+-- A part of the page that the engine puts in after pandoc has written the page: its mark,
+-- an HTML comment with the part's name and this render's nonce (see html_parts).
+local function html_part(html)
+  parts_made = parts_made + 1
+  local name = "p" .. parts_made
+  html_parts[name] = html
+  return pandoc.RawInline("html", "<!--sbm-values:" .. name .. ":" .. nonce .. "-->")
+end
+
 local function Span(span)
   if not span.classes:includes("sbm-value") or span.attributes["data-value-id"] == nil then return nil end
   local record = from_span(span)
   if record == nil then return nil end
   if fmt == "html" then
+    -- The button and its note are parts put in after the writer (as the appendix is): the
+    -- number stays pandoc's, between the two marks.
     local place = record.occurrences[#record.occurrences].id
     local out
     if container ~= nil then   -- in a table or figure: out of the tab order; its list is the stop
@@ -636,21 +658,21 @@ local function Span(span)
         container.seen[record.id] = true
         table.insert(container.records, record)
       end
-      out = pandoc.Inlines({ pandoc.RawInline("html", string.format(
+      out = pandoc.Inlines({ html_part(string.format(
         '<button type="button" class="sbm-value" tabindex="-1" popovertarget="sbm-vp-%d-t%d" id="%s" '
         .. 'data-value-id="%s">', record.n, container.n, html_escape(place), html_escape(record.id))) })
       out:extend(span.content)
-      out:insert(pandoc.RawInline("html", "</button>"))
+      out:insert(html_part("</button>"))
       return out
     end
     -- in the text: a stop of its own, named for what it opens, its note right after it
     local note = "sbm-vp-" .. record.n .. "-" .. #record.occurrences
-    out = pandoc.Inlines({ pandoc.RawInline("html", string.format(
+    out = pandoc.Inlines({ html_part(string.format(
       '<button type="button" class="sbm-value" popovertarget="%s" id="%s" aria-label="%s" data-value-id="%s">',
       note, html_escape(place), html_escape(record.formatted .. ", källa och beräkning"),
       html_escape(record.id))) })
     out:extend(span.content)
-    out:insert(pandoc.RawInline("html", "</button>" .. html_note(record, note)))
+    out:insert(html_part("</button>" .. html_note(record, note)))
     return out
   end
   if mode == "inline" then return pandoc.Link(span.content, "#" .. anchor(record), "", { class = "sbm-value" }) end
@@ -767,7 +789,7 @@ local function companion_document(doc)
   companion_listing(meta_string(doc.meta["sbm-render"]["values-listing"]))
   doc.blocks = appendix(1, false)
   if fmt == "html" then
-    doc.meta["sbm-values-html"] = pandoc.MetaMap({ appendix = pandoc.MetaString(html_parts.appendix or "") })
+    doc.meta["sbm-values-html"] = pandoc.MetaString(pandoc.json.encode({ appendix = html_parts.appendix or "" }))
   end
   return doc
 end
@@ -775,7 +797,7 @@ end
 -- The document's place for the appendix, when the appendix goes elsewhere (separate) or
 -- nowhere (none): the div #sifferforteckning with the heading written in it, and an empty
 -- div's heading written right above it (the older way to place it).
-local function without_appendix_place(blocks)
+local function without_appendix_place(blocks, filter)
   local out = pandoc.Blocks({})
   for _, block in ipairs(blocks) do
     if block.t == "Div" and block.identifier == "sifferforteckning" then
@@ -784,7 +806,20 @@ local function without_appendix_place(blocks)
       out:insert(block)
     end
   end
-  return out:walk({ Div = function(div) if div.identifier == "sifferforteckning" then return {} end end })
+  local walk = { Div = function(div) if div.identifier == "sifferforteckning" then return {} end end }
+  for name, f in pairs(filter or {}) do walk[name] = f end
+  return out:walk(walk)
+end
+
+-- The role ``secondary``: the render's primary run of this filter (HTML's when the render
+-- writes HTML) has checked and listed the values of this very text, and this format shows
+-- them as text (the appendix elsewhere or nowhere): each number becomes its text, and the
+-- appendix's place goes. Nothing is read or listed again (see _pandoc.write_outputs).
+local function as_text(doc)
+  doc.blocks = without_appendix_place(doc.blocks, {
+    Span = function(span) if is_value(span) then return span.content end end,
+  })
+  return doc
 end
 
 function Pandoc(doc)
@@ -794,6 +829,9 @@ function Pandoc(doc)
   mode = meta_string(render["values-appendix"]) or "inline"
   companion = meta_string(render["values-companion"]) or ""
   if mode == "companion" then return companion_document(doc) end
+  if meta_string(render["values-role"]) == "secondary" and fmt ~= "html" and mode ~= "inline" then
+    return as_text(doc)
+  end
   known = read_registry(meta_string(render["values"]))
   local blocks = doc.blocks:walk({ traverse = "topdown", Header = Header, Span = Span, Table = Container("table"),
                                    Figure = Container("figure") })
@@ -801,27 +839,25 @@ function Pandoc(doc)
   doc.meta["sbm-value-unknown"] = strings(unknown)
   doc.meta["sbm-values"] = pandoc.MetaString(records_json())
   if mode ~= "inline" then blocks = without_appendix_place(blocks) end
-  if #order == 0 then
-    doc.blocks = blocks
-    return doc
+  if #order > 0 and mode == "inline" then
+    local top = 6
+    blocks:walk({ Header = function(h) if h.level < top then top = h.level end end })
+    if top == 6 then top = 1 end
+    local placed = false
+    blocks = blocks:walk({
+      Div = function(div)
+        if div.identifier ~= "sifferforteckning" or placed then return nil end
+        placed = true
+        div.content:extend(appendix(top, false))
+        return div
+      end,
+    })
+    if not placed then blocks:extend(appendix(top, true)) end
   end
-  local top = 6
-  blocks:walk({ Header = function(h) if h.level < top then top = h.level end end })
-  if top == 6 then top = 1 end
-  local placed = false
-  blocks = blocks:walk({
-    Div = function(div)
-      if div.identifier ~= "sifferforteckning" or placed then return nil end
-      placed = true
-      div.content:extend(appendix(top, false))
-      return div
-    end,
-  })
-  if not placed and mode == "inline" then blocks:extend(appendix(top, true)) end
   if fmt == "html" then
-    local parts = {}
-    for name, text in pairs(html_parts) do parts[name] = pandoc.MetaString(text) end
-    if next(parts) ~= nil then doc.meta["sbm-values-html"] = pandoc.MetaMap(parts) end
+    -- one JSON text (a page has a part for every number it shows; a map of that many
+    -- metadata strings cost the filters more than the text)
+    if next(html_parts) ~= nil then doc.meta["sbm-values-html"] = pandoc.MetaString(pandoc.json.encode(html_parts)) end
   end
   doc.blocks = blocks
   return doc
