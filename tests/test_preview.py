@@ -467,6 +467,43 @@ def test_the_page_images_served_are_those_inside_the_allowed_folders_only(tmp_pa
                      "logo.svg": (b"<svg/>", "image/svg+xml")}
 
 
+@pytest.mark.parametrize("naming, how", [
+    ("![Hemligt](../hemligt.png)", "image '../hemligt.png'"),
+    ('<p><img src="../hemligt.png" alt="x"></p>', "<img src> '../hemligt.png'"),
+    ("![Text](inte-bild.png)", "image 'inte-bild.png' is not an image"),
+])
+def test_the_preview_checks_the_files_a_document_names_as_a_render_does(tmp_path: Path, naming: str,
+                                                                        how: str) -> None:
+    """The preview writes its page in one pandoc run from the markdown (``_pandoc.write_page``), with no
+    tree read first: the files the document names are checked from the filter resources.lua's list,
+    with the render's own message, and the page is not given."""
+    folder = tmp_path / "doc"
+    folder.mkdir()
+    (tmp_path / "hemligt.png").write_bytes(b"\x89PNG\r\n\x1a\n outside the document's folder")
+    (folder / "inte-bild.png").write_text("text, not an image", encoding="utf-8")
+    (folder / "bild.png").write_bytes(b"\x89PNG\r\n\x1a\n inside")
+    doc = folder / "doc.qmd"
+    doc.write_text(f"---\ntitle: Filer\n---\n\n![Bild](bild.png)\n\n{naming}\n", encoding="utf-8")
+    with pytest.raises(RenderError) as rendered:
+        render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache=False)
+    live = PreviewSession(doc, progress=Progress(quiet=True))
+    try:
+        with pytest.raises(RenderError) as previewed:
+            live.render()
+    finally:
+        live.close()
+    assert how in str(previewed.value)
+    assert str(previewed.value) == str(rendered.value)
+    # the image inside the folder alone: a page
+    doc.write_text("---\ntitle: Filer\n---\n\n![Bild](bild.png)\n", encoding="utf-8")
+    live = PreviewSession(doc, progress=Progress(quiet=True))
+    try:
+        page = live.render()
+    finally:
+        live.close()
+    assert b'src="bild.png"' in page.html and page.images["bild.png"][0].startswith(b"\x89PNG")
+
+
 def test_an_inline_value_a_later_chunk_would_change_runs_from_its_place(doc: Path, session: PreviewSession) -> None:
     # the inline value reads x through a function; 'third' rebinds x after it: evaluated
     # at the end, value() + 2 would show 23

@@ -57,10 +57,11 @@ from ._docx import build_reference_doc, finish_docx
 from ._errors import RenderError
 from ._markdown import MarkdownResult
 from ._progress import Progress
-from ._resources import check_resource, document_resources, is_remote
+from ._resources import Resource, check_resource, document_resources, html_resources, is_remote
 from ._settings import DocumentSettings, number_offset
 
-__all__ = ["Companion", "Job", "pandoc_path", "primary_job", "traced_values", "write_outputs", "write_values_file"]
+__all__ = ["Companion", "Job", "pandoc_path", "primary_job", "traced_values", "write_outputs", "write_page",
+           "write_values_file"]
 
 _LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _TYPST_PAPER = {"a4": "a4", "a5": "a5", "a3": "a3", "letter": "us-letter", "us-letter": "us-letter",
@@ -228,14 +229,17 @@ def _reader_args(markdown: str, index: int, workdir: Path, tree_path: Path) -> l
 
 
 def _writer_args(job: Job, settings: DocumentSettings, workdir: Path, tree_path: Path, meta_path: Path,
-                 has_citations: bool, typst_root: Path, embed: bool = True) -> list[str]:
-    """The run of one format: JSON tree -> the filters -> the format."""
+                 has_citations: bool, typst_root: Path, embed: bool = True, from_markdown: bool = False) -> list[str]:
+    """The run of one format: JSON tree (or, ``from_markdown``, the markdown: see :func:`write_page`)
+    -> the filters -> the format."""
     fmt = job.fmt
     toc = bool(settings.option(fmt, "toc", False))
     toc_depth = int(settings.option(fmt, "toc-depth", 3))
+    reading = (["--from", _READER[1], "--lua-filter", _filter_path("resources.lua")] if from_markdown
+               else ["--from", "json"])
     args = [
         pandoc_path(), str(tree_path),
-        "--from", "json",
+        *reading,
         "--standalone",
         "--data-dir", str(_data_dir(workdir)),
         "--metadata-file", str(meta_path),
@@ -570,9 +574,17 @@ def _read_tree(markdown: MarkdownResult, index: int, settings: DocumentSettings,
     tree = json.loads(text)
     if key is not None:
         readings[key] = text
+    files = _checked_files(document_resources(tree), markdown, settings, allowed_roots)
+    conditional = '"content-visible"' in text or '"content-hidden"' in text
+    return _Tree(tree_path, tree, files, _has_citations(tree), conditional)
+
+
+def _checked_files(resources: list[Resource], markdown: MarkdownResult, settings: DocumentSettings,
+                   allowed_roots: tuple[Path, ...] | None) -> dict[str, Path]:
+    """Each local file the document names, checked (:func:`~._resources.check_resource`): by target."""
     roots = tuple(Path(r).resolve() for r in (allowed_roots or markdown.allowed_roots or (settings.base_dir,)))
     files: dict[str, Path] = {}
-    for resource in document_resources(tree):
+    for resource in resources:
         if is_remote(resource.target):
             continue
         if resource.how == "image" and resource.target in markdown.images:
@@ -580,8 +592,50 @@ def _read_tree(markdown: MarkdownResult, index: int, settings: DocumentSettings,
             continue
         files[resource.target] = check_resource(resource, base_dir=settings.base_dir, roots=roots,
                                                 source=markdown.source)
-    conditional = '"content-visible"' in text or '"content-hidden"' in text
-    return _Tree(tree_path, tree, files, _has_citations(tree), conditional)
+    return files
+
+
+def write_page(job: Job, settings: DocumentSettings, *, workdir: Path, progress: Progress,
+               allowed_roots: tuple[Path, ...] | None = None, registry: dict[str, Any] | None = None) -> float:
+    """Write ``job``'s HTML page with its images as links, in one pandoc run from the markdown; its seconds.
+
+    The live preview's page: what :func:`write_outputs` writes for HTML with
+    ``embed_resources=False`` (the same filters, template and values), without its
+    first run, which reads the markdown into a JSON tree that the writers of several
+    formats share (for one format, writing and reading that tree again cost a tenth
+    of a second). The files the document names are checked as there, from what the
+    filter ``resources.lua`` lists of pandoc's reading; the page is written first, but
+    nothing reads those files (no image is embedded) and a failed check fails the render.
+
+    Raises
+    ------
+    RenderError
+        As :func:`write_outputs`.
+    """
+    import time
+
+    start = time.perf_counter()
+    env = dict(os.environ)
+    env["SOURCE_DATE_EPOCH"] = str(settings.epoch)
+    markdown = job.markdown
+    md_path = workdir / "body.page.md"
+    md_path.write_text(markdown.markdown, encoding="utf-8")
+    meta = _metadata(settings, "html", job.target.stem)
+    listed = workdir / "resources.page.json"
+    meta["sbm-render"]["resources"] = listed.name
+    # whether citeproc runs: a citation needs an @ (the tree, which tells them from cross-references, is not read)
+    cites = bool(settings.bibliography) and "@" in markdown.markdown
+    nonce = secrets.token_hex(8)
+    registry_path = _write_registry(registry, workdir, markdown.source) if registry else None
+    shared = _Tree(md_path, {}, {}, cites)
+    _write_one("html", job.target, settings, meta, shared, markdown.source, workdir=workdir, env=env, nonce=nonce,
+               registry_path=registry_path, progress=progress, embed=False, from_markdown=True)
+    found = json.loads(listed.read_text(encoding="utf-8"))
+    resources = [Resource(target, "image") for target in found.get("images") or []]
+    for html in found.get("html") or []:
+        resources.extend(html_resources(html))
+    _checked_files(resources, markdown, settings, allowed_roots)
+    return time.perf_counter() - start
 
 
 def write_outputs(
@@ -725,10 +779,12 @@ def primary_job(jobs: list[Job]) -> Job:
 
 def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[str, Any], shared: _Tree,
                source: Path, *, workdir: Path, env: dict[str, str], nonce: str, registry_path: Path | None,
-               progress: Progress, name: str = "report", embed: bool = True) -> dict[str, Any]:
+               progress: Progress, name: str = "report", embed: bool = True,
+               from_markdown: bool = False) -> dict[str, Any]:
     """One pandoc run (and, for the PDF, the Typst compile): ``shared``'s tree to ``target``; the filters' report.
 
-    ``embed=False``: the HTML's images stay links (see :func:`write_outputs`)."""
+    ``embed=False``: the HTML's images stay links (see :func:`write_outputs`).
+    ``from_markdown``: ``shared.path`` is the markdown itself, read in this run (see :func:`write_page`)."""
     meta["sbm-render"]["report"] = _report_path(fmt, name)
     meta["sbm-render"]["nonce"] = nonce
     if registry_path is not None:
@@ -745,7 +801,8 @@ def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[st
         tree_path.write_text(json.dumps(tree), encoding="utf-8")
     report_path = workdir / _report_path(fmt, name)
     job = Job(fmt, None, target)  # the writer's arguments and the compile read only its format and target
-    args = _writer_args(job, settings, workdir, tree_path, meta_path, shared.has_citations, typst_root, embed=embed)
+    args = _writer_args(job, settings, workdir, tree_path, meta_path, shared.has_citations, typst_root, embed=embed,
+                        from_markdown=from_markdown)
     try:
         _run(args, cwd=workdir, env=env, what=fmt.upper() if name == "report" else f"the {name} {fmt.upper()}")
     except RenderError:

@@ -263,7 +263,7 @@ class PreviewSession:
         from ._execute import needs_kernel
         from ._markdown import NotebookFacts, build_markdown
         from ._notebook import build_notebook, parameter_defaults
-        from ._pandoc import Job, write_outputs
+        from ._pandoc import Job, write_page
         from ._qmd import parse_qmd
         from ._render import _check_data_packages, _data_dir
         from ._settings import read_settings
@@ -290,8 +290,8 @@ class PreviewSession:
             md = build_markdown(doc, settings, nb, "html", fig_dir=fig_dir, progress=self.progress,
                                 facts=NotebookFacts.of(doc, nb), allowed_roots=self.roots)
             target = workdir / f"{doc.path.stem}.html"
-            write_outputs([Job("html", md, target)], settings, workdir=workdir, progress=self.progress,
-                          allowed_roots=self.roots, registry=nb.metadata.get("sbm_values"), embed_resources=False)
+            write_page(Job("html", md, target), settings, workdir=workdir, progress=self.progress,
+                       allowed_roots=self.roots, registry=nb.metadata.get("sbm_values"))
             html = target.read_bytes()
             images = page_images(html.decode("utf-8"), (workdir, settings.base_dir), (workdir, *self.roots))
         finally:

@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 from ._errors import RenderError
 
-__all__ = ["Resource", "document_resources", "check_resource", "image_kind"]
+__all__ = ["Resource", "document_resources", "html_resources", "check_resource", "image_kind"]
 
 #: Raw HTML attributes through which pandoc's ``--embed-resources`` reads a file.
 _HTML_RESOURCES = {
@@ -74,11 +74,16 @@ def document_resources(tree: dict[str, Any]) -> list[Resource]:
         if node["t"] == "Image":
             found.append(Resource(node["c"][2][0], "image"))
         elif node["t"] in ("RawInline", "RawBlock") and node["c"][0] == "html":
-            parser = _RawHtml()
-            parser.feed(node["c"][1])
-            parser.close()
-            found.extend(parser.found)
+            found.extend(html_resources(node["c"][1]))
     return found
+
+
+def html_resources(html: str) -> list[Resource]:
+    """The files a piece of raw HTML names (through the attributes of :data:`_HTML_RESOURCES`)."""
+    parser = _RawHtml()
+    parser.feed(html)
+    parser.close()
+    return parser.found
 
 
 def is_remote(target: str) -> bool:
