@@ -29,7 +29,7 @@ def test_the_audit_table_names_a_compared_source_and_keeps_its_id_as_code(R):
     row = [c.id for c in R.audit.result.claims].index("bme.flats_2008_sources")  # one row per claim, in order
     published, recomputed = table["Publicerat"][row], table["Omräknat"][row]
     assert str(published).replace("\u00a0", " ") == "11 270 (Socialstyrelsen 2015; socstyr_2015)"
-    assert published._repr_markdown_().endswith(r"\(Socialstyrelsen 2015; `socstyr_2015`)")
+    assert published._repr_markdown_().endswith(r"\(Socialstyrelsen 2015\; `socstyr_2015`)")  # the name escaped
     assert str(recomputed).replace("\u00a0", " ") == \
         "11 700 (Boverket 2014:36, sammanfattning; boverket_2014_36_summary)"
     assert recomputed._repr_markdown_().endswith("`boverket_2014_36_summary`)")
