@@ -307,13 +307,15 @@ def test_report_renders_on_an_own_frame(tmp_path):
            quiet=True, engine="builtin")
     page = (out / "report.html").read_text("utf-8")
     text = reader_text(page)  # the running text, without the numbers' notes
-    assert "Kiruna högst antal verkställda avhysningar: 99 999" in text
+    # the sample's table (Tabell 7): the municipality, then its stage and reason in one cell
+    assert "Kiruna Kronofogden – högst antal verkställda avhysningar: 99 999" in text
     tie = f"högst antal ansökningar om avhysning: {top}; samma värde som Österåker (lägst kommunkod först)"
-    assert f"Vallentuna {tie}" in text
+    assert f"Vallentuna Kronofogden – {tie}" in text
     # Kiruna's second top is passed: the demo frame ranks indebted persons Stockholm, Göteborg, Malmö,
     # Uppsala (the bundled protocol's line for that count), so below Kiruna the next not yet selected
     # is Uppsala at rank 5 (Uppsala is free: Vallentuna took the applications' count)
-    assert "Uppsala högst antal skuldsatta personer bland kommuner som inte redan valts (rang 5 i ramen)" in text
+    assert "Uppsala Kronofogden – högst antal skuldsatta personer bland kommuner som inte redan valts (rang 5 " \
+           "i ramen)" in text
     # the skip reading cannot give 30 when one municipality tops two counts: the variants that cannot be
     # carried out are named, and the tables are of the others (16 combinations, 8 with A1+A2's alternative)
     assert "På den här ramen kan 8 av varianterna inte genomföras" in text

@@ -499,8 +499,9 @@ def _same_figure(claim, ctx):
         rule = "samma tal"
     else:
         raise DataValidationError([Problem("claims", None, "rule", claim["rule"], "'equal' or 'rounded'")])
-    src_a, src_b = ctx.figure(claim["a"]).source, ctx.figure(claim["b"]).source
-    return (f"{fmt_int(a)} ({src_a})", f"{fmt_int(b)} ({src_b})", rule, holds, detail)
+    # each figure with its source's name (the ids stay in the result's sources)
+    name_a, name_b = (ctx.package.source_name(ctx.figure(claim[key]).source) for key in ("a", "b"))
+    return (f"{fmt_int(a)} ({name_a})", f"{fmt_int(b)} ({name_b})", rule, holds, detail)
 
 
 def _direction(claim, ctx):

@@ -362,6 +362,29 @@ class DataPackage:
                              f"({len(figures)} figures{hint})")
         return figures[figure_id]
 
+    def source_name(self, source_id: str) -> str:
+        """The short Swedish name of the row ``source_id`` of ``sources`` (its ``short_name_sv``).
+
+        A table that cites a source shows this name, with the id after it, where a reader
+        would otherwise meet the bare id. The name is text from the package: escape it.
+
+        Raises
+        ------
+        ValueError
+            An id the table does not have (the message names the closest ones).
+        """
+        if "_source_names" not in self._cache:
+            table = self.table("sources")
+            self._cache["_source_names"] = dict(zip(table.source_id, table.short_name_sv))
+        names = self._cache["_source_names"]
+        if source_id not in names:
+            close = difflib.get_close_matches(str(source_id), list(names), n=3)
+            hint = f"; closest: {', '.join(close)}" if close else ""
+            raise ValueError(f"source_id ({source_id!r}) must be a source_id of "
+                             f"{self.display(self.path / self.resource('sources')['path'])} "
+                             f"({len(names)} sources{hint})")
+        return str(names[source_id])
+
     def _figures(self) -> dict[str, Figure]:
         if "_figures" not in self._cache:
             import pandas as pd

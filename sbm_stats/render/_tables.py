@@ -192,20 +192,38 @@ def _longest_word(text: str, *, bold: bool = False) -> int:
     return math.ceil(widest * (7 / 6 if bold else 1) - 1e-9)
 
 
-def _fit(shares: list[int], minimum: list[int], page: int) -> list[int]:
+def _fit(shares: list[int], minimum: list[int], page: int, needs: list[int] | None = None) -> list[int]:
     """``shares`` squeezed into ``page`` characters, no column below its ``minimum``.
 
     No column is narrower than its minimum (its widest word and padding), also in a table
     that fits. In one that does not, what is left of the page after the minimums goes to
-    the columns in proportion to what they would take beyond their minimum, so a long
-    text column wraps and no word is cut or overprinted. When even the minimums do not
-    fit, the minimums are the widths (pandoc then scales the table to the page).
+    the columns in proportion to what their text ``needs`` beyond their minimum (its
+    length on one line, at most a share's, with padding; by default the share), so a
+    long text column wraps and no word is cut or overprinted, and a column whose values
+    already fit on one line at its minimum (a number, a name) takes nothing from it.
+    Only when every column has what it needs do the shares' extras (a short column's
+    margin for Word) get the rest. When even the minimums do not fit, the minimums are
+    the widths (pandoc then scales the table to the page).
+
+    A reason of 100 characters (minimum 13, share and need 40 + 3 = 43) beside a name
+    that fits its minimum of 16 (need 12 + 3 = 15, share 21 with the extra) and a number
+    column at its header's minimum of 13 (share 19): 83 characters, over a page of 70. The
+    70 − (13 + 16 + 13) = 28 left after the minimums all go to the reason, the one column
+    that needs more than its minimum: 13 + 28 = 41, 16, 13.
+
+    >>> _fit([43, 21, 19], [13, 16, 13], 70, needs=[43, 15, 13])
+    [41, 16, 13]
     """
     shares = [max(s, m) for s, m in zip(shares, minimum)]  # a word of wide letters needs more than its length
     if sum(shares) <= page:
         return shares
+    needs = shares if needs is None else [min(max(n, m), s) for n, m, s in zip(needs, minimum, shares)]
+    if sum(needs) <= page:
+        extras = [s - n for s, n in zip(shares, needs)]
+        spare = page - sum(needs)
+        return [n + (spare * e) // sum(extras) for n, e in zip(needs, extras)]
     spare = page - sum(minimum)
-    wants = [max(s - m, 0) for s, m in zip(shares, minimum)]
+    wants = [n - m for n, m in zip(needs, minimum)]
     if spare <= 0 or not sum(wants):
         return list(minimum)
     return [m + (spare * w) // sum(wants) for m, w in zip(minimum, wants)]
@@ -268,15 +286,16 @@ def column_widths(header: list[str], rows: list[list[str]], index_cols: list[int
     alike in the PDF and in Word.
     """
     align = _alignments(header, rows, index_cols)
-    shares, minimum = [], []
+    shares, minimum, needs = [], [], []
     for j in range(len(header)):
         longest_word = max((len(w) for w in header[j].split()), default=0)
         natural = max([3, longest_word + 2] + [len(r[j]) for r in rows])  # + 2: headers are bold
+        needs.append((natural if align[j] == "right" else min(natural, 40)) + _PADDING)
         # a short column gets a few characters more: Word pads cells more than Typst and
         # HTML do, and would otherwise break "2008" or "11,6" over two lines
-        shares.append((natural if align[j] == "right" else min(natural, 40)) + _PADDING + (6 if natural <= 14 else 0))
+        shares.append(needs[-1] + (6 if natural <= 14 else 0))
         minimum.append(max([_longest_word(header[j], bold=True)] + [_longest_word(r[j]) for r in rows]) + _PADDING)
-    return _fit(shares, minimum, PAGE_CHARS)
+    return _fit(shares, minimum, PAGE_CHARS, needs)
 
 
 def to_pipe_table(table: Table) -> str:

@@ -4,7 +4,8 @@ Every phrase is read from the design file of the data package (stage sizes, the 
 for an already-selected municipality, how ties are ranked, the ordering of the picks
 and draws, the population that "per inhabitant" divides by, the names of the lists, the
 open assumptions), so that editing the design file changes the report and never
-contradicts it. The sentences around them are in ``report.qmd``.
+contradicts it. The sentences around them are in ``report.qmd``, but for one paragraph whose
+wording follows the design file (:attr:`DesignText.finite_population_caveat`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from ._annex_inputs import DesignInputs, quoted, short, year_of
 from ._annex_values import DesignValues
-from .formatting import fmt_int, join_sv, number_in_words, shown
+from .formatting import Markdown, fmt_int, join_sv, number_in_words, shown, trusted_markdown
 from .values import ShownValue, TracedText
 
 __all__ = ["DesignText", "ALREADY_SELECTED_SV", "TIES_SV", "PICK_ORDER_SV"]
@@ -245,6 +246,28 @@ class DesignText:
     def open_tags(self) -> str:
         """The tags of the open assumptions with a runnable alternative: 'A1+A2, A5, A9 och A10'."""
         return join_sv(a.tag for a in self._design.open_assumptions)
+
+    @property
+    def finite_population_caveat(self) -> Markdown:
+        """The design annex's paragraph on why the finite population correction does not apply.
+
+        How many of the asked municipalities were chosen for certain or for their highest
+        values depends on the joint assumption when the design file has one (the publication
+        does not say which stage chose each municipality): then both readings' numbers are
+        given. The words are the report's; the numbers and tags are the design file's, traced.
+        """
+        if self.joint:  # the number chosen for certain or for an extreme value depends on the joint assumption
+            joint, alternative, _ = self.joint
+            chosen = (f"en del med säkerhet eller för sina högsta värden – {self.fixed_or_extreme:md} med designens "
+                      f"läsning av antagande {self.tag(joint.id):md} och "
+                      f"{self.fixed_or_extreme_under(alternative):md} "
+                      "med den andra, eftersom publikationen inte säger i vilket steg varje kommun valdes –")
+        else:
+            chosen = f"{self.fixed_or_extreme:md} med säkerhet eller för sina högsta värden,"
+        return trusted_markdown(
+            "Korrektionen gäller bara om de intervjuade vore ett obundet slumpmässigt urval ur alla\n"
+            f"kommuner. Det var de inte: av de {self.total:md} tillfrågade valdes {chosen} och resten\n"
+            "hade olika chans att komma med.\n")
 
     @property
     def variant_count(self) -> ShownValue:

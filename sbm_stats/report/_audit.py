@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .._markup import markdown_code
 from ..data._package import DataPackage
 from .formatting import cap, fmt_int, number_in_words, shown, unbroken_numbers
 from .values import ShownValue, TracedText, ValueRegistry, ValueSource, traced_frame, traced_table
@@ -118,6 +119,8 @@ class AuditSummary:
         When it is one figure as written, it is that figure's row (not a computation
         ``x = x``).
         """
+        if claim.kind == "same_figure":
+            return self._sourced(claim, 0, "published")
         inputs = self._figure_inputs(claim)
         if len(inputs) == 1:
             (figure,) = inputs.values()
@@ -133,11 +136,29 @@ class AuditSummary:
 
     def _recomputed(self, claim) -> ShownValue:
         """The audit's recomputation, its rule and detail as the computation, the claim's figures as inputs."""
+        if claim.kind == "same_figure":
+            return self._sourced(claim, 1, "recomputed")
         rule = claim.detail if claim.rule in ("", "–") else f"{claim.rule}: {claim.detail}"
         formula = rule.replace("{", "{{").replace("}", "}}")
         return ShownValue(self.values.derive(f"claim:{claim.id}:recomputed", claim.recomputed, formula,
                                              inputs=self._figure_inputs(claim),
                                              formatted=unbroken_numbers(claim.recomputed)))
+
+    def _sourced(self, claim, k: int, part: str) -> TracedText:
+        """The ``k``-th figure a ``same_figure`` claim compares, read from its row, with its source:
+        "11 270 (Socialstyrelsen 2015; `socstyr_2015`)", the source's short name as text and its id
+        in code style. The publication's figure (``part`` "published") is linked to the verdict.
+        """
+        figure_id = claim.figures[k]
+        figure = self.package.figure(figure_id)
+        number = self.values.figure(figure_id, "count" if figure.count is not None else "value")
+        value = self.values.read(number.table, number.row, number.column, id=f"claim:{claim.id}:{part}",
+                                 formatted=number.formatted)
+        if part == "published":
+            value = self.values.claimed(value, claim.id)
+        source = figure.source
+        named = TracedText.join(ShownValue(value), f" ({self.package.source_name(source)}; ")
+        return TracedText(f"{named}{source})", f"{named._repr_markdown_()}{markdown_code(source)})")
 
     def _numbers_of(self, claim, text: str, part: str, inputs: dict):
         """``text`` (the claim's wording or the audit's rule) with each number in it traced.

@@ -292,6 +292,7 @@ def _write_sources(folder: Path) -> None:
     header, rows = _read(BUNDLED / "sources.csv")
     citation = "SYNTETISK källa: påhittade uppgifter för testet av en ny våg (tests/waves), inte verkliga uppgifter."
     rows.append([SYNTHETIC_SOURCE, "report", citation, citation,  # the citation and, the same, in Swedish
+                 "SYNTETISK källa",  # its short name
                  "", "", "Synthetic: made up by tests/waves/__init__.py."])
     _write(folder / "sources.csv", header, rows)
 

@@ -7,7 +7,9 @@ text column (the audit table, Tabell 13, by a quarter of its width at 1200 px).
 
 Run for HTML only, after ``quarto.lua`` and ``values.lua``: each ``Str`` with an
 underscore in a table cell becomes its parts with ``<wbr>`` after each underscore. The
-text is unchanged (``<wbr>`` is no character); code spans are left as they are.
+text is unchanged (``<wbr>`` is no character); code spans are left as they are. Each
+table is put in a box that scrolls sideways when the table is wider than the window
+(see ``Table``).
 ]]
 
 local function breakable(str)
@@ -23,6 +25,20 @@ local function breakable(str)
   return out
 end
 
+-- A table wider than a narrow window (a phone's 420 px) scrolls in a box of its own, never
+-- the page sideways: a region the keyboard can reach (to scroll it with the arrow keys),
+-- named by the table's caption, as tables in accessible publications do. No script: the
+-- box is a stop for the keyboard also where its table fits (the price of a page without
+-- script; templates/report.css shows its focus).
+local function caption_text(table)
+  local text = pandoc.utils.stringify(table.caption.long or {})
+  if text == "" then return nil end
+  return text
+end
+
 function Table(table)
-  return table:walk({ Str = breakable })
+  table = table:walk({ Str = breakable })
+  local attributes = { role = "region", tabindex = "0" }
+  attributes["aria-label"] = caption_text(table) or "Tabell"
+  return pandoc.Div({ table }, pandoc.Attr("", { "sbm-table-scroll" }, attributes))
 end
