@@ -38,7 +38,8 @@ end
 
 function Table(table)
   table = table:walk({ Str = breakable })
-  local attributes = { role = "region", tabindex = "0" }
-  attributes["aria-label"] = caption_text(table) or "Tabell"
+  -- attributes as a list of pairs: a Lua table's keys come in an order that differs from
+  -- run to run, and a render's page is the same bytes every time
+  local attributes = { { "tabindex", "0" }, { "role", "region" }, { "aria-label", caption_text(table) or "Tabell" } }
   return pandoc.Div({ table }, pandoc.Attr("", { "sbm-table-scroll" }, attributes))
 end
