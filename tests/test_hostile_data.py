@@ -73,8 +73,10 @@ def test_every_inline_value_of_the_report_is_text_or_a_traced_value(package):
     def walk(node):
         if isinstance(node, dict) and "t" in node:
             found.add(node["t"])
-            if node["t"] == "Span":
-                assert node["c"][0][1] == ["sbm-value"], node
+            if node["t"] == "Span":  # a traced value's: the class and its tag, no other attribute
+                identifier, classes, attributes = node["c"][0]
+                assert (identifier, attributes, classes[0]) == ("", [], "sbm-value"), node
+                assert len(classes) == 2 and re.fullmatch(r"sbm-v-[0-9a-f]{10}", classes[1]), node
         if isinstance(node, (dict, list)):
             for child in node.values() if isinstance(node, dict) else node:
                 walk(child)

@@ -80,8 +80,9 @@ def test_derived_value_shows_its_computation(reg):
                         inputs={"after": after, "before": before}, fmt=lambda x: fmt_pct(x, decimals=1))
     assert growth.computation.text == f"16{NBSP}386 / 11{NBSP}270 − 1 = 45,4{NBSP}%"
     assert growth.computation.input_ids == (FLATS_2013, FLATS_2008)
-    # the span names the value (id and tag); its provenance reaches the render once, from the registry
-    span = f'\\[45\\\\,4{NBSP}\\\\%\\]\\{{\\.sbm-value data-value-id="bme\\.growth" data-value="[0-9a-f]{{10}}"\\}}'
+    # the span names the value by its tag (a class); its id and provenance reach the render once,
+    # from the registry
+    span = f'\\[45\\\\,4{NBSP}\\\\%\\]\\{{\\.sbm-value \\.sbm-v-[0-9a-f]{{10}}\\}}'
     assert re.fullmatch(span, growth._repr_markdown_())
 
 
@@ -105,7 +106,7 @@ def test_registry_holds_each_shown_value_once_with_its_inputs(reg, shown):
     registry = shown()["values"]
     assert list(registry) == ["bme.growth", FLATS_2013, FLATS_2008]
     [(tag, record)] = registry["bme.growth"].items()
-    assert f'data-value="{tag}"' in spans.pop()
+    assert f".sbm-v-{tag}}}" in spans.pop()
     assert record["inputs"] == [FLATS_2013, FLATS_2008]
     assert record["input-tags"] == [next(iter(registry[FLATS_2013])), next(iter(registry[FLATS_2008]))]
     assert record["computation"] == f"16{NBSP}386 / 11{NBSP}270 − 1 = 45,4{NBSP}%"
@@ -122,7 +123,25 @@ def test_registry_keeps_two_values_under_one_id_apart(shown):
     span_a, span_b = a.markdown(), b.markdown()
     variants = shown()["values"]["x"]
     assert sorted(r["formatted"] for r in variants.values()) == ["16", "29"]  # 16 of 29
-    assert span_a != span_b and all(f'data-value="{tag}"' in (span_a + span_b) for tag in variants)
+    assert span_a != span_b and all(f".sbm-v-{tag}}}" in (span_a + span_b) for tag in variants)
+
+
+def test_a_tag_names_one_ids_value_even_when_two_digests_agree(shown, monkeypatch):
+    """A span names its value by the tag alone: two ids whose 5-byte digests agreed (forced here)
+    get tags apart, the second a longer digest; one id's same value keeps its one tag."""
+    from sbm_stats.report import values
+
+    real = values._tag
+    monkeypatch.setattr(values, "_tag", lambda value, size=5: "0000000000" if size == 5 else real(value, size))
+    a = ValueRegistry().read("published_figures", "res.forced_moves", "count", id="a")
+    b = ValueRegistry().read("published_figures", "res.forced_moves", "count", id="b")
+    again = ValueRegistry().read("published_figures", "res.forced_moves", "count", id="a")
+    span_a, span_b, span_again = a.markdown(), b.markdown(), again.markdown()
+    assert span_a == span_again == "[16]{.sbm-value .sbm-v-0000000000}"
+    registry = shown()["values"]
+    [tag_b] = registry["b"]
+    assert len(tag_b) == 20 and tag_b == real(b, 10) and span_b == f"[16]{{.sbm-value .sbm-v-{tag_b}}}"
+    assert list(registry["a"]) == ["0000000000"]
 
 
 def _document(path: Path, code: list[str], prose: str) -> Path:
@@ -271,7 +290,7 @@ def test_traced_table_and_figure_values(reg):
     # longest cell 14 characters ("Upplands Väsby") + 3 + 6 (a short column) = 23, left-aligned;
     # "Invånare" is numbers, its header 8 + 2 (bold) = 10, + 3 + 6 = 19, right-aligned
     assert lines[:2] == ["| Kommun | Invånare |", "|:" + "-" * 22 + "|" + "-" * 18 + ":|"]
-    assert lines[2].startswith(f"| Upplands Väsby | [41{NBSP}449]{{.sbm-value data-value-id=\"municipalities:0114:")
+    assert re.match(f"\\| Upplands Väsby \\| \\[41{NBSP}449\\]{{\\.sbm-value \\.sbm-v-[0-9a-f]{{10}}}}", lines[2])
     listed = figure_values({"2008": reg.read("published_figures", "bme.flats_2008", "value", fmt=fmt_int)})
     assert listed.startswith(f"Värden i figuren: 2008 [11{NBSP}270]{{.sbm-value ")
 
@@ -576,7 +595,7 @@ def test_md_format_spec_gives_the_traced_span_and_plain_format_the_text(reg):
     value = ShownValue(reg.read("published_figures", "bme.flats_2013", "value", fmt=fmt_int))
     # Socialstyrelsen (2015), Boverkets resultat: 16 386 flats in 2013
     assert f"{value}" == "16\xa0386"
-    assert f"{value:md}".startswith('[16\xa0386]{.sbm-value data-value-id="published_figures:bme.flats_2013:value"')
+    assert re.fullmatch(r"\[16\xa0386\]\{\.sbm-value \.sbm-v-[0-9a-f]{10}\}", f"{value:md}")
 
 
 def test_joined_text_is_text_and_keeps_its_straight_quotes(reg):

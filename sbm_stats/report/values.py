@@ -16,8 +16,8 @@ refuses, with the value's id and what is missing:
   registry;
 - two different values under one id.
 
-Shown inline (`` `{python} value` ``), a traced value is a pandoc span naming it,
-``[16 386]{.sbm-value data-value-id="…"}``, through ``_repr_markdown_``: Quarto and
+Shown inline (`` `{python} value` ``), a traced value is a pandoc span naming it by
+its tag, ``[16 386]{.sbm-value .sbm-v-4f0c21d9ab}``, through ``_repr_markdown_``: Quarto and
 the builtin engine both insert ``text/markdown`` verbatim. Showing a value notes it
 in this process; after the document's last chunk the builtin engine reads every
 value shown, with its inputs, once (:func:`shown_values`: the render's registry),
@@ -45,7 +45,7 @@ Examples
 ...                     inputs={"after": after, "before": before}, formatted="45,4\\xa0%")
 >>> growth.computation.text
 '16\\xa0386 / 11\\xa0270 − 1 = 45,4\\xa0%'
->>> growth._repr_markdown_().startswith('[45\\\\,4\\xa0\\\\%]{.sbm-value data-value-id="bme.growth" data-value="')
+>>> growth._repr_markdown_().startswith('[45\\\\,4\\xa0\\\\%]{.sbm-value .sbm-v-')
 True
 >>> reg.read("published_figures", "no.such_row", "value")
 Traceback (most recent call last):
@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._markup import drop_unsafe_characters, escape_markdown, markdown_attribute
+from .._markup import drop_unsafe_characters, escape_markdown
 from ..errors import SbmStatsError
 from ..provenance import VALUES_COLUMNS, provide
 from ._rows import PackageRows
@@ -224,16 +224,19 @@ class TracedValue:
         return self.markdown()
 
     def markdown(self) -> str:
-        """The value as a pandoc span naming it: ``[16 386]{.sbm-value data-value-id="…" data-value="…"}``.
+        """The value as a pandoc span naming it by its tag: ``[16 386]{.sbm-value .sbm-v-4f0c21d9ab}``.
 
-        The span carries the id and the value's tag alone; the value's provenance
-        (row, source, computation, inputs) reaches the render once, from
-        :func:`shown_values`, however often the number is shown. Making the
-        markdown notes the value there.
+        The span carries the value's tag alone, as a class, which names one value of
+        the render's registry (:class:`_ShownValues` keeps tags apart between ids); the
+        value's id and provenance (row, source, computation, inputs) reach the render
+        once, from :func:`shown_values`, however often the number is shown. Making the
+        markdown notes the value there. (A class, not ``data-value-id="…"
+        data-value="…"``: pandoc reads a span's key=value attributes slowly, and
+        report.qmd's 900 spans took it 0.1 s more to read, in every render and every
+        preview of an edit.)
         """
         tag = _SHOWN.note(self)
-        return (f"[{escape_markdown(self.formatted)}]"
-                f"{{.sbm-value data-value-id={markdown_attribute(self.id)} data-value={markdown_attribute(tag)}}}")
+        return f"[{escape_markdown(self.formatted)}]{{.sbm-value .sbm-v-{tag}}}"
 
     def record(self) -> dict[str, Any]:
         """The value as one record of the render's registry: its fields and its inputs' ids.
@@ -360,22 +363,29 @@ class _ShownValues:
         self.values: dict[str, dict[str, TracedValue]] = {}   # id -> tag -> value
         # each value object's tag, by identity (the object is kept, so its id() is not reused)
         self._tags: dict[int, tuple[TracedValue, str]] = {}
+        self._ids: dict[str, str] = {}   # tag -> the id whose value has it
 
     def note(self, value: TracedValue) -> str:
         known = self._tags.get(id(value))
         if known is not None:
             return known[1]
-        tag = _tag(value)
+        size = 5
+        tag = _tag(value, size)
+        while self._ids.get(tag, value.id) != value.id:  # a tag names one id's value (a span names its tag alone)
+            size += 5
+            tag = _tag(value, size)
         self._tags[id(value)] = (value, tag)
+        self._ids[tag] = value.id
         self.values.setdefault(value.id, {}).setdefault(tag, value)
         return tag
 
 
-def _tag(value: TracedValue) -> str:
-    """A short digest of everything a value is (fields, source, computation and inputs, recursively)."""
+def _tag(value: TracedValue, size: int = 5) -> str:
+    """A short digest of everything a value is (fields, source, computation and inputs, recursively):
+    ``size`` bytes as hexadecimal digits."""
     import hashlib
 
-    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=5).hexdigest()
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=size).hexdigest()
 
 
 _SHOWN = _ShownValues()
@@ -386,8 +396,8 @@ def shown_values() -> dict[str, Any]:
 
     ``{"values": {id: {tag: record}}}`` with :meth:`TracedValue.record` as the record,
     plus ``input-tags`` beside ``inputs`` (which of an input's values it is); inputs are
-    followed down to the data rows. The span of a value names its id and tag
-    (``data-value``); two different values under one id fail the render only when the
+    followed down to the data rows. The span of a value names its tag (the class
+    ``sbm-v-<tag>``); two different values under one id fail the render only when the
     document shows both (the filter ``values.lua`` compares them).
 
     >>> reg = ValueRegistry()

@@ -4,19 +4,20 @@ Traced values: every number the report shows as a ``.sbm-value`` span (made by
 the document gets a values appendix ("Sifferförteckning").
 
 Runs after ``quarto.lua`` (headings are numbered by then), in the same pandoc
-run. A span names its value by id and tag,
+run. A span made by ``TracedValue`` names its value by its tag, a class,
 
-  [16 386]{.sbm-value data-value-id="published_figures:bme.flats_2013:value" data-value="4f0c…"}
+  [16 386]{.sbm-value .sbm-v-4f0c21d9ab}
 
-and the value's provenance comes from the render's registry: a JSON file the
+and the value's id and provenance come from the render's registry: a JSON file the
 engine wrote from the kernel (``sbm_stats.report.values.shown_values``; its
 name is ``sbm-render.values`` in the metadata), per id one record per tag with
-its row, source, computation and the ids and tags of its inputs. So the
-provenance is read once per value, however often the number is shown. The
-number a span shows must be its value's text. A span written by hand may name
-an id alone (when the registry holds one value under it) or carry its fields
-itself (``data-raw``, ``data-table``, ``data-source``, …). Two different values
-under one id fail the render when the document shows both.
+its row, source, computation and the ids and tags of its inputs; a tag names one
+id's value. So the provenance is read once per value, however often the number is
+shown. The number a span shows must be its value's text. A span written by hand
+names an id, ``[16 386]{.sbm-value data-value-id="…"}``, with its tag
+(``data-value``) or alone (when the registry holds one value under it), or carries
+its fields itself (``data-raw``, ``data-table``, ``data-source``, …). Two different
+values under one id fail the render when the document shows both.
 
 Where the appendix goes is the front matter's ``values-appendix``
 (``sbm-render.values-appendix``; see ``sbm_stats/render/_settings.py``):
@@ -96,7 +97,8 @@ render with their lines).
 local fmt = "html"
 local mode = "inline"      -- where the appendix goes: inline, separate, none; companion: it is the document
 local companion = ""       -- separate: the companion's file name, which the html notes link to
-local known = {}           -- id -> record: the registry
+local known = {}           -- id -> tag -> record: the registry
+local by_tag = {}          -- tag -> record (see read_registry)
 local values = {}          -- id -> record: the values shown and their inputs
 local order = {}           -- ids in order of first sight
 local problems = {}
@@ -142,6 +144,21 @@ local function copy_text_fields(item, record)
   end
 end
 
+-- The tag a span made by TracedValue names its value by: its class ``sbm-v-<tag>``.
+local function span_tag(span)
+  for _, class in ipairs(span.classes) do
+    if class:sub(1, 6) == "sbm-v-" then return class:sub(7) end
+  end
+  return nil
+end
+
+-- A span that names a traced value: by its tag (made by TracedValue) or by id (written by hand).
+local function is_value(span)
+  return span.classes:includes("sbm-value") and (span.attributes["data-value-id"] ~= nil or span_tag(span) ~= nil)
+end
+
+-- Reads the registry into ``known`` (id -> tag -> record) and ``by_tag`` (tag -> record;
+-- false for a tag two ids share, which names no value: the kernel's registry keeps tags apart).
 local function read_registry(path)
   if path == nil or path == "" then return {} end
   local handle = io.open(path, "r")
@@ -156,6 +173,7 @@ local function read_registry(path)
                        input_tags = item["input-tags"] or {} }
       copy_text_fields(item, record)
       registry[id][tag] = record
+      if by_tag[tag] == nil then by_tag[tag] = record else by_tag[tag] = false end
     end
   end
   return registry
@@ -213,17 +231,25 @@ end
 local function from_span(span)
   local id = span.attributes["data-value-id"]
   local described = false
-  for _, key in ipairs(FIELDS) do
-    if span.attributes["data-" .. key] then described = true end
+  if id ~= nil then
+    for _, key in ipairs(FIELDS) do
+      if span.attributes["data-" .. key] then described = true end
+    end
   end
   local record
   if described then   -- a span written by hand, with its fields
     record = { id = id, formatted = pandoc.utils.stringify(span.content), inputs = {} }
     for _, key in ipairs(FIELDS) do record[key] = span.attributes["data-" .. key] end
   else
-    local variants = known[id] or {}
-    local tag = span.attributes["data-value"]
-    record = tag and variants[tag] or (not tag and only_variant(variants)) or nil
+    if id == nil then   -- made by TracedValue: its tag names the value
+      local tag = span_tag(span)
+      record = by_tag[tag] or nil
+      id = record and record.id or ("sbm-v-" .. tag)
+    else
+      local variants = known[id] or {}
+      local tag = span.attributes["data-value"]
+      record = tag and variants[tag] or (not tag and only_variant(variants)) or nil
+    end
     if record == nil then
       table.insert(unknown, id)
       return nil
@@ -645,7 +671,7 @@ local function html_part(html)
 end
 
 local function Span(span)
-  if not span.classes:includes("sbm-value") or span.attributes["data-value-id"] == nil then return nil end
+  if not is_value(span) then return nil end
   local record = from_span(span)
   if record == nil then return nil end
   if fmt == "html" then
@@ -683,9 +709,6 @@ end
 
 -- A table or a figure (html): one stop for the keyboard, whatever the number of values it shows
 -- (see container_html); one with a single value shows it as the text does, a stop of its own.
-local function is_value(span)
-  return span.classes:includes("sbm-value") and span.attributes["data-value-id"] ~= nil
-end
 
 local function Container(kind)
   return function(block)
