@@ -25,11 +25,11 @@ $(STAMP): pyproject.toml constraints.txt
 report: $(STAMP)
 	$(BIN)/sbm-stats render report.qmd --to html,pdf,docx --out _output/ --engine $(ENGINE)
 
-# Test workers (pytest-xdist): one more than the cores, as the tests spend part of their time
-# waiting for kernels, pandoc, Typst and Chromium (two cores: 3 workers 107 s, 2 workers 129 s),
-# at most 8 (each worker and its kernels take some 0.5 GB); `make test TEST_WORKERS=0` runs in
-# this process.
-TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min((os.cpu_count() or 1) + 1, 8))')
+# Test workers (pytest-xdist): two more than the cores, as the tests spend about half their
+# time waiting for kernels to start and stop, pandoc, Typst, Chromium and the preview's
+# timers (a small render: 0.7 s, 0.35 s of it on a core); at most 8 (each worker and its
+# kernels take some 0.5 GB); `make test TEST_WORKERS=0` runs in this process.
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min((os.cpu_count() or 1) + 2, 8))')
 
 ## Lint (ruff: errors, import order, complexity, line length), then the whole test suite
 ## (unit tests, doctests, fixture renders, notebooks, browser tests), on every core: a

@@ -10,8 +10,8 @@ Under pytest-xdist a session fixture runs once per worker, so the render is shar
 the workers of a run through the file system: the first worker to ask renders into a folder
 common to the run's workers (the parent of each worker's ``basetemp``), holding an
 exclusive lock (``fcntl.flock``) meanwhile; the others wait on the lock and then read what
-it wrote. ``conftest.py`` sends the modules that read it to one worker (one
-``xdist_group``), so no worker waits for another's render.
+it wrote. ``tests/_scheduling.py`` sends the modules that read it to one worker (one
+unit of work), so no worker waits for another's render.
 
 The outputs are read-only for the tests: a test that changes a file copies it first. The
 digest of every file is taken once it is written and checked again when the session ends

@@ -20,11 +20,6 @@ settings.load_profile("sbm-stats")
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: The unit of work (pytest-xdist) of the modules that read the shared render of
-#: report.qmd: one worker runs them all, so no worker waits on the lock while another renders.
-REPORT_GROUP = "report.qmd"
-
-
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
@@ -68,33 +63,27 @@ def report_render(tmp_path_factory) -> Path:
     assert changed == [], f"a test changed the shared render of report.qmd (read-only, copy first): {changed}"
 
 
-def _reads_shared_render(module: str) -> bool:
-    """Whether the test module at ``module`` (a path relative to the root) uses :func:`report_render`."""
-    path = ROOT / module
-    return path.suffix == ".py" and path.name.startswith("test_") and "report_render" in path.read_text("utf-8")
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadscope`` with one change: the modules that read the shared render of
-    report.qmd form one unit of work (:data:`REPORT_GROUP`), so one worker runs them all and
-    no worker waits on the lock while another renders.
+    """``--dist loadscope`` with the changes of ``tests/_scheduling.py``: the modules that read
+    the shared render of report.qmd are one unit of work, a module that shares nothing between
+    its tests is one unit per test, and the report group and the slow tests go out first.
 
-    Otherwise xdist's loadscope: a module's tests (a class's, a doctest module's) run on one
-    worker, so a module-scoped fixture is made once; xdist hands out the modules with the
-    most tests first, each to the worker that is free. (``--dist loadgroup`` would be finer,
-    but pytest-xdist 3.8 cannot rename pytest 9's node ids, so its groups do not form.)
+    (``--dist loadgroup`` would be finer, but pytest-xdist 3.8 cannot rename pytest 9's node
+    ids, so its groups do not form.)
     """
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class Scheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::")[0]
-            if module not in readers:
-                readers[module] = _reads_shared_render(module)
-            return REPORT_GROUP if readers[module] else super()._split_scope(nodeid)
+    from . import _scheduling
 
-    readers: dict[str, bool] = {}
+    class Scheduling(LoadScopeScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            self.workqueue = _scheduling.WorkQueue()
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _scheduling.unit_of(nodeid, super()._split_scope(nodeid))
+
     return Scheduling(config, log)

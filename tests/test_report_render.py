@@ -34,6 +34,12 @@ def rendered(tmp_path_factory, repo_root, report_render):
     return report_render, second
 
 
+@pytest.fixture(scope="module")
+def pdf_pages(rendered) -> list[str]:
+    """The text of each page of the shared render's PDF (pypdf), read once for the module."""
+    return [page.extract_text() for page in PdfReader(rendered[0] / "report.pdf").pages]
+
+
 def _text(path) -> str:
     raw = html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
     return re.sub(r"[\s\u00a0\u202f]+", " ", raw)
@@ -95,8 +101,8 @@ def test_uncertainty_is_shown_without_overclaiming(rendered):
     assert "med 95 % konfidensintervall (Wilsons metod), utan ändlighetskorrektion" in caption
 
 
-def test_pdf_and_docx_hold_the_text(rendered):
-    pdf = " ".join(page.extract_text() for page in PdfReader(rendered[0] / "report.pdf").pages)
+def test_pdf_and_docx_hold_the_text(rendered, pdf_pages):
+    pdf = " ".join(pdf_pages)
     assert "Den sekundära bostadsmarknaden" in pdf and "Sammanfattning" in pdf
     assert re.search(r"16\s+av\s+29", pdf)
     with zipfile.ZipFile(rendered[0] / "report.docx") as z:
@@ -108,10 +114,10 @@ def _lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines()]
 
 
-def test_the_publication_holds_no_values_appendix(rendered):
+def test_the_publication_holds_no_values_appendix(rendered, pdf_pages):
     """values-appendix: separate (report.qmd's front matter): the report in every format without
     the Sifferförteckning, neither as a heading nor in the table of contents; it is the companion."""
-    pdf = "\n".join(page.extract_text() for page in PdfReader(rendered[0] / "report.pdf").pages)
+    pdf = "\n".join(pdf_pages)
     assert not [line for line in _lines(pdf) if line.startswith("Sifferförteckning")]
     with zipfile.ZipFile(rendered[0] / "report.docx") as z:
         xml = z.read("word/document.xml").decode("utf-8")
