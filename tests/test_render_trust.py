@@ -492,7 +492,9 @@ def test_sigterm_while_publishing_leaves_all_old_or_all_new_outputs(tmp_path):
                 signalled += 1
             time.sleep(rng.uniform(0.02, 0.08))
         proc.communicate(timeout=120)
-        assert proc.returncode in (0, 143)
+        # 143: the command's handler stopped it; -15: a later SIGTERM (they come 20-80 ms apart) found
+        # the command over and its handler gone, and the system ended the process as it exited
+        assert proc.returncode in (0, 143, -signal.SIGTERM)
         found = {n: hashlib.sha256((out / n).read_bytes()).hexdigest() for n in names}
         assert found in (states[current], states[new]), f"run {run}: a mix of old and new outputs"
         current = new if found == states[new] else current
