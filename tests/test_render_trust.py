@@ -662,3 +662,30 @@ def test_a_lock_folder_of_another_user_is_refused(tmp_path, monkeypatch):
         with Publication(tmp_path / "out"):
             pass
     assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- the kernel's channels
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets are the POSIX channels")
+def test_the_kernel_talks_over_unix_sockets_in_a_folder_of_its_own(tmp_path):
+    """No TCP port (one picked free can be taken before the kernel binds it: "Address already in
+    use" with several renders starting at once): Unix sockets, in a folder only this user may
+    enter, with a path short enough for a socket (107 bytes), removed with the kernel. The
+    kernel itself says where its channels are (its connection file)."""
+    import ast
+
+    code = ("import json, os\nfrom ipykernel.connect import get_connection_file\n"
+            "info = json.load(open(get_connection_file()))\nfolder = os.path.dirname(info['ip'])\n"
+            "print(repr((info['transport'], info['ip'], os.stat(folder).st_mode & 0o777, "
+            "sorted(os.listdir(folder)))))")
+    doc = _doc(tmp_path / "doc", f"```{{python}}\n{code}\n```")
+    html = _text(render(doc, **_kw(tmp_path)))
+    shown = html.split("<code>(", 1)[1].split(")</code>", 1)[0].replace("&#39;", "'").replace("&quot;", '"')
+    transport, ip, mode, names = ast.literal_eval("(" + shown + ")")
+    folder = os.path.dirname(ip)
+    assert transport == "ipc" and os.path.basename(ip) == "k" and mode == 0o700
+    # shell, iopub, stdin, control and heartbeat: k-1 ... k-5
+    assert names == ["k-1", "k-2", "k-3", "k-4", "k-5"]
+    assert len(os.path.join(folder, "k-5")) < 60
+    assert not os.path.exists(folder)
+    assert sorted(p.name for p in doc.parent.iterdir()) == ["doc.qmd"]

@@ -268,7 +268,19 @@ class KernelSession:
         rc_path.write_text(matplotlibrc_text(settings), encoding="utf-8")
         self.log_path = workdir / "kernel.log"
         self._log = open(self.log_path, "w", encoding="utf-8")
-        self.km = _kernel_manager_class(kernel_environment(settings, rc_path))(kernel_name="python3")
+        manager = _kernel_manager_class(kernel_environment(settings, rc_path))
+        #: POSIX: the folder of the kernel's channels, Unix sockets rather than TCP ports (a free
+        #: port the client picked could be taken before the kernel bound it: "Address already in
+        #: use", seen with several renders starting at once). A folder of this render's own, only
+        #: its user may enter, with a short absolute path (a socket's path has at most 107 bytes).
+        self._channels: str | None = None
+        if os.name == "posix":
+            import tempfile
+
+            self._channels = tempfile.mkdtemp(prefix="sbm-k-", dir="/tmp" if os.path.isdir("/tmp") else None)
+            self.km = manager(kernel_name="python3", transport="ipc", ip=os.path.join(self._channels, "k"))
+        else:  # pragma: no cover - tested on POSIX
+            self.km = manager(kernel_name="python3")
         #: the kernel client kept between executions (``execute_notebook(..., keep_kernel=True)``)
         self.client: Any = None
         #: whether the read tracking (the first hidden cell) runs in this kernel already
@@ -278,6 +290,7 @@ class KernelSession:
             self._loop.run_until_complete(self.km.start_kernel(cwd=str(cwd), stdout=self._log, stderr=self._log))
         except Exception as exc:
             self._log.close()
+            self._remove_channels()
             raise RenderError(f"the Python kernel could not start: {type(exc).__name__}: {exc}") from None
 
     def log_tail(self) -> str:
@@ -297,6 +310,14 @@ class KernelSession:
                 self._loop.run_until_complete(self.km.shutdown_kernel(now=True))
         finally:
             self._log.close()
+            self._remove_channels()
+
+    def _remove_channels(self) -> None:
+        if self._channels is not None:
+            import shutil
+
+            shutil.rmtree(self._channels, ignore_errors=True)
+            self._channels = None
 
 
 @dataclass(frozen=True)
