@@ -556,6 +556,24 @@ def test_two_spans_with_one_id_fail_in_the_filter(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_nonce_of_digits_and_one_e_still_marks_the_places(tmp_path, monkeypatch):
+    """The mark of where a number's button goes reaches values.lua through the metadata's YAML,
+    which pandoc reads by YAML 1.2: token_hex's '1855719119186e19' (drawn in a test run) was a
+    number there, no mark matched and the render failed, one render in a thousand."""
+    from sbm_stats.render import _pandoc
+
+    monkeypatch.setattr(_pandoc.secrets, "token_hex", lambda n: "1855719119186e19")
+    doc = tmp_path / "tal.qmd"
+    doc.write_text("---\ntitle: Tal\nlang: sv\n---\n\nTalet [12]{.sbm-value data-value-id=\"x\" data-raw=\"12\"}.\n",
+                   encoding="utf-8")
+    result = render(doc, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache=False)
+    html = result.output("html").read_text(encoding="utf-8")
+    assert re.search(r'<button type="button" class="sbm-value" popovertarget="[^"]+" id="plats-x-1"[^>]*>12</button>',
+                     html)
+    assert "sbm-values:" not in html
+
+
+@pytest.mark.slow
 def test_two_registries_showing_one_id_fail_the_render(tmp_path):
     # each registry is consistent on its own; the render's registry holds both: refused
     doc = _document(tmp_path / "doc" / "tva.qmd", [

@@ -625,7 +625,7 @@ def write_page(job: Job, settings: DocumentSettings, *, workdir: Path, progress:
     meta["sbm-render"]["resources"] = listed.name
     # whether citeproc runs: a citation needs an @ (the tree, which tells them from cross-references, is not read)
     cites = bool(settings.bibliography) and "@" in markdown.markdown
-    nonce = secrets.token_hex(8)
+    nonce = _nonce()
     registry_path = _write_registry(registry, workdir, markdown.source) if registry else None
     shared = _Tree(md_path, {}, {}, cites)
     _write_one("html", job.target, settings, meta, shared, markdown.source, workdir=workdir, env=env, nonce=nonce,
@@ -700,7 +700,7 @@ def write_outputs(
     timings: dict[str, float] = {}
     start = time.perf_counter()
     registry_path = _write_registry(registry, workdir, jobs[0].markdown.source) if registry else None
-    nonce = secrets.token_hex(8)  # marks where values.lua's HTML goes; see _fill_values_html
+    nonce = _nonce()
     texts = list(dict.fromkeys(job.markdown.markdown for job in jobs))
     from .._publish import block_signals_in_this_thread
 
@@ -818,6 +818,20 @@ def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[st
     if fmt == "docx":
         finish_docx(target, toc_depth=int(settings.option("docx", "toc-depth", 3)))
     return report
+
+
+def _nonce() -> str:
+    """A new mark for where values.lua's HTML goes in a page (see :func:`_fill_values_html`).
+
+    It reaches the filter through the metadata's YAML, which pandoc reads by YAML 1.2: 16
+    hexadecimal digits such as ``1855719119186e19`` are a number there, which the filter
+    saw as ``1.855719119186e+31``, and no mark matched (one render in a thousand). A
+    letter first makes it text, whatever the digits.
+
+    >>> n = _nonce(); n[0], len(n)
+    ('n', 17)
+    """
+    return "n" + secrets.token_hex(8)
 
 
 def _fill_values_html(page: Path, parts: dict[str, str], nonce: str) -> None:
