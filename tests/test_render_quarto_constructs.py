@@ -165,6 +165,21 @@ def test_a_construct_quarto_reads_otherwise_fails_the_render_with_its_line(tmp_p
     assert f"line {line}" in str(error)
 
 
+def test_meta_shortcode_shows_quoted_front_matter_text_as_written(tmp_path):
+    """Quarto reads front matter by YAML 1.2 and keeps a quoted "1e5" as text; pandoc reads the
+    engine's metadata file by YAML 1.2 too, where PyYAML left 1e5 unquoted, a number: the page said
+    "Version 100000". The file is JSON now, every string quoted."""
+    path = _write(tmp_path / "src", "doc.qmd", '---\ntitle: "2014"\nversion: "1e5"\nkod: "0115"\n'
+                  'svar: "yes"\nlang: sv\n---\n\nVersion {{< meta version >}}, kod {{< meta kod >}}, '
+                  'svar {{< meta svar >}}.\n')
+    result = render(path, to=("html", "docx"), out_dir=tmp_path / "out", engine="builtin", quiet=True, cache=False)
+    page = result.output("html").read_text(encoding="utf-8")
+    assert "Version 1e5, kod 0115, svar yes." in _html_text(page)
+    assert "<title>2014</title>" in page
+    with zipfile.ZipFile(result.output("docx")) as docx:
+        assert "Version 1e5, kod 0115, svar yes." in re.sub(r"<[^>]+>", "", docx.read("word/document.xml").decode())
+
+
 def test_include_pastes_the_file_numbered_and_referable(tmp_path):
     # villkor_kortkoder.qmd: the included "##" is numbered in the including document (3.1) and
     # @sec-del gives "Avsnitt 3.1"

@@ -50,8 +50,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .._markup import drop_unsafe_characters
 from ._docx import build_reference_doc, finish_docx
 from ._errors import RenderError
@@ -789,8 +787,10 @@ def _write_one(fmt: str, target: Path, settings: DocumentSettings, meta: dict[st
     meta["sbm-render"]["nonce"] = nonce
     if registry_path is not None:
         meta["sbm-render"]["values"] = registry_path.name
-    meta_path = workdir / f"meta.{name}.{fmt}.yaml"
-    meta_path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
+    # JSON, not YAML: pandoc reads a metadata file by YAML 1.2, where text that PyYAML (YAML 1.1)
+    # leaves unquoted, such as "1e5", is a number; in JSON a string is quoted, always text
+    meta_path = workdir / f"meta.{name}.{fmt}.json"
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     tree_path = shared.path
     typst_root = workdir / f"typst-{name}-{fmt}"
     if fmt == "pdf":
