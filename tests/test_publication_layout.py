@@ -293,6 +293,20 @@ def test_word_page_is_a4_with_the_pdfs_margins(document):
     assert [margins.get(f"{W}{k}") for k in ("left", "right", "top", "bottom")] == ["1417", "1417", "1417", "1587"]
 
 
+def test_word_code_is_smaller_than_the_text_and_a_tables_text(report_render):
+    """An id after its name is "kept in a small code style" (issue 20), as in the PDF (0.82 em):
+    Word's code style is smaller than the body text and a table's text, where it is used most."""
+    with zipfile.ZipFile(report_render / "report.docx") as archive:
+        styles = ElementTree.fromstring(archive.read("word/styles.xml"))
+
+    def size(style_id: str) -> int:
+        style = next(s for s in styles.iter(f"{W}style") if s.get(f"{W}styleId") == style_id)
+        return int(style.find(f"{W}rPr/{W}sz").get(f"{W}val"))
+
+    body = int(styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}sz").get(f"{W}val"))
+    assert size("VerbatimChar") < size("Table") < body  # half-points: 16 (8 pt) < 18 (9 pt) < 22 (11 pt)
+
+
 def _text(element) -> str:
     return "".join(t.text or "" for t in element.iter(f"{W}t"))
 
