@@ -196,9 +196,9 @@ def _fit(shares: list[int], minimum: list[int], page: int, needs: list[int] | No
     """``shares`` squeezed into ``page`` characters, no column below its ``minimum``.
 
     No column is narrower than its minimum (its widest word and padding), also in a table
-    that fits. In one that does not, what is left of the page after the minimums goes to
-    the columns in proportion to what their text ``needs`` beyond their minimum (its
-    length on one line, at most a share's, with padding; by default the share), so a
+    that fits. In one that does not, what is left of the page after the minimums raises
+    the narrowest columns first, to one common width, none beyond what its text ``needs``
+    (its length on one line, at most a share's, with padding; by default the share), so a
     long text column wraps and no word is cut or overprinted, and a column whose values
     already fit on one line at its minimum (a number, a name) takes nothing from it.
     Only when every column has what it needs do the shares' extras (a short column's
@@ -213,6 +213,17 @@ def _fit(shares: list[int], minimum: list[int], page: int, needs: list[int] | No
 
     >>> _fit([43, 21, 19], [13, 16, 13], 70, needs=[43, 15, 13])
     [41, 16, 13]
+
+    Two long texts, one of short words (minimum 8) and one with a long word (16), beside a
+    column of 6 that needs no more, on a page of 50: the two are raised to one width,
+    (50 − 6) / 2 = 22 each. (In proportion to what each wanted beyond its minimum, 35 and 27
+    of the 20 left, they would get 8 + 11 = 19 and 16 + 8 = 24: the short words' column the
+    narrower.)
+
+    >>> _fit([43, 43, 6], [8, 16, 6], 50, needs=[43, 43, 6])
+    [22, 22, 6]
+    >>> _fit([43, 43, 6], [8, 16, 6], 51, needs=[43, 43, 6])
+    [23, 22, 6]
     """
     shares = [max(s, m) for s, m in zip(shares, minimum)]  # a word of wide letters needs more than its length
     if sum(shares) <= page:
@@ -222,11 +233,26 @@ def _fit(shares: list[int], minimum: list[int], page: int, needs: list[int] | No
         extras = [s - n for s, n in zip(shares, needs)]
         spare = page - sum(needs)
         return [n + (spare * e) // sum(extras) for n, e in zip(needs, extras)]
-    spare = page - sum(minimum)
-    wants = [n - m for n, m in zip(needs, minimum)]
-    if spare <= 0 or not sum(wants):
+    if sum(minimum) >= page:
         return list(minimum)
-    return [m + (spare * w) // sum(wants) for m, w in zip(minimum, wants)]
+    # the narrowest first: every column that needs more is raised to one common width (a level),
+    # none beyond what it needs, so a long text with short words is not left the narrowest
+    # column beside texts whose longest words are longer (in proportion to what each wants, the
+    # audit table's rule column got 13 characters and its neighbours 18 and 20)
+    def widths(level: int) -> list[int]:
+        return [min(max(level, m), n) for m, n in zip(minimum, needs)]
+
+    low, high = 0, max(needs)
+    while low < high:  # the highest level whose widths fit the page
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if sum(widths(middle)) <= page else (low, middle - 1)
+    out = widths(low)
+    spare = page - sum(out)
+    for i, n in enumerate(needs):  # what is left: a character each to the columns at the level, from the left
+        if spare and out[i] == low < n:
+            out[i] += 1
+            spare -= 1
+    return out
 
 
 def pipe_rule(header: list[str], rows: list[list[str]], index_cols: list[int] | tuple[int, ...] = ()) -> str:
