@@ -200,6 +200,54 @@ def test_values_diff_follows_a_chain_of_3000_inputs(tmp_path, capsys):
     assert out.splitlines()[-1] == "3000 of 3000 values differ"
 
 
+@st.composite
+def _two_renders(draw):
+    """The values of two renders: x0 … x(n-1), each one read from a table row or computed from
+    inputs with higher numbers (so without a cycle), some values only in one of the two."""
+    n = draw(st.integers(1, 12))
+    old, new = {}, {}
+    for i in range(n):
+        later = list(range(i + 1, n))
+        inputs = draw(st.lists(st.sampled_from(later), max_size=3)) if later else []
+        text = " ".join(f"x{j}" for j in inputs)
+        table = draw(st.booleans())
+        row = {"table": "t", "row": f"r{i}", "column": "c"} if table else {"computation": "a + b = 3"}
+        a = _row(f"x{i}", draw(st.sampled_from(["1", "2"])), text, **row)
+        b = {**a, "raw": draw(st.sampled_from(["1", "2"]))}
+        if draw(st.booleans()):
+            b["inputs"] = " ".join(f"x{j}" for j in draw(st.lists(st.sampled_from(later), max_size=3))) if later else ""
+        where = draw(st.sampled_from(["both", "both", "both", "old", "new"]))
+        if where != "new":
+            old[a["id"]] = a
+        if where != "old":
+            new[b["id"]] = b
+    return old, new
+
+
+@given(_two_renders())
+def test_why_a_value_changed_is_the_same_built_from_its_inputs_as_walked(renders):
+    """The reasons of each value, built once per value from its inputs' (no cycle), are those the
+    walk through its inputs finds: the same reasons in the same order."""
+    from sbm_stats.report.values import _Reasons
+
+    old, new = renders
+    reasons = _Reasons(old, new)
+    assert reasons._acyclic
+    for value_id in dict.fromkeys([*old, *new]):
+        assert reasons.of(value_id) == _Reasons(old, new).walked(value_id), value_id
+
+
+def test_why_follows_a_cycle_of_inputs_by_walking_it(capsys, tmp_path):
+    # x0 <- x1 <- x0: a values file written by hand; each reason once
+    old = _values_file(tmp_path / "a.values.csv", [_row("x0", "1", "x1"), _row("x1", "1", "x0", table="t", row="r",
+                                                                                column="c")])
+    new = _values_file(tmp_path / "b.values.csv", [_row("x0", "2", "x1"), _row("x1", "2", "x0", table="t", row="r",
+                                                                                column="c")])
+    code, out, _ = _diff(capsys, old, new)
+    assert code == 1
+    assert out.splitlines()[0] == "changed  x0: 1 -> 2; why: x1: t, row r, column c: 1 -> 2"
+
+
 def test_values_diff_accepts_a_byte_order_mark(tmp_path, capsys):
     old = _values_file(tmp_path / "a.values.csv", [_row("x", "1")], prefix="\ufeff".encode())
     new = _values_file(tmp_path / "b.values.csv", [_row("x", "1")])
