@@ -78,7 +78,9 @@ class SampleTable:
         table = self.table()
         reasons = [TracedText.join(stage, " – ", reason) for stage, reason in zip(table["Steg"], table["Skäl"])]
         shown = table.drop(columns=["Steg", "Skäl"])
-        shown.insert(1, "Steg och skäl", reasons)
+        # object, not inferred: pandas 3 with pyarrow makes a column of str its own string type,
+        # and each cell a plain str, without its traced values (Tabell 7's numbers went untraced)
+        shown.insert(1, "Steg och skäl", pd.Series(reasons, index=shown.index, dtype=object))
         return traced_table(shown, index=False)
 
     def _reason(self, unit):
