@@ -355,11 +355,7 @@ class DataPackage:
         """
         figures = self._figures()
         if figure_id not in figures:
-            close = difflib.get_close_matches(str(figure_id), list(figures), n=3)
-            hint = f"; closest: {', '.join(close)}" if close else ""
-            raise ValueError(f"figure_id ({figure_id!r}) must be a figure_id of "
-                             f"{self.display(self.path / self.resource('published_figures')['path'])} "
-                             f"({len(figures)} figures{hint})")
+            raise self._unknown("figure_id", figure_id, figures, "published_figures", "figures")
         return figures[figure_id]
 
     def source_name(self, source_id: str) -> str:
@@ -378,12 +374,15 @@ class DataPackage:
             self._cache["_source_names"] = dict(zip(table.source_id, table.short_name_sv))
         names = self._cache["_source_names"]
         if source_id not in names:
-            close = difflib.get_close_matches(str(source_id), list(names), n=3)
-            hint = f"; closest: {', '.join(close)}" if close else ""
-            raise ValueError(f"source_id ({source_id!r}) must be a source_id of "
-                             f"{self.display(self.path / self.resource('sources')['path'])} "
-                             f"({len(names)} sources{hint})")
+            raise self._unknown("source_id", source_id, names, "sources", "sources")
         return str(names[source_id])
+
+    def _unknown(self, key: str, value: Any, known: Any, table: str, rows: str) -> ValueError:
+        """The error for a ``key`` that ``table`` does not have, naming the closest ones it has."""
+        close = difflib.get_close_matches(str(value), list(known), n=3)
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        return ValueError(f"{key} ({value!r}) must be a {key} of "
+                          f"{self.display(self.path / self.resource(table)['path'])} ({len(known)} {rows}{hint})")
 
     def _figures(self) -> dict[str, Figure]:
         if "_figures" not in self._cache:
