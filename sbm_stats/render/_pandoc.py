@@ -621,6 +621,7 @@ def write_page(job: Job, settings: DocumentSettings, *, workdir: Path, progress:
     meta = _metadata(settings, "html", job.target.stem)
     listed = workdir / "resources.page.json"
     meta["sbm-render"]["resources"] = listed.name
+    meta["sbm-render"]["values-records"] = False  # no values file and no companion: values.lua lists nothing
     # whether citeproc runs: a citation needs an @ (the tree, which tells them from cross-references, is not read)
     cites = bool(settings.bibliography) and "@" in markdown.markdown
     nonce = _nonce()

@@ -860,7 +860,11 @@ function Pandoc(doc)
                                    Figure = Container("figure") })
   doc.meta["sbm-value-problems"] = strings(problems)
   doc.meta["sbm-value-unknown"] = strings(unknown)
-  doc.meta["sbm-values"] = pandoc.MetaString(records_json())
+  -- the values listed for the values file and the companion; not for a page that has neither
+  -- (the live preview: ``sbm-render.values-records`` false)
+  if meta_string(render["values-records"]) ~= "false" then
+    doc.meta["sbm-values"] = pandoc.MetaString(records_json())
+  end
   if mode ~= "inline" then blocks = without_appendix_place(blocks) end
   if #order > 0 and mode == "inline" then
     local top = 6
