@@ -5,6 +5,9 @@ the bundled package and on the synthetic 2017 package of tests/waves with nothin
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import jupytext
@@ -78,8 +81,16 @@ def test_runs_top_to_bottom(path, package, tmp_path, request):
         nb.cells.insert(params[0] + 1, injected)
     # the kernel is this interpreter, as in the report engine: a user-level 'python3' kernel
     # spec elsewhere on the Jupyter path must not decide which Python runs the notebook
-    km = _kernel_manager_class({"PYTHONHASHSEED": "0"})(kernel_name="python3")
-    NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # its connection file in the test's folder (in /tmp it outlived the test), its channels Unix
+    # sockets as the engine's (no TCP port another test could take first)
+    channels = tempfile.mkdtemp(prefix="sbm-k-", dir="/tmp")
+    km = _kernel_manager_class({"PYTHONHASHSEED": "0"})(kernel_name="python3", transport="ipc",
+                                                         ip=os.path.join(channels, "k"),
+                                                         connection_file=str(tmp_path / "kernel.json"))
+    try:
+        NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        shutil.rmtree(channels, ignore_errors=True)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
