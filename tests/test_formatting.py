@@ -41,3 +41,27 @@ def test_bad_values_raise(bad):
 def test_bad_decimals_raise():
     with pytest.raises(ValueError, match=r"decimals \(-1\) must be a non-negative integer"):
         fmt_num(1.0, decimals=-1)
+
+
+def test_cap_keeps_a_traced_value_traced():
+    """A traced value that starts a sentence in lower case ("cirka 5 000", the verbal form of
+    a figure) is capitalised and still a traced span: the same row of the data package,
+    under its own id, since one id shows one text in a render."""
+    from sbm_stats.report.formatting import cap
+    from sbm_stats.report.values import ShownValue, TracedText, TracedValue
+
+    value = TracedValue("published_figures:bme.children_count:verbal", "cirka 5 000", f"cirka 5{NBSP}000",
+                        "published_figures", "bme.children_count", "verbal")
+    shown = cap(ShownValue(value))
+    assert shown == f"Cirka 5{NBSP}000"
+    assert shown._repr_markdown_().startswith(f"[Cirka 5{NBSP}000]{{.sbm-value .sbm-v-")
+    assert (shown.value.table, shown.value.row, shown.value.column) == ("published_figures", "bme.children_count",
+                                                                       "verbal")
+    assert shown.value.id == "published_figures:bme.children_count:verbal:versal"
+
+    # traced text beginning with plain words: the first letter capitalised, the span kept
+    text = TracedText.join("drygt ", ShownValue(value))
+    capitalised = cap(text)
+    assert str(capitalised) == f"Drygt cirka 5{NBSP}000"
+    assert capitalised._repr_markdown_().startswith("Drygt [cirka")
+    assert ".sbm-value" in capitalised._repr_markdown_()

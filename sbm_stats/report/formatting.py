@@ -155,12 +155,33 @@ def cap(text: str) -> Markdown:
     """The text with its first letter capitalised (for a value that starts a sentence).
 
     Text that already starts with a capital or a digit is returned as it is, so that a
-    traced number keeps its provenance.
+    traced number keeps its provenance. A traced value that starts in lower case ("cirka
+    5 000" beginning a sentence) stays traced: the same row, shown with a capital, under
+    its own id (``<id>:versal``; one id shows one text, see ``values.lua``). Traced text
+    whose first letter is plain text has that letter capitalised and keeps its spans;
+    one whose first letter is inside a span is returned as it is (a capital there would
+    no longer be the value's text).
     """
+    from .values import ShownValue, TracedText
+
     if isinstance(text, Markdown) and text[:1].upper() == text[:1]:
         return text
+    if isinstance(text, ShownValue):
+        from dataclasses import replace
+
+        value = text.value
+        return ShownValue(replace(value, id=f"{value.id}:versal", formatted=_capital(value.formatted)))
+    if isinstance(text, TracedText):
+        markdown = text._repr_markdown_()
+        if markdown[:1] != text[:1]:
+            return text
+        return TracedText(_capital(text), _capital(markdown))
     kind = _TrustedMarkdown if isinstance(text, _TrustedMarkdown) else Markdown
-    return kind(text[:1].upper() + text[1:])
+    return kind(_capital(text))
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 _SV_ORDER = str.maketrans("åäöéü", "{|}eu")  # å, ä, ö after z, as in Swedish
