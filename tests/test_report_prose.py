@@ -108,3 +108,43 @@ def test_report_prose_has_no_literal_numbers(repo_root):
 def test_the_scan_itself(prose, caught):
     """The scan catches a typed number and lets dates and references through."""
     assert bool(stray_digits("---\ntitle: x\n---\n" + prose)) is caught
+
+
+#: What an inline expression of report.qmd may not hold: a decision or arithmetic belongs in
+#: sbm_stats (STYLE.md: "report.qmd and the notebooks hold no logic").
+LOGIC = {"IfExp": "a conditional", "BoolOp": "and/or", "Compare": "a comparison", "Subscript": "indexing",
+         "BinOp": "arithmetic or string building", "ListComp": "a comprehension", "GeneratorExp": "a comprehension",
+         "Lambda": "a lambda", "JoinedStr": "an f-string"}
+
+
+def inline_logic(text: str) -> list[str]:
+    """The inline expressions (`` `{python} …` ``) of ``text`` that hold logic, each with what."""
+    import ast
+
+    found = []
+    for i, line in enumerate(text.splitlines(), 1):
+        for expression in re.findall(r"`\{python\}\s*([^`]*)`", line):
+            kinds = {LOGIC[type(node).__name__] for node in ast.walk(ast.parse(expression, mode="eval"))
+                     if type(node).__name__ in LOGIC}
+            if kinds:
+                found.append(f"line {i}: {expression} ({', '.join(sorted(kinds))})")
+    return found
+
+
+def test_inline_expressions_hold_no_logic(repo_root):
+    """An inline expression names a value of sbm_stats and calls it; it decides nothing."""
+    text = (repo_root / "report.qmd").read_text(encoding="utf-8")
+    assert inline_logic(text) == []
+
+
+@pytest.mark.parametrize(
+    "inline, caught",
+    [
+        ('`{python} figures.count("res.forced_moves")`', False),
+        ('`{python} figures.count_in_words_unless_zero("x", ", samt {} kommuner")`', False),
+        ("`{python} design.text.tag(design.text.joint[0].id) if design.text.joint else design.text.open_tags`", True),
+        ("`{python} figures.count('a') + 1`", True),
+    ],
+)
+def test_the_logic_scan_itself(inline, caught):
+    assert bool(inline_logic(f"Text {inline} text.")) is caught

@@ -248,6 +248,12 @@ class DesignText:
         return join_sv(a.tag for a in self._design.open_assumptions)
 
     @property
+    def joint_tag(self) -> Markdown:
+        """The tag of the joint assumption, which the variant file compared with the design is
+        for ('A1+A2'); the tags of all open assumptions when the design file has no joint one."""
+        return self.tag(self.joint[0].id) if self.joint else self.open_tags
+
+    @property
     def finite_population_caveat(self) -> Markdown:
         """The design annex's paragraph on why the finite population correction does not apply.
 
