@@ -44,11 +44,26 @@ ALLOWED_WORDS = [
 READER_OPTIONS = re.compile(r"^#\|\s*(fig-cap|fig-alt|tbl-cap):\s*(.*)$")
 
 
+def printed_text(chunk: list[str], start: int) -> list[tuple[int, str]]:
+    """The literal text of a chunk that prints markdown (``output: asis``), line by line: the
+    prose of its ``print(f\"\"\"…\"\"\")``, without the values it inserts (``{x:md}``)."""
+    import ast
+
+    tree = ast.parse("\n".join(chunk))
+    inserted = {id(n) for v in ast.walk(tree) if isinstance(v, ast.FormattedValue) for n in ast.walk(v)}
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inserted:
+            out += [(start + node.lineno + k, line) for k, line in enumerate(node.value.splitlines())]
+    return out
+
+
 def prose_of(text: str) -> list[tuple[int, str]]:
     """The report's prose lines with their line numbers: no front matter, no code (but the
-    captions and alt texts of chunks), no inline code, no attributes or cross-references."""
+    captions and alt texts of chunks, and the text a chunk prints as markdown), no inline
+    code, no attributes or cross-references."""
     lines = text.splitlines()
-    out, in_code, in_yaml = [], False, False
+    out, in_code, in_yaml, chunk, start = [], False, False, [], 0
     for i, line in enumerate(lines, 1):
         if i == 1 and line.strip() == "---":
             in_yaml = True
@@ -57,9 +72,12 @@ def prose_of(text: str) -> list[tuple[int, str]]:
             in_yaml = line.strip() != "---"
             continue
         if line.lstrip().startswith("```"):
-            in_code = not in_code
+            if in_code and any(re.match(r"#\|\s*output:\s*asis", c) for c in chunk):
+                out += printed_text(chunk, start)
+            in_code, chunk, start = not in_code, [], i
             continue
         if in_code:
+            chunk.append(line)
             option = READER_OPTIONS.match(line.strip())
             if option:
                 out.append((i, option.group(2)))
@@ -103,6 +121,8 @@ def test_report_prose_has_no_literal_numbers(repo_root):
         ("Drygt hälften av kommunerna.", True),
         ("```{python}\n#| fig-alt: \"Trappa med fem steg.\"\nR.plot_ladder()\n```", True),
         ("```{python}\nx = 5  # code is not prose\n```", False),
+        ('```{python}\n#| output: asis\nprint(f"""Av de 29 kommunerna {x:md}.""")\n```', True),
+        ('```{python}\n#| output: asis\nprint(f"""Av de {n:md} kommunerna, {y!r:>5}.""")\n```', False),
     ],
 )
 def test_the_scan_itself(prose, caught):
