@@ -316,3 +316,18 @@ def test_periods_read_as_swedish_words(R):
     rules = " ".join(str(x) for x in R.audit.table()["Regel och uträkning"])
     assert "första halvåret 2012: 310; första halvåret 2013: 251" in rules
     assert not re.search(r"\d{4}[HQ]\d", rules)
+
+
+def test_a_shown_table_writes_its_text_as_text(R):
+    """R.show of a table whose cells come from the data package (the housing solutions, the
+    levels of Tabell 1): a cell holding markup is escaped in the Styler's HTML, which Quarto
+    keeps as it is, and the builtin engine reads it back as the same text."""
+    from sbm_stats.render._tables import read_html_tables
+
+    hostile = '<b>fet</b> & <img src=x onerror="alert(1)">'
+    html = R.show(pd.DataFrame({"Boende <i>": [hostile, "Akutboende"]})).to_html()
+    assert "<b>" not in html and "<img" not in html and "<i>" not in html
+    assert "&lt;b&gt;fet&lt;/b&gt; &amp; &lt;img" in html
+    (table,) = read_html_tables(html)
+    assert [c.text for c in table.head[0]] == ["Boende <i>"]
+    assert [row[0].text for row in table.body] == [hostile, "Akutboende"]

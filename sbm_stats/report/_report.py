@@ -127,8 +127,11 @@ class Report:
         The Styler's id (which prefixes every element id of its HTML) comes from the
         table's content and how often that content was shown before, not from pandas'
         random default, so that a render under Quarto, which keeps the Styler's HTML,
-        is the same every time.
+        is the same every time. Cells and headers are HTML-escaped (a Styler writes them
+        as markup by default): a name from the data package holding ``<b>`` or ``&amp;``
+        shows as written, under Quarto and the builtin engine alike.
         """
         digest = hashlib.sha256(table.to_csv().encode("utf-8")).hexdigest()[:10]
         self._shown[digest] = self._shown.get(digest, 0) + 1
-        return table.style.hide(axis="index").set_uuid(f"{digest}-{self._shown[digest]}")
+        styler = table.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
+        return styler.set_uuid(f"{digest}-{self._shown[digest]}")
