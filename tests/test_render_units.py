@@ -608,3 +608,41 @@ def test_inline_plain_text_is_escaped_as_quarto_does():
     assert _escaped_plain(repr("11\xa0270")) == "11\\\\\\\\xa0270"
     assert _escaped_plain(repr("a*b")) == "a\\*b"
     assert _escaped_plain("42") == "42"
+
+
+@pytest.mark.parametrize("margins, text_width", [
+    # A4 is 11906 twips wide (210 mm); 1 in = 1440 twips and 2.54 cm = 1 in (ECMA-376 ST_UniversalMeasure):
+    # 11906 - 1440 - 1440 = 9026
+    ('w:left="1in" w:right="2.54cm"', 9026),
+    ('w:left="1440" w:right="1440"', 9026),
+    # no left margin: not a width to go by, the report's own (A4 less its 2.5 cm margins, 1417 twips
+    # each, templates/report.typ): 11906 - 2 * 1417 = 9072
+    ('w:right="1440"', 9072),
+])
+def test_word_tables_take_the_text_width_of_an_authors_reference_doc(tmp_path, margins, text_width):
+    """A reference document whose page margins are lengths with units, or lack one, is read (it ended
+    in a TypeError or ValueError traceback when the tables' widths were fixed)."""
+    import io
+    import zipfile
+
+    first = _write(tmp_path, "a.qmd", "---\ntitle: A\n---\n\nText.\n")
+    made = render(first, to="docx", out_dir=tmp_path / "a", engine="builtin", quiet=True).output("docx")
+    with zipfile.ZipFile(made) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    document = parts["word/document.xml"].decode("utf-8")
+    assert len(re.findall(r"<w:pgMar\b", document)) == 1
+    document = re.sub(r'w:left="\d+" ', "", re.sub(r'w:right="\d+" ', "", document))
+    parts["word/document.xml"] = document.replace("<w:pgMar ", f"<w:pgMar {margins} ").encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    (tmp_path / "mall.docx").write_bytes(buffer.getvalue())
+    words = " ".join(f"ord{i:02d}ord" for i in range(30))  # three such columns: wider than the page, which
+    second = _write(tmp_path, "b.qmd", f"---\ntitle: B\nreference-doc: mall.docx\n---\n\n"  # the table fills
+                                       f"| a | b | c |\n|---|---|---|\n| {words} | {words} | {words} |\n")
+    out = render(second, to="docx", out_dir=tmp_path / "b", engine="builtin", quiet=True).output("docx")
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    (width,) = re.findall(r'<w:tblW w:type="dxa" w:w="(\d+)"', xml)
+    assert abs(int(width) - text_width) <= 3  # three columns, each rounded to a whole twip
