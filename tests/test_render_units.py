@@ -646,3 +646,25 @@ def test_word_tables_take_the_text_width_of_an_authors_reference_doc(tmp_path, m
         xml = z.read("word/document.xml").decode("utf-8")
     (width,) = re.findall(r'<w:tblW w:type="dxa" w:w="(\d+)"', xml)
     assert abs(int(width) - text_width) <= 3  # three columns, each rounded to a whole twip
+
+
+@pytest.mark.parametrize("stored", ["inte JSON", '{"blocks": []}', "[1, 2]"])
+def test_a_stored_reading_that_is_not_pandocs_tree_is_read_again(tmp_path, stored):
+    """pandoc's reading of the markdown, kept with the stored execution (``sbm_readings``), is used only
+    when it is a tree; otherwise the markdown is read again, as the store's docstring promises for a
+    stored entry ("a miss with a warning, never an error"); it ended in a JSONDecodeError or KeyError."""
+    import json
+
+    (tmp_path / "doc").mkdir()
+    path = _write(tmp_path / "doc", "d.qmd", "---\ntitle: T\n---\n\n```{python}\nx = 2\n```\n\n"
+                                             "Värdet är `{python} x + 1`.\n")
+    store = tmp_path / "cache"
+    render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache_dir=store)
+    (entry,) = store.glob("*.ipynb")
+    nb = json.loads(entry.read_text(encoding="utf-8"))
+    (key,) = nb["metadata"]["sbm_readings"]
+    nb["metadata"]["sbm_readings"][key] = stored
+    entry.write_text(json.dumps(nb), encoding="utf-8")
+    again = render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache_dir=store)
+    assert again.cache_hit
+    assert "Värdet är 3." in again.output("html").read_text(encoding="utf-8")  # 2 + 1
