@@ -174,22 +174,6 @@ def _flat_front_matter(meta: Any, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _whole(value: Any, key: str, expected: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RenderError(f"front matter: {key} ({value!r}) must be {expected}")
-    return value
-
-
-def _number_offset(value: Any) -> list[int]:
-    """Quarto's ``number-offset``: a whole number or a list of them, added to the section numbers by level."""
-    expected = "a whole number of 0 or more, or a list of them such as [3, 1]"
-    items = value if isinstance(value, list) else [value]
-    numbers = [_whole(item, "number-offset", expected) for item in items]
-    if any(n < 0 for n in numbers) or len(numbers) > 6:
-        raise RenderError(f"front matter: number-offset ({value!r}) must be {expected} (at most six)")
-    return numbers
-
-
 def _filter_path(name: str = "quarto.lua") -> str:
     return str(resources.files("sbm_stats.render").joinpath("filters", name))
 
