@@ -548,3 +548,26 @@ def test_a_save_in_two_steps_is_rendered_once_it_is_over(tmp_path: Path, monkeyp
     monkeypatch.setattr(Watch, "_stat", staticmethod(lambda path: next(looks)))
     assert watch._settled((1, 1, 1), threading.Event()) == (3, 5, 1)
     assert next(looks) == (9, 9, 9)  # and it looked no further than it had to
+
+
+@pytest.mark.parametrize("version", ["%C2%B2", "x", ""])
+def test_the_event_stream_takes_a_version_that_is_not_a_number_as_none(version: str) -> None:
+    """``/__events?version=²``: "²" is a digit to str.isdigit but not to int(); the stream answered with a
+    ValueError (a closed connection and a line on the terminal) instead of starting from version 0."""
+    from sbm_stats.cli._live import LivePage, LiveServer
+
+    page = LivePage(title="t")
+    server = LiveServer(("127.0.0.1", 0), page)
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    serving.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+        connection.request("GET", f"/__events?version={version}")
+        response = connection.getresponse()
+        assert response.status == 200
+        assert [response.fp.readline() for _ in range(2)] == [b": connected\n", b"\n"]
+        page.show(b"<html><body>ny</body></html>", {}, {})  # version 1, past the 0 the stream starts from
+        assert [response.fp.readline() for _ in range(2)] == [b"event: reload\n", b"data: 1\n"]
+        connection.close()
+    finally:
+        server.stop()

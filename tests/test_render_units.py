@@ -608,3 +608,63 @@ def test_inline_plain_text_is_escaped_as_quarto_does():
     assert _escaped_plain(repr("11\xa0270")) == "11\\\\\\\\xa0270"
     assert _escaped_plain(repr("a*b")) == "a\\*b"
     assert _escaped_plain("42") == "42"
+
+
+@pytest.mark.parametrize("margins, text_width", [
+    # A4 is 11906 twips wide (210 mm); 1 in = 1440 twips and 2.54 cm = 1 in (ECMA-376 ST_UniversalMeasure):
+    # 11906 - 1440 - 1440 = 9026
+    ('w:left="1in" w:right="2.54cm"', 9026),
+    ('w:left="1440" w:right="1440"', 9026),
+    # no left margin: not a width to go by, the report's own (A4 less its 2.5 cm margins, 1417 twips
+    # each, templates/report.typ): 11906 - 2 * 1417 = 9072
+    ('w:right="1440"', 9072),
+])
+def test_word_tables_take_the_text_width_of_an_authors_reference_doc(tmp_path, margins, text_width):
+    """A reference document whose page margins are lengths with units, or lack one, is read (it ended
+    in a TypeError or ValueError traceback when the tables' widths were fixed)."""
+    import io
+    import zipfile
+
+    first = _write(tmp_path, "a.qmd", "---\ntitle: A\n---\n\nText.\n")
+    made = render(first, to="docx", out_dir=tmp_path / "a", engine="builtin", quiet=True).output("docx")
+    with zipfile.ZipFile(made) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    document = parts["word/document.xml"].decode("utf-8")
+    assert len(re.findall(r"<w:pgMar\b", document)) == 1
+    document = re.sub(r'w:left="\d+" ', "", re.sub(r'w:right="\d+" ', "", document))
+    parts["word/document.xml"] = document.replace("<w:pgMar ", f"<w:pgMar {margins} ").encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    (tmp_path / "mall.docx").write_bytes(buffer.getvalue())
+    words = " ".join(f"ord{i:02d}ord" for i in range(30))  # three such columns: wider than the page, which
+    second = _write(tmp_path, "b.qmd", f"---\ntitle: B\nreference-doc: mall.docx\n---\n\n"  # the table fills
+                                       f"| a | b | c |\n|---|---|---|\n| {words} | {words} | {words} |\n")
+    out = render(second, to="docx", out_dir=tmp_path / "b", engine="builtin", quiet=True).output("docx")
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    (width,) = re.findall(r'<w:tblW w:type="dxa" w:w="(\d+)"', xml)
+    assert abs(int(width) - text_width) <= 3  # three columns, each rounded to a whole twip
+
+
+@pytest.mark.parametrize("stored", ["inte JSON", '{"blocks": []}', "[1, 2]"])
+def test_a_stored_reading_that_is_not_pandocs_tree_is_read_again(tmp_path, stored):
+    """pandoc's reading of the markdown, kept with the stored execution (``sbm_readings``), is used only
+    when it is a tree; otherwise the markdown is read again, as the store's docstring promises for a
+    stored entry ("a miss with a warning, never an error"); it ended in a JSONDecodeError or KeyError."""
+    import json
+
+    (tmp_path / "doc").mkdir()
+    path = _write(tmp_path / "doc", "d.qmd", "---\ntitle: T\n---\n\n```{python}\nx = 2\n```\n\n"
+                                             "Värdet är `{python} x + 1`.\n")
+    store = tmp_path / "cache"
+    render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache_dir=store)
+    (entry,) = store.glob("*.ipynb")
+    nb = json.loads(entry.read_text(encoding="utf-8"))
+    (key,) = nb["metadata"]["sbm_readings"]
+    nb["metadata"]["sbm_readings"][key] = stored
+    entry.write_text(json.dumps(nb), encoding="utf-8")
+    again = render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache_dir=store)
+    assert again.cache_hit
+    assert "Värdet är 3." in again.output("html").read_text(encoding="utf-8")  # 2 + 1

@@ -241,7 +241,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, body, "application/json; charset=utf-8")
         elif url.path == "/__events":
             seen = parse_qs(url.query).get("version", ["0"])[0]
-            self._events(int(seen) if seen.isdigit() else 0)
+            self._events(int(seen) if seen.isascii() and seen.isdigit() else 0)  # "²" is a digit to isdigit, not to int
         else:
             image = page.images.get(url.path.lstrip("/"))
             if image is None:

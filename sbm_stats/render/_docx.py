@@ -504,13 +504,35 @@ def _fix_table(table: ET.Element, text_width: int) -> None:
             _set(tc_pr, "w:tcW", {"w:type": "dxa", "w:w": str(width)})
 
 
+#: Twips per unit of OOXML's ``ST_UniversalMeasure`` (a length with its unit, e.g. ``"1in"``).
+_TWIPS_PER = {"in": 1440.0, "cm": 1440 / 2.54, "mm": 144 / 2.54, "pt": 20.0, "pc": 240.0, "pi": 240.0}
+_MEASURE_RE = re.compile(r"(-?\d+(?:\.\d+)?)(mm|cm|in|pt|pc|pi)?")
+
+
+def _twips(value: str | None) -> float | None:
+    """A page measure of the Word file (``w:w``, ``w:left`` ...) in twips: a whole number of twips, or
+    a length with its unit (ECMA-376 ``ST_TwipsMeasure``); ``None`` when missing or not one."""
+    found = _MEASURE_RE.fullmatch((value or "").strip())
+    if found is None:
+        return None
+    return float(found.group(1)) * _TWIPS_PER.get(found.group(2) or "", 1.0)
+
+
 def _text_width(root: ET.Element) -> int:
+    """The width between the margins, in twips, of the body's section (as the reference document
+    set it); the report's own (A4, its margins) when the section does not give it in numbers."""
+    default = PAPER_TWIPS["a4"][0] - 2 * _MARGIN_X
     section = root.find(f"{_q('w:body')}/{_q('w:sectPr')}")
     size = section.find(_q("w:pgSz")) if section is not None else None
     margins = section.find(_q("w:pgMar")) if section is not None else None
     if size is None or margins is None:
-        return PAPER_TWIPS["a4"][0] - 2 * _MARGIN_X
-    return int(size.get(_q("w:w"))) - int(margins.get(_q("w:left"))) - int(margins.get(_q("w:right")))
+        return default
+    measures = [_twips(size.get(_q("w:w"))), _twips(margins.get(_q("w:left"))), _twips(margins.get(_q("w:right")))]
+    if None in measures:
+        return default
+    width, left, right = measures
+    text = round(width - left - right)
+    return text if text > 0 else default
 
 
 def finish_docx(path: Path, *, toc_depth: int) -> None:

@@ -174,22 +174,6 @@ def _flat_front_matter(meta: Any, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _whole(value: Any, key: str, expected: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RenderError(f"front matter: {key} ({value!r}) must be {expected}")
-    return value
-
-
-def _number_offset(value: Any) -> list[int]:
-    """Quarto's ``number-offset``: a whole number or a list of them, added to the section numbers by level."""
-    expected = "a whole number of 0 or more, or a list of them such as [3, 1]"
-    items = value if isinstance(value, list) else [value]
-    numbers = [_whole(item, "number-offset", expected) for item in items]
-    if any(n < 0 for n in numbers) or len(numbers) > 6:
-        raise RenderError(f"front matter: number-offset ({value!r}) must be {expected} (at most six)")
-    return numbers
-
-
 def _filter_path(name: str = "quarto.lua") -> str:
     return str(resources.files("sbm_stats.render").joinpath("filters", name))
 
@@ -554,6 +538,21 @@ def tree_key(markdown: str) -> str:
     return digest.hexdigest()
 
 
+def _stored_reading(text: Any) -> dict[str, Any] | None:
+    """A reading kept with a stored execution as pandoc's tree, or ``None`` when it is not one
+    (not text, not JSON, not an object with pandoc's API version and blocks): read again then."""
+    if not isinstance(text, str):
+        return None
+    try:
+        tree = json.loads(text)
+    except ValueError:
+        return None
+    if not (isinstance(tree, dict) and isinstance(tree.get("pandoc-api-version"), list)
+            and isinstance(tree.get("blocks"), list) and isinstance(tree.get("meta"), dict)):
+        return None
+    return tree
+
+
 def _read_tree(markdown: MarkdownResult, index: int, settings: DocumentSettings, *, workdir: Path,
                env: dict[str, str], allowed_roots: tuple[Path, ...] | None,
                readings: dict[str, str] | None = None) -> _Tree:
@@ -564,12 +563,14 @@ def _read_tree(markdown: MarkdownResult, index: int, settings: DocumentSettings,
     is added."""
     tree_path = workdir / f"tree.{index}.json"
     key = tree_key(markdown.markdown) if readings is not None else None
-    if key is not None and isinstance(readings.get(key), str):
-        tree_path.write_text(readings[key], encoding="utf-8")
-    else:
+    text = readings.get(key) if key is not None else None
+    tree = _stored_reading(text)
+    if tree is not None:
+        tree_path.write_text(text, encoding="utf-8")
+    else:  # not read before, or the stored reading is not a tree (the store is checked, its readings here)
         _run(_reader_args(markdown.markdown, index, workdir, tree_path), cwd=workdir, env=env, what="the document")
-    text = tree_path.read_text(encoding="utf-8")
-    tree = json.loads(text)
+        text = tree_path.read_text(encoding="utf-8")
+        tree = json.loads(text)
     if key is not None:
         readings[key] = text
     files = _checked_files(document_resources(tree), markdown, settings, allowed_roots)
