@@ -17,7 +17,7 @@
 # # Urvalet, kört om
 #
 # Designen i datapaketets designfil (`data/design/2014.yaml` i det medföljande) tillämpas
-# på en ram med landets 290 kommuner. Utan annan ram används den **syntetiska**
+# på en ram med landets alla kommuner. Utan annan ram används den **syntetiska**
 # demonstrationsramen: verkliga kommuner och folkmängder, men påhittade uppgifter från
 # Kronofogden och BME. Allt som görs av den är märkt som syntetiskt.
 #
@@ -98,8 +98,8 @@ plots.inclusion_by_county(table.county_name, table.probability, synthetic=probs.
 # ## Känslighet för designens öppna antaganden
 #
 # Publikationen lämnar flera val öppna; designfilen märker vart och ett med OPEN ASSUMPTION.
-# De som har ett körbart alternativ står under `open_assumptions` i designfilen (i det
-# medföljande paketet A1+A2, A5, A9 och A10). Alla kombinationer körs. För varje kommun
+# De som har ett körbart alternativ står under `open_assumptions` i designfilen (cellen
+# nedan listar dem för det paket som används). Alla kombinationer körs. För varje kommun
 # visas spannet för den exakta inklusionssannolikheten och i hur många varianter den
 # kommer med med fröet ovan.
 

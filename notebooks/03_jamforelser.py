@@ -49,8 +49,8 @@ figures.change("bme.flats_2008", "bme.flats_2013").to_frame()
 
 # %% [markdown]
 # Samma förändring med Boverkets egen sammanfattning för 2008 ger en annan
-# ökningstakt; källorna står i konflikt, och granskningen (anteckningsbok 04) visar vilken
-# läsart som stämmer med publikationens 45 procent.
+# ökningstakt; källorna står i konflikt, och granskningen (anteckningsboken om
+# granskningen) visar vilken läsart som stämmer med publikationens ökningstal.
 
 # %%
 figures.table.loc[["bme.flats_2008", "ext.bme_flats_2008_boverket", "bme.flats_2013", "ext.bme_flats_2013_boverket"],
@@ -64,7 +64,7 @@ figures.table.loc[["bme.flats_2008", "ext.bme_flats_2008_boverket", "bme.flats_2
 # ## Vad som inte kan jämföras
 #
 # Intervjustudiernas resultat från 2008 och 2011 finns inte i projektets källor, och
-# intervjuurvalet 2014 är ett ändamålsenligt urval av 29 kommuner, inte en totalräkning.
+# intervjuurvalet är ett ändamålsenligt urval av kommuner, inte en totalräkning.
 # Socialstyrelsens hemlöshetskartläggningar räknar personer, Boverket lägenheter och
 # hushåll, och definitionen förtydligades mellan 2005 och 2011.
 

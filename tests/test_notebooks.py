@@ -71,20 +71,10 @@ def test_in_sync_with_its_text_form(path):
 _NOT_A_COUNT = re.compile(r"`[^`]*`|\b(?:19[5-9]\d|20[0-3]\d)(?:/(?:19|20)\d\d)?\b|\(1 − n/N\)|p\(1 − p\)|\(n − 1\)"
                           r"|n − 1")
 
-#: Notebooks whose prose still types the package's counts by hand; each run on the synthetic
-#: 2017 package states the bundled one's numbers.
-_COUNTS_TYPED = {
-    "01_urval": "its introduction types the frame's 290 municipalities and the bundled package's tags",
-    "03_jamforelser": "its prose types the publication's 45 procent and the 29 interviewed municipalities",
-}
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_prose_types_no_count(path, request):
+def test_prose_types_no_count(path):
     """A notebook runs on any wave's package with nothing but ``data_dir``: its markdown states
     no count of the bundled package (29 interviewed, 290 in the country); code shows them."""
-    if path.stem in _COUNTS_TYPED:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=_COUNTS_TYPED[path.stem]))
     nb = nbformat.read(path, as_version=4)
     typed = [line for cell in nb.cells if cell.cell_type == "markdown"
              for line in cell.source.splitlines() if re.search(r"\d", _NOT_A_COUNT.sub(" ", line))]
