@@ -108,8 +108,12 @@ def yaml_problems(text: str, name: str) -> list[Problem]:
         loader.dispose()
     out = []
     stack: list[tuple[str, Any]] = [("", root)] if root is not None else []
+    seen: set[int] = set()  # an alias is the node it names: each node once (``&a [*a]`` holds itself)
     while stack:  # a loop, not recursion
         path, node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in reversed(node.value):
                 key_text = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"

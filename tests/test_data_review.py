@@ -1,0 +1,48 @@
+"""Review of the data package's readers and writers: a design or claims file that refers to
+itself, characters no output can hold, and percentages rounded as a reader rounds them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _copy(data_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    return copy
+
+
+# ------------------------------------------------------------- a YAML file that refers to itself
+
+#: A sequence that holds itself (``&a [*a]``): one alias, which the YAML loader's limits allow.
+SELF_REFERENCE = "loop: &a [*a]\n"
+
+
+@pytest.mark.parametrize("command", [["sample", "--seed", "1", "--out", "urval"], ["data", "check"]])
+def test_a_design_file_that_holds_itself_is_an_error_not_a_hang(data_dir, tmp_path, command):
+    """The check for characters no report can show walked the node graph without marking the
+    nodes it had seen, so an alias naming its own sequence never ended. Run in a child process
+    with a time limit, so that the hang fails the test instead of stopping the suite."""
+    package = _copy(data_dir, tmp_path)
+    design = package / "design" / "2014.yaml"
+    design.write_text(design.read_text(encoding="utf-8") + SELF_REFERENCE, encoding="utf-8")
+    argv = [sys.executable, "-m", "sbm_stats", *command, "--data-dir", str(package)]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr
+    if command[0] == "sample":  # the design's reader names the key it does not know
+        assert done.returncode == 2 and "unknown key 'loop'" in done.stderr
+        assert not (tmp_path / "urval").exists()
+
+
+def test_a_claims_file_that_holds_itself_is_an_error_not_a_hang(data_dir, tmp_path):
+    package = _copy(data_dir, tmp_path)
+    claims = package / "audit" / "claims_2014.yaml"
+    claims.write_text(claims.read_text(encoding="utf-8") + SELF_REFERENCE, encoding="utf-8")
+    argv = [sys.executable, "-m", "sbm_stats", "audit", "--data-dir", str(package), "--out", "audit.csv"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr
