@@ -46,3 +46,19 @@ def test_a_claims_file_that_holds_itself_is_an_error_not_a_hang(data_dir, tmp_pa
     argv = [sys.executable, "-m", "sbm_stats", "audit", "--data-dir", str(package), "--out", "audit.csv"]
     done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------- percentages rounded by hand
+
+#: (share, decimals, expected): the share times 100 worked by hand, rounded half away from zero
+#: as fmt_num rounds: 0.285 = 28.5 % -> 29 %; 29/400 = 0.0725 = 7.25 % -> 7.3 %; 0.145 = 14.5 %
+#: -> 15 %; 0.565 = 56.5 % -> 57 %. The float products (28.499999999999996, 7.249999999999999,
+#: 14.499999999999998, 56.49999999999999) rounded down, one unit short, in each case.
+HALVES = [(0.285, 0, "29"), (29 / 400, 1, "7,3"), (0.145, 0, "15"), (0.565, 0, "57")]
+
+
+@pytest.mark.parametrize("share, decimals, expected", HALVES)
+def test_a_percentage_rounds_half_away_from_zero_as_a_reader_does(share, decimals, expected):
+    from sbm_stats._numbers import NBSP, fmt_pct
+
+    assert fmt_pct(share, decimals=decimals) == expected + NBSP + "%"
