@@ -33,12 +33,14 @@ import re
 import string
 from urllib.parse import urlsplit
 
-__all__ = ["drop_unsafe_characters", "escape_markdown", "link_target", "markdown_attribute", "markdown_code",
+__all__ = ["UNSAFE", "drop_unsafe_characters", "escape_markdown", "link_target", "markdown_attribute", "markdown_code",
            "markdown_link"]
 
 #: Characters no output gets: C0 controls but tab, line feed and carriage return (XML 1.0
 #: allows only those), DEL and the C1 controls, lone surrogates, U+FFFE and U+FFFF.
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: (A data package's reader refuses the same characters: :data:`sbm_stats.data._characters.FORBIDDEN`.)
+_UNSAFE = UNSAFE
 #: Markdown's whitespace and line ends: one space instead (a line break or a blank line
 #: would end the paragraph, four spaces at a line's start make a code block).
 _WHITESPACE = re.compile("[ \t\n\r\f\v\u2028\u2029]+")

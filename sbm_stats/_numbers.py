@@ -45,14 +45,19 @@ def fmt_num(value: float, *, decimals: int = 0, thousands: str = NBSP, minus: st
     half to even).
     """
     x = _check_real(value, "value")
-    if not isinstance(decimals, int) or isinstance(decimals, bool) or decimals < 0:
-        raise ValueError(f"decimals ({decimals!r}) must be a non-negative integer")
     if math.isinf(x):
         raise ValueError(f"value ({value!r}) must be finite")
-    rounded = Decimal(repr(abs(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return _fmt_decimal(Decimal(repr(x)), decimals, thousands, minus)
+
+
+def _fmt_decimal(exact: Decimal, decimals: int, thousands: str, minus: str) -> str:
+    """:func:`fmt_num` of a decimal value (rounded half away from zero)."""
+    if not isinstance(decimals, int) or isinstance(decimals, bool) or decimals < 0:
+        raise ValueError(f"decimals ({decimals!r}) must be a non-negative integer")
+    rounded = abs(exact).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     whole, _, frac = f"{rounded:,f}".partition(".")
     text = whole.replace(",", thousands) + ("," + frac if frac else "")
-    return (minus if x < 0 and rounded != 0 else "") + text
+    return (minus if exact < 0 and rounded != 0 else "") + text
 
 
 def fmt_int(value: int) -> str:
@@ -75,8 +80,18 @@ def fmt_id(value) -> str:
 
 
 def fmt_pct(share: float, *, decimals: int = 0) -> str:
-    """A share in [0, 1] as a Swedish percentage: 0.552 -> '55 %'."""
-    return fmt_num(_check_real(share, "share") * 100, decimals=decimals) + NBSP + "%"
+    """A share in [0, 1] as a Swedish percentage: 0.552 -> '55 %'.
+
+    The share as written (``repr``) times 100, rounded as :func:`fmt_num` rounds: 0.285
+    is 28,5 % and so '29 %' (the float product ``0.285 * 100`` is 28.499999999999996).
+
+    >>> fmt_pct(0.285), fmt_pct(0.0725, decimals=1)
+    ('29\xa0%', '7,3\xa0%')
+    """
+    x = _check_real(share, "share")
+    if math.isinf(x):
+        raise ValueError(f"share ({share!r}) must be finite")
+    return _fmt_decimal(Decimal(repr(x)).scaleb(2), decimals, NBSP, MINUS) + NBSP + "%"
 
 
 _HALVES = {"1": "första halvåret", "2": "andra halvåret"}

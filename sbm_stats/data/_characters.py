@@ -2,7 +2,8 @@
 
 A data package's text reaches HTML, PDF (Typst), Word (OpenXML), CSV and the terminal.
 Some characters cannot be carried by all of them and break them in different ways: NUL
-and the other C0 control characters (XML 1.0 forbids them, a terminal obeys them),
+and the other C0 control characters, DEL and the C1 control characters (XML 1.0 forbids the
+C0 ones, a terminal obeys them: U+009B is the escape sequence introducer CSI),
 U+FFFE and U+FFFF (not characters; XML forbids them) and lone surrogates (halves of a
 UTF-16 pair, which no UTF-8 writer can encode: the render or the audit stopped with an
 internal error). They are refused when the package is read, with the file, line and
@@ -16,17 +17,18 @@ the other characters (``"\\0"``, ``"\\x07"``, ``"\\uFFFE"``).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from .._markup import UNSAFE
 from ..errors import Problem
 
 __all__ = ["FORBIDDEN", "first_forbidden", "cell_problems", "yaml_problems", "EXPECTED"]
 
-#: The characters refused in any text of a data package.
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: The characters refused in any text of a data package: those no output gets
+#: (:data:`sbm_stats._markup.UNSAFE`, which the writers drop), so that none is dropped unseen.
+FORBIDDEN = UNSAFE
 
 #: What a problem says was expected instead.
 EXPECTED = ("text without control characters (other than tab and line breaks), U+FFFE, U+FFFF or lone "
@@ -108,8 +110,12 @@ def yaml_problems(text: str, name: str) -> list[Problem]:
         loader.dispose()
     out = []
     stack: list[tuple[str, Any]] = [("", root)] if root is not None else []
+    seen: set[int] = set()  # an alias is the node it names: each node once (``&a [*a]`` holds itself)
     while stack:  # a loop, not recursion
         path, node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in reversed(node.value):
                 key_text = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"

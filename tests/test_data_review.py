@@ -1,0 +1,88 @@
+"""Review of the data package's readers and writers: a design or claims file that refers to
+itself, characters no output can hold, and percentages rounded as a reader rounds them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _copy(data_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    return copy
+
+
+# ------------------------------------------------------------- a YAML file that refers to itself
+
+#: A sequence that holds itself (``&a [*a]``): one alias, which the YAML loader's limits allow.
+SELF_REFERENCE = "loop: &a [*a]\n"
+
+
+@pytest.mark.parametrize("command", [["sample", "--seed", "1", "--out", "urval"], ["data", "check"]])
+def test_a_design_file_that_holds_itself_is_an_error_not_a_hang(data_dir, tmp_path, command):
+    """The check for characters no report can show walked the node graph without marking the
+    nodes it had seen, so an alias naming its own sequence never ended. Run in a child process
+    with a time limit, so that the hang fails the test instead of stopping the suite."""
+    package = _copy(data_dir, tmp_path)
+    design = package / "design" / "2014.yaml"
+    design.write_text(design.read_text(encoding="utf-8") + SELF_REFERENCE, encoding="utf-8")
+    argv = [sys.executable, "-m", "sbm_stats", *command, "--data-dir", str(package)]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr
+    if command[0] == "sample":  # the design's reader names the key it does not know
+        assert done.returncode == 2 and "unknown key 'loop'" in done.stderr
+        assert not (tmp_path / "urval").exists()
+
+
+def test_a_claims_file_that_holds_itself_is_an_error_not_a_hang(data_dir, tmp_path):
+    package = _copy(data_dir, tmp_path)
+    claims = package / "audit" / "claims_2014.yaml"
+    claims.write_text(claims.read_text(encoding="utf-8") + SELF_REFERENCE, encoding="utf-8")
+    argv = [sys.executable, "-m", "sbm_stats", "audit", "--data-dir", str(package), "--out", "audit.csv"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------- percentages rounded by hand
+
+#: (share, decimals, expected): the share times 100 worked by hand, rounded half away from zero
+#: as fmt_num rounds: 0.285 = 28.5 % -> 29 %; 29/400 = 0.0725 = 7.25 % -> 7.3 %; 0.145 = 14.5 %
+#: -> 15 %; 0.565 = 56.5 % -> 57 %. The float products (28.499999999999996, 7.249999999999999,
+#: 14.499999999999998, 56.49999999999999) rounded down, one unit short, in each case.
+HALVES = [(0.285, 0, "29"), (29 / 400, 1, "7,3"), (0.145, 0, "15"), (0.565, 0, "57")]
+
+
+@pytest.mark.parametrize("share, decimals, expected", HALVES)
+def test_a_percentage_rounds_half_away_from_zero_as_a_reader_does(share, decimals, expected):
+    from sbm_stats._numbers import NBSP, fmt_pct
+
+    assert fmt_pct(share, decimals=decimals) == expected + NBSP + "%"
+
+
+# ------------------------------------------------------------- characters the writers would drop unseen
+
+#: DEL and C1 control characters: sbm_stats._markup drops them from every output (XML, HTML,
+#: Typst), and U+009B (CSI) starts a terminal's escape sequence as ESC [ does; the package's
+#: reader let them through, so a name was shown shortened without a word.
+C1 = {"DEL": "\x7f", "NEL": "\x85", "CSI": "\x9b", "APC": "\x9f"}
+
+
+@pytest.mark.parametrize("char", C1.values(), ids=C1.keys())
+def test_data_check_refuses_a_control_character_the_writers_drop(data_dir, tmp_path, capsys, char):
+    from sbm_stats import cli
+
+    package = _copy(data_dir, tmp_path)
+    sources = package / "sources.csv"
+    lines = sources.read_text(encoding="utf-8").split("\n")
+    lines[1] = lines[1].replace("Socialstyrelsen (2015).", f"Socialstyrelsen{char} (2015).", 1)
+    sources.write_text("\n".join(lines), encoding="utf-8")
+    assert cli.main(["data", "check", "--data-dir", str(package)]) == 1
+    out = capsys.readouterr().out
+    # "Socialstyrelsen" is 15 characters: the refused one is the 16th of the cell
+    assert f"{package / 'sources.csv'}, line 2, column 'citation'" in out
+    assert f"U+{ord(char):04X}" in out and "at character 16" in out and char not in out
