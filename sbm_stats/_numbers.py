@@ -88,10 +88,20 @@ def fmt_pct(share: float, *, decimals: int = 0) -> str:
     >>> fmt_pct(0.285), fmt_pct(0.0725, decimals=1)
     ('29\xa0%', '7,3\xa0%')
     """
+    return fmt_percent_points(share, decimals=decimals) + NBSP + "%"
+
+
+def fmt_percent_points(share: float, *, decimals: int = 0) -> str:
+    """A share as a number of percent, without the sign: an interval's bound ('28,5' of
+    '28,5–41,0 %') or a width in percentage points. Rounded as :func:`fmt_pct`: 0.285 -> '29'.
+
+    >>> fmt_percent_points(0.285), fmt_percent_points(0.0725, decimals=1), fmt_percent_points(-0.005)
+    ('29', '7,3', '−1')
+    """
     x = _check_real(share, "share")
     if math.isinf(x):
         raise ValueError(f"share ({share!r}) must be finite")
-    return _fmt_decimal(Decimal(repr(x)).scaleb(2), decimals, NBSP, MINUS) + NBSP + "%"
+    return _fmt_decimal(Decimal(repr(x)).scaleb(2), decimals, NBSP, MINUS)
 
 
 _HALVES = {"1": "första halvåret", "2": "andra halvåret"}

@@ -65,3 +65,12 @@ def test_cap_keeps_a_traced_value_traced():
     assert str(capitalised) == f"Drygt cirka 5{NBSP}000"
     assert capitalised._repr_markdown_().startswith("Drygt [cirka")
     assert ".sbm-value" in capitalised._repr_markdown_()
+
+
+def test_interval_bounds_round_the_share_as_written():
+    # 0.285 and 0.415 are 28.5 % and 41.5 %, halves that round up by hand to 29 and 42; the float
+    # products 0.285 * 100 = 28.499999999999996 and 0.415 * 100 = 41.49999999999999 rounded down
+    from sbm_stats.report.formatting import fmt_interval
+
+    assert fmt_interval(0.285, 0.415) == "29–42\xa0%"
+    assert fmt_interval(0.0725, 0.1145, decimals=1) == "7,3–11,5\xa0%"  # 7.25 -> 7,3; 11.45 -> 11,5

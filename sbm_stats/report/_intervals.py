@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._interviews import Interviews
-from .formatting import METHOD_NAMES_SV, fmt_int, fmt_interval, fmt_num, fmt_pct, shown
+from .formatting import METHOD_NAMES_SV, fmt_int, fmt_interval, fmt_num, fmt_pct, fmt_percent_points, shown
 from .values import ShownValue, TracedText, ValueSource, traced_frame, traced_table
 
 __all__ = ["Intervals", "SMALL_BASE"]
@@ -214,8 +214,8 @@ class Intervals:
         width, width_fpc = plain.high - plain.low, fpc.high - fpc.low
         return pd.DataFrame({
             "Fråga": self.interviews.results.label_sv.to_numpy()[whole],
-            "Bredd utan korrektion": [fmt_num(w * 100, decimals=1) for w in width],
-            "Bredd med korrektion": [fmt_num(w * 100, decimals=1) for w in width_fpc],
+            "Bredd utan korrektion": [fmt_percent_points(w, decimals=1) for w in width],
+            "Bredd med korrektion": [fmt_percent_points(w, decimals=1) for w in width_fpc],
             "Kvot": [fmt_num(q, decimals=3) for q in width_fpc / width],
         })
 
@@ -281,7 +281,7 @@ class Intervals:
         value_id = f"width:{figure_id}:{self.method}:{self.confidence_level:g}" + (":fpc" if finite_population else "")
         formula = f"övre − nedre gräns för {{count}} av {{base}} ({how})"
         return ShownValue(self._registry.derive(value_id, width, formula, inputs=self._inputs(figure_id),
-                                                formatted=fmt_num(width * 100, decimals=1)))
+                                                formatted=fmt_percent_points(width, decimals=1)))
 
     def korn_graubard(self, figure_id: str) -> ShownValue:
         """Korn & Graubard's interval (R ``svyciprop(method = "beta")``) for a result as a simple random

@@ -22,11 +22,11 @@ import re
 from numbers import Real
 
 from .._markup import escape_markdown
-from .._numbers import MINUS, NBSP, fmt_id, fmt_int, fmt_num, fmt_pct, fmt_period
+from .._numbers import MINUS, NBSP, fmt_id, fmt_int, fmt_num, fmt_pct, fmt_percent_points, fmt_period
 
 # fmt_id, fmt_int, fmt_num, fmt_pct, fmt_period, NBSP and MINUS live in sbm_stats._numbers (the subjects below
 # the report, sampling and audit, write numbers and periods the same way); they are this module's vocabulary too.
-__all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "fmt_count_of", "fmt_interval", "fmt_period",
+__all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "fmt_percent_points", "fmt_count_of", "fmt_interval", "fmt_period",
            "unbroken_numbers", "NBSP", "MINUS", "Markdown", "shown", "trusted_markdown", "number_in_words",
            "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
 
@@ -99,7 +99,7 @@ def fmt_count_of(count: int, base: int) -> str:
 def fmt_interval(low: float, high: float, *, decimals: int = 0, percent: bool = True) -> str:
     """A confidence interval as Swedish text: '36–73 %' (an en dash between the bounds)."""
     if percent:
-        return f"{fmt_num(low * 100, decimals=decimals)}–{fmt_num(high * 100, decimals=decimals)}{NBSP}%"
+        return f"{fmt_percent_points(low, decimals=decimals)}–{fmt_percent_points(high, decimals=decimals)}{NBSP}%"
     return f"{fmt_num(low, decimals=decimals)}–{fmt_num(high, decimals=decimals)}"
 
 
