@@ -247,3 +247,16 @@ def test_weights_of_very_different_size_do_not_break_the_logit():
 def test_average_needs_a_stratum_of_two():
     with pytest.raises(ValueError, match="lonely_psu='average' needs at least one stratum of two units"):
         weighted_proportion([1, 0], [1.0, 1.0], strata=["a", "b"], lonely_psu="average")
+
+
+@pytest.mark.parametrize("method", ["logit", "likelihood"])
+def test_a_wide_interval_on_the_logit_scale_does_not_overflow(method):
+    # Two units, y = (1, 0), equal weights: p = 0.5, se = 0.5 (R: SE(svymean(~y, d)) with
+    # d <- svydesign(ids = ~1, weights = ~w, data = data.frame(y = c(1, 0), w = 1))), df = 1,
+    # q = qt(0.9995, 1) = 636.6192487687897 (R). Logit: 0 -/+ q 0.5 / 0.25 = -/+1273.2, and
+    # 1 / (1 + e^1273.2) is below the smallest double: the bounds are 0.0 and 1.0. The
+    # likelihood's deviance cut-off, q^2 v phi / (2 p (1 - p)) = 636.6^2 * 0.25 * 2 / 0.5,
+    # is about 4e5, reached near logit +/-8e5: the same 0.0 and 1.0. (R's svyciprop gives
+    # [0, NaN] for "logit" and stops for "likelihood" here.) Both raised OverflowError.
+    res = weighted_proportion([1, 0], [1.0, 1.0], method=method, confidence_level=0.999)
+    assert (res.low, res.high) == (0.0, 1.0)

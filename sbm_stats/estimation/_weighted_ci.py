@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .proportions import _expit, _z
+
 _DF_ALLOWED = "df must be 'design' (n - H, the default), a positive number, or None (the normal quantile)"
 
 
@@ -29,8 +31,6 @@ def quantile(level: float, df: float | None) -> float:
     """The upper ``(1 - level) / 2`` quantile: normal for ``df`` None, else Student's t."""
     tail = (1.0 - level) / 2.0
     if df is None:
-        from .proportions import _z
-
         return _z(tail)
     from scipy import special
 
@@ -54,7 +54,7 @@ def _likelihood(p: float, threshold: float) -> tuple[float, float]:
         while _kl(p, centre + sign * step) < threshold:
             step *= 2.0
         root = brentq(lambda b: _kl(p, b) - threshold, centre, centre + sign * step, xtol=1e-14, rtol=1e-15)
-        bounds.append(1.0 / (1.0 + math.exp(-root)))
+        bounds.append(float(_expit(root)))
     return bounds[0], bounds[1]
 
 
@@ -78,7 +78,8 @@ def interval(p: float, variance: float, *, method: str, level: float, df: float 
     if method == "logit":
         centre = math.log(p / (1 - p))
         half = q * se / (p * (1 - p))
-        return 1.0 / (1.0 + math.exp(-(centre - half))), 1.0 / (1.0 + math.exp(-(centre + half)))
+        # expit without overflow: a half-width beyond 709 (t with 1 df at level 0.999) gives 0 and 1
+        return float(_expit(centre - half)), float(_expit(centre + half))
     # likelihood: deviance / dispersion <= q^2 lambda, lambda = v n' / (p (1 - p)) (svyglm's
     # design variance over its naive one); n' = sum of the rescaled weights cancels.
     return _likelihood(p, q * q * variance * dispersion / (2.0 * p * (1 - p)))
