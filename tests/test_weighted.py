@@ -260,3 +260,20 @@ def test_a_wide_interval_on_the_logit_scale_does_not_overflow(method):
     # [0, NaN] for "logit" and stops for "likelihood" here.) Both raised OverflowError.
     res = weighted_proportion([1, 0], [1.0, 1.0], method=method, confidence_level=0.999)
     assert (res.low, res.high) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("df, low, high", [
+    # R 4.2.2, survey 4.1.1:
+    #   d <- svydesign(ids = ~1, weights = ~w, fpc = ~N,
+    #                  data = data.frame(y = rep(c(1, 0), each = 500), w = 10, N = 10000))
+    #   attr(svyciprop(~y, d, method = "mean", df = 0.9), "ci")
+    #   0.25117468365318862 0.74882531634681138
+    # (by hand: 0.5 -/+ qt(0.975, 0.9) SE = 0.5 -/+ 16.580058171327337 * 0.015007505629691728)
+    (0.9, 0.25117468365318862, 0.74882531634681138),
+    # df = 1: 0.5 -/+ qt(0.975, 1) SE, qt(0.975, 1) = 12.706204736174694 (R)
+    (1.0, 0.5 - 12.706204736174694 * 0.015007505629691728, 0.5 + 12.706204736174694 * 0.015007505629691728),
+])
+def test_proportion_ci_uses_a_df_below_one_as_given(df, low, high):
+    # A df below 1 was silently raised to 1 (np.maximum(df, 1)): df = 0.9 gave df = 1's bounds
+    res = proportion_ci(500, 1000, population_size=10000, method="wald", df=df)
+    assert (res.low, res.high) == pytest.approx((low, high), abs=1e-12)

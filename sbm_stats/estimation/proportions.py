@@ -297,10 +297,14 @@ def _interval_srs(
 
 
 def _t_over_z(tail: float, df: np.ndarray) -> np.ndarray:
-    """``(z / t_df)^2`` per element, each distinct df computed once (a million pairs have few)."""
+    """``(z / t_df)^2`` per element, each distinct df computed once (a million pairs have few).
+
+    A df of 0 (``nobs = 1`` with ``df='design'``) is given 1 so that the quantile is finite;
+    such an interval is [0, 1] whatever the factor. A df between 0 and 1 is used as given.
+    """
     special = _special()
     values, inverse = np.unique(df, return_inverse=True)
-    t = -special.stdtrit(np.maximum(values, 1.0), tail)
+    t = -special.stdtrit(np.where(values > 0, values, 1.0), tail)
     return ((_z(tail) / t) ** 2)[inverse].reshape(df.shape)
 
 
