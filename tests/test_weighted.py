@@ -277,3 +277,31 @@ def test_proportion_ci_uses_a_df_below_one_as_given(df, low, high):
     # A df below 1 was silently raised to 1 (np.maximum(df, 1)): df = 0.9 gave df = 1's bounds
     res = proportion_ci(500, 1000, population_size=10000, method="wald", df=df)
     assert (res.low, res.high) == pytest.approx((low, high), abs=1e-12)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # each raised a numpy/pandas error naming no argument, or named a position among the
+    # answers only (y[2] for the fourth unit, unit 2 having declined)
+    (lambda adj: adj.compare(pd.Series([1, 0, np.nan, np.nan, 0], index=list("vwxyz"))), ValueError,
+     r"y\[3\] \(index label 'y'\) is nan, which is missing"),
+    (lambda adj: adj.compare([1, 0, np.nan, 2, 0]), ValueError, r"y\[3\] is 2.0, which is neither 0 nor 1"),
+    (lambda adj: adj.compare(["yes", "no", "", "yes", "no"]), TypeError, r"y must be numeric .*'yes'"),
+    (lambda adj: adj.compare([1, 0, np.nan, 1, 0], strata=["a", "b"]), ValueError,
+     r"strata must be one label per unit \(5 units\); got shape \(2,\)"),
+    (lambda adj: weighting_class_adjustment([], [], []), ValueError, "weights is empty"),
+    (lambda adj: weighting_class_adjustment([1.0, 1.0], pd.Series([True, None], dtype="boolean"), ["a", "a"]),
+     ValueError, r"responded\[1\] \(index label 1\) is <NA>, which is neither True nor False"),
+])
+def test_nonresponse_bad_input_names_the_argument(call, error, message):
+    adj = weighting_class_adjustment([10, 10, 10, 5, 5], [True, True, False, True, True], list("aaabb"))
+    with pytest.raises(error, match=message):
+        call(adj)
+
+
+def test_compare_ignores_what_a_unit_that_declined_holds():
+    # pandas' missing value, text or None where unit 2 declined: the same table as with NaN there
+    adj = weighting_class_adjustment([10, 10, 10, 5, 5], [True, True, False, True, True], list("aaabb"))
+    expected = adj.compare([1, 0, np.nan, 1, 0])
+    for y in (pd.Series([True, False, None, True, False], dtype="boolean"), [1, 0, "declined", 1, 0],
+              [1, 0, None, 1, 0]):
+        pd.testing.assert_frame_equal(adj.compare(y), expected)
