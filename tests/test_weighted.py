@@ -305,3 +305,13 @@ def test_compare_ignores_what_a_unit_that_declined_holds():
     for y in (pd.Series([True, False, None, True, False], dtype="boolean"), [1, 0, "declined", 1, 0],
               [1, 0, None, 1, 0]):
         pd.testing.assert_frame_equal(adj.compare(y), expected)
+
+
+def test_domain_errors_name_the_domain_and_the_level():
+    # Domain 'a' is units 0 (stratum x, y = 1) and 2 (stratum y, y = 0): p = 0.5 with a
+    # variance, and R's degf() of subset(d, domain == 'a') is 2 units - 2 strata = 0
+    # (R's svyciprop gives NaN bounds there; we refuse, naming the domain)
+    with pytest.raises(ValueError, match=r"df='design' gives the 2 units of domain 'a' less their 2 strata = 0"):
+        domain_proportions([1, 0, 0, 1], [1.0] * 4, list("abab"), strata=list("xxyy"))
+    with pytest.raises(ValueError, match=r"levels\[2\] is 'a', which levels names before"):
+        domain_proportions([1, 0, 0, 1], [1.0] * 4, list("aabb"), levels=["a", "b", "a"])

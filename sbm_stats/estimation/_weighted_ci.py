@@ -60,11 +60,11 @@ def _likelihood(p: float, threshold: float) -> tuple[float, float]:
 
 def interval(p: float, variance: float, *, method: str, level: float, df: float | None, nobs: int,
              rows: int, design_df: float, dispersion: float) -> tuple[float, float]:
-    """Bounds of one method; ``rows`` and ``design_df`` enter only R's df factor of ``'beta'``."""
-    if df is not None and df <= 0 and (variance > 0 or method == "beta"):
-        raise ValueError(
-            f"df='design' gives {int(df)} degrees of freedom (units less strata), too few for a t "
-            "quantile; give df as a positive number, or None for the normal quantile")
+    """Bounds of one method; ``rows`` and ``design_df`` enter only R's df factor of ``'beta'``.
+
+    ``df`` is positive, or 0 or less only when ``variance`` is 0 and ``method`` is not ``'beta'``
+    (the caller refuses the rest, naming the domain).
+    """
     if method == "beta":
         return _korn_graubard(p, variance, level=level, df=df, nobs=nobs, rows=rows)
     if variance == 0.0 or p in (0.0, 1.0):
