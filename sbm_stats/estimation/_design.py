@@ -24,13 +24,13 @@ from .._validate import (
     fail,
     labels_of,
 )
+from .proportions import _POP_WHAT as POP_WHAT
 
 #: What to do with a stratum of a single unit (not a census stratum), spelled as R's
 #: ``options(survey.lonely.psu = ...)``.
 LonelyPSU = Literal["fail", "certainty", "adjust", "average"]
 LONELY_PSU_OPTIONS: tuple[str, ...] = get_args(LonelyPSU)
 
-POP_WHAT = "population_size must be a positive whole number (the number of units in the population)"
 _WEIGHTS_WHAT = "weights must be positive finite numbers (design weights), one per unit"
 _Y_WHAT = "y must hold 0/1 (or True/False) answers, one per unit"
 

@@ -8,23 +8,10 @@ of ``weighted_proportion``). Private.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
-from .proportions import _expit, _z
-
-_DF_ALLOWED = "df must be 'design' (n - H, the default), a positive number, or None (the normal quantile)"
-
-
-def check_df(df: Any) -> None:
-    """Refuse a ``df`` other than 'design', a positive number or None."""
-    if df is None or (isinstance(df, str) and df == "design"):
-        return
-    if isinstance(df, bool) or not isinstance(df, (int, float, np.integer, np.floating)):
-        raise TypeError(f"df ({df!r}) is not allowed: {_DF_ALLOWED}")
-    if not (df > 0):  # also NaN
-        raise ValueError(f"df ({df!r}) is not allowed: {_DF_ALLOWED}")
+from .proportions import _closed_form_interval, _expit, _z
 
 
 def quantile(level: float, df: float | None) -> float:
@@ -87,14 +74,11 @@ def interval(p: float, variance: float, *, method: str, level: float, df: float 
 
 def _korn_graubard(p: float, variance: float, *, level: float, df: float | None, nobs: int,
                    rows: int) -> tuple[float, float]:
-    from scipy import special
-
     alpha = 1.0 - level
     q = quantile(level, df)
     # R: n.eff * (qt(alpha/2, nrow(design) - 1) / qt(alpha/2, degf(design)))^2
     factor = (quantile(level, rows - 1.0) / q) ** 2 if rows > 1 else 1.0
     n_eff = (p * (1 - p) / variance if variance > 0 else float(nobs)) * factor
-    x = n_eff * p
-    low = 0.0 if p == 0 else float(special.betaincinv(x, n_eff - x + 1, alpha / 2))
-    high = 1.0 if p == 1 else float(special.betaincinv(x + 1, n_eff - x, 1 - alpha / 2))
-    return min(low, p), max(high, p)
+    # Clopper-Pearson at n_eff with n_eff p successes, as proportion_ci computes it
+    low, high = _closed_form_interval(n_eff * p, n_eff, alpha, "clopper-pearson")
+    return min(float(low), p), max(float(high), p)

@@ -156,6 +156,19 @@ class ProportionCI:
         return frame
 
 
+_DF_ALLOWED = "df must be 'design' (n - H, the default), a positive number, or None (the normal quantile)"
+
+
+def check_df(df: Any) -> None:
+    """Refuse a ``df`` other than 'design', a positive number or None (here and in weighted_proportion)."""
+    if df is None or (isinstance(df, str) and df == "design"):
+        return
+    if isinstance(df, bool) or not isinstance(df, (int, float, np.integer, np.floating)):
+        raise TypeError(f"df ({df!r}) is not allowed: {_DF_ALLOWED}")
+    if not (df > 0):  # also NaN
+        raise ValueError(f"df ({df!r}) is not allowed: {_DF_ALLOWED}")
+
+
 def _validated_counts(
     count: Any, nobs: Any, population_size: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.Index | None, bool]:
@@ -556,8 +569,6 @@ def proportion_ci(
     """
     method = check_choice("method", method, PROPORTION_METHODS)
     level = check_confidence_level(confidence_level)
-    from ._weighted_ci import check_df
-
     check_df(df)
     if population_size is None and not (isinstance(df, str) and df == "design"):
         raise ValueError(f"df ({df!r}) applies only with population_size (the design-based interval); "

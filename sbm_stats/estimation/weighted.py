@@ -20,7 +20,8 @@ import pandas as pd
 
 from .._validate import check_choice, check_confidence_level, describe_position
 from ._design import Design, LonelyPSU, labels_array, validated_design
-from ._weighted_ci import check_df, interval
+from ._weighted_ci import interval
+from .proportions import ConfidenceInterval, check_df
 
 __all__ = ["WeightedProportion", "weighted_proportion", "DomainProportions", "domain_proportions",
            "WEIGHTED_METHODS"]
@@ -92,10 +93,8 @@ class WeightedProportion:
     domain: np.ndarray | None = field(default=None, repr=False)
 
     @property
-    def confidence_interval(self):
+    def confidence_interval(self) -> ConfidenceInterval:
         """The interval as a :class:`~sbm_stats.estimation.proportions.ConfidenceInterval`."""
-        from .proportions import ConfidenceInterval
-
         return ConfidenceInterval(self.low, self.high)
 
     def to_frame(self) -> pd.DataFrame:
