@@ -116,10 +116,14 @@ def test_proportion_ci_with_population_size_is_r_srswor(method):
         same = weighted_proportion([1] * 16 + [0] * 13, [10.0] * 29, population_size=290, method=method,
                                    confidence_level=row.level)
         assert (res.low, res.high) == pytest.approx((same.low, same.high), abs=1e-12)
-    # the issue's figures: t gives 0.3691-0.7344, the normal quantile (df=None) 0.3770-0.7265
+    # the normal quantile (df=None), R 4.2.2, survey 4.1.1:
+    #   d <- svydesign(ids = ~1, weights = ~w, fpc = ~N,
+    #                  data = data.frame(y = c(rep(1, 16), rep(0, 13)), w = 10, N = 290))
+    #   confint(svymean(~y, d))  # 0.37697139561808762 0.72647688024398138
+    # (by hand: 16/29 -/+ 1.959964 * sqrt(0.9 * (16/29) (13/29) / 28) = 0.551724 -/+ 0.174753)
     if method == "wald":
         normal = proportion_ci(16, 29, population_size=290, method="wald", df=None)
-        assert (round(normal.low, 4), round(normal.high, 4)) == (0.3770, 0.7265)
+        assert (normal.low, normal.high) == pytest.approx((0.37697139561808762, 0.72647688024398138), abs=1e-12)
 
 
 def test_proportion_ci_df_needs_population_size():
@@ -247,3 +251,71 @@ def test_weights_of_very_different_size_do_not_break_the_logit():
 def test_average_needs_a_stratum_of_two():
     with pytest.raises(ValueError, match="lonely_psu='average' needs at least one stratum of two units"):
         weighted_proportion([1, 0], [1.0, 1.0], strata=["a", "b"], lonely_psu="average")
+
+
+@pytest.mark.parametrize("method", ["logit", "likelihood"])
+def test_a_wide_interval_on_the_logit_scale_does_not_overflow(method):
+    # Two units, y = (1, 0), equal weights: p = 0.5, se = 0.5 (R: SE(svymean(~y, d)) with
+    # d <- svydesign(ids = ~1, weights = ~w, data = data.frame(y = c(1, 0), w = 1))), df = 1,
+    # q = qt(0.9995, 1) = 636.6192487687897 (R). Logit: 0 -/+ q 0.5 / 0.25 = -/+1273.2, and
+    # 1 / (1 + e^1273.2) is below the smallest double: the bounds are 0.0 and 1.0. The
+    # likelihood's deviance cut-off, q^2 v phi / (2 p (1 - p)) = 636.6^2 * 0.25 * 2 / 0.5,
+    # is about 4e5, reached near logit +/-8e5: the same 0.0 and 1.0. (R's svyciprop gives
+    # [0, NaN] for "logit" and stops for "likelihood" here.) Both raised OverflowError.
+    res = weighted_proportion([1, 0], [1.0, 1.0], method=method, confidence_level=0.999)
+    assert (res.low, res.high) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("df, low, high", [
+    # R 4.2.2, survey 4.1.1:
+    #   d <- svydesign(ids = ~1, weights = ~w, fpc = ~N,
+    #                  data = data.frame(y = rep(c(1, 0), each = 500), w = 10, N = 10000))
+    #   attr(svyciprop(~y, d, method = "mean", df = 0.9), "ci")
+    #   0.25117468365318862 0.74882531634681138
+    # (by hand: 0.5 -/+ qt(0.975, 0.9) SE = 0.5 -/+ 16.580058171327337 * 0.015007505629691728)
+    (0.9, 0.25117468365318862, 0.74882531634681138),
+    # df = 1: 0.5 -/+ qt(0.975, 1) SE, qt(0.975, 1) = 12.706204736174694 (R)
+    (1.0, 0.5 - 12.706204736174694 * 0.015007505629691728, 0.5 + 12.706204736174694 * 0.015007505629691728),
+])
+def test_proportion_ci_uses_a_df_below_one_as_given(df, low, high):
+    # A df below 1 was silently raised to 1 (np.maximum(df, 1)): df = 0.9 gave df = 1's bounds
+    res = proportion_ci(500, 1000, population_size=10000, method="wald", df=df)
+    assert (res.low, res.high) == pytest.approx((low, high), abs=1e-12)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # each raised a numpy/pandas error naming no argument, or named a position among the
+    # answers only (y[2] for the fourth unit, unit 2 having declined)
+    (lambda adj: adj.compare(pd.Series([1, 0, np.nan, np.nan, 0], index=list("vwxyz"))), ValueError,
+     r"y\[3\] \(index label 'y'\) is nan, which is missing"),
+    (lambda adj: adj.compare([1, 0, np.nan, 2, 0]), ValueError, r"y\[3\] is 2.0, which is neither 0 nor 1"),
+    (lambda adj: adj.compare(["yes", "no", "", "yes", "no"]), TypeError, r"y must be numeric .*'yes'"),
+    (lambda adj: adj.compare([1, 0, np.nan, 1, 0], strata=["a", "b"]), ValueError,
+     r"strata must be one label per unit \(5 units\); got shape \(2,\)"),
+    (lambda adj: weighting_class_adjustment([], [], []), ValueError, "weights is empty"),
+    (lambda adj: weighting_class_adjustment([1.0, 1.0], pd.Series([True, None], dtype="boolean"), ["a", "a"]),
+     ValueError, r"responded\[1\] \(index label 1\) is <NA>, which is neither True nor False"),
+])
+def test_nonresponse_bad_input_names_the_argument(call, error, message):
+    adj = weighting_class_adjustment([10, 10, 10, 5, 5], [True, True, False, True, True], list("aaabb"))
+    with pytest.raises(error, match=message):
+        call(adj)
+
+
+def test_compare_ignores_what_a_unit_that_declined_holds():
+    # pandas' missing value, text or None where unit 2 declined: the same table as with NaN there
+    adj = weighting_class_adjustment([10, 10, 10, 5, 5], [True, True, False, True, True], list("aaabb"))
+    expected = adj.compare([1, 0, np.nan, 1, 0])
+    for y in (pd.Series([True, False, None, True, False], dtype="boolean"), [1, 0, "declined", 1, 0],
+              [1, 0, None, 1, 0]):
+        pd.testing.assert_frame_equal(adj.compare(y), expected)
+
+
+def test_domain_errors_name_the_domain_and_the_level():
+    # Domain 'a' is units 0 (stratum x, y = 1) and 2 (stratum y, y = 0): p = 0.5 with a
+    # variance, and R's degf() of subset(d, domain == 'a') is 2 units - 2 strata = 0
+    # (R's svyciprop gives NaN bounds there; we refuse, naming the domain)
+    with pytest.raises(ValueError, match=r"df='design' gives the 2 units of domain 'a' less their 2 strata = 0"):
+        domain_proportions([1, 0, 0, 1], [1.0] * 4, list("abab"), strata=list("xxyy"))
+    with pytest.raises(ValueError, match=r"levels\[2\] is 'a', which levels names before"):
+        domain_proportions([1, 0, 0, 1], [1.0] * 4, list("aabb"), levels=["a", "b", "a"])

@@ -24,13 +24,13 @@ from .._validate import (
     fail,
     labels_of,
 )
+from .proportions import _POP_WHAT as POP_WHAT
 
 #: What to do with a stratum of a single unit (not a census stratum), spelled as R's
 #: ``options(survey.lonely.psu = ...)``.
 LonelyPSU = Literal["fail", "certainty", "adjust", "average"]
 LONELY_PSU_OPTIONS: tuple[str, ...] = get_args(LonelyPSU)
 
-POP_WHAT = "population_size must be a positive whole number (the number of units in the population)"
 _WEIGHTS_WHAT = "weights must be positive finite numbers (design weights), one per unit"
 _Y_WHAT = "y must hold 0/1 (or True/False) answers, one per unit"
 
@@ -48,7 +48,6 @@ class Design:
     f_h: np.ndarray
     population_size: dict | None
     lonely_psu: str
-    index: pd.Index | None
 
     @property
     def nobs(self) -> int:
@@ -180,8 +179,7 @@ def validated_design(y: Any, weights: Any, strata: Any, population_size: Any, lo
             raise ValueError(f"population_size{where} ({int(big_h[k])}) is smaller than the {int(n_h[k])} "
                              "units sampled; population_size must be at least the number of units sampled")
         f_h = n_h / big_h
-    design = Design(yy, w, strata_arr, codes, labels, n_h, f_h, pop, lonely_psu,
-                    labels_of(y) if labels_of(y) is not None else labels_of(weights))
+    design = Design(yy, w, strata_arr, codes, labels, n_h, f_h, pop, lonely_psu)
     lonely = design.lonely()
     if lonely.any() and lonely_psu == "fail":
         k = int(np.flatnonzero(lonely)[0])

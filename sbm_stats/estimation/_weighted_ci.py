@@ -8,29 +8,16 @@ of ``weighted_proportion``). Private.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
-_DF_ALLOWED = "df must be 'design' (n - H, the default), a positive number, or None (the normal quantile)"
-
-
-def check_df(df: Any) -> None:
-    """Refuse a ``df`` other than 'design', a positive number or None."""
-    if df is None or (isinstance(df, str) and df == "design"):
-        return
-    if isinstance(df, bool) or not isinstance(df, (int, float, np.integer, np.floating)):
-        raise TypeError(f"df ({df!r}) is not allowed: {_DF_ALLOWED}")
-    if not (df > 0):  # also NaN
-        raise ValueError(f"df ({df!r}) is not allowed: {_DF_ALLOWED}")
+from .proportions import _closed_form_interval, _expit, _z
 
 
 def quantile(level: float, df: float | None) -> float:
     """The upper ``(1 - level) / 2`` quantile: normal for ``df`` None, else Student's t."""
     tail = (1.0 - level) / 2.0
     if df is None:
-        from .proportions import _z
-
         return _z(tail)
     from scipy import special
 
@@ -54,17 +41,17 @@ def _likelihood(p: float, threshold: float) -> tuple[float, float]:
         while _kl(p, centre + sign * step) < threshold:
             step *= 2.0
         root = brentq(lambda b: _kl(p, b) - threshold, centre, centre + sign * step, xtol=1e-14, rtol=1e-15)
-        bounds.append(1.0 / (1.0 + math.exp(-root)))
+        bounds.append(float(_expit(root)))
     return bounds[0], bounds[1]
 
 
 def interval(p: float, variance: float, *, method: str, level: float, df: float | None, nobs: int,
              rows: int, design_df: float, dispersion: float) -> tuple[float, float]:
-    """Bounds of one method; ``rows`` and ``design_df`` enter only R's df factor of ``'beta'``."""
-    if df is not None and df <= 0 and (variance > 0 or method == "beta"):
-        raise ValueError(
-            f"df='design' gives {int(df)} degrees of freedom (units less strata), too few for a t "
-            "quantile; give df as a positive number, or None for the normal quantile")
+    """Bounds of one method; ``rows`` and ``design_df`` enter only R's df factor of ``'beta'``.
+
+    ``df`` is positive, or 0 or less only when ``variance`` is 0 and ``method`` is not ``'beta'``
+    (the caller refuses the rest, naming the domain).
+    """
     if method == "beta":
         return _korn_graubard(p, variance, level=level, df=df, nobs=nobs, rows=rows)
     if variance == 0.0 or p in (0.0, 1.0):
@@ -78,7 +65,8 @@ def interval(p: float, variance: float, *, method: str, level: float, df: float 
     if method == "logit":
         centre = math.log(p / (1 - p))
         half = q * se / (p * (1 - p))
-        return 1.0 / (1.0 + math.exp(-(centre - half))), 1.0 / (1.0 + math.exp(-(centre + half)))
+        # expit without overflow: a half-width beyond 709 (t with 1 df at level 0.999) gives 0 and 1
+        return float(_expit(centre - half)), float(_expit(centre + half))
     # likelihood: deviance / dispersion <= q^2 lambda, lambda = v n' / (p (1 - p)) (svyglm's
     # design variance over its naive one); n' = sum of the rescaled weights cancels.
     return _likelihood(p, q * q * variance * dispersion / (2.0 * p * (1 - p)))
@@ -86,14 +74,11 @@ def interval(p: float, variance: float, *, method: str, level: float, df: float 
 
 def _korn_graubard(p: float, variance: float, *, level: float, df: float | None, nobs: int,
                    rows: int) -> tuple[float, float]:
-    from scipy import special
-
     alpha = 1.0 - level
     q = quantile(level, df)
     # R: n.eff * (qt(alpha/2, nrow(design) - 1) / qt(alpha/2, degf(design)))^2
     factor = (quantile(level, rows - 1.0) / q) ** 2 if rows > 1 else 1.0
     n_eff = (p * (1 - p) / variance if variance > 0 else float(nobs)) * factor
-    x = n_eff * p
-    low = 0.0 if p == 0 else float(special.betaincinv(x, n_eff - x + 1, alpha / 2))
-    high = 1.0 if p == 1 else float(special.betaincinv(x + 1, n_eff - x, 1 - alpha / 2))
-    return min(low, p), max(high, p)
+    # Clopper-Pearson at n_eff with n_eff p successes, as proportion_ci computes it
+    low, high = _closed_form_interval(n_eff * p, n_eff, alpha, "clopper-pearson")
+    return min(float(low), p), max(float(high), p)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._validate import fail, labels_of
-from ._design import _as_1d, labels_array
+from ._design import _answers, _as_1d, labels_array
 
 __all__ = ["NONRESPONSE_ASSUMPTION", "WeightingClassAdjustment", "weighting_class_adjustment"]
 
@@ -69,11 +69,21 @@ class WeightingClassAdjustment:
         from .weighted import weighted_proportion
 
         answered = self.responded
-        y_arr = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y, dtype=float)
-        if y_arr.shape != answered.shape:
-            raise ValueError(f"y must hold one answer per sampled unit ({answered.size}); got shape {y_arr.shape}")
+        values = y.to_numpy(dtype=object) if isinstance(y, pd.Series) else np.asarray(y, dtype=object)
+        if values.shape != answered.shape:
+            raise ValueError(f"y must hold one answer per sampled unit ({answered.size}); got shape {values.shape}")
+        # What a unit that did not answer holds is not read: 0 in its place, so that a bad
+        # answer is named by its position (and label) in y as given, not among the answers
+        values = np.where(answered, values, 0)
+        values = np.where(pd.isna(values), np.nan, values)
+        try:
+            values = values.astype(float)
+        except (TypeError, ValueError):
+            pass  # text: _answers refuses it, naming y
+        y_arr = _answers(pd.Series(values, index=y.index) if isinstance(y, pd.Series) else values)
         if kwargs.get("strata") is not None:
-            kwargs["strata"] = np.asarray(kwargs["strata"], dtype=object)[answered]
+            kwargs["strata"] = labels_array("strata", kwargs["strata"], answered.size,
+                                            "every sampled unit needs a stratum label")[answered]
         rows = []
         for name, w in (("unadjusted", self.weights), ("weighting-class adjusted", self.adjusted_weights)):
             frame = weighted_proportion(y_arr[answered], w[answered], **kwargs).to_frame()
@@ -116,7 +126,7 @@ def weighting_class_adjustment(weights: Any, responded: Any, classes: Any) -> We
     Raises
     ------
     ValueError
-        For bad weights, a response indicator other than True/False, a missing class, or a
+        For bad or no weights, a response indicator other than True/False, a missing class, or a
         class where no unit answered (its weight cannot be moved; merge it with another).
 
     References
@@ -132,13 +142,16 @@ def weighting_class_adjustment(weights: Any, responded: Any, classes: Any) -> We
     """
     what = "weights must be positive finite numbers (design weights), one per sampled unit"
     w = _as_1d("weights", weights, what).astype(float)
+    if len(w) == 0:
+        raise ValueError("weights is empty; give the design weight of every sampled unit")
     nonpos = w <= 0
     if nonpos.any():
         raise fail("weights", w, nonpos, "is not positive", what, labels_of(weights))
-    r = np.asarray(responded.to_numpy() if isinstance(responded, pd.Series) else responded)
+    r = np.asarray(responded.to_numpy(dtype=object) if isinstance(responded, pd.Series) else responded)
     if r.ndim != 1 or len(r) != len(w):
         raise ValueError(f"responded must hold one True/False per sampled unit ({len(w)}); got shape {r.shape}")
-    bad = ~np.isin(r, [0, 1, True, False]) | pd.isna(r)
+    bad = pd.isna(r)  # first, as np.isin cannot compare pd.NA
+    bad[~bad] = ~np.isin(r[~bad], [0, 1, True, False])
     if bad.any():
         raise fail("responded", r.astype(object), bad, "is neither True nor False",
                    "responded must be True for a unit that answered and False for one that did not",

@@ -156,6 +156,19 @@ class ProportionCI:
         return frame
 
 
+_DF_ALLOWED = "df must be 'design' (n - H, the default), a positive number, or None (the normal quantile)"
+
+
+def check_df(df: Any) -> None:
+    """Refuse a ``df`` other than 'design', a positive number or None (here and in weighted_proportion)."""
+    if df is None or (isinstance(df, str) and df == "design"):
+        return
+    if isinstance(df, bool) or not isinstance(df, (int, float, np.integer, np.floating)):
+        raise TypeError(f"df ({df!r}) is not allowed: {_DF_ALLOWED}")
+    if not (df > 0):  # also NaN
+        raise ValueError(f"df ({df!r}) is not allowed: {_DF_ALLOWED}")
+
+
 def _validated_counts(
     count: Any, nobs: Any, population_size: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.Index | None, bool]:
@@ -297,10 +310,14 @@ def _interval_srs(
 
 
 def _t_over_z(tail: float, df: np.ndarray) -> np.ndarray:
-    """``(z / t_df)^2`` per element, each distinct df computed once (a million pairs have few)."""
+    """``(z / t_df)^2`` per element, each distinct df computed once (a million pairs have few).
+
+    A df of 0 (``nobs = 1`` with ``df='design'``) is given 1 so that the quantile is finite;
+    such an interval is [0, 1] whatever the factor. A df between 0 and 1 is used as given.
+    """
     special = _special()
     values, inverse = np.unique(df, return_inverse=True)
-    t = -special.stdtrit(np.maximum(values, 1.0), tail)
+    t = -special.stdtrit(np.where(values > 0, values, 1.0), tail)
     return ((_z(tail) / t) ** 2)[inverse].reshape(df.shape)
 
 
@@ -552,8 +569,6 @@ def proportion_ci(
     """
     method = check_choice("method", method, PROPORTION_METHODS)
     level = check_confidence_level(confidence_level)
-    from ._weighted_ci import check_df
-
     check_df(df)
     if population_size is None and not (isinstance(df, str) and df == "design"):
         raise ValueError(f"df ({df!r}) applies only with population_size (the design-based interval); "

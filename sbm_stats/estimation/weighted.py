@@ -20,7 +20,8 @@ import pandas as pd
 
 from .._validate import check_choice, check_confidence_level, describe_position
 from ._design import Design, LonelyPSU, labels_array, validated_design
-from ._weighted_ci import check_df, interval
+from ._weighted_ci import interval
+from .proportions import ConfidenceInterval, check_df
 
 __all__ = ["WeightedProportion", "weighted_proportion", "DomainProportions", "domain_proportions",
            "WEIGHTED_METHODS"]
@@ -92,10 +93,8 @@ class WeightedProportion:
     domain: np.ndarray | None = field(default=None, repr=False)
 
     @property
-    def confidence_interval(self):
+    def confidence_interval(self) -> ConfidenceInterval:
         """The interval as a :class:`~sbm_stats.estimation.proportions.ConfidenceInterval`."""
-        from .proportions import ConfidenceInterval
-
         return ConfidenceInterval(self.low, self.high)
 
     def to_frame(self) -> pd.DataFrame:
@@ -125,9 +124,9 @@ class WeightedProportion:
         })
 
 
-def _estimate(design: Design, mask: np.ndarray | None, *, level: float, method: str, df: Any
-              ) -> WeightedProportion:
-    """The estimate, variance, interval and design effects over the units in ``mask``."""
+def _estimate(design: Design, mask: np.ndarray | None, *, level: float, method: str, df: Any,
+              label: Any = None) -> WeightedProportion:
+    """The estimate, variance, interval and design effects over the units in ``mask`` (domain ``label``)."""
     y, w = design.y, design.weights
     inside = np.ones(len(y), dtype=bool) if mask is None else mask
     # From the two sums, so that all-0 and all-1 answers give exactly 0 and 1 (a dot
@@ -141,8 +140,14 @@ def _estimate(design: Design, mask: np.ndarray | None, *, level: float, method: 
     se = math.sqrt(variance)
     n_d = int(inside.sum())
     # R's degf(): units less strata, counting only the units and strata of the domain
-    design_df = float(n_d - len(np.unique(design.codes[inside])))
+    strata_d = len(np.unique(design.codes[inside]))
+    design_df = float(n_d - strata_d)
     used_df = design_df if df == "design" else (None if df is None or math.isinf(df) else float(df))
+    if used_df is not None and used_df <= 0 and (variance > 0 or method == "beta"):
+        within = "" if mask is None else f" of domain {label!r}"
+        raise ValueError(
+            f"df='design' gives the {n_d} units{within} less their {strata_d} strata = {int(used_df)} degrees "
+            "of freedom, too few for a t quantile; give df as a positive number, or None for the normal quantile")
     # glm's dispersion in R's likelihood interval: sum(w') / (n_d - 1) with w' = w / mean(w)
     # over the domain's units (R's subset of a design keeps only them), i.e. n_d / (n_d - 1)
     dispersion = n_d / (n_d - 1) if n_d > 1 else math.inf
@@ -370,8 +375,9 @@ def domain_proportions(
     Raises
     ------
     ValueError
-        As :func:`weighted_proportion`; also for a missing domain label, or a level with
-        no units (naming its position in ``levels``).
+        As :func:`weighted_proportion`; also for a missing domain label, a level with no
+        units or given twice (naming its position in ``levels``), or a domain with a
+        variance but no degrees of freedom under ``df='design'`` (naming the domain).
 
     Examples
     --------
@@ -392,11 +398,16 @@ def domain_proportions(
             wanted = list(pd.unique(groups))
     else:
         wanted = list(levels)
+        twice = pd.Index(wanted, dtype=object).duplicated()
+        if twice.any():
+            k = int(np.flatnonzero(twice)[0])
+            raise ValueError(f"levels{describe_position((k,))} is {wanted[k]!r}, which levels names before; "
+                             "give each domain once")
     results = []
     for k, lab in enumerate(wanted):
         mask = groups == lab
         if not mask.any():
             raise ValueError(f"levels{describe_position((k,))} is {lab!r}, which no unit has in domains; "
                              "give only domains with at least one unit")
-        results.append(_estimate(design, mask, level=level, method=method, df=df))
+        results.append(_estimate(design, mask, level=level, method=method, df=df, label=lab))
     return DomainProportions(levels=tuple(wanted), results=tuple(results))
