@@ -26,9 +26,9 @@ from .._numbers import MINUS, NBSP, fmt_id, fmt_int, fmt_num, fmt_pct, fmt_perce
 
 # fmt_id, fmt_int, fmt_num, fmt_pct, fmt_period, NBSP and MINUS live in sbm_stats._numbers (the subjects below
 # the report, sampling and audit, write numbers and periods the same way); they are this module's vocabulary too.
-__all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "fmt_percent_points", "fmt_count_of", "fmt_interval", "fmt_period",
-           "unbroken_numbers", "NBSP", "MINUS", "Markdown", "shown", "trusted_markdown", "number_in_words",
-           "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
+__all__ = ["fmt_id", "fmt_int", "fmt_num", "fmt_pct", "fmt_percent_points", "fmt_count_of", "fmt_interval",
+           "fmt_period", "unbroken_numbers", "NBSP", "MINUS", "Markdown", "shown", "trusted_markdown",
+           "number_in_words", "ordinal_in_words", "join_sv", "cap", "sv_sort_key", "METHOD_NAMES_SV"]
 
 
 
