@@ -232,10 +232,12 @@ local function div_caption(div, kind)
   return content, pandoc.Blocks({})
 end
 
+-- The div's other attributes, in their order: a list of pairs (a Lua table's keys come in an
+-- order that differs from run to run, and a render's page is the same bytes every time).
 local function strip_cap_attributes(attributes)
   local kept = {}
   for key, value in pairs(attributes) do
-    if key ~= "fig-cap" and key ~= "tbl-cap" then kept[key] = value end
+    if key ~= "fig-cap" and key ~= "tbl-cap" then table.insert(kept, { key, value }) end
   end
   return kept
 end
