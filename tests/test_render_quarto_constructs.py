@@ -398,3 +398,26 @@ def test_a_figure_div_keeps_its_attributes_in_the_order_written(tmp_path):
     assert re.findall(r"(data-[a-e])=", tag) == ["data-a", "data-b", "data-c", "data-d", "data-e"]
     assert "fig-cap" not in tag
 
+
+def test_a_callout_id_with_any_character_is_a_label_not_typst_code(tmp_path):
+    # a callout written as raw HTML may have an id with any character; written as "<id>" after the
+    # callout's #metadata, "nte-1> #panic(...) <b" ran as Typst code and stopped the PDF
+    path = _write(tmp_path, "c.qmd", """
+        ---
+        lang: sv
+        ---
+
+        <div id="nte-1&gt; #panic(&quot;injected&quot;) &lt;b" class="callout-note">
+
+        En ruta.
+
+        </div>
+
+        Text efter rutan.
+        """)
+    import pypdf
+
+    result = render(path, to="pdf", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(result.output("pdf")).pages)
+    assert "En ruta." in text and "Text efter rutan." in text
+

@@ -661,6 +661,14 @@ local function docx_callout(kind, title, content)
   return out
 end
 
+-- A label in Typst markup, as pandoc's Typst writer writes one: ``<id>`` when the id is
+-- letters, digits, "_", "-", ":" and "." only (what Typst's ``<...>`` reads as a label),
+-- else ``#label("…")``: an id from raw HTML (``<div id="…">``) may hold any character.
+local function typst_label(id)
+  if id:match("^[%w_:.-]+$") then return "<" .. id .. ">" end
+  return '#label("' .. id:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]", " ") .. '")'
+end
+
 local function callout(div)
   local kind = callout_kind(div)
   if kind == nil then return nil end
@@ -675,7 +683,7 @@ local function callout(div)
     })
     if div.identifier ~= "" then
       -- the place @nte-x links to (a label needs an element to sit on)
-      out:insert(pandoc.RawBlock("typst", "#metadata(none)" .. "<" .. div.identifier .. ">"))
+      out:insert(pandoc.RawBlock("typst", "#metadata(none)" .. typst_label(div.identifier)))
     end
     if title ~= nil then
       -- the title sticks to the callout's body: a page never ends between them
