@@ -421,3 +421,28 @@ def test_a_callout_id_with_any_character_is_a_label_not_typst_code(tmp_path):
     text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(result.output("pdf")).pages)
     assert "En ruta." in text and "Text efter rutan." in text
 
+
+def test_a_callout_title_attribute_is_read_as_markdown_and_an_empty_one_is_none(tmp_path):
+    # title="" is no title: the heading that opens the callout is its title (else the kind's word);
+    # a title whose markdown is a block other than a paragraph (a list item) gives its text. Both
+    # stopped pandoc: the first with a Lua traceback, the second with "Inline expected, got Blocks"
+    path = _write(tmp_path, "t.qmd", """
+        ---
+        lang: sv
+        ---
+
+        ::: {.callout-note title=""}
+        ## Rubrik i rutan
+
+        En ruta.
+        :::
+
+        ::: {.callout-tip title="- punkt *fet*"}
+        En ruta till.
+        :::
+        """)
+    result = render(path, to=("html", "docx", "pdf"), out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    page = " ".join(result.output("html").read_text(encoding="utf-8").split())
+    assert '<span class="screen-reader-only">Notera</span><strong>Rubrik i rutan</strong>' in page
+    assert '<span class="screen-reader-only">Tips</span><strong>punkt <em>fet</em></strong>' in page
+    assert "<h2" not in page.split('class="callout callout-note"')[1].split("</div>")[0]

@@ -383,8 +383,18 @@ end
 -- numbering, and taken out of the callout by ``callout`` below.
 local TITLE_MARK = "sbm-callout-title"
 
+-- The callout's ``title=`` as inlines (markdown, as Quarto reads it: every block's inlines), or
+-- nil when there is none or it is empty (``title=""``: then the callout is titled as without one).
+local function given_title(div)
+  local text = div.attributes["title"]
+  if text == nil or not text:find("%S") then return nil end
+  local inlines = pandoc.utils.blocks_to_inlines(pandoc.read(text, "markdown").blocks)
+  if #inlines == 0 then return nil end
+  return inlines
+end
+
 local function mark_callout_titles(div)
-  if callout_kind(div) == nil or div.attributes["title"] ~= nil then return nil end
+  if callout_kind(div) == nil or given_title(div) ~= nil then return nil end
   local content = div.content
   local first = content[1]
   if first ~= nil and first.t == "Header" then
@@ -610,9 +620,9 @@ local CALLOUT_COLOURS = {
 -- ``appearance="simple"`` without a title of its own (Quarto shows no title row then).
 local function callout_title(div, kind, content)
   local default_title = labels["callout-" .. kind]
-  local title = nil
-  if div.attributes["title"] then
-    title = pandoc.Inlines(pandoc.read(div.attributes["title"], "markdown").blocks[1].content)
+  local title = given_title(div)
+  if title ~= nil then
+    title = pandoc.Inlines(title)
   elseif #content > 0 and content[1].t == "Header" and is_callout_title(content[1]) then
     -- a heading first inside the callout is its title (Quarto), marked before numbering
     title = content[1].content
