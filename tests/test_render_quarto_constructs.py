@@ -446,3 +446,30 @@ def test_a_callout_title_attribute_is_read_as_markdown_and_an_empty_one_is_none(
     assert '<span class="screen-reader-only">Notera</span><strong>Rubrik i rutan</strong>' in page
     assert '<span class="screen-reader-only">Tips</span><strong>punkt <em>fet</em></strong>' in page
     assert "<h2" not in page.split('class="callout callout-note"')[1].split("</div>")[0]
+
+
+def test_tbl_colwidths_on_a_table_sets_its_columns_widths(tmp_path):
+    # corpus tabeller.qmd, ": Kolumnbredder satta med attribut {#tbl-bredd tbl-colwidths="[20,80]"}":
+    # Quarto 1.11.0's HTML has <col style="width: 20%"> and <col style="width: 80%"> (and Word the
+    # grid columns 1584 and 6336 twips: 20 and 80 % of 7920). A list of another length is unused.
+    path = _write(tmp_path, "b.qmd", """
+        ---
+        lang: sv
+        ---
+
+        | Kort | En längre kolumn med mer text |
+        |------|-------------------------------|
+        | a    | b                             |
+
+        : Kolumnbredder satta med attribut {#tbl-bredd tbl-colwidths="[20,80]"}
+
+        | Kort | Lång |
+        |------|------|
+        | a    | b    |
+
+        : Fel antal bredder {#tbl-fel tbl-colwidths="[20,30,50]"}
+        """)
+    page = render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True).output("html")
+    tables = page.read_text(encoding="utf-8").split("<table")[1:]
+    assert re.findall(r'<col style="width: (\d+)%"', tables[0]) == ["20", "80"]
+    assert "<col " not in tables[1]

@@ -487,6 +487,23 @@ local function number_figure(figure, number)
   return figure
 end
 
+-- ``tbl-colwidths="[20,80]"`` on a table: its columns' widths in per cent of the text's width,
+-- as Quarto sets them in every format (the corpus' tabeller.qmd: HTML ``<col style="width:
+-- 20%">``, Word grid columns 1584 and 6336 twips). A list with another count of numbers than
+-- the table has columns is left unused (the table keeps its own widths).
+local function column_widths(tbl)
+  local given = tbl.attributes["tbl-colwidths"]
+  if given == nil or not given:match("^%s*%[[%d%s.,]*%]%s*$") then return tbl end
+  local widths = {}
+  for number in given:gmatch("[%d.]+") do table.insert(widths, tonumber(number)) end
+  if #widths ~= #tbl.colspecs then return tbl end
+  for k, spec in ipairs(tbl.colspecs) do
+    if widths[k] == nil then return tbl end
+    tbl.colspecs[k] = { spec[1], widths[k] / 100 }
+  end
+  return tbl
+end
+
 local function number_table(tbl)
   n_tbl = n_tbl + 1
   local number = tostring(n_tbl)
@@ -583,7 +600,8 @@ local function number_blocks(blocks)
       return number_figure(figure, number), false
     end,
     Table = function(tbl)
-      if not tbl.identifier:match("^tbl%-") then return nil end
+      tbl = column_widths(tbl)
+      if not tbl.identifier:match("^tbl%-") then return tbl, false end
       return number_table(tbl), false
     end,
     Para = function(para) return number_equations(para), false end,
