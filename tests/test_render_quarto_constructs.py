@@ -372,3 +372,104 @@ def test_an_appendix_section_moves_to_the_end_in_html_only_and_keeps_its_number(
         xml = docx.read("word/document.xml").decode()
     text = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", xml))
     assert text.index("3. Bilaga med data") < text.index("3.1 Tabeller") < text.index("4. Avslutning")
+
+
+# ----------------------------------------------------------------------------- ids, titles and attributes
+
+
+def test_a_figure_div_keeps_its_attributes_in_the_order_written(tmp_path):
+    # pandoc writes an element's attributes in the order the document gives them; a figure div's
+    # (after its fig-cap is taken as the caption) came out in a different order at each run, so that
+    # two renders of one text differed (seen: "data-a data-c data-d data-b data-e"); five
+    # attributes in the written order by chance: 1 in 5! = 120
+    (tmp_path / "bild.png").write_bytes((Path(__file__).parent / "reference" / "quarto" / "corpus" / "bild.png")
+                                        .read_bytes())
+    path = _write(tmp_path, "f.qmd", """
+        ---
+        lang: sv
+        ---
+
+        ::: {#fig-a fig-cap="Bild" data-a="1" data-b="2" data-c="3" data-d="4" data-e="5"}
+        ![](bild.png)
+        :::
+        """)
+    page = render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True).output("html")
+    tag = re.search(r'<[a-z]+ id="fig-a"[^>]*>', page.read_text(encoding="utf-8")).group(0)
+    assert re.findall(r"(data-[a-e])=", tag) == ["data-a", "data-b", "data-c", "data-d", "data-e"]
+    assert "fig-cap" not in tag
+
+
+def test_a_callout_id_with_any_character_is_a_label_not_typst_code(tmp_path):
+    # a callout written as raw HTML may have an id with any character; written as "<id>" after the
+    # callout's #metadata, "nte-1> #panic(...) <b" ran as Typst code and stopped the PDF
+    path = _write(tmp_path, "c.qmd", """
+        ---
+        lang: sv
+        ---
+
+        <div id="nte-1&gt; #panic(&quot;injected&quot;) &lt;b" class="callout-note">
+
+        En ruta.
+
+        </div>
+
+        Text efter rutan.
+        """)
+    import pypdf
+
+    result = render(path, to="pdf", out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(result.output("pdf")).pages)
+    assert "En ruta." in text and "Text efter rutan." in text
+
+
+def test_a_callout_title_attribute_is_read_as_markdown_and_an_empty_one_is_none(tmp_path):
+    # title="" is no title: the heading that opens the callout is its title (else the kind's word);
+    # a title whose markdown is a block other than a paragraph (a list item) gives its text. Both
+    # stopped pandoc: the first with a Lua traceback, the second with "Inline expected, got Blocks"
+    path = _write(tmp_path, "t.qmd", """
+        ---
+        lang: sv
+        ---
+
+        ::: {.callout-note title=""}
+        ## Rubrik i rutan
+
+        En ruta.
+        :::
+
+        ::: {.callout-tip title="- punkt *fet*"}
+        En ruta till.
+        :::
+        """)
+    result = render(path, to=("html", "docx", "pdf"), out_dir=tmp_path / "out", engine="builtin", quiet=True)
+    page = " ".join(result.output("html").read_text(encoding="utf-8").split())
+    assert '<span class="screen-reader-only">Notera</span><strong>Rubrik i rutan</strong>' in page
+    assert '<span class="screen-reader-only">Tips</span><strong>punkt <em>fet</em></strong>' in page
+    assert "<h2" not in page.split('class="callout callout-note"')[1].split("</div>")[0]
+
+
+def test_tbl_colwidths_on_a_table_sets_its_columns_widths(tmp_path):
+    # corpus tabeller.qmd, ": Kolumnbredder satta med attribut {#tbl-bredd tbl-colwidths="[20,80]"}":
+    # Quarto 1.11.0's HTML has <col style="width: 20%"> and <col style="width: 80%"> (and Word the
+    # grid columns 1584 and 6336 twips: 20 and 80 % of 7920). A list of another length is unused.
+    path = _write(tmp_path, "b.qmd", """
+        ---
+        lang: sv
+        ---
+
+        | Kort | En längre kolumn med mer text |
+        |------|-------------------------------|
+        | a    | b                             |
+
+        : Kolumnbredder satta med attribut {#tbl-bredd tbl-colwidths="[20,80]"}
+
+        | Kort | Lång |
+        |------|------|
+        | a    | b    |
+
+        : Fel antal bredder {#tbl-fel tbl-colwidths="[20,30,50]"}
+        """)
+    page = render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True).output("html")
+    tables = page.read_text(encoding="utf-8").split("<table")[1:]
+    assert re.findall(r'<col style="width: (\d+)%"', tables[0]) == ["20", "80"]
+    assert "<col " not in tables[1]

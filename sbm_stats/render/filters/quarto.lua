@@ -232,10 +232,12 @@ local function div_caption(div, kind)
   return content, pandoc.Blocks({})
 end
 
+-- The div's other attributes, in their order: a list of pairs (a Lua table's keys come in an
+-- order that differs from run to run, and a render's page is the same bytes every time).
 local function strip_cap_attributes(attributes)
   local kept = {}
   for key, value in pairs(attributes) do
-    if key ~= "fig-cap" and key ~= "tbl-cap" then kept[key] = value end
+    if key ~= "fig-cap" and key ~= "tbl-cap" then table.insert(kept, { key, value }) end
   end
   return kept
 end
@@ -381,8 +383,18 @@ end
 -- numbering, and taken out of the callout by ``callout`` below.
 local TITLE_MARK = "sbm-callout-title"
 
+-- The callout's ``title=`` as inlines (markdown, as Quarto reads it: every block's inlines), or
+-- nil when there is none or it is empty (``title=""``: then the callout is titled as without one).
+local function given_title(div)
+  local text = div.attributes["title"]
+  if text == nil or not text:find("%S") then return nil end
+  local inlines = pandoc.utils.blocks_to_inlines(pandoc.read(text, "markdown").blocks)
+  if #inlines == 0 then return nil end
+  return inlines
+end
+
 local function mark_callout_titles(div)
-  if callout_kind(div) == nil or div.attributes["title"] ~= nil then return nil end
+  if callout_kind(div) == nil or given_title(div) ~= nil then return nil end
   local content = div.content
   local first = content[1]
   if first ~= nil and first.t == "Header" then
@@ -473,6 +485,23 @@ end
 local function number_figure(figure, number)
   figure.caption.long = numbered_caption("fig", number, figure.caption.long)
   return figure
+end
+
+-- ``tbl-colwidths="[20,80]"`` on a table: its columns' widths in per cent of the text's width,
+-- as Quarto sets them in every format (the corpus' tabeller.qmd: HTML ``<col style="width:
+-- 20%">``, Word grid columns 1584 and 6336 twips). A list with another count of numbers than
+-- the table has columns is left unused (the table keeps its own widths).
+local function column_widths(tbl)
+  local given = tbl.attributes["tbl-colwidths"]
+  if given == nil or not given:match("^%s*%[[%d%s.,]*%]%s*$") then return tbl end
+  local widths = {}
+  for number in given:gmatch("[%d.]+") do table.insert(widths, tonumber(number)) end
+  if #widths ~= #tbl.colspecs then return tbl end
+  for k, spec in ipairs(tbl.colspecs) do
+    if widths[k] == nil then return tbl end
+    tbl.colspecs[k] = { spec[1], widths[k] / 100 }
+  end
+  return tbl
 end
 
 local function number_table(tbl)
@@ -571,7 +600,8 @@ local function number_blocks(blocks)
       return number_figure(figure, number), false
     end,
     Table = function(tbl)
-      if not tbl.identifier:match("^tbl%-") then return nil end
+      tbl = column_widths(tbl)
+      if not tbl.identifier:match("^tbl%-") then return tbl, false end
       return number_table(tbl), false
     end,
     Para = function(para) return number_equations(para), false end,
@@ -608,9 +638,9 @@ local CALLOUT_COLOURS = {
 -- ``appearance="simple"`` without a title of its own (Quarto shows no title row then).
 local function callout_title(div, kind, content)
   local default_title = labels["callout-" .. kind]
-  local title = nil
-  if div.attributes["title"] then
-    title = pandoc.Inlines(pandoc.read(div.attributes["title"], "markdown").blocks[1].content)
+  local title = given_title(div)
+  if title ~= nil then
+    title = pandoc.Inlines(title)
   elseif #content > 0 and content[1].t == "Header" and is_callout_title(content[1]) then
     -- a heading first inside the callout is its title (Quarto), marked before numbering
     title = content[1].content
@@ -659,6 +689,14 @@ local function docx_callout(kind, title, content)
   return out
 end
 
+-- A label in Typst markup, as pandoc's Typst writer writes one: ``<id>`` when the id is
+-- letters, digits, "_", "-", ":" and "." only (what Typst's ``<...>`` reads as a label),
+-- else ``#label("…")``: an id from raw HTML (``<div id="…">``) may hold any character.
+local function typst_label(id)
+  if id:match("^[%w_:.-]+$") then return "<" .. id .. ">" end
+  return '#label("' .. id:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("[\r\n]", " ") .. '")'
+end
+
 local function callout(div)
   local kind = callout_kind(div)
   if kind == nil then return nil end
@@ -673,7 +711,7 @@ local function callout(div)
     })
     if div.identifier ~= "" then
       -- the place @nte-x links to (a label needs an element to sit on)
-      out:insert(pandoc.RawBlock("typst", "#metadata(none)" .. "<" .. div.identifier .. ">"))
+      out:insert(pandoc.RawBlock("typst", "#metadata(none)" .. typst_label(div.identifier)))
     end
     if title ~= nil then
       -- the title sticks to the callout's body: a page never ends between them
