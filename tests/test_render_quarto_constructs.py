@@ -245,6 +245,12 @@ def test_an_include_that_includes_itself_is_refused(tmp_path):
         ("shift-heading-level-by: one", "doc.qmd: front matter: shift-heading-level-by ('one') must be a whole"),
         ("format:\n  docx:\n    number-offset: [a]", "front matter: format: docx: number-offset (['a'])"),
         ("bibliography: x.bib\nnocite: Exempel", "front matter: nocite ('Exempel') must list citation keys"),
+        # an internal error (int('2) x')) before
+        ('toc: true\ntoc-depth: "2) x"',
+         "doc.qmd: front matter: toc-depth ('2) x') must be a whole number from 1 to 6"),
+        ("format:\n  html:\n    number-depth: 0",
+         "front matter: format: html: number-depth (0) must be a whole number"),
+        ("toc-depth: true", "doc.qmd: front matter: toc-depth (True) must be a whole number from 1 to 6"),
     ],
 )
 def test_bad_numbering_options_are_refused(tmp_path, front, words):

@@ -110,7 +110,8 @@ def number_offset(value: Any) -> list[int]:
 
 
 def _check_quarto_options(path: Path, meta: Mapping[str, Any], formats: Mapping[str, Any]) -> None:
-    """``number-offset``, ``shift-heading-level-by`` (top level and per format) and ``nocite``."""
+    """``number-offset``, ``shift-heading-level-by``, ``toc-depth``, ``number-depth`` (top level and
+    per format) and ``nocite``."""
     places = [("", meta)] + [(f"format: {name}: ", opts) for name, opts in formats.items() if isinstance(opts, dict)]
     for where, opts in places:
         if "number-offset" in opts:
@@ -123,6 +124,11 @@ def _check_quarto_options(path: Path, meta: Mapping[str, Any], formats: Mapping[
         if isinstance(shift, bool) or not isinstance(shift, int) or not -5 <= shift <= 5:
             raise RenderError(f"{path.name}: front matter: {where}shift-heading-level-by ({shift!r}) must be a "
                               "whole number from -5 to 5, such as -1")
+        for key in ("toc-depth", "number-depth"):  # read as whole numbers by the writers
+            depth = opts.get(key, 1)
+            if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 6:
+                raise RenderError(f"{path.name}: front matter: {where}{key} ({depth!r}) must be a whole number "
+                                  "from 1 to 6, such as 2")
     nocite = meta.get("nocite")
     if nocite is not None and not (isinstance(nocite, str) and _NOCITE_RE.fullmatch(nocite)):
         raise RenderError(f"{path.name}: front matter: nocite ({nocite!r}) must list citation keys such as "
