@@ -479,3 +479,32 @@ def test_tbl_colwidths_on_a_table_sets_its_columns_widths(tmp_path):
     tables = page.read_text(encoding="utf-8").split("<table")[1:]
     assert re.findall(r'<col style="width: (\d+)%"', tables[0]) == ["20", "80"]
     assert "<col " not in tables[1]
+
+
+def test_tbl_colwidths_chunk_option_sets_the_widths_of_the_chunks_table(tmp_path):
+    # corpus tabeller.qmd, chunk tbl-md with "#| tbl-colwidths: [30, 70]": Quarto 1.11.0's HTML has
+    # <col style="width: 30%"> and <col style="width: 70%"> (tests/reference/quarto/corpus/tabeller.quarto.html)
+    path = _write(tmp_path, "c.qmd", """
+        ---
+        lang: sv
+        ---
+
+        ```{python}
+        #| label: tbl-md
+        #| tbl-cap: "Markdown-tabell från kod"
+        #| tbl-colwidths: [30, 70]
+        from IPython.display import Markdown
+        Markdown("| Kommun | Andel |\\n|---|---:|\\n| Åre | 25,0 |")
+        ```
+        """)
+    page = render(path, to="html", out_dir=tmp_path / "out", engine="builtin", quiet=True, cache=False)
+    assert re.findall(r'<col style="width: (\d+)%"', page.output("html").read_text(encoding="utf-8")) == ["30", "70"]
+
+
+@pytest.mark.parametrize("value", ["30", "[30, x]", "[0, 100]", "[true, 50]"])
+def test_a_bad_tbl_colwidths_chunk_option_is_refused_with_its_line(tmp_path, value):
+    path = _write(tmp_path / "src", "doc.qmd", "---\nlang: sv\n---\n\n```{python}\n#| label: tbl-x\n"
+                                               f"#| tbl-colwidths: {value}\n1\n```\n")
+    error = _refused(path, tmp_path / "out")
+    assert "tbl-colwidths" in str(error) and "must be a list of widths in per cent" in str(error)
+    assert "line 5" in str(error)

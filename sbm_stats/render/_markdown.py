@@ -322,12 +322,15 @@ def _chunk(chunk: Chunk, cell: NotebookNode | None, state: _State, fig_dir: Path
         nonlocal tbl_done
         if tbl_done:
             return None
+        # the table's attributes: its label and its columns' widths (``tbl-colwidths``), as numbers
+        widths = (f' tbl-colwidths="[{", ".join(f"{w:g}" for w in opts.tbl_colwidths)}]"'
+                  if opts.tbl_colwidths else "")
         if is_tbl:
             tbl_done = True
-            return f": {opts.tbl_cap or ''} {{#{opts.label}}}"
+            return f": {opts.tbl_cap or ''} {{#{opts.label}{widths}}}"
         if opts.tbl_cap:
             tbl_done = True
-            return f": {opts.tbl_cap}"
+            return f": {opts.tbl_cap}" + (f" {{{widths.strip()}}}" if widths else "")
         return None
 
     for out in outputs:

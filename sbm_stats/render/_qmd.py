@@ -59,7 +59,7 @@ _LABEL_RE = re.compile(r"^[A-Za-z][\w-]*$")
 SUPPORTED_OPTIONS = frozenset(
     {"label", "echo", "eval", "include", "output", "warning", "error", "fig-cap", "fig-alt", "fig-subcap",
      "code-fold", "code-summary",
-     "tbl-cap", "tags"}
+     "tbl-cap", "tbl-colwidths", "tags"}
 )
 
 #: Execution options a document may set for all chunks under ``execute:``.
@@ -108,6 +108,8 @@ class ChunkOptions:
     code_fold: bool | Literal["show"] = False
     code_summary: str | None = None
     tbl_cap: str | None = None
+    #: ``tbl-colwidths``: the table's columns' widths in per cent (the filter quarto.lua sets them)
+    tbl_colwidths: tuple[float, ...] = ()
     tags: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
 
@@ -270,6 +272,11 @@ def _chunk_options(path: Path, line: int, raw: Mapping[str, Any], defaults: Mapp
     tbl_cap = raw.get("tbl-cap")
     if tbl_cap is not None and not isinstance(tbl_cap, (str, int, float)):
         raise _err(path, line, f"option tbl-cap ({tbl_cap!r}) must be a text")
+    colwidths = raw.get("tbl-colwidths", [])
+    if not isinstance(colwidths, list) or not all(
+            isinstance(w, (int, float)) and not isinstance(w, bool) and 0 < w <= 100 for w in colwidths):
+        raise _err(path, line, f"option tbl-colwidths ({colwidths!r}) must be a list of widths in per cent "
+                               "such as [30, 70]")
     code_summary = raw.get("code-summary")
     if code_summary is not None and not isinstance(code_summary, (str, int, float)):
         raise _err(path, line, f"option code-summary ({code_summary!r}) must be a text")
@@ -288,6 +295,7 @@ def _chunk_options(path: Path, line: int, raw: Mapping[str, Any], defaults: Mapp
         code_fold=_as_bool(path, line, "code-fold", raw.get("code-fold", False), ("show",)),
         code_summary=None if code_summary is None else str(code_summary),
         tbl_cap=None if tbl_cap is None else str(tbl_cap),
+        tbl_colwidths=tuple(float(w) for w in colwidths),
         tags=tags,
         ignored=ignored,
     )
