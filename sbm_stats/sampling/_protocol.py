@@ -49,13 +49,9 @@ def _kind_template(name: str) -> tuple[str, None, Any] | None:
     return STAGE_KINDS[kind].protocol_template, None, lambda: False
 
 
-def _cell(value: Any) -> str:
-    """Text from data in a Markdown table cell: shown as written (its ``|`` and markup escaped, in one line)."""
-    return escape_markdown(str(value))
-
-
 def _md(value: Any) -> str:
-    """Text from data in the protocol's Markdown: shown as written (see :func:`sbm_stats._markup.escape_markdown`)."""
+    """Text from data in the protocol's Markdown, in running text or a table cell: shown as written
+    (its ``|`` and markup escaped, in one line; see :func:`sbm_stats._markup.escape_markdown`)."""
     return escape_markdown(str(value))
 
 
@@ -67,7 +63,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cell=_cell, md=_md, code=markdown_code, sv_int=sv_int, sv_decimal=sv_decimal,
+    env.filters.update(cell=_md, md=_md, code=markdown_code, sv_int=sv_int, sv_decimal=sv_decimal,
                        protocol_line=protocol_line)
     return env
 
