@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from sbm_stats import cli
+
 
 def _copy(data_dir: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "data"
@@ -37,6 +39,25 @@ def test_a_design_file_that_holds_itself_is_an_error_not_a_hang(data_dir, tmp_pa
     if command[0] == "sample":  # the design's reader names the key it does not know
         assert done.returncode == 2 and "unknown key 'loop'" in done.stderr
         assert not (tmp_path / "urval").exists()
+    else:  # data check reads the design as sample does: the same key, with the file, and exit 1
+        assert done.returncode == 1 and "unknown key 'loop'" in done.stdout
+        # the variant file takes the design's stages (variant_of), so it holds the key too
+        assert "design/2014.yaml: not valid" in done.stdout and "design/2014_skip.yaml: not valid" in done.stdout
+        assert "audit/claims_2014.yaml: valid" in done.stdout
+
+
+def test_data_check_reads_the_design_files_and_the_claims_as_sample_and_audit_do(data_dir, tmp_path, capsys):
+    """Valid tables with a design file whose stage names a variable the frame schema lacks: 'sample'
+    refused it, 'data check' said 'all tables valid' and exited 0."""
+    package = _copy(data_dir, tmp_path)
+    design = package / "design" / "2014.yaml"
+    text = design.read_text(encoding="utf-8")
+    assert "kfm_executed_evictions_2013" in text
+    design.write_text(text.replace("kfm_executed_evictions_2013", "kfm_no_such_variable", 1), encoding="utf-8")
+    assert cli.main(["data", "check", "--data-dir", str(package)]) == 1
+    out = capsys.readouterr().out
+    assert "all tables valid" in out and "kfm_no_such_variable" in out and "design/2014.yaml: not valid" in out
+    assert "audit/claims_2014.yaml: valid" in out
 
 
 def test_a_claims_file_that_holds_itself_is_an_error_not_a_hang(data_dir, tmp_path):
