@@ -450,21 +450,28 @@ def test_the_watch_tells_a_document_edit_from_a_change_of_code_or_data(tmp_path:
     assert after(lambda: (tmp_path / "notes.txt").write_text("changed\n", encoding="utf-8"), 1.5) is None  # not read
 
 
-def test_the_page_images_served_are_those_inside_the_allowed_folders_only(tmp_path: Path) -> None:
-    from sbm_stats.render._preview import page_images
-
-    work, doc_dir = tmp_path / "work", tmp_path / "doc"
-    (work / "doc_files").mkdir(parents=True)
-    doc_dir.mkdir()
-    (work / "doc_files" / "fig 1.png").write_bytes(b"\x89PNG figure")
-    (doc_dir / "logo.svg").write_text("<svg/>", encoding="utf-8")
-    (tmp_path / "secret.png").write_bytes(b"not to be served")
-    html = ('<p><img src="doc_files/fig%201.png" alt="a" /><IMG alt="b" src="logo.svg">'
-            '<img src="../secret.png" /><img src="/etc/passwd" /><img src="https://example.org/x.png" />'
-            '<img src="data:image/png;base64,AAAA" /><img src="missing.png" /></p>')
-    found = page_images(html, (work, doc_dir), (work, doc_dir))
-    assert found == {"doc_files/fig%201.png": (b"\x89PNG figure", "image/png"),
-                     "logo.svg": (b"<svg/>", "image/svg+xml")}
+def test_the_page_images_are_the_files_the_render_checked_each_with_its_version(tmp_path: Path) -> None:
+    """The images served are those write_page checked (inside the document's folder, images by their
+    bytes), by the link the document gives them; a remote image and a data: URI are not served. The
+    served page asks for each by its link and the digest of its bytes, also a link pandoc writes
+    escaped (a&b.png: src="a&amp;b.png"), so that a changed image is never shown stale."""
+    folder = tmp_path / "doc"
+    folder.mkdir()
+    (folder / "a&b.png").write_bytes(b"\x89PNG\r\n\x1a\n first")
+    (folder / "logo.svg").write_text("<svg/>", encoding="utf-8")
+    doc = folder / "doc.qmd"
+    doc.write_text("---\ntitle: Bilder\n---\n\n![A](a&b.png) ![L](logo.svg) ![R](https://example.org/x.png)"
+                   " ![D](data:image/png;base64,AAAA)\n", encoding="utf-8")
+    live = PreviewSession(doc, progress=Progress(quiet=True))
+    try:
+        page = live.render()
+    finally:
+        live.close()
+    assert page.images == {"a&b.png": (b"\x89PNG\r\n\x1a\n first", "image/png"),
+                           "logo.svg": (b"<svg/>", "image/svg+xml")}
+    digests = {"a&b.png": "d1", "logo.svg": "d2"}
+    body, _ = decorate(page.html, version=1, error=None, images=digests)
+    assert b'src="a&amp;b.png?v=d1"' in body and b'src="logo.svg?v=d2"' in body
 
 
 @pytest.mark.parametrize("naming, how", [

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 __all__ = ["LivePage", "LiveServer", "decorate"]
 
@@ -131,8 +131,9 @@ def decorate(page: bytes, *, version: int, error: str | None,
         banner = ('<div id="sbm-preview-error" role="alert"><strong>sbm-stats preview: the last render failed; '
                   'this is the last page that rendered.</strong><pre>'
                   f"{_html.escape(error)}</pre></div>\n")
-    for src, digest in (images or {}).items():  # pandoc writes every attribute in double quotes
-        text = text.replace(f'src="{src}"', f'src="{src}?v={digest}"')
+    for src, digest in (images or {}).items():  # pandoc writes every attribute in double quotes, escaped
+        written = src.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        text = text.replace(f'src="{written}"', f'src="{written}?v={digest}"')
     script = _SCRIPT.format(nonce=nonce, version=version)
     body = _BODY_RE.search(text)
     if body:
@@ -243,7 +244,10 @@ class _Handler(BaseHTTPRequestHandler):
             seen = parse_qs(url.query).get("version", ["0"])[0]
             self._events(int(seen) if seen.isascii() and seen.isdigit() else 0)  # "²" is a digit to isdigit, not to int
         else:
-            image = page.images.get(url.path.lstrip("/"))
+            # by the link as the page gives it, or as the document wrote it ("fig 1.png" is
+            # asked for as "fig%201.png")
+            link = url.path.lstrip("/")
+            image = page.images.get(link) or page.images.get(unquote(link))
             if image is None:
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
             else:

@@ -595,8 +595,10 @@ def _checked_files(resources: list[Resource], markdown: MarkdownResult, settings
 
 
 def write_page(job: Job, settings: DocumentSettings, *, workdir: Path, progress: Progress,
-               allowed_roots: tuple[Path, ...] | None = None, registry: dict[str, Any] | None = None) -> float:
-    """Write ``job``'s HTML page with its images as links, in one pandoc run from the markdown; its seconds.
+               allowed_roots: tuple[Path, ...] | None = None, registry: dict[str, Any] | None = None
+               ) -> dict[str, Path]:
+    """Write ``job``'s HTML page with its images as links, in one pandoc run from the markdown; return
+    the files the page links to, checked, by the link (the target the document gives each).
 
     The live preview's page: what :func:`write_outputs` writes for HTML with
     ``embed_resources=False`` (the same filters, template and values), without its
@@ -611,9 +613,6 @@ def write_page(job: Job, settings: DocumentSettings, *, workdir: Path, progress:
     RenderError
         As :func:`write_outputs`.
     """
-    import time
-
-    start = time.perf_counter()
     env = dict(os.environ)
     env["SOURCE_DATE_EPOCH"] = str(settings.epoch)
     markdown = job.markdown
@@ -634,8 +633,7 @@ def write_page(job: Job, settings: DocumentSettings, *, workdir: Path, progress:
     resources = [Resource(target, "image") for target in found.get("images") or []]
     for html in found.get("html") or []:
         resources.extend(html_resources(html))
-    _checked_files(resources, markdown, settings, allowed_roots)
-    return time.perf_counter() - start
+    return _checked_files(resources, markdown, settings, allowed_roots)
 
 
 def write_outputs(

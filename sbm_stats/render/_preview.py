@@ -19,23 +19,20 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import re
 import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from ._errors import RenderError
 from ._progress import Progress
 from ._rerun import KernelState, Plan, copy_outputs, plan_run, state_after
 
-__all__ = ["PreviewPage", "PreviewSession", "page_images"]
+__all__ = ["PreviewPage", "PreviewSession"]
 
 
 @dataclass(frozen=True)
@@ -70,47 +67,6 @@ class PreviewPage:
     seconds: float
     files: tuple[str, ...]
     images: Mapping[str, tuple[bytes, str]] = field(default_factory=dict)
-
-
-_IMG_TAG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-
-
-class _Images(HTMLParser):
-    """The ``src`` of every ``<img>`` of a page."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.sources: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":
-            src = dict(attrs).get("src")
-            if src:
-                self.sources.append(src)
-
-
-def page_images(html: str, folders: Iterable[Path], roots: Iterable[Path]) -> dict[str, tuple[bytes, str]]:
-    """The images a page links to, looked up in ``folders`` in turn, each inside one of ``roots``.
-
-    A link that is remote, a ``data:`` URI, absolute or outside every root is left out
-    (the browser then shows a broken image, as it would for a file that is not there).
-    """
-    parser = _Images()
-    for tag in _IMG_TAG_RE.finditer(html):  # each tag read by the parser; a whole page would take 0.3 s
-        parser.feed(tag.group(0))
-    parser.close()
-    roots = [Path(r).resolve() for r in roots]
-    found: dict[str, tuple[bytes, str]] = {}
-    for src in dict.fromkeys(parser.sources):
-        link = unquote(src)
-        if ":" in link.split("/")[0] or link.startswith(("/", "\\")) or src in found:
-            continue
-        for folder in folders:
-            path = (folder / link).resolve()
-            if path.is_file() and any(path.is_relative_to(root) for root in roots):
-                found[src] = (path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")
-                break
-    return found
 
 
 class PreviewSession:
@@ -290,10 +246,13 @@ class PreviewSession:
             md = build_markdown(doc, settings, nb, "html", fig_dir=fig_dir, progress=self.progress,
                                 facts=NotebookFacts.of(doc, nb), allowed_roots=self.roots)
             target = workdir / f"{doc.path.stem}.html"
-            write_page(Job("html", md, target), settings, workdir=workdir, progress=self.progress,
-                       allowed_roots=self.roots, registry=nb.metadata.get("sbm_values"))
+            # the page's images: the files the document names, as write_page checked them (inside
+            # the allowed folders, images by their first bytes), by the link the page gives each
+            files = write_page(Job("html", md, target), settings, workdir=workdir, progress=self.progress,
+                               allowed_roots=self.roots, registry=nb.metadata.get("sbm_values"))
             html = target.read_bytes()
-            images = page_images(html.decode("utf-8"), (workdir, settings.base_dir), (workdir, *self.roots))
+            images = {link: (path.read_bytes(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+                      for link, path in files.items()}
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         return PreviewPage(html, mode, reason, run, time.perf_counter() - start, self._files, images)
