@@ -689,3 +689,15 @@ def test_the_kernel_talks_over_unix_sockets_in_a_folder_of_its_own(tmp_path):
     assert len(os.path.join(folder, "k-5")) < 60
     assert not os.path.exists(folder)
     assert sorted(p.name for p in doc.parent.iterdir()) == ["doc.qmd"]
+
+
+def test_a_pandoc_run_past_its_time_fails_the_render_and_writes_nothing(tmp_path, monkeypatch):
+    """pandoc ran without a time limit: a pandoc (or filter) that never ended held the render for ever."""
+    from sbm_stats.render import _pandoc
+
+    monkeypatch.setattr(_pandoc, "PANDOC_TIMEOUT", 0.001)
+    doc = _doc(tmp_path / "doc", "Text.")
+    with pytest.raises(RenderError, match=r"pandoc did not finish writing the document in 0.001 s; it was stopped"):
+        render(doc, **_kw(tmp_path))
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in doc.parent.iterdir()) == ["doc.qmd"]

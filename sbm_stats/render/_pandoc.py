@@ -178,8 +178,17 @@ def _filter_path(name: str = "quarto.lua") -> str:
     return str(resources.files("sbm_stats.render").joinpath("filters", name))
 
 
+#: Seconds a pandoc run may take (report.qmd's longest: under 1.5 s); past it the render fails
+#: instead of waiting for ever on a pandoc or filter that does not end.
+PANDOC_TIMEOUT = 300.0
+
+
 def _run(args: list[str], *, cwd: Path, env: dict[str, str], what: str) -> str:
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8")
+    try:
+        proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8",
+                              timeout=PANDOC_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"pandoc did not finish writing {what} in {PANDOC_TIMEOUT:g} s; it was stopped") from None
     if proc.returncode != 0:
         raise RenderError(f"pandoc failed writing {what} (exit code {proc.returncode}):\n{proc.stderr.strip()}")
     missing = [line.strip() for line in proc.stderr.splitlines() if "Could not fetch resource" in line]
