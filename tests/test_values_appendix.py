@@ -139,6 +139,10 @@ def test_a_value_is_named_before_its_id(separate):
     assert "<strong>16\xa0386</strong> — " in entry
     assert ("Publicerade uppgifter <code>published_figures</code>, rad ”Andrahandslägenheter på den "
             "sekundära bostadsmarknaden” <code>bme.flats_2013</code>, kolumn Värde <code>value</code>") in entry
+    # its source by the package's short name (data/sources.csv, socstyr_2015: short_name_sv
+    # "Socialstyrelsen 2015"), not a part cut from the citation's text, with the id after it
+    assert re.search(r'<strong>Källa:</strong> <a href="#kalla-\d+">Socialstyrelsen 2015</a> <code>socstyr_2015</code>',
+                     entry)
 
 
 # ----------------------------------------------------------------------------- none

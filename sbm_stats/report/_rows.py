@@ -122,14 +122,23 @@ class PackageRows:
             if not ids:
                 return None
             urls = [u for u in (sources.loc[i].get("url") for i in ids) if isinstance(u, str) and u]
+            names = [_short_name(sources.loc[i]) for i in ids]
             return ValueSource(" ".join(ids), " ".join(_citation(sources.loc[i]) for i in ids),
-                               urls[0] if urls else None)
+                               urls[0] if urls else None,
+                               short_name="; ".join(names) if all(names) else None)
         entry = sources.loc[source_id]
         url = entry.get("url")
         section = row.get("section") if entry.get("kind") == "publication" else None
         return ValueSource(source_id, _citation(entry),
                            url if isinstance(url, str) and url else None,
-                           section if isinstance(section, str) and section else None)
+                           section if isinstance(section, str) and section else None,
+                           short_name=_short_name(entry))
+
+
+def _short_name(entry: Mapping[str, Any]) -> str | None:
+    """A source's short Swedish name (``short_name_sv``), or None where the package has none."""
+    name = entry.get("short_name_sv")
+    return name.strip() if isinstance(name, str) and name.strip() else None
 
 
 def _citation(entry: Mapping[str, Any]) -> str:

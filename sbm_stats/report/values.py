@@ -112,12 +112,16 @@ class ValueSource:
         The source's address, for an external source that has one.
     section : str or None
         The section of the publication the row was read from (publications only).
+    short_name : str or None
+        The source's short name as the data package gives it (``short_name_sv`` of
+        ``sources.csv``); None for a source the report names itself (a design file, a parameter).
     """
 
     id: str
     citation: str
     url: str | None = None
     section: str | None = None
+    short_name: str | None = None
 
     @property
     def text(self) -> str:
@@ -126,11 +130,17 @@ class ValueSource:
 
     @property
     def name(self) -> str:
-        """The citation's first part, as an entry of the values appendix names its source.
+        """The source's name as an entry of the values appendix gives it: its short name from the
+        data package, else (a source the report names itself) its citation's first part.
 
-        >>> ValueSource("s", "Socialstyrelsen (2015). Den sekundära bostadsmarknaden.").name
-        'Socialstyrelsen (2015)'
+        >>> ValueSource("s", "Socialstyrelsen (2015). Den sekundära bostadsmarknaden.",
+        ...             short_name="Socialstyrelsen 2015").name
+        'Socialstyrelsen 2015'
+        >>> ValueSource("s", "Designfilen design/2014.yaml i datapaketet.").name
+        'Designfilen design/2014.yaml i datapaketet'
         """
+        if self.short_name:
+            return self.short_name
         first = re.split(r"(?<=\))[.:] |(?<![A-ZÅÄÖ])\. |: ", self.citation, maxsplit=1)[0].rstrip(".")
         if len(first) <= 80:
             return first
