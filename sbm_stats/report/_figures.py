@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..data._package import DataPackage, Figure
 from .formatting import Markdown, fmt_num, fmt_pct, number_in_words, ordinal_in_words, shown, unbroken_numbers
-from .values import ShownValue, ValueRegistry
+from .values import ShownValue, TracedText, ValueRegistry
 
 __all__ = ["Figures"]
 
@@ -123,24 +123,47 @@ class Figures:
         words = number_in_words(self.number(figure_id), gender=gender)
         return self._number_traced(figure_id) if words[:1].isdigit() else Markdown(words)
 
+    def counted(self, figure_id: str, singular: str, plural: str, *, gender: str = "en") -> Markdown:
+        """The count in words (see :meth:`count_in_words`) and the noun it counts, in the number the
+        count takes: 'en kommun', 'två kommuner', so that a wave with another count reads right.
+
+        >>> f = Figures.load()
+        >>> str(f.counted("method.supplement_no_children", "kommun", "kommuner"))
+        'en kommun'
+        >>> str(f.counted("method.supplement_no_answer", "kommun", "kommuner"))
+        'två kommuner'
+        """
+        noun = singular if self.number(figure_id) == 1 else plural
+        return TracedText.join(self.count_in_words(figure_id, gender=gender), " " + noun)
+
     @shown
-    def count_in_words_unless_zero(self, figure_id: str, words: str, *, gender: str = "en") -> str:
+    def count_in_words_unless_zero(self, figure_id: str, words: str, *, gender: str = "en",
+                                   noun: tuple[str, str] | None = None) -> str:
         """``words`` with ``{}`` replaced by the count in words, or nothing when the count is zero.
 
         For a clause of ``report.qmd`` that only a wave with some of the thing should have
         (', samt två kommuner som lämnat frågan obesvarad'): the words stay in the report,
-        the count decides whether they are shown.
+        the count decides whether they are shown. With ``noun`` (singular, plural), ``{}`` is
+        the count and the noun in the number the count takes ('en kommun', 'två kommuner').
 
         Examples
         --------
         >>> f = Figures.load()
         >>> f.count_in_words_unless_zero("method.supplement_no_answer", ", samt {} kommuner som ...")
         ', samt två kommuner som ...'
+        >>> f.count_in_words_unless_zero("method.supplement_no_answer", ", samt {} som ...",
+        ...                              noun=("kommun", "kommuner"))
+        ', samt två kommuner som ...'
         """
         if words.count("{}") != 1:
             raise ValueError(f"words ({words!r}) must hold '{{}}' exactly once, where the count goes")
         count = self.number(figure_id)
-        return words.replace("{}", number_in_words(count, gender=gender)) if count else ""
+        if not count:
+            return ""
+        counted = number_in_words(count, gender=gender)
+        if noun is not None:
+            counted += " " + (noun[0] if count == 1 else noun[1])
+        return words.replace("{}", counted)
 
     def base_in_words(self, figure_id: str, *, gender: str = "en") -> Markdown:
         """The base in words up to twelve, digits above (traced): 'fyra' in 'två av de fyra'."""
