@@ -128,15 +128,22 @@ class Intervals:
         return ShownValue(registry.derive(f"share:{figure_id}", count / base, "{count} / {base}",
                                           inputs=self._inputs(figure_id), formatted=fmt_pct(count / base)))
 
-    def interval(self, figure_id: str, *, finite_population: bool = False) -> ShownValue:
-        """The interval of one result, traced: '36–73 %'; with ``finite_population`` Cochran's correction for N."""
+    def _result_interval(self, figure_id: str, finite_population: bool):
+        """One result's interval, how it was made in words ('Wilson, 95 %, ändlighetskorrektion
+        N = 290') and the key its values' ids end in (method, level, and ':fpc' with the correction)."""
         count, base = self._one(figure_id)
         ci = self._ci(count, base, population_size=self.population_size if finite_population else None)
-        registry = self.interviews.figures.values
         how = f"{METHOD_NAMES_SV[self.method]}, {fmt_pct(self.confidence_level)}"
         if finite_population:
             how += f", ändlighetskorrektion N = {fmt_int(self.population_size)}"
-        value_id = f"ci:{figure_id}:{self.method}:{self.confidence_level:g}" + (":fpc" if finite_population else "")
+        key = f"{self.method}:{self.confidence_level:g}" + (":fpc" if finite_population else "")
+        return ci, how, key
+
+    def interval(self, figure_id: str, *, finite_population: bool = False) -> ShownValue:
+        """The interval of one result, traced: '36–73 %'; with ``finite_population`` Cochran's correction for N."""
+        ci, how, key = self._result_interval(figure_id, finite_population)
+        registry = self.interviews.figures.values
+        value_id = f"ci:{figure_id}:{key}"
         return ShownValue(registry.derive(value_id, f"{ci.low!r}–{ci.high!r}", f"{{count}} av {{base}} ({how})",
                                           inputs=self._inputs(figure_id), formatted=fmt_interval(ci.low, ci.high)))
 
@@ -272,13 +279,9 @@ class Intervals:
 
     def width(self, figure_id: str, *, finite_population: bool = False) -> ShownValue:
         """The width of a result's interval in percentage points, one decimal: '34,0'."""
-        count, base = self._one(figure_id)
-        ci = self._ci(count, base, population_size=self.population_size if finite_population else None)
-        how = f"{METHOD_NAMES_SV[self.method]}, {fmt_pct(self.confidence_level)}"
-        if finite_population:
-            how += f", ändlighetskorrektion N = {fmt_int(self.population_size)}"
+        ci, how, key = self._result_interval(figure_id, finite_population)
         width = ci.high - ci.low
-        value_id = f"width:{figure_id}:{self.method}:{self.confidence_level:g}" + (":fpc" if finite_population else "")
+        value_id = f"width:{figure_id}:{key}"
         formula = f"övre − nedre gräns för {{count}} av {{base}} ({how})"
         return ShownValue(self._registry.derive(value_id, width, formula, inputs=self._inputs(figure_id),
                                                 formatted=fmt_percent_points(width, decimals=1)))

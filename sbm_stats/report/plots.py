@@ -32,7 +32,7 @@ STYLE = {
     "text.parse_math": False,
 }
 BLUE, GREY, RED, GREEN = "#1f4e79", "#8c8c8c", "#a4282a", "#3b7d3a"
-_SV_INT = FuncFormatter(lambda x, _: fmt_num(x, decimals=0).replace("\u2212", "−"))
+_SV_INT = FuncFormatter(lambda x, _: fmt_num(x, decimals=0))  # a minus sign, not a hyphen (fmt_num)
 _SV_PCT = FuncFormatter(lambda x, _: fmt_pct(x))
 
 
