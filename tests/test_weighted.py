@@ -319,3 +319,6 @@ def test_domain_errors_name_the_domain_and_the_level():
         domain_proportions([1, 0, 0, 1], [1.0] * 4, list("abab"), strata=list("xxyy"))
     with pytest.raises(ValueError, match=r"levels\[2\] is 'a', which levels names before"):
         domain_proportions([1, 0, 0, 1], [1.0] * 4, list("aabb"), levels=["a", "b", "a"])
+    # a string is one label, not a list of its characters (list("ab") would be the domains a and b)
+    with pytest.raises(TypeError, match=r"levels \('ab'\) must be a list of domain labels, such as \['ab'\]"):
+        domain_proportions([1, 0, 0, 1], [1.0] * 4, ["ab", "ab", "c", "c"], levels="ab")

@@ -397,6 +397,8 @@ def domain_proportions(
         except TypeError:
             wanted = list(pd.unique(groups))
     else:
+        if isinstance(levels, (str, bytes)):  # list("ab") would be the domains 'a' and 'b'
+            raise TypeError(f"levels ({levels!r}) must be a list of domain labels, such as [{levels!r}]")
         wanted = list(levels)
         twice = pd.Index(wanted, dtype=object).duplicated()
         if twice.any():
