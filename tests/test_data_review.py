@@ -83,27 +83,3 @@ def test_a_percentage_rounds_half_away_from_zero_as_a_reader_does(share, decimal
     from sbm_stats._numbers import NBSP, fmt_pct
 
     assert fmt_pct(share, decimals=decimals) == expected + NBSP + "%"
-
-
-# ------------------------------------------------------------- characters the writers would drop unseen
-
-#: DEL and C1 control characters: sbm_stats._markup drops them from every output (XML, HTML,
-#: Typst), and U+009B (CSI) starts a terminal's escape sequence as ESC [ does; the package's
-#: reader let them through, so a name was shown shortened without a word.
-C1 = {"DEL": "\x7f", "NEL": "\x85", "CSI": "\x9b", "APC": "\x9f"}
-
-
-@pytest.mark.parametrize("char", C1.values(), ids=C1.keys())
-def test_data_check_refuses_a_control_character_the_writers_drop(data_dir, tmp_path, capsys, char):
-    from sbm_stats import cli
-
-    package = _copy(data_dir, tmp_path)
-    sources = package / "sources.csv"
-    lines = sources.read_text(encoding="utf-8").split("\n")
-    lines[1] = lines[1].replace("Socialstyrelsen (2015).", f"Socialstyrelsen{char} (2015).", 1)
-    sources.write_text("\n".join(lines), encoding="utf-8")
-    assert cli.main(["data", "check", "--data-dir", str(package)]) == 1
-    out = capsys.readouterr().out
-    # "Socialstyrelsen" is 15 characters: the refused one is the 16th of the cell
-    assert f"{package / 'sources.csv'}, line 2, column 'citation'" in out
-    assert f"U+{ord(char):04X}" in out and "at character 16" in out and char not in out
