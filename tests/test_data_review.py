@@ -1,5 +1,5 @@
 """Review of the data package's readers and writers: a design or claims file that refers to
-itself, characters no output can hold, and percentages rounded as a reader rounds them."""
+itself (and data check reading the designs and claims), and percentages rounded as a reader rounds them."""
 
 from __future__ import annotations
 
